@@ -1,0 +1,923 @@
+//! One constructor per imaplib method.
+//!
+//! A [`Command`] is what an imaplib method call becomes before it meets a connection: the
+//! IMAP command name, its arguments in their grammar positions (see [`crate::encode`]) and
+//! the rule that turns the server's answer into imaplib's `(typ, data)`. Constructors
+//! validate their arguments and fail before anything could be sent; the connection then
+//! checks the state table, encodes with its current mode (UTF-8, LITERAL+) and runs it.
+//!
+//! ```
+//! use imaplib_proto::Command;
+//! let cmd = Command::select("New folder", false)?;
+//! assert_eq!(cmd.name(), "SELECT");
+//! assert!(Command::search(None, &["FROM", "x\r\nA2 DELETE INBOX"]).is_err());
+//! # Ok::<(), imaplib_proto::Error>(())
+//! ```
+
+use std::fmt;
+
+use crate::auth::{Authenticator, CramMd5, Plain};
+use crate::encode::{self, Arg, IntoSequenceSet, Text};
+use crate::error::{Cause, Error, Result};
+use crate::util::DateInput;
+
+/// imaplib's connection states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Before the greeting, and after LOGOUT.
+    Logout,
+    /// Connected, not authenticated.
+    NonAuth,
+    /// Authenticated.
+    Auth,
+    /// A mailbox is selected.
+    Selected,
+    /// Inside IDLE.
+    Idling,
+}
+
+impl State {
+    /// imaplib's name for the state (`"NONAUTH"`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Logout => "LOGOUT",
+            State::NonAuth => "NONAUTH",
+            State::Auth => "AUTH",
+            State::Selected => "SELECTED",
+            State::Idling => "IDLING",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+use State::{Auth as A, Logout as L, NonAuth as N, Selected as S};
+
+/// imaplib's `Commands` table: the states in which each command is allowed, in imaplib's
+/// order. `None` for a name imaplib does not know (see [`Command::xatom`]).
+pub fn allowed_states(name: &str) -> Option<&'static [State]> {
+    Some(match name {
+        "CAPABILITY" | "LOGOUT" | "NOOP" => &[N, A, S, L],
+        "AUTHENTICATE" | "LOGIN" | "STARTTLS" => &[N],
+        "ENABLE" | "PROXYAUTH" => &[A],
+        "APPEND" | "CREATE" | "DELETE" | "DELETEACL" | "EXAMINE" | "GETACL" | "GETANNOTATION"
+        | "GETQUOTA" | "GETQUOTAROOT" | "IDLE" | "MYRIGHTS" | "LIST" | "LSUB" | "NAMESPACE"
+        | "RENAME" | "SELECT" | "SETACL" | "SETANNOTATION" | "SETQUOTA" | "STATUS"
+        | "SUBSCRIBE" | "UNSUBSCRIBE" => &[A, S],
+        "CHECK" | "CLOSE" | "COPY" | "EXPUNGE" | "FETCH" | "MOVE" | "PARTIAL" | "SEARCH"
+        | "SORT" | "STORE" | "THREAD" | "UID" | "UNSELECT" => &[S],
+        "ID" => &[N, A, S],
+        _ => return None,
+    })
+}
+
+/// How the server's answer becomes the method's result, and what else completion does.
+pub(crate) enum Kind {
+    /// The tagged `(typ, data)`.
+    Tagged,
+    /// `_untagged_response(typ, data, name)`: pops `name` (tagged data on NO).
+    Untagged(String),
+    /// LOGIN: raises on non-OK, enters AUTH, refreshes capabilities.
+    Login,
+    /// AUTHENTICATE with a mechanism.
+    Authenticate(Box<dyn Authenticator>),
+    /// STARTTLS: upgrade point, then capabilities are re-queried.
+    StartTls,
+    /// SELECT / EXAMINE.
+    Select {
+        readonly: bool,
+        /// Python `repr()` of the mailbox, for the readonly error.
+        mailbox_repr: String,
+    },
+    /// CLOSE / UNSELECT: tagged, and the state returns to AUTH whatever happens.
+    Deselect,
+    /// LOGOUT: returns on BYE.
+    Logout,
+    /// ENABLE: UTF8=ACCEPT switches to UTF-8 mode.
+    Enable { utf8: bool },
+    /// `recent()`: the stored RECENT, or NOOP and then RECENT.
+    Recent,
+    /// IDLE.
+    Idle,
+    /// GETQUOTAROOT: `[QUOTAROOT list, QUOTA list]`.
+    GetQuotaRoot,
+    /// CAPABILITY, also used internally to (re)learn capabilities.
+    Capability,
+}
+
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Tagged => f.write_str("Tagged"),
+            Kind::Untagged(n) => write!(f, "Untagged({n})"),
+            Kind::Login => f.write_str("Login"),
+            Kind::Authenticate(_) => f.write_str("Authenticate"),
+            Kind::StartTls => f.write_str("StartTls"),
+            Kind::Select { readonly, .. } => write!(f, "Select(readonly={readonly})"),
+            Kind::Deselect => f.write_str("Deselect"),
+            Kind::Logout => f.write_str("Logout"),
+            Kind::Enable { utf8 } => write!(f, "Enable(utf8={utf8})"),
+            Kind::Recent => f.write_str("Recent"),
+            Kind::Idle => f.write_str("Idle"),
+            Kind::GetQuotaRoot => f.write_str("GetQuotaRoot"),
+            Kind::Capability => f.write_str("Capability"),
+        }
+    }
+}
+
+/// Conditions checked against the connection when the command is submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Precondition {
+    /// The server must advertise this capability; otherwise this error.
+    Capability(&'static str, ErrorFlavor, &'static str),
+    /// imaplib: "Non-None charset not valid in UTF8 mode".
+    NoCharsetInUtf8,
+    /// Sends credentials: refused on cleartext when TLS is required, and LOGIN refused
+    /// when the server says LOGINDISABLED.
+    Credentials { login: bool },
+}
+
+/// Which imaplib exception a failed precondition raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorFlavor {
+    Error,
+    Abort,
+}
+
+/// A command ready to submit to a [`crate::Connection`].
+#[derive(Debug)]
+pub struct Command {
+    /// The command name on the wire (`UID` for UID commands).
+    pub(crate) name: String,
+    /// Names looked up in the state table, in order (`["FETCH", "UID"]` for UID FETCH).
+    pub(crate) states_of: Vec<String>,
+    pub(crate) args: Vec<Arg>,
+    pub(crate) kind: Kind,
+    pub(crate) pre: Vec<Precondition>,
+    /// Registered in the connection's table when unknown (imaplib's `xatom`).
+    pub(crate) register: bool,
+    /// Translate bare CR/LF in an APPEND message.
+    pub(crate) translate: bool,
+}
+
+fn text<'a>(t: impl Into<Text<'a>>) -> Text<'a> {
+    t.into()
+}
+
+fn mailbox(t: Text<'_>, list: bool) -> Result<Arg> {
+    encode::no_nul("a mailbox name", t.as_bytes())?;
+    Ok(Arg::Mailbox {
+        name: t.as_bytes().to_vec(),
+        is_str: matches!(t, Text::Str(_)),
+        list,
+    })
+}
+
+fn astring(what: &str, t: Text<'_>) -> Result<Arg> {
+    encode::no_nul(what, t.as_bytes())?;
+    Ok(Arg::AString(t.as_bytes().to_vec()))
+}
+
+fn raw(what: &str, t: impl AsRef<[u8]>) -> Result<Arg> {
+    Ok(Arg::Raw(encode::raw(what, t.as_ref())?))
+}
+
+fn set(s: impl IntoSequenceSet) -> Result<Arg> {
+    Ok(Arg::Atom(s.into_sequence_set()?.as_bytes().to_vec()))
+}
+
+fn fetch_parts(parts: &str) -> Result<Arg> {
+    if ["ALL", "FULL", "FAST"]
+        .iter()
+        .any(|m| parts.eq_ignore_ascii_case(m))
+    {
+        return raw("message parts", parts);
+    }
+    Ok(Arg::Raw(encode::paren_list(
+        "message parts",
+        parts.as_bytes(),
+    )?))
+}
+
+fn paren(what: &str, t: &str) -> Result<Arg> {
+    Ok(Arg::Raw(encode::paren_list(what, t.as_bytes())?))
+}
+
+impl Command {
+    fn new(name: &str, args: Vec<Arg>, kind: Kind) -> Self {
+        Command {
+            name: name.to_string(),
+            states_of: vec![name.to_string()],
+            args,
+            kind,
+            pre: Vec::new(),
+            register: false,
+            translate: true,
+        }
+    }
+
+    fn tagged(name: &str, args: Vec<Arg>) -> Self {
+        Self::new(name, args, Kind::Tagged)
+    }
+
+    fn untagged(name: &str, args: Vec<Arg>, typ: &str) -> Self {
+        Self::new(name, args, Kind::Untagged(typ.to_string()))
+    }
+
+    fn require(mut self, p: Precondition) -> Self {
+        self.pre.push(p);
+        self
+    }
+
+    /// Makes this a `UID` command (imaplib's newest `uid=True`).
+    fn into_uid(mut self) -> Self {
+        let sub = std::mem::replace(&mut self.name, "UID".to_string());
+        self.args.insert(0, Arg::Atom(sub.into_bytes()));
+        self.states_of.push("UID".to_string());
+        self
+    }
+
+    /// The IMAP command name (`"UID"` for UID commands).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `CAPABILITY` → the untagged CAPABILITY data.
+    pub fn capability() -> Self {
+        Self::new("CAPABILITY", vec![], Kind::Capability)
+    }
+
+    /// `NOOP` → the tagged result (untagged data stays stored).
+    pub fn noop() -> Self {
+        Self::tagged("NOOP", vec![])
+    }
+
+    /// `CHECK` → the tagged result.
+    pub fn check() -> Self {
+        Self::tagged("CHECK", vec![])
+    }
+
+    /// `LOGOUT` → `('BYE', [text])` when the server says goodbye first, as it should.
+    pub fn logout() -> Self {
+        Self::new("LOGOUT", vec![], Kind::Logout)
+    }
+
+    /// `LOGIN user "password"`: the user as an astring, the password always quoted (a
+    /// literal if it holds CR, LF or 8-bit bytes) and redacted from every trace. A non-OK
+    /// answer is an error; success enters AUTH and refreshes the capabilities.
+    pub fn login<'a>(user: impl Into<Text<'a>>, password: impl Into<Text<'a>>) -> Result<Self> {
+        let (user, password) = (text(user), text(password));
+        encode::no_nul("the password", password.as_bytes())?;
+        Ok(Self::new(
+            "LOGIN",
+            vec![
+                astring("the user name", user)?,
+                Arg::Quoted {
+                    bytes: password.as_bytes().to_vec(),
+                    secret: true,
+                },
+            ],
+            Kind::Login,
+        )
+        .require(Precondition::Credentials { login: true }))
+    }
+
+    /// `AUTHENTICATE MECHANISM` driven by `auth` (imaplib's `authenticate`). The mechanism
+    /// name is upper-cased; every response is redacted from traces.
+    pub fn authenticate(mechanism: &str, auth: impl Authenticator + 'static) -> Result<Self> {
+        let mech = encode::atom(
+            "the SASL mechanism",
+            mechanism.to_ascii_uppercase().as_bytes(),
+        )?;
+        Ok(Self::new(
+            "AUTHENTICATE",
+            vec![Arg::Atom(mech)],
+            Kind::Authenticate(Box::new(auth)),
+        )
+        .require(Precondition::Credentials { login: false }))
+    }
+
+    /// `AUTHENTICATE CRAM-MD5` (imaplib's `login_cram_md5`).
+    pub fn login_cram_md5<'a>(
+        user: impl Into<Text<'a>>,
+        password: impl Into<Text<'a>>,
+    ) -> Result<Self> {
+        let (user, password) = (text(user), text(password));
+        Self::authenticate(
+            "CRAM-MD5",
+            CramMd5::new(user.as_bytes(), password.as_bytes()),
+        )
+    }
+
+    /// `AUTHENTICATE PLAIN` with `\0user\0password` (imaplib's `login_plain`); NUL in
+    /// either is an error before anything is sent.
+    pub fn login_plain<'a>(
+        user: impl Into<Text<'a>>,
+        password: impl Into<Text<'a>>,
+    ) -> Result<Self> {
+        let (user, password) = (text(user), text(password));
+        Self::authenticate("PLAIN", Plain::new(user.as_bytes(), password.as_bytes())?)
+    }
+
+    /// `STARTTLS`. On OK the connection reports [`crate::Output::StartTls`]; once the
+    /// transport is upgraded ([`crate::Connection::tls_established`]) the capabilities are
+    /// discarded and asked again, and the command completes with `('OK', [None])`.
+    pub fn starttls() -> Self {
+        Self::new("STARTTLS", vec![], Kind::StartTls).require(Precondition::Capability(
+            "STARTTLS",
+            ErrorFlavor::Abort,
+            "TLS not supported by server",
+        ))
+    }
+
+    /// `ENABLE capability` (raw, e.g. `"UTF8=ACCEPT"` or `"CONDSTORE X-GOOD-IDEA"`).
+    pub fn enable(capability: &str) -> Result<Self> {
+        let utf8 = capability.to_ascii_uppercase().contains("UTF8=ACCEPT");
+        Ok(Self::new(
+            "ENABLE",
+            vec![raw("the capability", capability)?],
+            Kind::Enable { utf8 },
+        )
+        .require(Precondition::Capability(
+            "ENABLE",
+            ErrorFlavor::Error,
+            "Server does not support ENABLE",
+        )))
+    }
+
+    /// `SELECT mailbox`, or `EXAMINE` when `readonly`. Flushes all stored untagged data;
+    /// returns the EXISTS data; a writable SELECT answered `[READ-ONLY]` raises readonly.
+    pub fn select<'a>(mailbox: impl Into<Text<'a>>, readonly: bool) -> Result<Self> {
+        let mb = text(mailbox);
+        let name = if readonly { "EXAMINE" } else { "SELECT" };
+        Ok(Self::new(
+            name,
+            vec![self::mailbox(mb, false)?],
+            Kind::Select {
+                readonly,
+                mailbox_repr: mb.repr(),
+            },
+        ))
+    }
+
+    /// `UNSELECT`; the state returns to AUTH whatever the answer.
+    pub fn unselect() -> Self {
+        Self::new("UNSELECT", vec![], Kind::Deselect)
+    }
+
+    /// `CLOSE`; the state returns to AUTH whatever the answer.
+    pub fn close() -> Self {
+        Self::new("CLOSE", vec![], Kind::Deselect)
+    }
+
+    /// `EXPUNGE` → the EXPUNGE data.
+    pub fn expunge() -> Self {
+        Self::untagged("EXPUNGE", vec![], "EXPUNGE")
+    }
+
+    /// `UID EXPUNGE set` → the EXPUNGE data.
+    pub fn uid_expunge(set: impl IntoSequenceSet) -> Result<Self> {
+        Ok(Self::untagged("EXPUNGE", vec![self::set(set)?], "EXPUNGE").into_uid())
+    }
+
+    /// `CREATE mailbox`.
+    pub fn create<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "CREATE",
+            vec![self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `DELETE mailbox`.
+    pub fn delete<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "DELETE",
+            vec![self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `SUBSCRIBE mailbox`.
+    pub fn subscribe<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "SUBSCRIBE",
+            vec![self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `UNSUBSCRIBE mailbox`.
+    pub fn unsubscribe<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "UNSUBSCRIBE",
+            vec![self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `RENAME old new`.
+    pub fn rename<'a>(old: impl Into<Text<'a>>, new: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "RENAME",
+            vec![
+                self::mailbox(text(old), false)?,
+                self::mailbox(text(new), false)?,
+            ],
+        ))
+    }
+
+    fn listing(name: &str, directory: Option<Text<'_>>, pattern: Option<Text<'_>>) -> Result<Self> {
+        let directory = directory.unwrap_or(Text::Str(""));
+        let pattern = pattern.unwrap_or(Text::Str("*"));
+        Ok(Self::untagged(
+            name,
+            vec![mailbox(directory, false)?, mailbox(pattern, true)?],
+            name,
+        ))
+    }
+
+    /// `LIST directory pattern` (defaults `""` and `*`) → the LIST data.
+    pub fn list<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
+        Self::listing("LIST", directory, pattern)
+    }
+
+    /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data.
+    pub fn lsub<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
+        Self::listing("LSUB", directory, pattern)
+    }
+
+    /// `STATUS mailbox (names)` → the STATUS data.
+    pub fn status<'a>(mailbox: impl Into<Text<'a>>, names: &str) -> Result<Self> {
+        Ok(Self::untagged(
+            "STATUS",
+            vec![
+                self::mailbox(text(mailbox), false)?,
+                paren("status items", names)?,
+            ],
+            "STATUS",
+        ))
+    }
+
+    /// `APPEND mailbox [(flags)] ["date"] {N}` + message → the tagged result. `None` for
+    /// the mailbox means INBOX. Bare CR and LF in the message become CRLF unless
+    /// [`Command::keep_line_endings`] is applied. In UTF-8 mode the message goes out as
+    /// `UTF8 (~{N} … )`.
+    pub fn append<'a>(
+        mailbox: Option<Text<'a>>,
+        flags: Option<&str>,
+        date_time: Option<DateInput<'_>>,
+        message: &[u8],
+    ) -> Result<Self> {
+        let mut args = vec![self::mailbox(mailbox.unwrap_or(Text::Str("INBOX")), false)?];
+        if let Some(flags) = flags {
+            args.push(paren("flags", flags)?);
+        }
+        if let Some(date_time) = date_time {
+            let date = crate::util::time2internaldate(date_time)
+                .map_err(|e| Error::error(Cause::Argument, e.to_string()))?;
+            args.push(raw("date_time", date)?);
+        }
+        encode::no_nul("the message", message)?;
+        args.push(Arg::Message(message.to_vec()));
+        Ok(Self::tagged("APPEND", args))
+    }
+
+    /// Sends an APPEND message exactly as given (imaplib's newest
+    /// `translate_line_endings=False`).
+    pub fn keep_line_endings(mut self) -> Self {
+        self.translate = false;
+        self
+    }
+
+    /// `FETCH set (parts)` → the FETCH data. `ALL`, `FULL` and `FAST` are sent bare.
+    pub fn fetch(set: impl IntoSequenceSet, parts: &str) -> Result<Self> {
+        Ok(Self::untagged(
+            "FETCH",
+            vec![self::set(set)?, fetch_parts(parts)?],
+            "FETCH",
+        ))
+    }
+
+    /// `UID FETCH set (parts)` → the FETCH data.
+    pub fn uid_fetch(set: impl IntoSequenceSet, parts: &str) -> Result<Self> {
+        Ok(Self::fetch(set, parts)?.into_uid())
+    }
+
+    /// `PARTIAL num part start length` (obsolete) → the FETCH data.
+    pub fn partial(num: u32, part: &str, start: u32, length: u32) -> Result<Self> {
+        Ok(Self::untagged(
+            "PARTIAL",
+            vec![
+                Arg::Atom(num.to_string().into_bytes()),
+                raw("message part", part)?,
+                Arg::Atom(start.to_string().into_bytes()),
+                Arg::Atom(length.to_string().into_bytes()),
+            ],
+            "FETCH",
+        ))
+    }
+
+    /// `STORE set command (flags)`, e.g. `store("2:4", "+FLAGS", "\\Deleted")` → the
+    /// FETCH data.
+    pub fn store(set: impl IntoSequenceSet, command: &str, flags: &str) -> Result<Self> {
+        Ok(Self::untagged(
+            "STORE",
+            vec![
+                self::set(set)?,
+                raw("the STORE command", command)?,
+                paren("flags", flags)?,
+            ],
+            "FETCH",
+        ))
+    }
+
+    /// `UID STORE set command (flags)` → the FETCH data.
+    pub fn uid_store(set: impl IntoSequenceSet, command: &str, flags: &str) -> Result<Self> {
+        Ok(Self::store(set, command, flags)?.into_uid())
+    }
+
+    /// `COPY set mailbox` → the tagged result.
+    pub fn copy<'a>(set: impl IntoSequenceSet, mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "COPY",
+            vec![self::set(set)?, self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `UID COPY set mailbox` → the tagged result (imaplib's newest `copy(uid=True)`).
+    pub fn uid_copy<'a>(set: impl IntoSequenceSet, mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::copy(set, mailbox)?.into_uid())
+    }
+
+    /// `MOVE set mailbox` → the tagged result.
+    pub fn r#move<'a>(set: impl IntoSequenceSet, mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "MOVE",
+            vec![self::set(set)?, self::mailbox(text(mailbox), false)?],
+        ))
+    }
+
+    /// `UID MOVE set mailbox` → the tagged result.
+    pub fn uid_move<'a>(set: impl IntoSequenceSet, mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::r#move(set, mailbox)?.into_uid())
+    }
+
+    /// `SEARCH [CHARSET charset] criteria…` → the SEARCH data. Criteria are raw text
+    /// (quoted strings inside them are the caller's); CR, LF, NUL and a trailing literal
+    /// marker are refused.
+    pub fn search(charset: Option<&str>, criteria: &[&str]) -> Result<Self> {
+        let mut args = Vec::new();
+        let mut cmd_pre = None;
+        if let Some(charset) = charset {
+            args.push(Arg::Atom(b"CHARSET".to_vec()));
+            args.push(astring("the charset", Text::Str(charset))?);
+            cmd_pre = Some(Precondition::NoCharsetInUtf8);
+        }
+        for c in criteria {
+            args.push(raw("search criteria", c)?);
+        }
+        let cmd = Self::untagged("SEARCH", args, "SEARCH");
+        Ok(match cmd_pre {
+            Some(p) => cmd.require(p),
+            None => cmd,
+        })
+    }
+
+    /// `UID SEARCH …` → the SEARCH data.
+    pub fn uid_search(charset: Option<&str>, criteria: &[&str]) -> Result<Self> {
+        Ok(Self::search(charset, criteria)?.into_uid())
+    }
+
+    /// `SORT (criteria) charset search…` → the SORT data.
+    pub fn sort(criteria: &str, charset: &str, search: &[&str]) -> Result<Self> {
+        let mut args = vec![
+            paren("sort criteria", criteria)?,
+            astring("the charset", Text::Str(charset))?,
+        ];
+        for c in search {
+            args.push(raw("search criteria", c)?);
+        }
+        Ok(Self::untagged("SORT", args, "SORT"))
+    }
+
+    /// `UID SORT …` → the SORT data.
+    pub fn uid_sort(criteria: &str, charset: &str, search: &[&str]) -> Result<Self> {
+        Ok(Self::sort(criteria, charset, search)?.into_uid())
+    }
+
+    /// `THREAD algorithm charset search…` → the THREAD data.
+    pub fn thread(algorithm: &str, charset: &str, search: &[&str]) -> Result<Self> {
+        let mut args = vec![
+            Arg::Atom(encode::atom("the thread algorithm", algorithm.as_bytes())?),
+            astring("the charset", Text::Str(charset))?,
+        ];
+        for c in search {
+            args.push(raw("search criteria", c)?);
+        }
+        Ok(Self::untagged("THREAD", args, "THREAD"))
+    }
+
+    /// `UID THREAD …` → the THREAD data.
+    pub fn uid_thread(algorithm: &str, charset: &str, search: &[&str]) -> Result<Self> {
+        Ok(Self::thread(algorithm, charset, search)?.into_uid())
+    }
+
+    /// imaplib's `uid(command, *args)`: `UID COMMAND args…`. COPY, MOVE, FETCH, STORE,
+    /// SORT, THREAD and EXPUNGE format their arguments as their own methods do; other
+    /// commands take raw arguments. Returns the SEARCH, SORT or THREAD data for those
+    /// commands and the FETCH data for all others (so `uid("COPY", …)` gives `[None]`).
+    pub fn uid<'a>(command: &str, args: &[Text<'a>]) -> Result<Self> {
+        let sub = command.to_ascii_uppercase();
+        if allowed_states(&sub).is_none() {
+            return Err(Error::error(
+                Cause::Argument,
+                format!(
+                    "Unknown IMAP4 UID command: {}",
+                    crate::trace::str_repr(command)
+                ),
+            ));
+        }
+        let s = |i: usize| -> Result<&'a [u8]> {
+            args.get(i).map(Text::as_bytes).ok_or_else(|| {
+                Error::error(
+                    Cause::Argument,
+                    format!("UID {sub}: missing argument {}", i + 1),
+                )
+            })
+        };
+        let utf8 = |b: &'a [u8]| -> Result<&'a str> {
+            std::str::from_utf8(b).map_err(|_| {
+                Error::error(Cause::Argument, format!("UID {sub}: argument is not UTF-8"))
+            })
+        };
+        let rest = |from: usize| -> Result<Vec<&'a str>> {
+            args.iter().skip(from).map(|t| utf8(t.as_bytes())).collect()
+        };
+        let exact = |n: usize| -> Result<()> {
+            if args.len() != n {
+                return Err(Error::error(
+                    Cause::Argument,
+                    format!("UID {sub} takes {n} arguments, got {}", args.len()),
+                ));
+            }
+            Ok(())
+        };
+        let cmd = match sub.as_str() {
+            "COPY" | "MOVE" => {
+                exact(2)?;
+                let mut c = if sub == "COPY" {
+                    Self::copy(s(0)?, args[1])?
+                } else {
+                    Self::r#move(s(0)?, args[1])?
+                };
+                c.kind = Kind::Untagged("FETCH".into());
+                c
+            }
+            "FETCH" => {
+                exact(2)?;
+                Self::fetch(s(0)?, utf8(s(1)?)?)?
+            }
+            "STORE" => {
+                exact(3)?;
+                Self::store(s(0)?, utf8(s(1)?)?, utf8(s(2)?)?)?
+            }
+            "SORT" => Self::sort(utf8(s(0)?)?, utf8(s(1)?)?, &rest(2)?)?,
+            "THREAD" => Self::thread(utf8(s(0)?)?, utf8(s(1)?)?, &rest(2)?)?,
+            "EXPUNGE" => {
+                exact(1)?;
+                let mut c = Self::untagged("EXPUNGE", vec![set(s(0)?)?], "FETCH");
+                c.kind = Kind::Untagged("FETCH".into());
+                c
+            }
+            _ => {
+                let mut raw_args = Vec::with_capacity(args.len());
+                for a in args {
+                    raw_args.push(raw("UID command arguments", a.as_bytes())?);
+                }
+                let typ = if sub == "SEARCH" { "SEARCH" } else { "FETCH" };
+                Self::untagged(&sub, raw_args, typ)
+            }
+        };
+        Ok(cmd.into_uid())
+    }
+
+    /// `GETACL mailbox` → the ACL data.
+    pub fn getacl<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::untagged(
+            "GETACL",
+            vec![self::mailbox(text(mailbox), false)?],
+            "ACL",
+        ))
+    }
+
+    /// `SETACL mailbox who what` → the tagged result.
+    pub fn setacl<'a>(
+        mailbox: impl Into<Text<'a>>,
+        who: impl Into<Text<'a>>,
+        what: impl Into<Text<'a>>,
+    ) -> Result<Self> {
+        Ok(Self::tagged(
+            "SETACL",
+            vec![
+                self::mailbox(text(mailbox), false)?,
+                astring("the identifier", text(who))?,
+                astring("the rights", text(what))?,
+            ],
+        ))
+    }
+
+    /// `DELETEACL mailbox who` → the tagged result.
+    pub fn deleteacl<'a>(mailbox: impl Into<Text<'a>>, who: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "DELETEACL",
+            vec![
+                self::mailbox(text(mailbox), false)?,
+                astring("the identifier", text(who))?,
+            ],
+        ))
+    }
+
+    /// `MYRIGHTS mailbox` → the MYRIGHTS data.
+    pub fn myrights<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::untagged(
+            "MYRIGHTS",
+            vec![self::mailbox(text(mailbox), false)?],
+            "MYRIGHTS",
+        ))
+    }
+
+    /// `GETQUOTA root` → the QUOTA data.
+    pub fn getquota<'a>(root: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::untagged(
+            "GETQUOTA",
+            vec![astring("the quota root", text(root))?],
+            "QUOTA",
+        ))
+    }
+
+    /// `GETQUOTAROOT mailbox` → `[QUOTAROOT data, QUOTA data]` as two nested lists.
+    pub fn getquotaroot<'a>(mailbox: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::new(
+            "GETQUOTAROOT",
+            vec![self::mailbox(text(mailbox), false)?],
+            Kind::GetQuotaRoot,
+        ))
+    }
+
+    /// `SETQUOTA root (limits)`, e.g. `setquota("", "STORAGE 512")` → the QUOTA data.
+    pub fn setquota<'a>(root: impl Into<Text<'a>>, limits: &str) -> Result<Self> {
+        Ok(Self::untagged(
+            "SETQUOTA",
+            vec![
+                astring("the quota root", text(root))?,
+                paren("quota limits", limits)?,
+            ],
+            "QUOTA",
+        ))
+    }
+
+    /// `GETANNOTATION mailbox entry attribute` (ANNOTATEMORE draft) → the ANNOTATION data.
+    pub fn getannotation<'a>(
+        mailbox: impl Into<Text<'a>>,
+        entry: &str,
+        attribute: &str,
+    ) -> Result<Self> {
+        Ok(Self::untagged(
+            "GETANNOTATION",
+            vec![
+                self::mailbox(text(mailbox), false)?,
+                raw("the annotation entry", entry)?,
+                raw("the annotation attribute", attribute)?,
+            ],
+            "ANNOTATION",
+        ))
+    }
+
+    /// `SETANNOTATION args…` (raw, as imaplib) → the ANNOTATION data.
+    pub fn setannotation(args: &[&str]) -> Result<Self> {
+        let args = args
+            .iter()
+            .map(|a| raw("annotation arguments", a))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::untagged("SETANNOTATION", args, "ANNOTATION"))
+    }
+
+    /// `NAMESPACE` → the NAMESPACE data.
+    pub fn namespace() -> Self {
+        Self::untagged("NAMESPACE", vec![], "NAMESPACE")
+    }
+
+    /// `PROXYAUTH user` → the tagged result.
+    pub fn proxyauth<'a>(user: impl Into<Text<'a>>) -> Result<Self> {
+        Ok(Self::tagged(
+            "PROXYAUTH",
+            vec![astring("the user name", text(user))?],
+        ))
+    }
+
+    /// imaplib's `recent()`: the stored RECENT data if any, else `NOOP` and then RECENT.
+    pub fn recent() -> Self {
+        Self::new("NOOP", vec![], Kind::Recent)
+    }
+
+    /// `ID NIL`, or `ID ("key" "value" …)` with every string quoted and `None` as NIL
+    /// → the ID data.
+    pub fn id(fields: Option<&[(&str, Option<&str>)]>) -> Result<Self> {
+        let arg = match fields {
+            None | Some([]) => Arg::Atom(b"NIL".to_vec()),
+            Some(fields) => {
+                let mut items = Vec::new();
+                for (k, v) in fields {
+                    encode::no_nul("ID fields", k.as_bytes())?;
+                    items.push(Arg::Quoted {
+                        bytes: k.as_bytes().to_vec(),
+                        secret: false,
+                    });
+                    items.push(match v {
+                        Some(v) => {
+                            encode::no_nul("ID fields", v.as_bytes())?;
+                            Arg::Quoted {
+                                bytes: v.as_bytes().to_vec(),
+                                secret: false,
+                            }
+                        }
+                        None => Arg::Atom(b"NIL".to_vec()),
+                    });
+                }
+                Arg::Group(items)
+            }
+        };
+        Ok(Self::untagged("ID", vec![arg], "ID"))
+    }
+
+    /// `IDLE` (RFC 2177). See [`crate::Connection::idle_done`].
+    pub fn idle() -> Self {
+        Self::new("IDLE", vec![], Kind::Idle).require(Precondition::Capability(
+            "IDLE",
+            ErrorFlavor::Error,
+            "Server does not support IMAP4 IDLE",
+        ))
+    }
+
+    /// imaplib's `xatom(name, *args)`: an extension command with raw arguments → the
+    /// tagged result. An unknown name is allowed in the state the connection is in when it
+    /// is first used, as imaplib registers it.
+    pub fn xatom(name: &str, args: &[&str]) -> Result<Self> {
+        let name = name.to_ascii_uppercase();
+        encode::atom("the command name", name.as_bytes())?;
+        let args = args
+            .iter()
+            .map(|a| raw("xatom arguments", a))
+            .collect::<Result<Vec<_>>>()?;
+        let mut cmd = Self::tagged(&name, args);
+        cmd.register = true;
+        Ok(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_table_matches_imaplib() {
+        assert_eq!(allowed_states("SEARCH"), Some(&[S][..]));
+        assert_eq!(allowed_states("APPEND"), Some(&[A, S][..]));
+        assert_eq!(allowed_states("NOOP"), Some(&[N, A, S, L][..]));
+        assert_eq!(allowed_states("ENABLE"), Some(&[A][..]));
+        assert_eq!(allowed_states("BOGUS"), None);
+        assert_eq!(allowed_states("IDLING"), None);
+    }
+
+    #[test]
+    fn uid_validates_its_command() {
+        let e = Command::uid("BOGUS", &[Text::Str("1")]).unwrap_err();
+        assert_eq!(e.message(), "Unknown IMAP4 UID command: 'BOGUS'");
+        let c = Command::uid("copy", &["4827313:4828442".into(), "New folder".into()]).unwrap();
+        assert_eq!(c.name, "UID");
+        assert_eq!(c.states_of, vec!["COPY", "UID"]);
+        assert!(matches!(c.kind, Kind::Untagged(ref t) if t == "FETCH"));
+        assert!(Command::uid("fetch", &["1 2".into(), "FLAGS".into()]).is_err());
+    }
+
+    #[test]
+    fn constructors_reject_bad_arguments() {
+        assert!(Command::select("a\0b", false).is_err());
+        assert!(Command::login("u", "p\0").is_err());
+        assert!(Command::fetch("1:*\r\n", "FLAGS").is_err());
+        assert!(Command::store("1", "+FLAGS", "(\\Seen) {3}").is_err());
+        assert!(Command::xatom("MY CMD", &[]).is_err());
+        assert!(Command::xatom("MYCMD", &["a\nb"]).is_err());
+        assert!(Command::id(Some(&[("name", Some("x\0"))])).is_err());
+        assert!(Command::authenticate("X Y", |_: &[u8]| None).is_err());
+        assert!(Command::login_plain("a\0", "b").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_passwords() {
+        let c = Command::login("user", "hunter2").unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2"), "{d}");
+    }
+}

@@ -1,0 +1,765 @@
+//! Command encoding: each argument through the grammar form its position allows.
+//!
+//! Nothing here formats user input into a command line. Every argument is an [`Arg`] that
+//! knows its grammar position — atom, astring (imaplib's `_astring`), list-mailbox, mailbox,
+//! always-quoted string, raw text such as search criteria, or the APPEND literal — and the
+//! encoder picks the form that position allows given the connection's state (UTF-8 mode,
+//! LITERAL+/LITERAL-). The rules:
+//!
+//! * NUL is rejected everywhere (before a byte is queued).
+//! * CR or LF in a string position makes the string a literal; where only an atom or raw text
+//!   fits, it is rejected.
+//! * 8-bit bytes make a string a literal unless UTF8=ACCEPT is enabled (then a quoted UTF-8
+//!   string).
+//! * Raw text (criteria, flag lists, xatom arguments) may not end in a literal marker such as
+//!   `{5}`: that would make the server swallow the next command as literal data.
+//! * Synchronizing literals split the command into chunks; the session sends the next chunk
+//!   only after the server's `+`. `{N+}` is used only with LITERAL+, or with LITERAL- up to
+//!   4096 bytes.
+//! * Secret arguments (passwords) are written with [`Outgoing::push_secret`], so traces
+//!   redact them by construction.
+
+use crate::error::{Cause, Error, Result};
+use crate::frame::{literal_marker, MarkerScan};
+use crate::trace::Outgoing;
+
+/// A text argument as imaplib receives it: a `str` or `bytes`.
+///
+/// The distinction matters for mailbox names: a `str` is sent in modified UTF-7 (imaplib's
+/// newest behaviour), while `bytes` are sent as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text<'a> {
+    /// A Unicode string.
+    Str(&'a str),
+    /// Bytes, sent as given (subject to quoting).
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Text<'a> {
+    /// The bytes (UTF-8 for a `Str`).
+    pub fn as_bytes(&self) -> &'a [u8] {
+        match *self {
+            Text::Str(s) => s.as_bytes(),
+            Text::Bytes(b) => b,
+        }
+    }
+
+    /// Python's `repr()` of the value (`'INBOX'` or `b'INBOX'`), for error messages.
+    pub fn repr(&self) -> String {
+        match *self {
+            Text::Str(s) => crate::trace::str_repr(s),
+            Text::Bytes(b) => crate::trace::bytes_repr(b),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text::Str(s)
+    }
+}
+
+impl<'a> From<&'a String> for Text<'a> {
+    fn from(s: &'a String) -> Self {
+        Text::Str(s)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Text<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Text::Bytes(b)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Text<'a> {
+    fn from(b: &'a [u8; N]) -> Self {
+        Text::Bytes(b)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Text<'a> {
+    fn from(b: &'a Vec<u8>) -> Self {
+        Text::Bytes(b)
+    }
+}
+
+/// One argument with its grammar position.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Arg {
+    /// Sent verbatim; validated as an atom (or a fixed keyword) when built.
+    Atom(Vec<u8>),
+    /// imaplib's `_astring`.
+    AString(Vec<u8>),
+    /// A mailbox name: a `str` goes through modified UTF-7 (unless UTF-8 mode or opted
+    /// out), then astring (or list-mailbox) rules.
+    Mailbox {
+        /// The name's bytes (UTF-8 for a str).
+        name: Vec<u8>,
+        /// True when given as a `str`.
+        is_str: bool,
+        /// True in a LIST/LSUB pattern position.
+        list: bool,
+    },
+    /// Always a quoted string (or a literal when it cannot be quoted): the LOGIN password.
+    Quoted {
+        /// The content, unescaped.
+        bytes: Vec<u8>,
+        /// Redacted from traces.
+        secret: bool,
+    },
+    /// Sent verbatim; validated by [`raw`] when built.
+    Raw(Vec<u8>),
+    /// The APPEND message literal.
+    Message(Vec<u8>),
+    /// A parenthesised list of arguments.
+    Group(Vec<Arg>),
+}
+
+impl std::fmt::Debug for Arg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
+            Arg::Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
+            Arg::Atom(b) | Arg::AString(b) | Arg::Raw(b) => {
+                write!(f, "{}", crate::trace::bytes_repr(b))
+            }
+            Arg::Mailbox { name, .. } | Arg::Quoted { bytes: name, .. } => {
+                write!(f, "{}", crate::trace::bytes_repr(name))
+            }
+            Arg::Group(items) => f.debug_list().entries(items).finish(),
+        }
+    }
+}
+
+/// What the encoder needs to know about the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Ctx {
+    /// UTF8=ACCEPT is enabled.
+    pub utf8: bool,
+    /// The server advertises LITERAL+ and the options allow using it.
+    pub literal_plus: bool,
+    /// The server advertises LITERAL- and the options allow using it.
+    pub literal_minus: bool,
+    /// Mailbox `str`s go out in modified UTF-7.
+    pub mutf7: bool,
+}
+
+/// A piece of a command to send; when `wait` is set, the rest of the command is held until
+/// the server's `+` continuation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    /// Bytes to send.
+    pub out: Outgoing,
+    /// Wait for `+` before sending the next chunk of this command.
+    pub wait: bool,
+}
+
+/// Largest literal LITERAL- allows without a continuation (RFC 7888).
+pub const LITERAL_MINUS_MAX: usize = 4096;
+
+fn arg_error(message: impl Into<String>) -> Error {
+    Error::error(Cause::Argument, message)
+}
+
+/// Rejects NUL, which no form can carry.
+pub(crate) fn no_nul(what: &str, b: &[u8]) -> Result<()> {
+    if memchr::memchr(0, b).is_some() {
+        return Err(arg_error(format!("NUL not allowed in {what}")));
+    }
+    Ok(())
+}
+
+/// Validates raw text: non-empty, no NUL/CR/LF, and not ending in a literal marker.
+pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
+    if b.is_empty() {
+        return Err(arg_error(format!("empty {what}")));
+    }
+    if memchr::memchr3(0, b'\r', b'\n', b).is_some() {
+        return Err(arg_error(format!(
+            "NUL, CR and LF not allowed in {what}: {}",
+            crate::trace::bytes_repr(b)
+        )));
+    }
+    if !matches!(literal_marker(b), MarkerScan::None) {
+        return Err(arg_error(format!(
+            "{what} may not end in a literal marker: {}",
+            crate::trace::bytes_repr(b)
+        )));
+    }
+    Ok(b.to_vec())
+}
+
+/// RFC 3501 ATOM-CHAR: any CHAR except atom-specials.
+pub(crate) fn is_atom_char(b: u8) -> bool {
+    !matches!(
+        b,
+        b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
+    ) && (0x21..0x7f).contains(&b)
+}
+
+/// Validates an atom (command names, SASL mechanism names).
+pub(crate) fn atom(what: &str, b: &[u8]) -> Result<Vec<u8>> {
+    if b.is_empty() || !b.iter().all(|&c| is_atom_char(c)) {
+        return Err(arg_error(format!(
+            "{what} must be an IMAP atom: {}",
+            crate::trace::bytes_repr(b)
+        )));
+    }
+    Ok(b.to_vec())
+}
+
+/// imaplib's `_non_astring_char` (`_non_list_char` when `list` allows `%` and `*`).
+fn is_astring_safe(b: u8, list: bool) -> bool {
+    match b {
+        b'(' | b')' | b'{' | b' ' | b'\\' | b'"' => false,
+        b'%' | b'*' => list,
+        0x00..=0x1f | 0x7f..=0xff => false,
+        _ => true,
+    }
+}
+
+/// imaplib's `_quoted`: the whole value is one well-formed quoted string.
+pub(crate) fn is_prequoted(b: &[u8]) -> bool {
+    if b.len() < 2 || b[0] != b'"' || b[b.len() - 1] != b'"' {
+        return false;
+    }
+    let mut i = 1;
+    let end = b.len() - 1;
+    while i < end {
+        match b[i] {
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'\n') {
+                    return false;
+                }
+                i += 2
+            }
+            b'"' => return false,
+            _ => i += 1,
+        }
+    }
+    i == end
+}
+
+fn unescape_quoted(b: &[u8]) -> Vec<u8> {
+    let inner = &b[1..b.len() - 1];
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i] == b'\\' && i + 1 < inner.len() {
+            i += 1;
+        }
+        out.push(inner[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Bytes a quoted string can carry in the current mode.
+fn quotable(b: &[u8], utf8: bool) -> bool {
+    if memchr::memchr2(b'\r', b'\n', b).is_some() {
+        return false;
+    }
+    if b.is_ascii() {
+        return true;
+    }
+    utf8 && std::str::from_utf8(b).is_ok()
+}
+
+/// Assembles one command's chunks.
+#[derive(Default)]
+pub(crate) struct Writer {
+    chunks: Vec<Chunk>,
+    cur: Outgoing,
+    ctx: Ctx,
+}
+
+impl Writer {
+    pub(crate) fn new(ctx: Ctx) -> Self {
+        Writer {
+            chunks: Vec::new(),
+            cur: Outgoing::default(),
+            ctx,
+        }
+    }
+
+    pub(crate) fn push(&mut self, b: &[u8]) {
+        self.cur.push(b);
+    }
+
+    fn push_maybe_secret(&mut self, b: &[u8], secret: bool) {
+        if secret {
+            self.cur.push_secret(b)
+        } else {
+            self.cur.push(b)
+        }
+    }
+
+    /// Writes `{N}` (or `{N+}`, `~{N}`) CRLF and the literal, splitting the command at a
+    /// synchronizing literal.
+    pub(crate) fn literal(&mut self, data: &[u8], secret: bool, binary: bool) {
+        let nonsync =
+            self.ctx.literal_plus || (self.ctx.literal_minus && data.len() <= LITERAL_MINUS_MAX);
+        let header = format!(
+            "{}{{{}{}}}\r\n",
+            if binary { "~" } else { "" },
+            data.len(),
+            if nonsync { "+" } else { "" }
+        );
+        self.cur.push(header.as_bytes());
+        if !nonsync {
+            let out = std::mem::take(&mut self.cur);
+            self.chunks.push(Chunk { out, wait: true });
+        }
+        self.push_maybe_secret(data, secret);
+    }
+
+    /// Writes a quoted string (escaping `\` and `"`), or a literal when it cannot be quoted.
+    pub(crate) fn quoted(&mut self, b: &[u8], secret: bool) {
+        if quotable(b, self.ctx.utf8) {
+            let mut q = Vec::with_capacity(b.len() + 2);
+            q.push(b'"');
+            for &c in b {
+                if c == b'\\' || c == b'"' {
+                    q.push(b'\\');
+                }
+                q.push(c);
+            }
+            q.push(b'"');
+            self.push_maybe_secret(&q, secret);
+        } else {
+            self.literal(b, secret, false);
+        }
+    }
+
+    /// imaplib's `_astring` (`_list_mailbox` when `list`).
+    pub(crate) fn astring(&mut self, b: &[u8], list: bool) {
+        if is_prequoted(b) {
+            if quotable(b, self.ctx.utf8) {
+                self.push(b);
+            } else {
+                self.literal(&unescape_quoted(b), false, false);
+            }
+        } else if !b.is_empty() && b.iter().all(|&c| is_astring_safe(c, list)) {
+            self.push(b);
+        } else {
+            self.quoted(b, false);
+        }
+    }
+
+    /// A mailbox name.
+    pub(crate) fn mailbox(&mut self, name: &[u8], is_str: bool, list: bool) {
+        if is_str && self.ctx.mutf7 && !self.ctx.utf8 {
+            if let Ok(s) = std::str::from_utf8(name) {
+                let wire = crate::mutf7::mailbox_to_wire(s);
+                return self.astring(wire.as_bytes(), list);
+            }
+        }
+        self.astring(name, list)
+    }
+
+    pub(crate) fn arg(&mut self, arg: &Arg) {
+        match arg {
+            Arg::Atom(b) | Arg::Raw(b) => self.push(b),
+            Arg::AString(b) => self.astring(b, false),
+            Arg::Mailbox { name, is_str, list } => self.mailbox(name, *is_str, *list),
+            Arg::Quoted { bytes, secret } => self.quoted(bytes, *secret),
+            Arg::Message(m) => {
+                if self.ctx.utf8 {
+                    self.push(b"UTF8 (");
+                    self.literal(m, false, true);
+                    self.push(b")");
+                } else {
+                    self.literal(m, false, false);
+                }
+            }
+            Arg::Group(items) => {
+                self.push(b"(");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.push(b" ");
+                    }
+                    self.arg(item);
+                }
+                self.push(b")");
+            }
+        }
+    }
+
+    /// Ends the command with CRLF and returns its chunks.
+    pub(crate) fn finish(mut self) -> Vec<Chunk> {
+        self.cur.push(b"\r\n");
+        self.chunks.push(Chunk {
+            out: self.cur,
+            wait: false,
+        });
+        self.chunks
+    }
+}
+
+/// Encodes `tag SP name (SP arg)*` CRLF.
+pub(crate) fn command(tag: &[u8], name: &[u8], args: &[Arg], ctx: Ctx) -> Vec<Chunk> {
+    let mut w = Writer::new(ctx);
+    w.push(tag);
+    w.push(b" ");
+    w.push(name);
+    for arg in args {
+        w.push(b" ");
+        w.arg(arg);
+    }
+    w.finish()
+}
+
+/// imaplib's `MapCRLF` translation: every CR, LF or CRLF becomes CRLF.
+pub fn translate_line_endings(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 32);
+    let mut rest = message;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(b"\r\n");
+        rest = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            &rest[i + 2..]
+        } else {
+            &rest[i + 1..]
+        };
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// imaplib's `_set_quote`: wraps in parentheses unless already parenthesised.
+pub(crate) fn paren_list(what: &str, b: &[u8]) -> Result<Vec<u8>> {
+    let inner = raw(what, b)?;
+    if inner.first() == Some(&b'(') && inner.last() == Some(&b')') {
+        return Ok(inner);
+    }
+    let mut out = Vec::with_capacity(inner.len() + 2);
+    out.push(b'(');
+    out.extend_from_slice(&inner);
+    out.push(b')');
+    Ok(out)
+}
+
+/// A validated IMAP sequence set (`1,3:5,8:*`, `$`), in its wire form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SequenceSet(Vec<u8>);
+
+impl SequenceSet {
+    /// Validates a textual sequence set: comma-separated numbers (no leading zero), `*`,
+    /// and ranges of those; or `$` (SEARCHRES).
+    pub fn parse(text: &[u8]) -> Result<Self> {
+        fn number(s: &[u8]) -> bool {
+            s == b"*" || (!s.is_empty() && s[0] != b'0' && s.iter().all(u8::is_ascii_digit))
+        }
+        let ok = text == b"$"
+            || (!text.is_empty()
+                && text.split(|&b| b == b',').all(|item| {
+                    let mut ends = item.splitn(2, |&b| b == b':');
+                    let a = ends.next().unwrap_or_default();
+                    number(a) && ends.next().is_none_or(number)
+                }));
+        if !ok {
+            return Err(arg_error(format!(
+                "not a valid sequence set: {}",
+                crate::trace::bytes_repr(text)
+            )));
+        }
+        Ok(SequenceSet(text.to_vec()))
+    }
+
+    /// The wire form.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Anything that can become a [`SequenceSet`]: text (`"1:4,7"`), a number, a range, or a
+/// list of those (imaplib's newest `_sequence_set`).
+pub trait IntoSequenceSet {
+    /// Converts, validating text.
+    fn into_sequence_set(self) -> Result<SequenceSet>;
+}
+
+impl IntoSequenceSet for SequenceSet {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        Ok(self)
+    }
+}
+
+impl IntoSequenceSet for &SequenceSet {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoSequenceSet for &str {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(self.as_bytes())
+    }
+}
+
+impl IntoSequenceSet for &String {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(self.as_bytes())
+    }
+}
+
+impl IntoSequenceSet for &[u8] {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(self)
+    }
+}
+
+impl<const N: usize> IntoSequenceSet for &[u8; N] {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(self)
+    }
+}
+
+impl IntoSequenceSet for u32 {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(self.to_string().as_bytes())
+    }
+}
+
+impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(format!("{}:{}", self.start(), self.end()).as_bytes())
+    }
+}
+
+impl IntoSequenceSet for std::ops::RangeFrom<u32> {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        SequenceSet::parse(format!("{}:*", self.start).as_bytes())
+    }
+}
+
+impl IntoSequenceSet for &[u32] {
+    fn into_sequence_set(self) -> Result<SequenceSet> {
+        let text: Vec<String> = self.iter().map(u32::to_string).collect();
+        SequenceSet::parse(text.join(",").as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(arg: Arg, ctx: Ctx) -> Vec<u8> {
+        let chunks = command(b"A1", b"X", &[arg], ctx);
+        let mut all = Vec::new();
+        for c in chunks {
+            all.extend_from_slice(&c.out.bytes);
+        }
+        all
+    }
+
+    fn astring(s: &str) -> String {
+        let out = one(Arg::AString(s.as_bytes().to_vec()), Ctx::default());
+        String::from_utf8(out[5..out.len() - 2].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn test_astring_cases() {
+        // imaplib's test_astring.
+        assert_eq!(astring("INBOX"), "INBOX");
+        assert_eq!(astring("New folder"), "\"New folder\"");
+        assert_eq!(astring("a\"b"), "\"a\\\"b\"");
+        assert_eq!(astring("a\\b"), "\"a\\\\b\"");
+        assert_eq!(astring(""), "\"\"");
+        assert_eq!(astring("*"), "\"*\"");
+        assert_eq!(astring("\"New folder\""), "\"New folder\"");
+        assert_eq!(astring("\"a\\b\""), "\"a\\b\"");
+        assert_eq!(
+            astring("\"a\" SELECT evil \""),
+            "\"\\\"a\\\" SELECT evil \\\"\""
+        );
+        assert_eq!(astring("\""), "\"\\\"\"");
+        assert_eq!(astring("a]b"), "a]b");
+        assert_eq!(astring("tab\there"), "\"tab\there\"");
+    }
+
+    #[test]
+    fn astring_is_idempotent() {
+        for s in [
+            "INBOX",
+            "New folder",
+            "a\"b",
+            "a\\b",
+            "",
+            "*",
+            "%",
+            "\"",
+            "\"\"",
+            "\\",
+            "a b\"c",
+            "\"a\\\"",
+            "(x)",
+            "{5}",
+            "x]",
+            "\"a\" SELECT evil \"",
+            "p%ss",
+        ] {
+            let once = astring(s);
+            assert_eq!(astring(&once), once, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn eight_bit_and_crlf_become_literals() {
+        let ctx = Ctx::default();
+        let chunks = command(b"A1", b"SELECT", &[Arg::AString("Entwürfe".into())], ctx);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[0].out.bytes, b"A1 SELECT {9}\r\n");
+        assert!(chunks[0].wait);
+        assert_eq!(chunks[1].out.bytes, "Entwürfe\r\n".as_bytes());
+        let out = one(Arg::AString(b"a\r\nb".to_vec()), ctx);
+        assert_eq!(out, b"A1 X {4}\r\na\r\nb\r\n");
+        // UTF-8 mode: a quoted UTF-8 string.
+        let utf8 = Ctx { utf8: true, ..ctx };
+        assert_eq!(
+            one(Arg::AString("Entwürfe".into()), utf8),
+            "A1 X \"Entwürfe\"\r\n".as_bytes()
+        );
+        // A pre-quoted string carrying CR/LF is unescaped into a literal.
+        assert_eq!(
+            one(Arg::AString(b"\"a\rb\"".to_vec()), ctx),
+            b"A1 X {3}\r\na\rb\r\n"
+        );
+    }
+
+    #[test]
+    fn literal_plus_and_minus() {
+        let plus = Ctx {
+            literal_plus: true,
+            ..Ctx::default()
+        };
+        let chunks = command(b"A1", b"X", &[Arg::AString(b"a\nb".to_vec())], plus);
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].out.bytes, b"A1 X {3+}\r\na\nb\r\n");
+        let minus = Ctx {
+            literal_minus: true,
+            ..Ctx::default()
+        };
+        let small = command(b"A1", b"X", &[Arg::Message(vec![b'x'; 4096])], minus);
+        assert_eq!(small.len(), 1);
+        let big = command(b"A1", b"X", &[Arg::Message(vec![b'x'; 4097])], minus);
+        assert_eq!(big.len(), 2);
+        assert!(big[0].out.bytes.ends_with(b"{4097}\r\n"));
+    }
+
+    #[test]
+    fn list_mailbox_keeps_wildcards() {
+        let list = |b: &[u8]| Arg::Mailbox {
+            name: b.to_vec(),
+            is_str: false,
+            list: true,
+        };
+        assert_eq!(one(list(b"foo/%"), Ctx::default()), b"A1 X foo/%\r\n");
+        assert_eq!(one(list(b"*"), Ctx::default()), b"A1 X *\r\n");
+        assert_eq!(
+            one(list(b"My Folder"), Ctx::default()),
+            b"A1 X \"My Folder\"\r\n"
+        );
+    }
+
+    #[test]
+    fn mailbox_names_use_modified_utf7() {
+        let ctx = Ctx {
+            mutf7: true,
+            ..Ctx::default()
+        };
+        let mb = |s: &str, is_str| Arg::Mailbox {
+            name: s.as_bytes().to_vec(),
+            is_str,
+            list: false,
+        };
+        assert_eq!(one(mb("Entwürfe", true), ctx), b"A1 X Entw&APw-rfe\r\n");
+        assert_eq!(one(mb("Entw&APw-rfe", true), ctx), b"A1 X Entw&APw-rfe\r\n");
+        assert_eq!(one(mb("A&B", true), ctx), b"A1 X A&-B\r\n");
+        assert_eq!(one(mb("a\rb", true), ctx), b"A1 X a&AA0-b\r\n");
+        assert_eq!(one(mb("", true), ctx), b"A1 X \"\"\r\n");
+        assert_eq!(one(mb("New folder", true), ctx), b"A1 X \"New folder\"\r\n");
+        // Bytes are sent as given.
+        assert_eq!(one(mb("A&B", false), ctx), b"A1 X A&B\r\n");
+        let list = Arg::Mailbox {
+            name: "Entwürfe/%".as_bytes().to_vec(),
+            is_str: true,
+            list: true,
+        };
+        assert_eq!(one(list.clone(), ctx), b"A1 X Entw&APw-rfe/%\r\n");
+        let utf8 = Ctx { utf8: true, ..ctx };
+        assert_eq!(one(list, utf8), "A1 X \"Entwürfe/%\"\r\n".as_bytes());
+    }
+
+    #[test]
+    fn secrets_are_marked() {
+        let chunks = command(
+            b"A1",
+            b"LOGIN",
+            &[
+                Arg::AString(b"user".to_vec()),
+                Arg::Quoted {
+                    bytes: b"p\"w".to_vec(),
+                    secret: true,
+                },
+            ],
+            Ctx::default(),
+        );
+        assert_eq!(chunks[0].out.bytes, b"A1 LOGIN user \"p\\\"w\"\r\n");
+        assert_eq!(
+            chunks[0].out.redacted().to_string(),
+            "A1 LOGIN user <redacted 6 bytes>\\r\\n"
+        );
+    }
+
+    #[test]
+    fn raw_rejects_injection() {
+        assert!(raw("criteria", b"ALL").is_ok());
+        assert!(raw("criteria", b"FROM \"x\"\r\nA2 DELETE INBOX").is_err());
+        assert!(raw("criteria", b"a\0b").is_err());
+        assert!(raw("criteria", b"TEXT {5}").is_err());
+        assert!(raw("criteria", b"TEXT {5+}").is_err());
+        assert!(raw("criteria", b"TEXT ~{5}").is_err());
+        assert!(raw("criteria", b"TEXT {5} x").is_ok());
+        assert!(raw("criteria", b"").is_err());
+    }
+
+    #[test]
+    fn sequence_sets() {
+        for ok in ["1", "2:4", "1,3:*", "*", "4827313:4828442", "$", "*:4"] {
+            assert!(ok.into_sequence_set().is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "0", "01", "1 2", "1,,2", "1:", ":2", "a", "1:2:3", "1\r\n",
+        ] {
+            assert!(bad.into_sequence_set().is_err(), "{bad:?}");
+        }
+        assert_eq!(5u32.into_sequence_set().unwrap().as_bytes(), b"5");
+        assert_eq!((1u32..=3).into_sequence_set().unwrap().as_bytes(), b"1:3");
+        assert_eq!((5u32..).into_sequence_set().unwrap().as_bytes(), b"5:*");
+        let list: &[u32] = &[1, 3, 5];
+        assert_eq!(list.into_sequence_set().unwrap().as_bytes(), b"1,3,5");
+    }
+
+    #[test]
+    fn line_endings() {
+        assert_eq!(translate_line_endings(b"a\rb\nc\r\nd"), b"a\r\nb\r\nc\r\nd");
+        assert_eq!(translate_line_endings(b"\r\r\n\n"), b"\r\n\r\n\r\n");
+        assert_eq!(translate_line_endings(b""), b"");
+    }
+
+    #[test]
+    fn paren_lists() {
+        assert_eq!(paren_list("flags", b"\\Deleted").unwrap(), b"(\\Deleted)");
+        assert_eq!(paren_list("flags", b"(\\Deleted)").unwrap(), b"(\\Deleted)");
+        assert!(paren_list("flags", b"\\Seen\r\n").is_err());
+    }
+
+    #[test]
+    fn atoms() {
+        assert!(atom("mechanism", b"CRAM-MD5").is_ok());
+        assert!(atom("mechanism", b"X Y").is_err());
+        assert!(atom("mechanism", b"").is_err());
+        assert!(atom("mechanism", b"X]").is_err());
+    }
+}

@@ -1,0 +1,576 @@
+//! Framing: server bytes in, complete responses (lines and literals) out.
+//!
+//! A response is a line, and for every line that ends in a literal marker (`{N}`, `{N+}` or
+//! `~{N}`) the N literal bytes and the line after them. The framer finds line ends with
+//! `memchr` in the bytes it has not looked at yet and never looks at a byte twice, so its
+//! total cost is linear in the input whatever the chunking — one call with everything or a
+//! million one-byte calls. Literal bytes are appended straight to the buffer that becomes
+//! the result; nothing is allocated from the announced size, only from bytes received.
+//!
+//! Blank lines follow imaplib 3.14.7+: empty lines between responses are skipped, and an
+//! empty line after a literal is skipped only while a parenthesis opened before the literal
+//! is still open (a legitimately empty trailer, as after a LIST mailbox literal, is kept).
+
+use crate::error::{Cause, Error, Result};
+use crate::trace;
+
+/// Limits on what one response may contain. Memory used by the framer never exceeds
+/// `max_response` plus `max_line`, and grows only with bytes actually received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest line accepted, CRLF included (imaplib: `_MAXLINE`, 1 000 000). Default 64 MiB,
+    /// enough for a `* SEARCH` of several million ids.
+    pub max_line: usize,
+    /// Largest literal accepted. Default 1 GiB.
+    pub max_literal: u64,
+    /// Largest response accepted: all its lines and literals together. Default 1 GiB.
+    pub max_response: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line: 64 << 20,
+            max_literal: 1 << 30,
+            max_response: 1 << 30,
+        }
+    }
+}
+
+/// One complete server response: its first line, then each literal with the line after it.
+/// Lines have their CRLF removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The first line.
+    pub first: Vec<u8>,
+    /// Each literal and the line that followed it, in order.
+    pub parts: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Frame {
+    /// A frame of one line.
+    pub fn line(first: impl Into<Vec<u8>>) -> Self {
+        Frame {
+            first: first.into(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The line that ends the response (the first line when there is no literal).
+    pub fn last_line(&self) -> &[u8] {
+        self.parts.last().map_or(&self.first, |(_, l)| l)
+    }
+
+    /// Total bytes of lines and literals.
+    pub fn len(&self) -> usize {
+        self.first.len()
+            + self
+                .parts
+                .iter()
+                .map(|(lit, line)| lit.len() + line.len())
+                .sum::<usize>()
+    }
+
+    /// True when the frame holds no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How a line announces a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiteralMarker {
+    /// `{N}`
+    Sync(u64),
+    /// `{N+}` (servers do not send these; accepted for symmetry)
+    NonSync(u64),
+    /// `~{N}` (literal8, RFC 3516)
+    Binary(u64),
+}
+
+impl LiteralMarker {
+    /// The announced size.
+    pub fn size(self) -> u64 {
+        match self {
+            LiteralMarker::Sync(n) | LiteralMarker::NonSync(n) | LiteralMarker::Binary(n) => n,
+        }
+    }
+}
+
+/// What a line's end says about a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerScan {
+    /// The line does not end in `{digits}` / `{digits+}`.
+    None,
+    /// A well-formed marker.
+    Marker(LiteralMarker),
+    /// `{digits}` too large for 64 bits.
+    Overflow,
+}
+
+/// Looks for a literal marker at the end of a line (CRLF already removed), as imaplib's
+/// `Literal` regex `.*{(?P<size>\d+)}$` does, plus `{N+}`.
+pub fn literal_marker(line: &[u8]) -> MarkerScan {
+    let Some((&b'}', rest)) = line.split_last() else {
+        return MarkerScan::None;
+    };
+    let (nonsync, rest) = match rest.split_last() {
+        Some((&b'+', r)) => (true, r),
+        _ => (false, rest),
+    };
+    let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || rest.len() == digits || rest[rest.len() - digits - 1] != b'{' {
+        return MarkerScan::None;
+    }
+    let open = rest.len() - digits - 1;
+    let mut n: u64 = 0;
+    for &d in &rest[open + 1..] {
+        match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+        {
+            Some(v) => n = v,
+            None => return MarkerScan::Overflow,
+        }
+    }
+    let binary = !nonsync && open > 0 && line[open - 1] == b'~';
+    MarkerScan::Marker(if nonsync {
+        LiteralMarker::NonSync(n)
+    } else if binary {
+        LiteralMarker::Binary(n)
+    } else {
+        LiteralMarker::Sync(n)
+    })
+}
+
+/// The change in parenthesis depth across a line, ignoring parentheses inside quoted
+/// strings (imaplib's `_paren_depth`).
+pub fn paren_delta(line: &[u8]) -> i64 {
+    let mut depth = 0i64;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'"' => {
+                i += 1;
+                while i < line.len() {
+                    match line[i] {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth
+}
+
+#[derive(Debug)]
+enum State {
+    /// Collecting a line; `line` holds the bytes seen so far.
+    Line,
+    /// Collecting a literal.
+    Literal { remaining: u64, data: Vec<u8> },
+    /// A fatal error happened; nothing more is framed.
+    Failed,
+}
+
+/// Counters a connection reports in its diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Bytes consumed.
+    pub bytes: u64,
+    /// Responses framed.
+    pub responses: u64,
+    /// Literals framed.
+    pub literals: u64,
+    /// Empty lines skipped between responses.
+    pub blank_lines_between: u64,
+    /// Empty lines skipped after a literal inside an open parenthesis.
+    pub blank_lines_after_literal: u64,
+}
+
+/// The incremental framer. Feed it bytes with [`Framer::next_frame`].
+#[derive(Debug)]
+pub struct Framer {
+    limits: Limits,
+    state: State,
+    line: Vec<u8>,
+    /// The response being assembled (`None` between responses).
+    frame: Option<Frame>,
+    /// A literal waiting for the line that follows it.
+    literal: Option<Vec<u8>>,
+    /// Bytes of the response so far.
+    frame_bytes: u64,
+    /// Parenthesis depth of the response's lines before the pending literal.
+    depth: i64,
+    stats: FrameStats,
+}
+
+impl Framer {
+    /// A framer with the given limits.
+    pub fn new(limits: Limits) -> Self {
+        Framer {
+            limits,
+            state: State::Line,
+            line: Vec::new(),
+            frame: None,
+            literal: None,
+            frame_bytes: 0,
+            depth: 0,
+            stats: FrameStats::default(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> FrameStats {
+        self.stats
+    }
+
+    /// True when no partial response is buffered.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.state, State::Line) && self.line.is_empty() && self.frame.is_none()
+    }
+
+    /// Bytes of partial input held (a partial line, a partial literal and the response so far).
+    pub fn buffered(&self) -> usize {
+        // `frame_bytes` counts a literal in progress at its announced size.
+        let missing = match &self.state {
+            State::Literal { remaining, .. } => *remaining,
+            _ => 0,
+        };
+        self.line.len() + (self.frame_bytes - missing) as usize
+    }
+
+    /// Consumes bytes from the front of `input` until one response is complete (returned)
+    /// or `input` is empty (`Ok(None)`). Errors are fatal: the framer stays failed.
+    pub fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Frame>> {
+        loop {
+            match &mut self.state {
+                State::Failed => {
+                    return Err(Error::abort(Cause::Protocol, "connection already failed"));
+                }
+                State::Literal { remaining, data } => {
+                    let take = (*remaining).min(input.len() as u64) as usize;
+                    if take > 0 {
+                        // Grow with the bytes at hand, never from the announced size alone:
+                        // exact when the rest is here, otherwise at most doubling.
+                        let want = (*remaining as usize).min(take.max(data.len()));
+                        data.reserve(want);
+                        data.extend_from_slice(&input[..take]);
+                        *input = &input[take..];
+                        *remaining -= take as u64;
+                        self.stats.bytes += take as u64;
+                    }
+                    if *remaining > 0 {
+                        return Ok(None);
+                    }
+                    let data = std::mem::take(data);
+                    trace::received_literal(data.len());
+                    self.stats.literals += 1;
+                    self.literal = Some(data);
+                    self.state = State::Line;
+                }
+                State::Line => {
+                    let Some(pos) = memchr::memchr(b'\n', input) else {
+                        if self.line.len() + input.len() > self.limits.max_line {
+                            return Err(self.fail_line_too_long());
+                        }
+                        self.line.extend_from_slice(input);
+                        self.stats.bytes += input.len() as u64;
+                        *input = &[];
+                        return Ok(None);
+                    };
+                    if self.line.len() + pos + 1 > self.limits.max_line {
+                        return Err(self.fail_line_too_long());
+                    }
+                    let mut line = if self.line.is_empty() {
+                        input[..=pos].to_vec()
+                    } else {
+                        self.line.extend_from_slice(&input[..=pos]);
+                        std::mem::take(&mut self.line)
+                    };
+                    *input = &input[pos + 1..];
+                    self.stats.bytes += pos as u64 + 1;
+                    if !line.ends_with(b"\r\n") {
+                        self.state = State::Failed;
+                        return Err(Error::abort(
+                            Cause::Protocol,
+                            "socket error: unterminated line (LF without CR)",
+                        )
+                        .with_bytes(&line));
+                    }
+                    line.truncate(line.len() - 2);
+                    trace::received_line(&line);
+                    if let Some(frame) = self.line_done(line)? {
+                        return Ok(Some(frame));
+                    }
+                }
+            }
+        }
+    }
+
+    fn fail_line_too_long(&mut self) -> Error {
+        self.state = State::Failed;
+        let err = Error::abort(
+            Cause::Limit,
+            format!("got more than {} bytes", self.limits.max_line),
+        )
+        .with_bytes(&self.line);
+        self.line = Vec::new();
+        err
+    }
+
+    fn fail(&mut self, cause: Cause, message: String, bytes: &[u8]) -> Error {
+        self.state = State::Failed;
+        Error::abort(cause, message).with_bytes(bytes)
+    }
+
+    /// A complete line (CRLF removed) arrived.
+    fn line_done(&mut self, line: Vec<u8>) -> Result<Option<Frame>> {
+        match self.literal.take() {
+            None if self.frame.is_none() && line.is_empty() => {
+                self.stats.blank_lines_between += 1;
+                return Ok(None);
+            }
+            None => {
+                self.frame_bytes = line.len() as u64;
+                self.depth = 0;
+                self.frame = Some(Frame::line(line));
+            }
+            Some(literal) => {
+                if line.is_empty() && self.depth > 0 {
+                    self.stats.blank_lines_after_literal += 1;
+                    self.literal = Some(literal);
+                    return Ok(None);
+                }
+                self.frame_bytes += line.len() as u64;
+                if let Some(frame) = self.frame.as_mut() {
+                    frame.parts.push((literal, line));
+                }
+            }
+        }
+        if self.frame_bytes > self.limits.max_response {
+            let msg = format!("response larger than {} bytes", self.limits.max_response);
+            let first = self.frame.take().map(|f| f.first).unwrap_or_default();
+            return Err(self.fail(Cause::Limit, msg, &first));
+        }
+        let last = match &self.frame {
+            Some(frame) => frame.last_line(),
+            None => return Ok(None),
+        };
+        match literal_marker(last) {
+            MarkerScan::None => {
+                self.stats.responses += 1;
+                self.frame_bytes = 0;
+                Ok(self.frame.take())
+            }
+            MarkerScan::Overflow => {
+                let msg = "literal size does not fit in 64 bits".to_string();
+                let last = last.to_vec();
+                Err(self.fail(Cause::Limit, msg, &last))
+            }
+            MarkerScan::Marker(marker) => {
+                let size = marker.size();
+                if size > self.limits.max_literal
+                    || self.frame_bytes.saturating_add(size) > self.limits.max_response
+                {
+                    let msg = format!(
+                        "literal of {size} bytes exceeds the limit ({} per literal, {} per response)",
+                        self.limits.max_literal, self.limits.max_response
+                    );
+                    let last = last.to_vec();
+                    return Err(self.fail(Cause::Limit, msg, &last));
+                }
+                self.depth += paren_delta(last);
+                self.frame_bytes += size;
+                self.state = State::Literal {
+                    remaining: size,
+                    data: Vec::new(),
+                };
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(limits: Limits, chunks: &[&[u8]]) -> Result<Vec<Frame>> {
+        let mut f = Framer::new(limits);
+        let mut out = Vec::new();
+        for chunk in chunks {
+            let mut input = *chunk;
+            while let Some(frame) = f.next_frame(&mut input)? {
+                out.push(frame);
+            }
+            assert!(input.is_empty());
+        }
+        Ok(out)
+    }
+
+    fn one_shot(data: &[u8]) -> Result<Vec<Frame>> {
+        frames(Limits::default(), &[data])
+    }
+
+    fn bytewise(data: &[u8]) -> Result<Vec<Frame>> {
+        let chunks: Vec<&[u8]> = data.chunks(1).collect();
+        frames(Limits::default(), &chunks)
+    }
+
+    #[test]
+    fn markers() {
+        assert_eq!(
+            literal_marker(b"* 1 FETCH (BODY[] {13}"),
+            MarkerScan::Marker(LiteralMarker::Sync(13))
+        );
+        assert_eq!(
+            literal_marker(b"x {0+}"),
+            MarkerScan::Marker(LiteralMarker::NonSync(0))
+        );
+        assert_eq!(
+            literal_marker(b"* 1 FETCH (BINARY[] ~{7}"),
+            MarkerScan::Marker(LiteralMarker::Binary(7))
+        );
+        for no in [&b"{}"[..], b"{-1}", b"x}", b"{12a}", b"}", b"12}", b"{+}"] {
+            assert_eq!(literal_marker(no), MarkerScan::None, "{no:?}");
+        }
+        assert_eq!(
+            literal_marker(b"{99999999999999999999999}"),
+            MarkerScan::Overflow
+        );
+        assert_eq!(
+            literal_marker(b"{4294967296}"),
+            MarkerScan::Marker(LiteralMarker::Sync(4294967296))
+        );
+    }
+
+    #[test]
+    fn lines_and_literals() {
+        let data = b"* OK hi\r\n* 1 FETCH (BODY[] {5}\r\nab\r\nc UID 3)\r\nA1 OK done\r\n";
+        let want = vec![
+            Frame::line(&b"* OK hi"[..]),
+            Frame {
+                first: b"* 1 FETCH (BODY[] {5}".to_vec(),
+                parts: vec![(b"ab\r\nc".to_vec(), b" UID 3)".to_vec())],
+            },
+            Frame::line(&b"A1 OK done"[..]),
+        ];
+        assert_eq!(one_shot(data).unwrap(), want);
+        assert_eq!(bytewise(data).unwrap(), want);
+    }
+
+    #[test]
+    fn zero_length_and_chained_literals() {
+        let data = b"* LIST () \"/\" {0}\r\n\r\n* X {1}\r\na {2}\r\nbc\r\n";
+        let got = bytewise(data).unwrap();
+        assert_eq!(got[0].parts, vec![(vec![], vec![])]);
+        assert_eq!(
+            got[1].parts,
+            vec![(b"a".to_vec(), b" {2}".to_vec()), (b"bc".to_vec(), vec![])]
+        );
+    }
+
+    #[test]
+    fn blank_line_rules_of_3_14_7() {
+        // T11: blank line after a literal inside an open parenthesis is skipped.
+        let t11 = b"* 1 FETCH (BODY[HEADER] {13}\r\nSubject: test\r\n\r\n)\r\nA1 OK\r\n";
+        let got = one_shot(t11).unwrap();
+        assert_eq!(
+            got[0].parts,
+            vec![(b"Subject: test".to_vec(), b")".to_vec())]
+        );
+        // T12: an empty trailer that ends the response is kept, and blank lines between
+        // responses are skipped; the literal's own parens and quote do not count.
+        let t12 = b"* LIST (\\HasNoChildren) \"/\" {9}\r\nMy (box)\"\r\n\r\n\r\n* LIST () \"/\" {7}\r\nAnother\r\n";
+        let got = bytewise(t12).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].parts, vec![(b"My (box)\"".to_vec(), vec![])]);
+        assert_eq!(got[1].parts, vec![(b"Another".to_vec(), vec![])]);
+    }
+
+    #[test]
+    fn quoted_parens_do_not_count() {
+        assert_eq!(
+            paren_delta(b"* 1 FETCH (ENVELOPE (\"a (\" \"b\\\")\" {3}"),
+            2
+        );
+        assert_eq!(paren_delta(b"())"), -1);
+        assert_eq!(paren_delta(b"\"unterminated ("), 0);
+    }
+
+    #[test]
+    fn bare_lf_is_fatal() {
+        let err = one_shot(b"* CAPABILITY IMAP4rev1 AUTH\n").unwrap_err();
+        assert!(err.is_abort());
+        assert!(err.message().contains("unterminated line"));
+        assert_eq!(err.bytes(), Some(&b"* CAPABILITY IMAP4rev1 AUTH\n"[..]));
+    }
+
+    #[test]
+    fn line_limit_is_enforced_without_buffering_past_it() {
+        let limits = Limits {
+            max_line: 10,
+            ..Limits::default()
+        };
+        let err = frames(limits, &[b"* OK xxxxxxxxxxx\r\n"]).unwrap_err();
+        assert_eq!(err.message(), "got more than 10 bytes");
+        assert_eq!(err.cause(), Cause::Limit);
+        // Exactly at the limit is fine.
+        assert_eq!(frames(limits, &[b"* OK xxx\r\n"]).unwrap().len(), 1);
+        // An endless line in chunks stops at the limit.
+        let mut f = Framer::new(limits);
+        let mut input: &[u8] = b"xxxxx";
+        assert!(f.next_frame(&mut input).unwrap().is_none());
+        let mut input: &[u8] = b"xxxxxx";
+        assert!(f.next_frame(&mut input).is_err());
+        assert!(f.buffered() <= 10);
+    }
+
+    #[test]
+    fn huge_literal_headers_allocate_nothing() {
+        for header in [&b"* OK {99999999999}\r\n"[..], b"* OK {4294967296}\r\n"] {
+            let err = one_shot(header).unwrap_err();
+            assert_eq!(err.cause(), Cause::Limit, "{err}");
+        }
+        let err = one_shot(b"* OK {99999999999999999999999}\r\n").unwrap_err();
+        assert_eq!(err.cause(), Cause::Limit);
+        // Not literals at all: framed as ordinary lines.
+        assert_eq!(one_shot(b"* OK {-1}\r\n* OK {}\r\n").unwrap().len(), 2);
+        // Within limits, a truncated literal holds only what arrived.
+        let mut f = Framer::new(Limits::default());
+        let mut input: &[u8] = b"* OK {32768}\r\nIMAP4rev1\r\n";
+        assert!(f.next_frame(&mut input).unwrap().is_none());
+        assert!(f.buffered() < 100, "{}", f.buffered());
+    }
+
+    #[test]
+    fn response_limit_counts_all_parts() {
+        let limits = Limits {
+            max_response: 20,
+            ..Limits::default()
+        };
+        let err = frames(limits, &[b"* 1 FETCH {10}\r\n0123456789 {10}\r\n"]).unwrap_err();
+        assert_eq!(err.cause(), Cause::Limit);
+    }
+
+    #[test]
+    fn failed_framer_stays_failed() {
+        let mut f = Framer::new(Limits::default());
+        let mut input: &[u8] = b"bad\n* OK\r\n";
+        assert!(f.next_frame(&mut input).is_err());
+        let mut input: &[u8] = b"* OK\r\n";
+        assert!(f.next_frame(&mut input).is_err());
+    }
+}

@@ -1,0 +1,482 @@
+//! imaplib-shaped results and the classification of framed responses.
+//!
+//! imaplib returns `(typ, data)`: `typ` is a string such as `"OK"`, and `data` a list whose
+//! items are a line (`bytes`), a `(header, literal)` pair, `None`, or — for `getquotaroot` —
+//! a nested list. [`Reply`] and [`Item`] are exactly that. [`classify`] applies imaplib's
+//! rules (`tagre`, `Untagged_response`, `Untagged_status`, `Continuation`, `Response_code`)
+//! to one framed response.
+
+use std::fmt;
+
+use crate::error::{Cause, Error, Result};
+use crate::frame::Frame;
+use crate::trace::bytes_repr;
+
+/// One element of an imaplib result list.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Item {
+    /// `None`: nothing of the requested type was received.
+    None,
+    /// A line (or the part of a line after the response type), CRLF removed.
+    Line(Vec<u8>),
+    /// A line that announced a literal, and the literal's bytes: imaplib's `(header, data)`.
+    Literal(Vec<u8>, Vec<u8>),
+    /// A nested list (only `getquotaroot` returns these).
+    List(Vec<Item>),
+}
+
+impl Item {
+    /// The line's bytes, if this is a line.
+    pub fn as_line(&self) -> Option<&[u8]> {
+        match self {
+            Item::Line(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The `(header, literal)` pair, if this is one.
+    pub fn as_literal(&self) -> Option<(&[u8], &[u8])> {
+        match self {
+            Item::Literal(h, d) => Some((h, d)),
+            _ => None,
+        }
+    }
+
+    /// True for `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Item::None)
+    }
+
+    /// Bytes held, for accounting.
+    pub(crate) fn weight(&self) -> usize {
+        const OVERHEAD: usize = 32;
+        OVERHEAD
+            + match self {
+                Item::None => 0,
+                Item::Line(l) => l.len(),
+                Item::Literal(h, d) => h.len() + d.len(),
+                Item::List(items) => items.iter().map(Item::weight).sum(),
+            }
+    }
+
+    /// Writes Python's `repr()` of the item.
+    fn write_repr(&self, out: &mut String) {
+        match self {
+            Item::None => out.push_str("None"),
+            Item::Line(l) => out.push_str(&bytes_repr(l)),
+            Item::Literal(h, d) => {
+                out.push('(');
+                out.push_str(&bytes_repr(h));
+                out.push_str(", ");
+                out.push_str(&bytes_repr(d));
+                out.push(')');
+            }
+            Item::List(items) => write_list_repr(items, out),
+        }
+    }
+}
+
+fn write_list_repr(items: &[Item], out: &mut String) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        item.write_repr(out);
+    }
+    out.push(']');
+}
+
+impl fmt::Debug for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.write_repr(&mut s);
+        f.write_str(&s)
+    }
+}
+
+impl From<&[u8]> for Item {
+    fn from(l: &[u8]) -> Self {
+        Item::Line(l.to_vec())
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Item {
+    fn from(l: &[u8; N]) -> Self {
+        Item::Line(l.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Item {
+    fn from(l: Vec<u8>) -> Self {
+        Item::Line(l)
+    }
+}
+
+/// imaplib's `(typ, data)`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Reply {
+    /// `"OK"`, `"NO"`, `"BYE"`, or the response code name for `response(code)`.
+    pub typ: String,
+    /// The data list.
+    pub data: Vec<Item>,
+}
+
+impl Reply {
+    /// A reply.
+    pub fn new(typ: impl Into<String>, data: Vec<Item>) -> Self {
+        Reply {
+            typ: typ.into(),
+            data,
+        }
+    }
+
+    /// True when `typ` is `"OK"`.
+    pub fn is_ok(&self) -> bool {
+        self.typ == "OK"
+    }
+
+    /// The lines of `data`, skipping other items: handy for `SEARCH`, `LIST`, `STATUS`….
+    pub fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        self.data.iter().filter_map(Item::as_line)
+    }
+
+    /// Python's `repr((typ, data))`, e.g. `('OK', [b'2'])`: the form the differential
+    /// tests compare with CPython.
+    pub fn python_repr(&self) -> String {
+        let mut s = String::from("(");
+        s.push_str(&crate::trace::str_repr(&self.typ));
+        s.push_str(", ");
+        write_list_repr(&self.data, &mut s);
+        s.push(')');
+        s
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.python_repr())
+    }
+}
+
+/// A framed response after imaplib's classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Classified {
+    /// `PREFIXn TYPE data`
+    Tagged {
+        /// The tag's number (`None` when it carries leading zeros or overflows: no
+        /// command can own it).
+        tag: Option<u64>,
+        /// The status, e.g. `OK`.
+        typ: String,
+        /// The data items (one line unless a literal was involved).
+        data: Vec<Item>,
+        /// The text searched for a response code.
+        code_text: Vec<u8>,
+    },
+    /// `* TYPE data` or `* n TYPE data`.
+    Untagged {
+        /// The type, e.g. `FETCH`.
+        typ: String,
+        /// The items to append under `typ`.
+        items: Vec<Item>,
+        /// The text searched for a response code (the last line's data).
+        code_text: Vec<u8>,
+    },
+    /// `+ data`; `None` for a bare `+`.
+    Continuation(Option<Vec<u8>>),
+}
+
+/// Quirks tolerated while classifying; the connection counts their uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClassifyQuirk {
+    /// `PREFIXn OK` without the space and text the grammar requires.
+    TaggedMissingText,
+}
+
+fn is_type_char(b: u8) -> bool {
+    b.is_ascii_uppercase() || b == b'-'
+}
+
+/// imaplib's `tagre`: `PREFIX\d+ [A-Z]+ .*` (plus the missing-text quirk).
+fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, String, Vec<u8>, bool)> {
+    let rest = line.strip_prefix(tagpre)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let (num, rest) = rest.split_at(digits);
+    let rest = rest.strip_prefix(b" ")?;
+    let letters = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if letters == 0 {
+        return None;
+    }
+    let (typ, rest) = rest.split_at(letters);
+    let (data, quirk) = match rest.strip_prefix(b" ") {
+        Some(data) => (data, false),
+        None if rest.is_empty() => (rest, true),
+        None => return None,
+    };
+    let tag = if num.len() > 1 && num[0] == b'0' {
+        None
+    } else {
+        std::str::from_utf8(num).ok()?.parse::<u64>().ok()
+    };
+    Some((
+        tag,
+        String::from_utf8_lossy(typ).into_owned(),
+        data.to_vec(),
+        quirk,
+    ))
+}
+
+/// Applies imaplib's response rules to one frame.
+pub(crate) fn classify(
+    frame: Frame,
+    tagpre: &[u8],
+    quirks: &mut Vec<ClassifyQuirk>,
+) -> Result<Classified> {
+    let Frame { first, parts } = frame;
+    if let Some((tag, typ, data, quirk)) = match_tagged(&first, tagpre) {
+        if quirk {
+            quirks.push(ClassifyQuirk::TaggedMissingText);
+        }
+        let code_text = data.clone();
+        let data = expand(data, parts);
+        return Ok(Classified::Tagged {
+            tag,
+            typ,
+            data,
+            code_text,
+        });
+    }
+    if let Some(rest) = first.strip_prefix(b"* ") {
+        let n = rest.iter().take_while(|&&b| is_type_char(b)).count();
+        if n > 0 {
+            // Untagged_response: `\* (?P<type>[A-Z-]+)( (?P<data>.*))?`
+            let typ = String::from_utf8_lossy(&rest[..n]).into_owned();
+            let dat = rest[n..].strip_prefix(b" ").unwrap_or(b"").to_vec();
+            return Ok(untagged(typ, dat, parts));
+        }
+        // Untagged_status: `\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?`
+        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if d > 0 && rest.get(d) == Some(&b' ') {
+            let after = &rest[d + 1..];
+            let t = after.iter().take_while(|&&b| is_type_char(b)).count();
+            if t > 0 {
+                let typ = String::from_utf8_lossy(&after[..t]).into_owned();
+                let mut dat = rest[..d].to_vec();
+                if let Some(data2) = after[t..].strip_prefix(b" ") {
+                    if !data2.is_empty() {
+                        dat.push(b' ');
+                        dat.extend_from_slice(data2);
+                    }
+                }
+                return Ok(untagged(typ, dat, parts));
+            }
+        }
+    }
+    if let Some(rest) = first.strip_prefix(b"+") {
+        if !parts.is_empty() {
+            return Err(Error::abort(
+                Cause::Protocol,
+                "unexpected response: continuation request announcing a literal",
+            )
+            .with_bytes(&first));
+        }
+        return Ok(Classified::Continuation(
+            rest.strip_prefix(b" ").map(<[u8]>::to_vec),
+        ));
+    }
+    Err(Error::abort(
+        Cause::Protocol,
+        format!(
+            "unexpected response: {}",
+            bytes_repr(&first[..first.len().min(200)])
+        ),
+    )
+    .with_bytes(&first))
+}
+
+fn untagged(typ: String, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
+    let items = expand(dat, parts);
+    let code_text = match items.last() {
+        Some(Item::Line(l)) => l.clone(),
+        _ => Vec::new(),
+    };
+    Classified::Untagged {
+        typ,
+        items,
+        code_text,
+    }
+}
+
+/// imaplib's literal loop: `(dat, literal)` for each literal, then the last line.
+fn expand(dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<Item> {
+    let mut items = Vec::with_capacity(parts.len() + 1);
+    let mut dat = dat;
+    for (literal, next) in parts {
+        items.push(Item::Literal(dat, literal));
+        dat = next;
+    }
+    items.push(Item::Line(dat));
+    items
+}
+
+/// imaplib's `Response_code`: `\[(?P<type>[A-Z-]+)( (?P<data>.*))?\]`, matched at the start
+/// of `text`, with the greedy `.*` (a `]` inside the data, as in Gmail's flags, is kept).
+/// Returns the code name and its data (`b""` when absent).
+pub fn response_code(text: &[u8]) -> Option<(String, Vec<u8>)> {
+    let rest = text.strip_prefix(b"[")?;
+    let n = rest.iter().take_while(|&&b| is_type_char(b)).count();
+    if n == 0 {
+        return None;
+    }
+    let name = String::from_utf8_lossy(&rest[..n]).into_owned();
+    let after = &rest[n..];
+    if let Some(data) = after.strip_prefix(b" ") {
+        // Greedy: the data runs to the last `]` on the line.
+        if let Some(end) = memchr::memrchr(b']', data) {
+            return Some((name, data[..end].to_vec()));
+        }
+    }
+    if after.first() == Some(&b']') {
+        return Some((name, Vec::new()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cls(line: &[u8]) -> Result<Classified> {
+        classify(Frame::line(line), b"ABCD", &mut Vec::new())
+    }
+
+    #[test]
+    fn tagged_lines() {
+        assert_eq!(
+            cls(b"ABCD12 OK [READ-WRITE] SELECT completed.").unwrap(),
+            Classified::Tagged {
+                tag: Some(12),
+                typ: "OK".into(),
+                data: vec![b"[READ-WRITE] SELECT completed.".into()],
+                code_text: b"[READ-WRITE] SELECT completed.".to_vec(),
+            }
+        );
+        // Leading zeros can never match a tag we issued.
+        assert!(matches!(
+            cls(b"ABCD01 OK x").unwrap(),
+            Classified::Tagged { tag: None, .. }
+        ));
+        // Lower-case status or another prefix: not tagged, and not anything else either.
+        assert!(cls(b"ABCD1 ok done").is_err());
+        assert!(cls(b"WXYZ1 OK done").is_err());
+    }
+
+    #[test]
+    fn quirk_tagged_missing_text() {
+        let mut q = Vec::new();
+        let c = classify(Frame::line(&b"ABCD6 OK"[..]), b"ABCD", &mut q).unwrap();
+        assert!(matches!(c, Classified::Tagged { tag: Some(6), .. }));
+        assert_eq!(q, vec![ClassifyQuirk::TaggedMissingText]);
+    }
+
+    #[test]
+    fn untagged_forms() {
+        let Classified::Untagged { typ, items, .. } = cls(b"* 2 EXISTS").unwrap() else {
+            panic!()
+        };
+        assert_eq!((typ.as_str(), items), ("EXISTS", vec![b"2".into()]));
+        let Classified::Untagged { typ, items, .. } = cls(b"* 1 FETCH (FLAGS (\\Seen))").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (typ.as_str(), items),
+            ("FETCH", vec![b"1 (FLAGS (\\Seen))".into()])
+        );
+        let Classified::Untagged { typ, items, .. } = cls(b"* SEARCH").unwrap() else {
+            panic!()
+        };
+        assert_eq!((typ.as_str(), items), ("SEARCH", vec![b"".into()]));
+        // `* OK[ALERT]`: the regex stops at the type, the data is empty.
+        let Classified::Untagged { typ, items, .. } = cls(b"* OK[ALERT] x").unwrap() else {
+            panic!()
+        };
+        assert_eq!((typ.as_str(), items), ("OK", vec![b"".into()]));
+        // DavMail's double space is a server bug imaplib rejects too.
+        assert!(cls(b"*  1843 EXISTS").is_err());
+    }
+
+    #[test]
+    fn literal_items_follow_imaplib() {
+        let frame = Frame {
+            first: b"* 1 FETCH (BODY[HEADER] {13}".to_vec(),
+            parts: vec![(b"Subject: test".to_vec(), b")".to_vec())],
+        };
+        let Classified::Untagged { items, .. } = classify(frame, b"ABCD", &mut Vec::new()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            format!("{items:?}"),
+            "[(b'1 (BODY[HEADER] {13}', b'Subject: test'), b')']"
+        );
+    }
+
+    #[test]
+    fn continuations() {
+        assert_eq!(cls(b"+").unwrap(), Classified::Continuation(None));
+        assert_eq!(
+            cls(b"+ ").unwrap(),
+            Classified::Continuation(Some(Vec::new()))
+        );
+        assert_eq!(
+            cls(b"+ idling").unwrap(),
+            Classified::Continuation(Some(b"idling".to_vec()))
+        );
+        assert_eq!(cls(b"+idling").unwrap(), Classified::Continuation(None));
+    }
+
+    #[test]
+    fn response_codes_are_greedy() {
+        assert_eq!(
+            response_code(b"[READ-WRITE] SELECT completed."),
+            Some(("READ-WRITE".into(), vec![]))
+        );
+        assert_eq!(
+            response_code(b"[PERMANENTFLAGS (Answered \\Flagged \\[test] \\*)] Flags permitted."),
+            Some((
+                "PERMANENTFLAGS".into(),
+                b"(Answered \\Flagged \\[test] \\*)".to_vec()
+            ))
+        );
+        assert_eq!(
+            response_code(b"[UIDVALIDITY 3] x [y]"),
+            Some(("UIDVALIDITY".into(), b"3] x [y".to_vec()))
+        );
+        assert_eq!(response_code(b"no code"), None);
+        assert_eq!(response_code(b"[ALERT"), None);
+        assert_eq!(response_code(b"[ALERT]"), Some(("ALERT".into(), vec![])));
+        assert_eq!(response_code(b"[X-Y z"), None);
+    }
+
+    #[test]
+    fn python_repr() {
+        let r = Reply::new(
+            "OK",
+            vec![
+                Item::Literal(b"1 (BODY[] {2}".to_vec(), b"a'".to_vec()),
+                b")".into(),
+                Item::None,
+                Item::List(vec![b"x".into()]),
+            ],
+        );
+        assert_eq!(
+            r.python_repr(),
+            "('OK', [(b'1 (BODY[] {2}', b\"a'\"), b')', None, [b'x']])"
+        );
+    }
+}
