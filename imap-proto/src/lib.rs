@@ -52,6 +52,7 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod mutf7;
+pub mod parse;
 pub mod response;
 pub mod session;
 pub mod trace;

@@ -40,8 +40,8 @@ use crate::util::int2ap;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Untagged types that describe the selected mailbox; outside the selected state (and
-/// without a SELECT/EXAMINE in flight) they are not stored.
-const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED"];
+/// without a SELECT/EXAMINE or IDLE in flight) they are not stored.
+const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "EXPUNGE", "FETCH", "VANISHED"];
 /// Response codes that describe the selected mailbox.
 const MAILBOX_CODES: &[&str] = &[
     "READ-ONLY",
@@ -269,7 +269,8 @@ impl Job {
             Kind::Untagged(t) => t == typ,
             Kind::Capability => typ == "CAPABILITY",
             Kind::GetQuotaRoot => typ == "QUOTA" || typ == "QUOTAROOT",
-            Kind::Select { .. } => true,
+            // SELECT brings the mailbox's data; IDLE asks for unsolicited updates.
+            Kind::Select { .. } | Kind::Idle => true,
             _ => self.phase == Phase::CapabilityFollowUp && typ == "CAPABILITY",
         }
     }

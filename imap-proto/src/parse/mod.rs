@@ -1,0 +1,1 @@
+//! Typed views of server responses (in progress).

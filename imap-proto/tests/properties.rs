@@ -1,0 +1,370 @@
+//! Properties: chunking never changes what the connection does, and every argument the
+//! encoder accepts re-parses to exactly the value given, in exactly one command.
+
+mod common;
+
+use common::{t, Script};
+use imaplib_proto::frame::{Frame, Framer, Limits};
+use imaplib_proto::{Command, Connection, Output, Text};
+use proptest::prelude::*;
+
+/// Builds the command a round submits.
+type MakeCommand = fn() -> Command;
+
+/// A realistic session: each round submits a command (if any), then the server's answer.
+fn rounds() -> Vec<(Option<MakeCommand>, String)> {
+    let r = |c: Option<MakeCommand>, s: &str| (c, t(s));
+    vec![
+        r(None, "* OK [CAPABILITY IMAP4rev1 IDLE LITERAL+] Dovecot ready.\r\n"),
+        r(
+            Some(|| Command::login("user", "pass").unwrap()),
+            "TTTT0 OK [CAPABILITY IMAP4rev1 IDLE LITERAL+ MOVE] Logged in\r\n",
+        ),
+        r(
+            Some(|| Command::select("INBOX", false).unwrap()),
+            concat!(
+                "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n",
+                "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n",
+                "* 3 EXISTS\r\n* 0 RECENT\r\n",
+                "* OK [UIDVALIDITY 1700000000] UIDs valid\r\n",
+                "TTTT1 OK [READ-WRITE] Select completed (0.001 + 0.000 secs).\r\n",
+            ),
+        ),
+        r(
+            Some(|| Command::fetch("1:3", "(UID BODY[])").unwrap()),
+            concat!(
+                "* 1 FETCH (UID 1 RFC822.SIZE 12 BODY[] {12}\r\nHello\r\nWorld\r\n FLAGS (\\Seen))\r\n",
+                "* 2 FETCH (UID 2 BODY[] {0}\r\n)\r\n",
+                "* 3 FETCH (UID 3 BODY[HEADER] {13}\r\nSubject: test\r\n\r\n)\r\n",
+                "\r\n",
+                "TTTT2 OK Fetch completed.\r\n",
+            ),
+        ),
+        r(
+            Some(|| Command::list(None, None).unwrap()),
+            concat!(
+                "* LIST (\\HasNoChildren) \"/\" {9}\r\nMy (box)\"\r\n",
+                "* LIST (\\HasNoChildren) \"/\" INBOX\r\n",
+                "TTTT3 OK List completed.\r\n",
+            ),
+        ),
+        r(
+            Some(|| Command::search(None, &["ALL"]).unwrap()),
+            "* SEARCH 1 2 3\r\nTTTT4 OK Search completed.\r\n",
+        ),
+        r(
+            Some(Command::logout),
+            "* BYE Logging out\r\nTTTT5 OK Logout completed.\r\n",
+        ),
+    ]
+}
+
+/// Runs the session, feeding each round's server bytes cut at `cuts`; returns every output.
+fn run(cuts: &[usize]) -> Vec<String> {
+    let mut conn = Connection::new(Script::opts());
+    let mut log = Vec::new();
+    let record = |conn: &mut Connection, log: &mut Vec<String>| {
+        while let Some(o) = conn.poll_output() {
+            match o {
+                Output::Send(o) => {
+                    log.push(format!("send {:?}", String::from_utf8_lossy(&o.bytes)))
+                }
+                other => log.push(format!("{other:?}")),
+            }
+        }
+    };
+    for (cmd, server) in rounds() {
+        if let Some(make) = cmd {
+            conn.submit(make()).unwrap();
+            record(&mut conn, &mut log);
+        }
+        for chunk in split(server.as_bytes(), cuts) {
+            conn.feed(chunk);
+            record(&mut conn, &mut log);
+        }
+    }
+    log
+}
+
+fn split<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (data.len() + 1)).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for p in points {
+        out.push(&data[at..p]);
+        at = p;
+    }
+    out.push(&data[at..]);
+    out
+}
+
+#[test]
+fn the_transcript_runs_to_the_end() {
+    let all: Vec<usize> = (0..2000).collect();
+    let log = run(&all);
+    assert!(
+        log.iter().any(|l| l.contains("('BYE', [b'Logging out'])")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("b'Hello\\r\\nWorld'")),
+        "{log:#?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("Err(")), "{log:#?}");
+    assert_eq!(log, run(&[]));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_chunking_gives_the_same_outputs(cuts in proptest::collection::vec(any::<usize>(), 0..40)) {
+        prop_assert_eq!(run(&cuts), run(&[]));
+    }
+
+    #[test]
+    fn framer_chunking_is_invisible(
+        body in proptest::collection::vec(prop_oneof![
+            Just(b"* 1 FETCH (BODY[] {5}\r\nab\r\nc)\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"* OK x\r\n".to_vec()),
+            Just(b"* X {0}\r\n\r\n".to_vec()),
+            Just(b"* 2 FETCH (X {3}\r\nabc\r\n\r\n)\r\n".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ], 0..20),
+        cuts in proptest::collection::vec(any::<usize>(), 0..30),
+    ) {
+        let data: Vec<u8> = body.concat();
+        let frame_all = |chunks: &[&[u8]]| -> (Vec<Frame>, Option<String>) {
+            let mut f = Framer::new(Limits::default());
+            let mut out = Vec::new();
+            for c in chunks {
+                let mut input = *c;
+                loop {
+                    match f.next_frame(&mut input) {
+                        Ok(Some(frame)) => out.push(frame),
+                        Ok(None) => break,
+                        Err(e) => return (out, Some(e.message().to_string())),
+                    }
+                }
+            }
+            (out, None)
+        };
+        let one = frame_all(&[&data]);
+        let many = frame_all(&split(&data, &cuts));
+        prop_assert_eq!(one, many);
+    }
+}
+
+/// A strict parser of one client command: `tag SP name *(SP arg) CRLF`, where an argument
+/// is an atom, a quoted string, a literal or a parenthesised list of those. Returns the
+/// arguments' values and the number of bytes consumed.
+fn parse_command(b: &[u8], utf8: bool) -> Result<(Vec<Vec<u8>>, usize), String> {
+    fn arg(b: &[u8], i: &mut usize, out: &mut Vec<Vec<u8>>, utf8: bool) -> Result<(), String> {
+        match b.get(*i) {
+            Some(b'"') => {
+                *i += 1;
+                let mut v = Vec::new();
+                loop {
+                    match b.get(*i) {
+                        None => return Err("unterminated quoted".into()),
+                        Some(b'"') => {
+                            *i += 1;
+                            break;
+                        }
+                        Some(b'\\') => {
+                            match b.get(*i + 1) {
+                                Some(c @ (b'\\' | b'"')) => v.push(*c),
+                                _ => return Err("bad escape".into()),
+                            }
+                            *i += 2;
+                        }
+                        Some(b'\r' | b'\n' | 0) => return Err("CR/LF/NUL in quoted".into()),
+                        Some(c) if *c >= 0x80 && !utf8 => return Err("8-bit in quoted".into()),
+                        Some(c) => {
+                            v.push(*c);
+                            *i += 1;
+                        }
+                    }
+                }
+                if !v.is_ascii() && std::str::from_utf8(&v).is_err() {
+                    return Err("invalid UTF-8 in quoted".into());
+                }
+                out.push(v);
+            }
+            Some(b'{') => {
+                let close = b[*i..].iter().position(|&c| c == b'}').ok_or("no }")? + *i;
+                let spec = &b[*i + 1..close];
+                let spec = spec.strip_suffix(b"+").unwrap_or(spec);
+                let n: usize = std::str::from_utf8(spec)
+                    .map_err(|e| e.to_string())?
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
+                if b.get(close + 1..close + 3) != Some(b"\r\n") {
+                    return Err("no CRLF after literal header".into());
+                }
+                let start = close + 3;
+                let v = b.get(start..start + n).ok_or("short literal")?;
+                if v.contains(&0) {
+                    return Err("NUL in literal".into());
+                }
+                out.push(v.to_vec());
+                *i = start + n;
+            }
+            Some(b'(') => {
+                *i += 1;
+                let mut inner = Vec::new();
+                loop {
+                    arg(b, i, &mut inner, utf8)?;
+                    match b.get(*i) {
+                        Some(b' ') => *i += 1,
+                        Some(b')') => {
+                            *i += 1;
+                            break;
+                        }
+                        _ => return Err("bad list".into()),
+                    }
+                }
+                out.extend(inner);
+            }
+            Some(_) => {
+                let start = *i;
+                while let Some(&c) = b.get(*i) {
+                    if c == b' ' || c == b'\r' || c == b')' {
+                        break;
+                    }
+                    if !(0x21..0x7f).contains(&c) || matches!(c, b'(' | b'{' | b'"' | b'\\') {
+                        return Err(format!("bad atom char {c:#x}"));
+                    }
+                    *i += 1;
+                }
+                if *i == start {
+                    return Err("empty atom".into());
+                }
+                out.push(b[start..*i].to_vec());
+            }
+            None => return Err("missing argument".into()),
+        }
+        Ok(())
+    }
+    let mut i = 0;
+    let mut out = Vec::new();
+    // tag and name
+    for _ in 0..2 {
+        arg(b, &mut i, &mut out, utf8)?;
+        if b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+    }
+    out.drain(..2);
+    while b.get(i..i + 2) != Some(b"\r\n") {
+        arg(b, &mut i, &mut out, utf8)?;
+        match b.get(i) {
+            Some(b' ') => i += 1,
+            Some(b'\r') => {}
+            _ => return Err(format!("junk at {i}")),
+        }
+    }
+    Ok((out, i + 2))
+}
+
+/// Submits a command on a connection with `caps` and returns every byte it sends, answering
+/// each synchronizing literal with `+`.
+fn wire(caps: &str, utf8: bool, make: impl FnOnce() -> Command) -> Vec<u8> {
+    let mut s = Script::authed(caps);
+    if utf8 {
+        let id = s.submit(Command::enable("UTF8=ACCEPT").unwrap());
+        s.s("TTTT2 OK enabled\r\n");
+        s.ok(id);
+        s.sent.clear();
+    }
+    s.sent.clear();
+    s.submit(make());
+    let mut all = Vec::new();
+    for _ in 0..4 {
+        all.extend(std::mem::take(&mut s.sent));
+        s.s("+\r\n");
+    }
+    all.extend(std::mem::take(&mut s.sent));
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn login_arguments_round_trip(
+        user in proptest::collection::vec(1u8..=255, 0..24),
+        pass in proptest::collection::vec(1u8..=255, 0..24),
+        caps in prop_oneof![Just(""), Just("LITERAL+"), Just("LITERAL-")],
+    ) {
+        // An already-quoted user name is passed through as imaplib does (tested elsewhere).
+        prop_assume!(!(user.len() >= 2 && user[0] == b'"' && user[user.len() - 1] == b'"'));
+        let mut s = Script::connected(caps);
+        s.submit(Command::login(&user[..], &pass[..]).unwrap());
+        let mut all = std::mem::take(&mut s.sent);
+        for _ in 0..3 {
+            s.s("+\r\n");
+            all.extend(std::mem::take(&mut s.sent));
+        }
+        let (args, used) = parse_command(&all, false).map_err(|e| TestCaseError::fail(format!("{e}: {:?}", String::from_utf8_lossy(&all))))?;
+        prop_assert_eq!(used, all.len(), "exactly one command");
+        prop_assert_eq!(&args[0], &user);
+        prop_assert_eq!(&args[1], &pass);
+    }
+
+    #[test]
+    fn mailbox_bytes_round_trip(
+        name in proptest::collection::vec(1u8..=255, 0..30),
+        utf8 in any::<bool>(),
+        caps in prop_oneof![Just(""), Just("LITERAL+")],
+    ) {
+        prop_assume!(!(name.len() >= 2 && name[0] == b'"' && name[name.len() - 1] == b'"'));
+        let caps = if utf8 { format!("ENABLE UTF8=ACCEPT {caps}") } else { caps.to_string() };
+        let n = name.clone();
+        let all = wire(&caps, utf8, move || Command::create(Text::Bytes(&n)).unwrap());
+        let (args, used) = parse_command(&all, utf8).map_err(|e| TestCaseError::fail(format!("{e}: {:?}", String::from_utf8_lossy(&all))))?;
+        prop_assert_eq!(used, all.len());
+        prop_assert_eq!(args, vec![name]);
+    }
+
+    #[test]
+    fn mailbox_strings_round_trip_through_modified_utf7(name in "\\PC{0,12}|[\\x01-\\x7f]{0,12}") {
+        prop_assume!(!name.contains('\0'));
+        // An already-quoted name is passed through as imaplib does (tested elsewhere).
+        prop_assume!(!(name.len() >= 2 && name.starts_with('"') && name.ends_with('"')));
+        let n = name.clone();
+        let all = wire("", false, move || Command::create(n.as_str()).unwrap());
+        let (args, used) = parse_command(&all, false).map_err(|e| TestCaseError::fail(format!("{e}: {:?}", String::from_utf8_lossy(&all))))?;
+        prop_assert_eq!(used, all.len());
+        prop_assert_eq!(args.len(), 1);
+        let decoded = imaplib_proto::mutf7::decode(&args[0]);
+        if imaplib_proto::mutf7::is_valid(name.as_bytes()) {
+            // Already valid modified UTF-7: sent as given (imaplib's rule).
+            prop_assert_eq!(&args[0], name.as_bytes());
+        } else {
+            prop_assert_eq!(decoded.ok(), Some(name));
+        }
+    }
+
+    #[test]
+    fn search_criteria_either_fail_or_stay_one_command(crit in proptest::collection::vec(any::<u8>(), 1..20)) {
+        let c = String::from_utf8_lossy(&crit).into_owned();
+        match Command::search(None, &[c.as_str()]) {
+            Err(_) => {
+                let explained = c.contains(['\r', '\n', '\0']) || c.ends_with('}');
+                prop_assert!(explained, "refused without reason: {:?}", c);
+            }
+            Ok(cmd) => {
+                let mut s = Script::selected("");
+                s.submit(cmd);
+                let sent = std::mem::take(&mut s.sent);
+                prop_assert!(sent.ends_with(b"\r\n"));
+                prop_assert_eq!(sent.iter().filter(|&&b| b == b'\n').count(), 1);
+                prop_assert!(!sent.contains(&0));
+            }
+        }
+    }
+}
