@@ -1,1 +1,10 @@
-//! placeholder
+//! Support code for the integration tests of imaplib-rs.
+//!
+//! The tests in `tests/tests/` run the clients against a real Dovecot on loopback, started by
+//! [`dovecot::dovecot()`], and compare with CPython's `imaplib` where `python3` helps. Dovecot
+//! must be installed (`scripts/setup-dovecot`, as root); the harness panics, and never skips,
+//! when it is not.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod dovecot;
