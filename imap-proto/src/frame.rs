@@ -12,7 +12,6 @@
 //! is still open (a legitimately empty trailer, as after a LIST mailbox literal, is kept).
 
 use crate::error::{Cause, Error, Result};
-use crate::trace;
 
 /// Limits on what one response may contain. Memory used by the framer never exceeds
 /// `max_response` plus `max_line`, and grows only with bytes actually received.
@@ -275,7 +274,6 @@ impl Framer {
                         return Ok(None);
                     }
                     let data = std::mem::take(data);
-                    trace::received_literal(data.len());
                     self.stats.literals += 1;
                     self.literal = Some(data);
                     self.state = State::Line;
@@ -310,7 +308,6 @@ impl Framer {
                         .with_bytes(&line));
                     }
                     line.truncate(line.len() - 2);
-                    trace::received_line(&line);
                     if let Some(frame) = self.line_done(line)? {
                         return Ok(Some(frame));
                     }

@@ -51,10 +51,13 @@ pub mod command;
 pub mod encode;
 pub mod error;
 pub mod frame;
+pub mod methods;
 pub mod mutf7;
 pub mod parse;
 pub mod response;
 pub mod session;
+#[cfg(feature = "rustls")]
+pub mod tls;
 pub mod trace;
 pub mod util;
 

@@ -79,6 +79,8 @@ pub struct Options {
     pub use_literal_plus: bool,
     /// Send `str` mailbox names in modified UTF-7 (imaplib's newest behaviour). Default true.
     pub mailbox_utf7: bool,
+    /// imaplib's debug level, 0 (silent, the default) to 5; see [`crate::trace`].
+    pub debug: u8,
 }
 
 impl Options {
@@ -94,6 +96,7 @@ impl Options {
             require_tls: false,
             use_literal_plus: true,
             mailbox_utf7: true,
+            debug: 0,
         }
     }
 
@@ -461,6 +464,16 @@ impl Connection {
         self.jobs.values().filter(|j| j.id.is_some()).count()
     }
 
+    /// imaplib's `debug` level (0–5): what is logged through the `log` facade.
+    pub fn set_debug(&mut self, level: u8) {
+        self.opts.debug = level;
+    }
+
+    /// The current debug level.
+    pub fn debug(&self) -> u8 {
+        self.opts.debug
+    }
+
     /// Counters for quirks tolerated and responses dropped.
     pub fn diagnostics(&self) -> Diagnostics {
         let mut d = self.diagnostics.clone();
@@ -513,7 +526,9 @@ impl Connection {
     }
 
     fn emit_send(&mut self, out: Outgoing) {
-        trace::sent(&out);
+        if self.opts.debug >= 4 {
+            trace::sent(&out);
+        }
         if let Some(Output::Send(prev)) = self.outputs.back_mut() {
             prev.append(out);
         } else {
@@ -524,9 +539,11 @@ impl Connection {
     fn complete(&mut self, id: Option<CommandId>, result: Result<Reply>) {
         match (id, result) {
             (Some(id), result) => {
-                match &result {
-                    Ok(r) => log::debug!(target: trace::TARGET, "{id} completed: {}", r.typ),
-                    Err(e) => log::debug!(target: trace::TARGET, "{id} failed: {e}"),
+                if self.opts.debug >= 1 {
+                    match &result {
+                        Ok(r) => log::debug!(target: trace::TARGET, "{id} completed: {}", r.typ),
+                        Err(e) => log::debug!(target: trace::TARGET, "{id} failed: {e}"),
+                    }
                 }
                 self.emit(Output::Completed { id, result })
             }
@@ -544,7 +561,9 @@ impl Connection {
         if self.fatal.is_some() {
             return;
         }
-        log::debug!(target: trace::TARGET, "connection failed: {err}");
+        if self.opts.debug >= 1 {
+            log::debug!(target: trace::TARGET, "connection failed: {err}");
+        }
         self.sendq.clear();
         self.blocked = None;
         self.idle_tag = None;
@@ -647,6 +666,9 @@ impl Connection {
     }
 
     fn process(&mut self, frame: crate::frame::Frame) {
+        if self.opts.debug >= 4 {
+            trace::received(&frame);
+        }
         let first_line = (!self.greeted).then(|| frame.first.clone());
         let mut quirks = Vec::new();
         let classified = classify(frame, &self.tagpre, &mut quirks);
@@ -684,7 +706,9 @@ impl Connection {
     }
 
     fn quirk(&mut self, name: &'static str) {
-        log::debug!(target: trace::TARGET, "tolerated server quirk: {name}");
+        if self.opts.debug >= 1 {
+            log::debug!(target: trace::TARGET, "tolerated server quirk: {name}");
+        }
         *self.diagnostics.quirks.entry(name).or_default() += 1;
     }
 
@@ -826,8 +850,13 @@ impl Connection {
         }
         if !self.honoured(&typ, false) {
             self.diagnostics.dropped_untagged += 1;
-            log::debug!(target: trace::TARGET, "ignored untagged {typ} in state {}", self.state);
+            if self.opts.debug >= 1 {
+                log::debug!(target: trace::TARGET, "ignored untagged {typ} in state {}", self.state);
+            }
             return;
+        }
+        if self.opts.debug >= 3 {
+            log::debug!(target: trace::TARGET, "untagged {typ}: {items:?}");
         }
         for item in items {
             if let Err(e) = self.store.append(&typ, item, self.opts.max_stored) {
@@ -1304,7 +1333,9 @@ impl Connection {
 
         let id = CommandId(self.next_id);
         self.next_id += 1;
-        log::debug!(target: trace::TARGET, "{id} {} submitted", cmd.name);
+        if self.opts.debug >= 1 {
+            log::debug!(target: trace::TARGET, "{id} {} submitted", cmd.name);
+        }
 
         if let Kind::Recent = cmd.kind {
             if let Some(items) = self.store.pop("RECENT") {

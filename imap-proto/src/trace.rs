@@ -1,8 +1,11 @@
 //! Wire tracing through the `log` facade, with secrets redacted by construction.
 //!
-//! imaplib prints `> line` / `< line` at debug levels ≥ 4. Here every byte sent is logged at
-//! `trace` level under the target `imaplib::wire` (server bytes as `S:`, client bytes as
-//! `C:`), commands and completions at `debug` under `imaplib`. The encoder records the spans
+//! imaplib prints to stderr according to its `debug` level (0–5); here the same levels
+//! ([`crate::Connection::set_debug`]) decide what goes to the `log` facade: level 1 and up
+//! logs commands, completions and tolerated quirks (`debug!`, target `imaplib`); 3 and up
+//! every untagged response stored; 4 and up the wire itself (`trace!`, target
+//! `imaplib::wire`; server lines as `S:`, client bytes as `C:`, literal contents only as
+//! their size). The encoder records the spans
 //! of every secret (LOGIN password, AUTHENTICATE responses) in the [`Outgoing`] it produces;
 //! the tracer prints `<redacted N bytes>` in their place, so no regex ever has to find them.
 
@@ -155,21 +158,17 @@ impl fmt::Display for Redacted<'_> {
 
 /// Logs bytes sent (redacted) at trace level.
 pub(crate) fn sent(out: &Outgoing) {
-    if log::log_enabled!(target: WIRE_TARGET, log::Level::Trace) {
-        log::trace!(target: WIRE_TARGET, "C: {}", out.redacted());
-    }
+    log::trace!(target: WIRE_TARGET, "C: {}", out.redacted());
 }
 
-/// Logs a server line at trace level.
-pub(crate) fn received_line(line: &[u8]) {
-    if log::log_enabled!(target: WIRE_TARGET, log::Level::Trace) {
+/// Logs a framed server response at trace level: its lines, and only the sizes of its
+/// literals.
+pub(crate) fn received(frame: &crate::frame::Frame) {
+    log::trace!(target: WIRE_TARGET, "S: {}", Escaped(&frame.first));
+    for (literal, line) in &frame.parts {
+        log::trace!(target: WIRE_TARGET, "S: <literal {} bytes>", literal.len());
         log::trace!(target: WIRE_TARGET, "S: {}", Escaped(line));
     }
-}
-
-/// Logs the size of a server literal at trace level (its contents are not logged).
-pub(crate) fn received_literal(len: usize) {
-    log::trace!(target: WIRE_TARGET, "S: <literal {len} bytes>");
 }
 
 #[cfg(test)]

@@ -1,0 +1,655 @@
+//! The blocking client: a loop that moves bytes between a transport and the core.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use imaplib_proto::tls::rustls::ClientConfig;
+use imaplib_proto::{
+    Cause, Command, CommandId, Connection, Error, Limits, Options, Output, Reply, Result,
+};
+
+use crate::transport::{self, Process, Transport, READ_CHUNK};
+
+/// How long [`Drop`] waits for the server to answer a farewell LOGOUT.
+const DROP_LOGOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connection settings. `Config::default()` verifies TLS against the Mozilla roots, times
+/// out after 60 seconds of silence, and uses imaplib's debug level 0.
+#[derive(Clone)]
+pub struct Config {
+    /// Timeout for connecting and for each wait on the server; `None` waits forever
+    /// (imaplib's default). Default: 60 s. `Some(Duration::ZERO)` is refused, as imaplib
+    /// refuses `timeout=0`.
+    pub timeout: Option<Duration>,
+    /// The TLS configuration for IMAP4_SSL and STARTTLS (imaplib's `ssl_context`); `None`
+    /// means [`imaplib_proto::tls::default_config`].
+    pub tls: Option<Arc<ClientConfig>>,
+    /// The name to verify the server's certificate against, when it differs from the host
+    /// dialled (e.g. dialling `127.0.0.1` for a certificate issued to `localhost`).
+    pub tls_server_name: Option<String>,
+    /// On a plain connection, upgrade with STARTTLS right after the greeting and refuse to
+    /// go on (or to send any credential) without it.
+    pub require_tls: bool,
+    /// imaplib's `debug` level (0–5), logged through the `log` facade.
+    pub debug: u8,
+    /// Framing limits.
+    pub limits: Limits,
+    /// Most bytes of untagged responses kept before the connection aborts.
+    pub max_stored: usize,
+    /// Use LITERAL+/LITERAL- when the server offers them.
+    pub use_literal_plus: bool,
+    /// Send `str` mailbox names in modified UTF-7.
+    pub mailbox_utf7: bool,
+    /// Fix the tag prefix seed (tests); random otherwise.
+    pub tag_seed: Option<u16>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let o = Options::new(0);
+        Config {
+            timeout: Some(Duration::from_secs(60)),
+            tls: None,
+            tls_server_name: None,
+            require_tls: false,
+            debug: 0,
+            limits: o.limits,
+            max_stored: o.max_stored,
+            use_literal_plus: o.use_literal_plus,
+            mailbox_utf7: o.mailbox_utf7,
+            tag_seed: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("timeout", &self.timeout)
+            .field("custom_tls", &self.tls.is_some())
+            .field("tls_server_name", &self.tls_server_name)
+            .field("require_tls", &self.require_tls)
+            .field("debug", &self.debug)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    fn options(&self, secure: bool) -> Options {
+        let mut o = Options::new(self.tag_seed.unwrap_or_else(random_seed));
+        o.limits = self.limits;
+        o.max_stored = self.max_stored;
+        o.secure = secure;
+        o.require_tls = self.require_tls;
+        o.use_literal_plus = self.use_literal_plus;
+        o.mailbox_utf7 = self.mailbox_utf7;
+        o.debug = self.debug;
+        o
+    }
+
+    fn tls_config(&self) -> Result<Arc<ClientConfig>> {
+        match &self.tls {
+            Some(c) => Ok(c.clone()),
+            None => imaplib_proto::tls::default_config(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.timeout == Some(Duration::ZERO) {
+            return Err(Error::error(
+                Cause::Argument,
+                "Non-blocking socket (timeout=0) is not supported",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// imaplib draws its tag prefix from `random.randint(4096, 65535)`; a per-process random
+/// hasher key is enough for that (tags need to be unpredictable, not secret).
+fn random_seed() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default(),
+    );
+    4096 + (h.finish() % (65536 - 4096)) as u16
+}
+
+/// A blocking IMAP4rev1 client with imaplib's methods and results.
+///
+/// Every method returns imaplib's `(typ, data)` as a [`Reply`], or an [`Error`] whose kind
+/// is imaplib's `error`, `abort` or `readonly`.
+///
+/// ```no_run
+/// use imaplib_blocking::Client;
+/// let mut m = Client::connect_tls("imap.example.org", 993)?;
+/// m.login("alice", "secret")?;
+/// m.select("INBOX", false)?;
+/// let found = m.search(None, &["UNSEEN"])?;
+/// for num in found.lines().flat_map(|l| l.split(|b| *b == b' ')).filter(|n| !n.is_empty()) {
+///     let msg = m.fetch(std::str::from_utf8(num).unwrap_or("1"), "(RFC822)")?;
+///     println!("{msg:?}");
+/// }
+/// m.logout()?;
+/// # Ok::<(), imaplib_blocking::Error>(())
+/// ```
+pub struct Client {
+    conn: Connection,
+    transport: Transport,
+    config: Config,
+    host: String,
+    port: Option<u16>,
+    buf: Vec<u8>,
+    /// Results of commands nobody is waiting for yet (pipelining).
+    done: HashMap<CommandId, Result<Reply>>,
+    /// IDLE: responses received and not yet iterated.
+    idle_queue: VecDeque<Reply>,
+    idle_started: Option<CommandId>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    fn new(
+        transport: Transport,
+        config: Config,
+        host: &str,
+        port: Option<u16>,
+        secure: bool,
+    ) -> Self {
+        Client {
+            conn: Connection::new(config.options(secure)),
+            transport,
+            config,
+            host: host.to_string(),
+            port,
+            buf: vec![0; READ_CHUNK],
+            done: HashMap::new(),
+            idle_queue: VecDeque::new(),
+            idle_started: None,
+        }
+    }
+
+    /// imaplib's `IMAP4(host, port)` with default settings: plain TCP, port 143 by
+    /// convention (`""` means localhost).
+    pub fn connect(host: &str, port: u16) -> Result<Client> {
+        Self::connect_with(host, port, &Config::default())
+    }
+
+    /// `IMAP4(host, port)` with settings; with `config.require_tls`, STARTTLS follows the
+    /// greeting and its failure is an error before any credential is sent.
+    pub fn connect_with(host: &str, port: u16, config: &Config) -> Result<Client> {
+        config.check()?;
+        let sock = transport::tcp_connect(host, port, config.timeout)?;
+        let mut client = Self::new(
+            Transport::Tcp(sock),
+            config.clone(),
+            host,
+            Some(port),
+            false,
+        );
+        client.greet()?;
+        if config.require_tls {
+            client.starttls()?;
+        }
+        Ok(client)
+    }
+
+    /// imaplib's `IMAP4_SSL(host, port)`: implicit TLS (port 993 by convention), verified.
+    pub fn connect_tls(host: &str, port: u16) -> Result<Client> {
+        Self::connect_tls_with(host, port, &Config::default())
+    }
+
+    /// `IMAP4_SSL(host, port, ssl_context=…)`: implicit TLS with settings.
+    pub fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Client> {
+        config.check()?;
+        let sock = transport::tcp_connect(host, port, config.timeout)?;
+        let name = config.tls_server_name.as_deref().unwrap_or(host);
+        let tls = transport::tls_handshake(sock, config.tls_config()?, name, config.timeout)?;
+        let mut client = Self::new(
+            Transport::Tls(Box::new(tls)),
+            config.clone(),
+            host,
+            Some(port),
+            true,
+        );
+        client.greet()?;
+        Ok(client)
+    }
+
+    /// Plain TCP, then STARTTLS, required: the secure way to use port 143.
+    pub fn connect_starttls(host: &str, port: u16, config: &Config) -> Result<Client> {
+        let mut config = config.clone();
+        config.require_tls = true;
+        Self::connect_with(host, port, &config)
+    }
+
+    /// imaplib's `IMAP4_stream(command)`: runs `command` with `sh -c` and speaks IMAP over
+    /// its stdin and stdout (e.g. Dovecot's pre-authenticated `imap` binary). The pipe is
+    /// trusted as a secure local transport. The child is reaped on shutdown.
+    pub fn connect_stream(command: &str) -> Result<Client> {
+        Self::connect_stream_with(command, &Config::default())
+    }
+
+    /// `IMAP4_stream(command)` with settings.
+    pub fn connect_stream_with(command: &str, config: &Config) -> Result<Client> {
+        config.check()?;
+        let process = Process::spawn(command)?;
+        let mut client = Self::new(
+            Transport::Process(Box::new(process)),
+            config.clone(),
+            "",
+            None,
+            true,
+        );
+        client.greet()?;
+        Ok(client)
+    }
+
+    /// Waits for the greeting and the capabilities.
+    fn greet(&mut self) -> Result<()> {
+        loop {
+            self.process_outputs(None);
+            if self.conn.is_connected() {
+                return Ok(());
+            }
+            if let Some(e) = self.conn.fatal_error() {
+                let e = e.duplicate();
+                self.transport.shutdown();
+                return Err(e);
+            }
+            self.read_more(self.config.timeout);
+        }
+    }
+
+    /// The core connection (state, capabilities, untagged store, diagnostics).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The core connection, mutable.
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The host dialled (`""` for IMAP4_stream).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port dialled (`None` for IMAP4_stream).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The timeout for each wait on the server.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.config.timeout
+    }
+
+    /// Changes the timeout; `None` waits forever, zero is refused.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let mut c = self.config.clone();
+        c.timeout = timeout;
+        c.check()?;
+        self.config.timeout = timeout;
+        Ok(())
+    }
+
+    /// imaplib's `debug` level.
+    pub fn debug(&self) -> u8 {
+        self.conn.debug()
+    }
+
+    /// Sets imaplib's `debug` level (0–5).
+    pub fn set_debug(&mut self, level: u8) {
+        self.conn.set_debug(level);
+    }
+
+    /// The TCP socket (imaplib's `socket()`); `None` for IMAP4_stream.
+    pub fn socket(&self) -> Option<&TcpStream> {
+        self.transport.socket()
+    }
+
+    /// Closes the transport without LOGOUT (imaplib's `shutdown()`).
+    pub fn shutdown(&mut self) {
+        self.transport.shutdown();
+    }
+
+    /// Sends raw bytes (imaplib's `send()`). They bypass the protocol engine: anything but
+    /// a complete, well-formed command desynchronises the session.
+    pub fn send(&mut self, data: &[u8]) -> Result<()> {
+        self.transport.write_all(data).map_err(Error::io)
+    }
+
+    /// Reads up to `size` raw bytes from the server (imaplib's `read()`), bypassing the
+    /// protocol engine.
+    pub fn read(&mut self, size: usize) -> Result<Vec<u8>> {
+        let mut out = vec![0; size];
+        let mut got = 0;
+        while got < size {
+            match self.transport.read(&mut out[got..], self.config.timeout) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => return Err(Error::io(e)),
+            }
+        }
+        out.truncate(got);
+        Ok(out)
+    }
+
+    /// Reads one raw line, CRLF included (imaplib's `readline()`), bypassing the protocol
+    /// engine; at most the configured line limit.
+    pub fn readline(&mut self) -> Result<Vec<u8>> {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while !line.ends_with(b"\n") {
+            if line.len() >= self.config.limits.max_line {
+                return Err(Error::error(
+                    Cause::Limit,
+                    format!("got more than {} bytes", self.config.limits.max_line),
+                ));
+            }
+            match self.transport.read(&mut byte, self.config.timeout) {
+                Ok(0) => break,
+                Ok(_) => line.push(byte[0]),
+                Err(e) => return Err(Error::io(e)),
+            }
+        }
+        Ok(line)
+    }
+
+    /// Submits a command without waiting (pipelining); collect it with [`Client::wait`].
+    pub fn submit(&mut self, cmd: Command) -> Result<CommandId> {
+        let id = self.conn.submit(cmd)?;
+        self.process_outputs(None);
+        Ok(id)
+    }
+
+    /// Waits for a submitted command's result.
+    pub fn wait(&mut self, id: CommandId) -> Result<Reply> {
+        loop {
+            if let Some(result) = self.done.remove(&id) {
+                return result;
+            }
+            if let Some(result) = self.process_outputs(Some(id)) {
+                return result;
+            }
+            if let Some(e) = self.conn.fatal_error() {
+                return Err(e.duplicate());
+            }
+            self.read_more(self.config.timeout);
+        }
+    }
+
+    /// Runs one command to completion.
+    pub fn run(&mut self, cmd: Command) -> Result<Reply> {
+        let id = self.conn.submit(cmd)?;
+        self.wait(id)
+    }
+
+    /// Moves outputs of the core: writes bytes, upgrades TLS, files results. Returns the
+    /// result of `want` if it completed.
+    fn process_outputs(&mut self, want: Option<CommandId>) -> Option<Result<Reply>> {
+        let mut found = None;
+        while let Some(out) = self.conn.poll_output() {
+            match out {
+                Output::Send(o) => {
+                    if let Err(e) = self.transport.write_all(&o.bytes) {
+                        self.conn.transport_error(Error::io(e));
+                    }
+                }
+                Output::Completed { id, result } => {
+                    if Some(id) == want && found.is_none() {
+                        found = Some(result);
+                    } else {
+                        self.done.insert(id, result);
+                    }
+                }
+                Output::StartTls { .. } => {
+                    let upgraded = self.config.tls_config().and_then(|cfg| {
+                        let name = self
+                            .config
+                            .tls_server_name
+                            .clone()
+                            .unwrap_or_else(|| self.host.clone());
+                        self.transport.upgrade(cfg, &name, self.config.timeout)
+                    });
+                    match upgraded {
+                        Ok(()) => {
+                            let _ = self.conn.tls_established();
+                        }
+                        Err(e) => self.conn.transport_error(e),
+                    }
+                }
+                Output::IdleStarted { id } => self.idle_started = Some(id),
+                Output::Unsolicited(r) => self.idle_queue.push_back(r),
+                Output::Connected | Output::Error(_) => {}
+            }
+        }
+        found
+    }
+
+    /// Reads once from the transport (waiting at most `timeout`) and feeds the core. Errors
+    /// and timeouts abort the connection.
+    fn read_more(&mut self, timeout: Option<Duration>) {
+        match self.transport.read(&mut self.buf, timeout) {
+            Ok(0) => self.conn.feed_eof(),
+            Ok(n) => self.conn.feed(&self.buf[..n]),
+            Err(e) => self.conn.transport_error(Error::io(e)),
+        }
+    }
+
+    /// Reads once for IDLE: a timeout just means nothing arrived (`Ok(false)`).
+    fn read_idle(&mut self, timeout: Option<Duration>) -> bool {
+        match self.transport.read(&mut self.buf, timeout) {
+            Ok(0) => {
+                self.conn.feed_eof();
+                true
+            }
+            Ok(n) => {
+                self.conn.feed(&self.buf[..n]);
+                true
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::TimedOut
+                    || e.kind() == std::io::ErrorKind::WouldBlock =>
+            {
+                false
+            }
+            Err(e) => {
+                self.conn.transport_error(Error::io(e));
+                true
+            }
+        }
+    }
+
+    /// imaplib's `idle(duration)`: starts IDLE and returns an iterator over the untagged
+    /// responses the server sends, ending after `duration` (if given). Leaving (drop or
+    /// [`Idler::done`]) sends DONE; responses not iterated stay in the untagged store.
+    pub fn idle(&mut self, duration: Option<Duration>) -> Result<Idler<'_>> {
+        let id = self.conn.submit(Command::idle())?;
+        let deadline = duration.map(|d| Instant::now() + d);
+        self.idle_queue.clear();
+        self.idle_started = None;
+        loop {
+            if let Some(result) = self.process_outputs(Some(id)) {
+                // Refused (tagged NO) or failed before the continuation.
+                result?;
+                return Err(Error::abort(
+                    Cause::Protocol,
+                    "IDLE ended before it started",
+                ));
+            }
+            if self.idle_started == Some(id) {
+                return Ok(Idler {
+                    client: self,
+                    id,
+                    deadline,
+                    ended: None,
+                    left: false,
+                });
+            }
+            if let Some(e) = self.conn.fatal_error() {
+                return Err(e.duplicate());
+            }
+            self.read_more(self.config.timeout);
+        }
+    }
+
+    imaplib_proto::imaplib_methods!();
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // imaplib's context manager logs out on exit; do the same, briefly and quietly.
+        if !self.transport.is_closed()
+            && self.conn.is_connected()
+            && !self.conn.is_closed()
+            && self.conn.state() != imaplib_proto::State::Logout
+        {
+            self.config.timeout = Some(
+                self.config
+                    .timeout
+                    .map_or(DROP_LOGOUT_TIMEOUT, |t| t.min(DROP_LOGOUT_TIMEOUT)),
+            );
+            if let Ok(id) = self.conn.submit(Command::logout()) {
+                let _ = self.wait(id);
+            }
+        }
+        self.transport.shutdown();
+    }
+}
+
+/// An IDLE session; iterate for `(TYPE, [data])` responses as imaplib's `Idler` yields them.
+pub struct Idler<'a> {
+    client: &'a mut Client,
+    id: CommandId,
+    deadline: Option<Instant>,
+    /// The IDLE command's result, when the server ended IDLE on its own.
+    ended: Option<Result<Reply>>,
+    /// DONE was sent (or the IDLE is over).
+    left: bool,
+}
+
+impl std::fmt::Debug for Idler<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idler")
+            .field("id", &self.id)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Idler<'_> {
+    /// Time left before the deadline: `None` when it has passed, `Some(None)` without one.
+    fn remaining(&self) -> Option<Option<Duration>> {
+        match self.deadline {
+            None => Some(None),
+            Some(d) => {
+                let now = Instant::now();
+                (now < d).then(|| Some(d - now))
+            }
+        }
+    }
+
+    /// The next response, waiting at most `wait` (and never past the IDLE's deadline).
+    fn next_within(&mut self, wait: Option<Duration>) -> Option<Result<Reply>> {
+        loop {
+            if let Some(r) = self.client.idle_queue.pop_front() {
+                return Some(Ok(r));
+            }
+            if self.left || self.ended.is_some() {
+                return None;
+            }
+            if let Some(result) = self.client.process_outputs(Some(self.id)) {
+                // The server ended IDLE on its own (or the connection failed).
+                let err = result.as_ref().err().map(Error::duplicate);
+                self.ended = Some(result);
+                if let Some(r) = self.client.idle_queue.pop_front() {
+                    return Some(Ok(r));
+                }
+                return err.map(Err);
+            }
+            if let Some(r) = self.client.idle_queue.pop_front() {
+                return Some(Ok(r));
+            }
+            let budget = self.remaining()?;
+            let timeout = match (budget, wait) {
+                (Some(b), Some(w)) => Some(b.min(w)),
+                (b, w) => b.or(w),
+            };
+            if !self.client.read_idle(timeout) {
+                return None;
+            }
+        }
+    }
+
+    /// imaplib's `burst(interval)`: the next response, then every response arriving
+    /// within `interval` of the previous one.
+    pub fn burst(&mut self, interval: Duration) -> Result<Vec<Reply>> {
+        let mut out = Vec::new();
+        match self.next_within(None) {
+            None => return Ok(out),
+            Some(r) => out.push(r?),
+        }
+        while let Some(r) = self.next_within(Some(interval)) {
+            out.push(r?);
+        }
+        Ok(out)
+    }
+
+    /// Leaves IDLE: un-iterated responses go to the untagged store, `DONE` is sent, and
+    /// the IDLE command's result is returned.
+    pub fn done(mut self) -> Result<Reply> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<Reply> {
+        if let Some(result) = self.ended.take() {
+            self.left = true;
+            return result;
+        }
+        if self.left {
+            return Err(Error::error(Cause::State, "IDLE already left"));
+        }
+        self.left = true;
+        while let Some(r) = self.client.idle_queue.pop_front() {
+            self.client.conn.restore_unsolicited(r)?;
+        }
+        // Fails only when the IDLE already completed; its result is then waiting below.
+        let _ = self.client.conn.idle_done(self.id);
+        self.client.wait(self.id)
+    }
+}
+
+impl Iterator for Idler<'_> {
+    type Item = Result<Reply>;
+
+    fn next(&mut self) -> Option<Result<Reply>> {
+        self.next_within(None)
+    }
+}
+
+impl Drop for Idler<'_> {
+    fn drop(&mut self) {
+        if !self.left {
+            let _ = self.finish();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! ENVELOPE (RFC 3501 §7.4.2) with borrowed fields.
+
+use super::cursor::Cursor;
+use super::error::ParseResult;
+use super::quirk::Quirk;
+use super::token::NString;
+
+/// An address: `(name adl mailbox host)`.
+///
+/// Group syntax (RFC 3501): `host == None` starts a group whose name is `mailbox`;
+/// `mailbox == None && host == None` ends it. [`grouped`] walks a list that way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address<'a> {
+    /// Display name.
+    pub name: NString<'a>,
+    /// Source route (obsolete).
+    pub adl: NString<'a>,
+    /// Local part, or the group name at a group start.
+    pub mailbox: NString<'a>,
+    /// Domain; `None` in the group markers.
+    pub host: NString<'a>,
+}
+
+impl Address<'_> {
+    /// True for a group-start marker.
+    pub fn is_group_start(&self) -> bool {
+        self.host.is_none() && self.mailbox.is_some()
+    }
+
+    /// True for a group-end marker.
+    pub fn is_group_end(&self) -> bool {
+        self.host.is_none() && self.mailbox.is_none()
+    }
+
+    /// `mailbox@host` (lossy UTF-8), when both are present.
+    pub fn email(&self) -> Option<String> {
+        Some(format!(
+            "{}@{}",
+            self.mailbox?.to_str_lossy(),
+            self.host?.to_str_lossy()
+        ))
+    }
+}
+
+/// An entry of an address list with group syntax resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressEntry<'l, 'a> {
+    /// A plain address.
+    Mailbox(&'l Address<'a>),
+    /// A group: its name and member addresses.
+    Group {
+        /// The group's display name.
+        name: NString<'a>,
+        /// The addresses in the group.
+        members: &'l [Address<'a>],
+    },
+}
+
+/// Walks an address list resolving RFC 3501 group syntax (an unterminated group runs to the
+/// end of the list).
+pub fn grouped<'l, 'a>(list: &'l [Address<'a>]) -> impl Iterator<Item = AddressEntry<'l, 'a>> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let a = list.get(i)?;
+        if a.is_group_start() {
+            let start = i + 1;
+            let mut end = start;
+            while end < list.len() && !list[end].is_group_end() {
+                end += 1;
+            }
+            i = end + 1;
+            return Some(AddressEntry::Group {
+                name: a.mailbox,
+                members: &list[start..end],
+            });
+        }
+        i += 1;
+        Some(AddressEntry::Mailbox(a))
+    })
+}
+
+/// An ENVELOPE.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// Date header (unparsed; see [`Envelope::parsed_date`]).
+    pub date: NString<'a>,
+    /// Subject header (possibly RFC 2047 encoded).
+    pub subject: NString<'a>,
+    /// From addresses.
+    pub from: Vec<Address<'a>>,
+    /// Sender addresses.
+    pub sender: Vec<Address<'a>>,
+    /// Reply-To addresses.
+    pub reply_to: Vec<Address<'a>>,
+    /// To addresses.
+    pub to: Vec<Address<'a>>,
+    /// Cc addresses.
+    pub cc: Vec<Address<'a>>,
+    /// Bcc addresses.
+    pub bcc: Vec<Address<'a>>,
+    /// In-Reply-To header.
+    pub in_reply_to: NString<'a>,
+    /// Message-ID header.
+    pub message_id: NString<'a>,
+}
+
+impl Envelope<'_> {
+    /// The Date header parsed as RFC 2822, if it is.
+    pub fn parsed_date(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let d = self.date?.to_str_lossy();
+        chrono::DateTime::parse_from_rfc2822(d.trim()).ok()
+    }
+}
+
+impl<'a> Cursor<'a> {
+    /// `"(" env-date SP env-subject SP env-from … ")"`, with the envelope quirks.
+    pub(crate) fn envelope(&mut self) -> ParseResult<Envelope<'a>> {
+        self.expect(b'(', "'(' starting ENVELOPE")?;
+        let extra = self.peek() == Some(b'(');
+        if extra {
+            self.quirk(Quirk::ExtraEnvelopeParens);
+            self.advance(1);
+        }
+        let mut env = Envelope {
+            date: self.nstring(true)?,
+            ..Envelope::default()
+        };
+        self.sp()?;
+        env.subject = self.nstring(true)?;
+        for field in [
+            &mut env.from,
+            &mut env.sender,
+            &mut env.reply_to,
+            &mut env.to,
+            &mut env.cc,
+            &mut env.bcc,
+        ] {
+            self.sp()?;
+            *field = self.address_list()?;
+        }
+        if self.close_envelope_early()? {
+            env_done(self, extra)?;
+            return Ok(env);
+        }
+        self.sp()?;
+        env.in_reply_to = self.nstring(true)?;
+        if self.close_envelope_early()? {
+            env_done(self, extra)?;
+            return Ok(env);
+        }
+        self.sp()?;
+        env.message_id = self.nstring(true)?;
+        self.close()?;
+        env_done(self, extra)?;
+        Ok(env)
+    }
+
+    /// `)` where more envelope fields were due ([`Quirk::MissingEnvelopeFields`]).
+    fn close_envelope_early(&mut self) -> ParseResult<bool> {
+        if matches!(self.rest, [b')', ..] | [b' ', b')', ..]) {
+            self.close()?;
+            self.quirk(Quirk::MissingEnvelopeFields);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// NIL or `"(" 1*address ")"`, with the address-list quirks.
+    pub(crate) fn address_list(&mut self) -> ParseResult<Vec<Address<'a>>> {
+        if self.nil() {
+            return Ok(Vec::new());
+        }
+        self.expect(b'(', "NIL or '(' starting an address list")?;
+        let mut list = Vec::with_capacity(1);
+        loop {
+            let spaces = self.rest.iter().take_while(|&&b| b == b' ').count();
+            if spaces > 0 {
+                self.quirk(Quirk::SpacesInAddressList);
+                self.advance(spaces);
+            }
+            if self.eat(b')') {
+                if list.is_empty() {
+                    self.quirk(Quirk::EmptyAddressList);
+                }
+                return Ok(list);
+            }
+            list.push(self.address()?);
+        }
+    }
+
+    fn address(&mut self) -> ParseResult<Address<'a>> {
+        self.expect(b'(', "'(' starting an address")?;
+        let name = self.nstring(true)?;
+        self.sp()?;
+        let adl = self.nstring(true)?;
+        self.sp()?;
+        let mailbox = self.nstring(true)?;
+        self.sp()?;
+        let host = self.nstring(true)?;
+        self.close()?;
+        Ok(Address {
+            name,
+            adl,
+            mailbox,
+            host,
+        })
+    }
+}
+
+fn env_done(c: &mut Cursor<'_>, extra: bool) -> ParseResult<()> {
+    if extra {
+        c.close()?;
+    }
+    Ok(())
+}

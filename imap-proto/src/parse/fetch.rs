@@ -1,0 +1,431 @@
+//! FETCH responses: `n FETCH (item value …)` with typed, borrowed items.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+
+use super::body::Body;
+use super::cursor::Cursor;
+use super::envelope::Envelope;
+use super::error::ParseResult;
+use super::quirk::Quirk;
+use super::token::{Flag, NString, Raw, Str};
+
+/// One FETCH response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch<'a> {
+    /// The message sequence number.
+    pub seq: u32,
+    /// The items, in the order received.
+    pub items: Vec<FetchItem<'a>>,
+}
+
+impl<'a> Fetch<'a> {
+    /// The UID, if fetched.
+    pub fn uid(&self) -> Option<u32> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Uid(u) => Some(*u),
+            _ => None,
+        })
+    }
+
+    /// The flags, if fetched.
+    pub fn flags(&self) -> Option<&[Flag<'a>]> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Flags(f) => Some(f.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The envelope, if fetched.
+    pub fn envelope(&self) -> Option<&Envelope<'a>> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Envelope(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    /// The body structure (BODYSTRUCTURE, else BODY), if fetched.
+    pub fn body_structure(&self) -> Option<&Body<'a>> {
+        let find = |want_ext: bool| {
+            self.items.iter().find_map(|i| match i {
+                FetchItem::BodyStructure(b) if want_ext => Some(&**b),
+                FetchItem::Body(b) if !want_ext => Some(&**b),
+                _ => None,
+            })
+        };
+        find(true).or_else(|| find(false))
+    }
+
+    /// The data of `BODY[section]` / `BINARY[section]` / `RFC822*` whose section text
+    /// (between the brackets, e.g. `"HEADER"` or `""`) matches, ignoring ASCII case.
+    pub fn section(&self, section: &str) -> Option<NString<'a>> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::BodySection { section: s, data, .. }
+            | FetchItem::Binary { section: s, data }
+                if s.raw.eq_ignore_ascii_case(section.as_bytes()) =>
+            {
+                Some(*data)
+            }
+            _ => None,
+        })
+    }
+
+    /// The internal date, if fetched.
+    pub fn internal_date(&self) -> Option<DateTime<FixedOffset>> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::InternalDate(d) => Some(*d),
+            _ => None,
+        })
+    }
+}
+
+/// One FETCH data item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchItem<'a> {
+    /// `FLAGS (…)`
+    Flags(Vec<Flag<'a>>),
+    /// `UID n`
+    Uid(u32),
+    /// `INTERNALDATE "dd-Mon-yyyy hh:mm:ss +zzzz"`
+    InternalDate(DateTime<FixedOffset>),
+    /// `RFC822.SIZE n`
+    Rfc822Size(u64),
+    /// `ENVELOPE (…)`
+    Envelope(Box<Envelope<'a>>),
+    /// `BODYSTRUCTURE (…)` (with extension data)
+    BodyStructure(Box<Body<'a>>),
+    /// `BODY (…)` (non-extensible)
+    Body(Box<Body<'a>>),
+    /// `BODY[section]<origin> nstring`
+    BodySection {
+        /// The section.
+        section: Section<'a>,
+        /// The origin octet of a partial fetch.
+        origin: Option<u32>,
+        /// The data (literal, quoted string or NIL), borrowed.
+        data: NString<'a>,
+    },
+    /// `BINARY[section] nstring/literal8` (RFC 3516)
+    Binary {
+        /// The section (part numbers only).
+        section: Section<'a>,
+        /// The data, borrowed.
+        data: NString<'a>,
+    },
+    /// `BINARY.SIZE[section] n`
+    BinarySize {
+        /// The section (part numbers only).
+        section: Section<'a>,
+        /// The decoded size.
+        size: u64,
+    },
+    /// `RFC822 nstring`
+    Rfc822(NString<'a>),
+    /// `RFC822.HEADER nstring`
+    Rfc822Header(NString<'a>),
+    /// `RFC822.TEXT nstring`
+    Rfc822Text(NString<'a>),
+    /// `MODSEQ (n)` (RFC 7162)
+    ModSeq(u64),
+    /// `X-GM-LABELS (…)` (Gmail)
+    GmailLabels(Vec<Str<'a>>),
+    /// `X-GM-MSGID n` (Gmail)
+    GmailMsgId(u64),
+    /// `X-GM-THRID n` (Gmail)
+    GmailThrId(u64),
+    /// Any other item, kept verbatim.
+    Other {
+        /// The item name as sent (with any `[…]` and `<…>`).
+        name: &'a [u8],
+        /// Its value.
+        value: Raw<'a>,
+    },
+}
+
+/// A `section` of BODY/BINARY: part numbers and an optional text specifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// The bytes between the brackets, as sent.
+    pub raw: &'a [u8],
+    /// Part numbers (`1.2` → `[1, 2]`; empty for the whole message).
+    pub part: Vec<u32>,
+    /// The text specifier after the part numbers.
+    pub text: Option<SectionText<'a>>,
+}
+
+/// The text part of a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SectionText<'a> {
+    /// `HEADER`
+    Header,
+    /// `HEADER.FIELDS (…)` or, with `not`, `HEADER.FIELDS.NOT (…)`.
+    HeaderFields {
+        /// True for `HEADER.FIELDS.NOT`.
+        not: bool,
+        /// The field names.
+        fields: Vec<Str<'a>>,
+    },
+    /// `TEXT`
+    Text,
+    /// `MIME`
+    Mime,
+}
+
+#[inline]
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$')
+}
+
+fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+impl<'a> Cursor<'a> {
+    /// `"(" msg-att *(SP msg-att) ")"` after `n FETCH SP`.
+    pub(crate) fn fetch_items(&mut self, seq: u32) -> ParseResult<Fetch<'a>> {
+        self.expect(b'(', "'(' starting FETCH data")?;
+        let mut items = Vec::with_capacity(8);
+        if !self.eat(b')') {
+            loop {
+                items.push(self.fetch_item()?);
+                if !self.list_next()? {
+                    break;
+                }
+            }
+        }
+        Ok(Fetch { seq, items })
+    }
+
+    fn fetch_item(&mut self) -> ParseResult<FetchItem<'a>> {
+        let start = self.rest;
+        let n = start.iter().take_while(|&&b| is_name_char(b)).count();
+        if n == 0 {
+            return self.fail("a FETCH item name");
+        }
+        let name = &start[..n];
+        self.advance(n);
+        if self.peek() == Some(b'[') {
+            return self.sectioned_item(start, name);
+        }
+        self.sp()?;
+        Ok(match n {
+            3 if eq(name, b"UID") => FetchItem::Uid(self.number()?),
+            4 if eq(name, b"BODY") => FetchItem::Body(Box::new(self.body(0)?)),
+            5 if eq(name, b"FLAGS") => FetchItem::Flags(self.flag_list(true)?),
+            6 if eq(name, b"RFC822") => FetchItem::Rfc822(self.nstring(false)?),
+            6 if eq(name, b"MODSEQ") => FetchItem::ModSeq(self.modseq()?),
+            8 if eq(name, b"ENVELOPE") => FetchItem::Envelope(Box::new(self.envelope()?)),
+            10 if eq(name, b"X-GM-MSGID") => FetchItem::GmailMsgId(self.number64()?),
+            10 if eq(name, b"X-GM-THRID") => FetchItem::GmailThrId(self.number64()?),
+            11 if eq(name, b"RFC822.SIZE") => FetchItem::Rfc822Size(self.size(None)?),
+            11 if eq(name, b"RFC822.TEXT") => FetchItem::Rfc822Text(self.nstring(false)?),
+            11 if eq(name, b"X-GM-LABELS") => FetchItem::GmailLabels(self.gmail_labels()?),
+            12 if eq(name, b"INTERNALDATE") => FetchItem::InternalDate(self.internal_date()?),
+            13 if eq(name, b"RFC822.HEADER") => FetchItem::Rfc822Header(self.nstring(false)?),
+            13 if eq(name, b"BODYSTRUCTURE") => {
+                FetchItem::BodyStructure(Box::new(self.body(0)?))
+            }
+            _ => FetchItem::Other {
+                name,
+                value: self.raw_value()?,
+            },
+        })
+    }
+
+    /// `BODY[…]<n> SP nstring`, `BINARY[…] SP nstring`, `BINARY.SIZE[…] SP number`, or an
+    /// unknown sectioned item.
+    fn sectioned_item(&mut self, start: &'a [u8], name: &'a [u8]) -> ParseResult<FetchItem<'a>> {
+        self.advance(1);
+        let body = eq(name, b"BODY") || eq(name, b"BODY.PEEK");
+        let binary = eq(name, b"BINARY") || eq(name, b"BINARY.PEEK");
+        let binary_size = eq(name, b"BINARY.SIZE");
+        if !(body || binary || binary_size) {
+            let close = memchr::memchr(b']', self.rest).ok_or_else(|| self.err("']'"))?;
+            self.advance(close + 1);
+            let rest_name = self
+                .rest
+                .iter()
+                .take_while(|&&b| b != b' ' && b != b')')
+                .count();
+            self.advance(rest_name);
+            let full = &start[..start.len() - self.rest.len()];
+            self.sp()?;
+            return Ok(FetchItem::Other {
+                name: full,
+                value: self.raw_value()?,
+            });
+        }
+        let section = self.section(body)?;
+        let mut origin = None;
+        if body && self.eat(b'<') {
+            origin = Some(self.number()?);
+            self.expect(b'>', "'>'")?;
+        }
+        self.sp()?;
+        Ok(if body {
+            FetchItem::BodySection {
+                section,
+                origin,
+                data: self.nstring(false)?,
+            }
+        } else if binary {
+            FetchItem::Binary {
+                section,
+                data: self.nstring(false)?,
+            }
+        } else {
+            FetchItem::BinarySize {
+                section,
+                size: self.number64()?,
+            }
+        })
+    }
+
+    /// The section after `[`, through `]`.
+    fn section(&mut self, text_allowed: bool) -> ParseResult<Section<'a>> {
+        let start = self.rest;
+        let mut part = Vec::new();
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            part.push(self.nz_number(None)?);
+            if !self.eat(b'.') {
+                break;
+            }
+        }
+        let mut text = None;
+        if text_allowed && self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
+            let n = self
+                .rest
+                .iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'.')
+                .count();
+            let word = &self.rest[..n];
+            text = Some(if eq(word, b"HEADER") {
+                SectionText::Header
+            } else if eq(word, b"TEXT") {
+                SectionText::Text
+            } else if eq(word, b"MIME") && !part.is_empty() {
+                SectionText::Mime
+            } else if eq(word, b"HEADER.FIELDS") || eq(word, b"HEADER.FIELDS.NOT") {
+                let not = n == 17;
+                self.advance(n);
+                self.sp()?;
+                self.expect(b'(', "'('")?;
+                let mut fields = Vec::new();
+                loop {
+                    fields.push(self.astring()?);
+                    if !self.list_next()? {
+                        break;
+                    }
+                }
+                let raw = &start[..start.len() - self.rest.len()];
+                self.expect(b']', "']'")?;
+                return Ok(Section {
+                    raw,
+                    part,
+                    text: Some(SectionText::HeaderFields { not, fields }),
+                });
+            } else {
+                return self.fail("a section text (HEADER, TEXT, MIME, HEADER.FIELDS)");
+            });
+            self.advance(n);
+        } else if !part.is_empty() && start[..start.len() - self.rest.len()].ends_with(b".") {
+            return self.fail("a section part number");
+        }
+        let raw = &start[..start.len() - self.rest.len()];
+        self.expect(b']', "']'")?;
+        Ok(Section { raw, part, text })
+    }
+
+    /// `(n)`, tolerating `(-1)` ([`Quirk::NegativeModSeq`]).
+    fn modseq(&mut self) -> ParseResult<u64> {
+        self.expect(b'(', "'('")?;
+        let n = if self.rest.starts_with(b"-1)") {
+            self.quirk(Quirk::NegativeModSeq);
+            self.advance(2);
+            0
+        } else {
+            self.number64()?
+        };
+        self.close()?;
+        Ok(n)
+    }
+
+    /// `(label …)`, labels being astrings or `\Flags`; `NIL` entries are dropped.
+    fn gmail_labels(&mut self) -> ParseResult<Vec<Str<'a>>> {
+        if self.nil() {
+            self.quirk(Quirk::NilGmailLabel);
+            return Ok(Vec::new());
+        }
+        self.expect(b'(', "'('")?;
+        let mut labels = Vec::new();
+        if self.eat(b')') {
+            return Ok(labels);
+        }
+        loop {
+            if self.nil() {
+                self.quirk(Quirk::NilGmailLabel);
+            } else if self.peek() == Some(b'\\') {
+                let f = self.flag(false)?;
+                labels.push(Str::new(f.0, super::token::StrForm::Atom));
+            } else {
+                labels.push(self.astring()?);
+            }
+            if !self.list_next()? {
+                return Ok(labels);
+            }
+        }
+    }
+
+    /// `"dd-Mon-yyyy hh:mm:ss +zzzz"` (day may be ` d` or `d`).
+    fn internal_date(&mut self) -> ParseResult<DateTime<FixedOffset>> {
+        let (pos, at) = (self.pos(), self.rest);
+        let s = self.quoted(false)?;
+        parse_date_time(s.raw())
+            .ok_or_else(|| super::error::ParseError::new(pos, "a date-time", at))
+    }
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+    b"Dec",
+];
+
+fn two(b: &[u8]) -> Option<u32> {
+    match b {
+        [a @ b'0'..=b'9', c @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(c - b'0')),
+        _ => None,
+    }
+}
+
+/// Parses an IMAP `date-time` body (without quotes).
+pub(crate) fn parse_date_time(s: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let s = s.strip_prefix(b" ").unwrap_or(s);
+    let dash = s.iter().position(|&b| b == b'-')?;
+    let day = match &s[..dash] {
+        [d @ b'0'..=b'9'] => u32::from(d - b'0'),
+        d => two(d)?,
+    };
+    let s = &s[dash + 1..];
+    if s.len() != 23 || s[3] != b'-' || s[8] != b' ' || s[17] != b' ' {
+        return None;
+    }
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(&s[..3]))? as u32
+        + 1;
+    let year = two(&s[4..6])? * 100 + two(&s[6..8])?;
+    if s[11] != b':' || s[14] != b':' {
+        return None;
+    }
+    let (h, mi, se) = (two(&s[9..11])?, two(&s[12..14])?, two(&s[15..17])?);
+    let sign = match s[18] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let zone = (two(&s[19..21])? * 3600 + two(&s[21..23])? * 60) as i32 * sign;
+    let naive = NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_opt(h, mi, se)?;
+    FixedOffset::east_opt(zone)?
+        .from_local_datetime(&naive)
+        .single()
+}

@@ -1,0 +1,780 @@
+//! The token grammar inside a text segment (nom), and the borrowed token types: [`Str`],
+//! [`Flag`], [`Raw`], [`Value`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::digit1;
+
+use super::cursor::{Cursor, Part, Segments};
+use super::error::ParseResult;
+use super::quirk::Quirk;
+
+/// nom's result with a unit error: the cursor builds the real error from its position.
+pub(crate) type R<'a, T> = nom::IResult<&'a [u8], T, ()>;
+
+/// Deepest nesting of parenthesised values (bodies, body extensions, unknown values) that
+/// is parsed; deeper input is an error, never a stack overflow.
+pub const MAX_NESTING: usize = 64;
+
+/// ATOM-CHAR: any CHAR except atom-specials.
+#[inline]
+pub(crate) fn is_atom_char(b: u8) -> bool {
+    ATOM[b as usize]
+}
+
+/// ASTRING-CHAR: ATOM-CHAR or `]`.
+#[inline]
+pub(crate) fn is_astring_char(b: u8) -> bool {
+    ATOM[b as usize] || b == b']'
+}
+
+/// TAG characters: ASTRING-CHAR except `+`.
+#[inline]
+pub(crate) fn is_tag_char(b: u8) -> bool {
+    is_astring_char(b) && b != b'+'
+}
+
+const ATOM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !matches!(
+            b as u8,
+            b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']'
+        );
+        b += 1;
+    }
+    t
+};
+
+pub(crate) fn atom(i: &[u8]) -> R<'_, &[u8]> {
+    take_while1(is_atom_char)(i)
+}
+
+pub(crate) fn astring_atom(i: &[u8]) -> R<'_, &[u8]> {
+    take_while1(is_astring_char)(i)
+}
+
+/// A run of decimal digits as u64 (overflow is an error).
+pub(crate) fn number64(i: &[u8]) -> R<'_, u64> {
+    let (rest, d) = digit1(i)?;
+    let mut n: u64 = 0;
+    for &c in d {
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(c - b'0')))
+            .ok_or(nom::Err::Error(()))?;
+    }
+    Ok((rest, n))
+}
+
+/// A number that fits in 32 bits.
+pub(crate) fn number(i: &[u8]) -> R<'_, u32> {
+    let (rest, n) = number64(i)?;
+    let n = u32::try_from(n).map_err(|_| nom::Err::Error(()))?;
+    Ok((rest, n))
+}
+
+/// `{N}`, `{N+}` or `~{N}`: the size and whether it is literal8.
+pub(crate) fn literal_marker(i: &[u8]) -> R<'_, (u64, bool)> {
+    let (i, tilde) = take_while(|b| b == b'~')(i)?;
+    if tilde.len() > 1 {
+        return Err(nom::Err::Error(()));
+    }
+    let (i, _) = tag(&b"{"[..])(i)?;
+    let (i, n) = number64(i)?;
+    let i = i.strip_prefix(b"+").unwrap_or(i);
+    let (i, _) = tag(&b"}"[..])(i)?;
+    Ok((i, (n, tilde.len() == 1)))
+}
+
+/// How a string was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StrForm {
+    /// An atom (in an `astring` position).
+    Atom,
+    /// A quoted string; `escaped` when it contains a backslash escape.
+    Quoted {
+        /// True if the raw bytes contain a `\` escape.
+        escaped: bool,
+    },
+    /// A `{N}` literal.
+    Literal,
+    /// A `~{N}` literal8 (RFC 3516).
+    Literal8,
+}
+
+/// A string from the response, borrowed: an atom, a quoted string (escapes kept until
+/// asked for) or a literal.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Str<'a> {
+    raw: &'a [u8],
+    form: StrForm,
+}
+
+/// An `nstring`: `None` for NIL.
+pub type NString<'a> = Option<Str<'a>>;
+
+impl<'a> Str<'a> {
+    /// A string of the given form over raw bytes (for quoted strings, the bytes between the
+    /// quotes, escapes included).
+    pub fn new(raw: &'a [u8], form: StrForm) -> Self {
+        Str { raw, form }
+    }
+
+    /// The bytes as they appear on the wire (between the quotes for a quoted string).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// How the string was written.
+    pub fn form(&self) -> StrForm {
+        self.form
+    }
+
+    /// The string's value: escapes removed. Borrowed unless the quoted string had escapes.
+    pub fn bytes(&self) -> Cow<'a, [u8]> {
+        match self.form {
+            StrForm::Quoted { escaped: true } => Cow::Owned(unescape(self.raw)),
+            _ => Cow::Borrowed(self.raw),
+        }
+    }
+
+    /// The value as text, invalid UTF-8 replaced.
+    pub fn to_str_lossy(&self) -> Cow<'a, str> {
+        match self.bytes() {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+        }
+    }
+
+    /// Case-insensitive comparison of the value with ASCII `s`.
+    pub fn eq_ignore_ascii_case(&self, s: &[u8]) -> bool {
+        match self.form {
+            StrForm::Quoted { escaped: true } => unescape(self.raw).eq_ignore_ascii_case(s),
+            _ => self.raw.eq_ignore_ascii_case(s),
+        }
+    }
+
+    /// Writes the string in its canonical wire form: an atom as is, a quoted string with
+    /// its escapes, a literal as `{N}\r\n` and the bytes.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        match self.form {
+            StrForm::Atom => out.extend_from_slice(self.raw),
+            StrForm::Quoted { .. } => {
+                out.push(b'"');
+                out.extend_from_slice(self.raw);
+                out.push(b'"');
+            }
+            StrForm::Literal | StrForm::Literal8 => {
+                if self.form == StrForm::Literal8 {
+                    out.push(b'~');
+                }
+                out.extend_from_slice(format!("{{{}}}\r\n", self.raw.len()).as_bytes());
+                out.extend_from_slice(self.raw);
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_str_lossy())
+    }
+}
+
+/// Removes `\` escapes (a `\` before any byte keeps that byte).
+fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut it = raw.iter();
+    while let Some(&b) = it.next() {
+        if b == b'\\' {
+            if let Some(&n) = it.next() {
+                out.push(n);
+                continue;
+            }
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// A flag, keyword, LIST attribute or capability, borrowed: `\Seen`, `$Forwarded`, `\*`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flag<'a>(pub &'a [u8]);
+
+/// The system flags of RFC 3501/9051 (and `\Recent`), for [`Flag::is_system`].
+const SYSTEM_FLAGS: [&[u8]; 6] = [
+    b"\\Seen",
+    b"\\Answered",
+    b"\\Flagged",
+    b"\\Deleted",
+    b"\\Draft",
+    b"\\Recent",
+];
+
+impl<'a> Flag<'a> {
+    /// The flag's bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// True for `\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft`, `\Recent` (any case).
+    pub fn is_system(&self) -> bool {
+        SYSTEM_FLAGS.iter().any(|s| s.eq_ignore_ascii_case(self.0))
+    }
+
+    /// True for `\*` (PERMANENTFLAGS: new keywords may be created).
+    pub fn is_wildcard(&self) -> bool {
+        self.0 == b"\\*"
+    }
+
+    /// True for a keyword (no leading backslash).
+    pub fn is_keyword(&self) -> bool {
+        !self.0.starts_with(b"\\")
+    }
+
+    /// Case-insensitive comparison.
+    pub fn is(&self, name: &str) -> bool {
+        self.0.eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+impl fmt::Debug for Flag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.0))
+    }
+}
+
+impl fmt::Display for Flag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.0))
+    }
+}
+
+/// Writes `(f1 f2 …)`, the canonical form of a flag list.
+pub fn write_flag_list(flags: &[Flag<'_>], out: &mut Vec<u8>) {
+    out.push(b'(');
+    for (i, f) in flags.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(f.0);
+    }
+    out.push(b')');
+}
+
+/// A value kept verbatim: text, and for every literal inside it the literal and the text
+/// after it. Used for unknown FETCH items, unknown responses and extension data.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Raw<'a> {
+    first: &'a [u8],
+    more: Vec<(&'a [u8], &'a [u8])>,
+}
+
+impl<'a> Raw<'a> {
+    /// Raw text without literals.
+    pub fn text(first: &'a [u8]) -> Self {
+        Raw {
+            first,
+            more: Vec::new(),
+        }
+    }
+
+    /// The text before the first literal (all of it when there is none).
+    pub fn first(&self) -> &'a [u8] {
+        self.first
+    }
+
+    /// True if the value holds no byte.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.more.is_empty()
+    }
+
+    /// Text and literals in order.
+    pub fn parts(&self) -> impl Iterator<Item = Part<'a>> + '_ {
+        std::iter::once(Part::Text(self.first)).chain(
+            self.more
+                .iter()
+                .flat_map(|(l, t)| [Part::Literal(l), Part::Text(t)]),
+        )
+    }
+
+    /// The wire form: text, and after each literal marker CRLF and the literal bytes.
+    pub fn to_wire(&self) -> Vec<u8> {
+        let mut out = self.first.to_vec();
+        for (lit, text) in &self.more {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(lit);
+            out.extend_from_slice(text);
+        }
+        out
+    }
+
+    pub(crate) fn from_segments(first: &'a [u8], segs: Segments<'a>) -> Self {
+        let mut more = Vec::new();
+        let mut it = segs.parts().skip(1);
+        while let (Some(Part::Literal(l)), Some(Part::Text(t))) = (it.next(), it.next()) {
+            more.push((l, t));
+        }
+        Raw { first, more }
+    }
+}
+
+impl fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Raw({})", crate::trace::bytes_repr(&self.to_wire()))
+    }
+}
+
+/// A generic value (body extensions): `NIL`, a number, a string, or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// `NIL`.
+    Nil,
+    /// A number.
+    Number(u64),
+    /// A string (or an atom).
+    Str(Str<'a>),
+    /// A parenthesised list.
+    List(Vec<Value<'a>>),
+}
+
+impl<'a> Cursor<'a> {
+    /// A 32-bit number.
+    #[inline]
+    pub(crate) fn number(&mut self) -> ParseResult<u32> {
+        self.run(number, "a number")
+    }
+
+    /// A 64-bit number.
+    #[inline]
+    pub(crate) fn number64(&mut self) -> ParseResult<u64> {
+        self.run(number64, "a number")
+    }
+
+    /// A non-zero number; 0 is accepted as `zero` when given.
+    pub(crate) fn nz_number(&mut self, zero: Option<Quirk>) -> ParseResult<u32> {
+        let at = self.rest;
+        let n = self.number()?;
+        if n == 0 {
+            match zero {
+                Some(q) => self.quirk(q),
+                None => {
+                    self.rest = at;
+                    return self.fail("a non-zero number");
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// A size or count (`number64`), also written as a float ([`Quirk::FloatNumber`]) or,
+    /// when `negative` is given, as `-1` (read as 0).
+    pub(crate) fn size(&mut self, negative: Option<Quirk>) -> ParseResult<u64> {
+        if let Some(q) = negative {
+            if self.rest.starts_with(b"-1") && self.rest.get(2).is_none_or(|b| !b.is_ascii_digit())
+            {
+                self.quirk(q);
+                self.advance(2);
+                return Ok(0);
+            }
+        }
+        let at = self.rest;
+        let n = self.number64()?;
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            let len = at
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+                .count();
+            let text = std::str::from_utf8(&at[..len]).unwrap_or("");
+            match text.parse::<f64>() {
+                Ok(f) if f.is_finite() && f >= 0.0 && f < 1.8e19 => {
+                    self.quirk(Quirk::FloatNumber);
+                    self.rest = &at[len..];
+                    return Ok(f.round() as u64);
+                }
+                _ => {
+                    self.rest = at;
+                    return self.fail("a number");
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// An atom.
+    #[inline]
+    pub(crate) fn atom(&mut self) -> ParseResult<&'a [u8]> {
+        self.run(atom, "an atom")
+    }
+
+    /// A quoted string (the cursor is on the opening quote). With `lenient`, a `"` not
+    /// followed by SP, `)` or the end is taken as part of the string
+    /// ([`Quirk::UnescapedQuote`]).
+    pub(crate) fn quoted(&mut self, lenient: bool) -> ParseResult<Str<'a>> {
+        let s = self.rest;
+        if s.first() != Some(&b'"') {
+            return self.fail("'\"'");
+        }
+        let body = &s[1..];
+        let mut i = 0;
+        let mut escaped = false;
+        loop {
+            let Some(j) = memchr::memchr2(b'"', b'\\', &body[i..]) else {
+                self.advance(s.len());
+                return self.fail("a closing '\"'");
+            };
+            let at = i + j;
+            if body[at] == b'\\' {
+                escaped = true;
+                if at + 1 >= body.len() {
+                    self.advance(s.len());
+                    return self.fail("a closing '\"'");
+                }
+                i = at + 2;
+                continue;
+            }
+            if lenient && !matches!(body.get(at + 1), None | Some(b' ' | b')')) {
+                self.quirk(Quirk::UnescapedQuote);
+                i = at + 1;
+                continue;
+            }
+            let raw = &body[..at];
+            if !raw.is_ascii() {
+                self.quirk(Quirk::EightBitQuoted);
+            }
+            self.rest = &body[at + 1..];
+            return Ok(Str::new(raw, StrForm::Quoted { escaped }));
+        }
+    }
+
+    /// A `string`: quoted or literal.
+    #[inline]
+    pub(crate) fn string(&mut self, lenient: bool) -> ParseResult<Str<'a>> {
+        match self.peek() {
+            Some(b'"') => self.quoted(lenient),
+            Some(b'{' | b'~') => {
+                let (lit, binary) = self.literal()?;
+                let form = if binary {
+                    StrForm::Literal8
+                } else {
+                    StrForm::Literal
+                };
+                Ok(Str::new(lit, form))
+            }
+            _ => self.fail("a string"),
+        }
+    }
+
+    /// An `nstring`: NIL or a string.
+    #[inline]
+    pub(crate) fn nstring(&mut self, lenient: bool) -> ParseResult<NString<'a>> {
+        if self.nil() {
+            Ok(None)
+        } else {
+            self.string(lenient).map(Some)
+        }
+    }
+
+    /// An `astring`: an atom (with `]`), a quoted string or a literal.
+    #[inline]
+    pub(crate) fn astring(&mut self) -> ParseResult<Str<'a>> {
+        match self.peek() {
+            Some(b'"' | b'{' | b'~') => self.string(false),
+            _ => Ok(Str::new(
+                self.run(astring_atom, "an astring")?,
+                StrForm::Atom,
+            )),
+        }
+    }
+
+    /// One flag: `\*`, `\Word`, or a keyword, with the flag quirks.
+    pub(crate) fn flag(&mut self, system_check: bool) -> ParseResult<Flag<'a>> {
+        let s = self.rest;
+        if s.starts_with(b"\\*") {
+            self.advance(2);
+            return Ok(Flag(&s[..2]));
+        }
+        let start = usize::from(s.first() == Some(&b'\\'));
+        let len = s[start..]
+            .iter()
+            .take_while(|&&b| is_atom_char(b) || b == b']' || b == b'\\')
+            .count();
+        if len == 0 {
+            return self.fail("a flag");
+        }
+        let flag = &s[..start + len];
+        self.rest = &s[start + len..];
+        let body = &flag[start..];
+        if body.contains(&b']') {
+            self.quirk(Quirk::BracketInFlag);
+        }
+        if body.contains(&b'\\') {
+            self.quirk(Quirk::BackslashKeyword);
+        }
+        let f = Flag(flag);
+        if start == 0 && flag.eq_ignore_ascii_case(b"NIL") {
+            self.quirk(Quirk::NilFlag);
+        } else if system_check && start == 1 && !f.is_system() {
+            self.quirk(Quirk::BackslashKeyword);
+        }
+        Ok(f)
+    }
+
+    /// `(flag *(SP flag))` or `()`.
+    pub(crate) fn flag_list(&mut self, system_check: bool) -> ParseResult<Vec<Flag<'a>>> {
+        self.expect(b'(', "'('")?;
+        let mut flags = Vec::new();
+        if self.eat(b')') {
+            return Ok(flags);
+        }
+        loop {
+            flags.push(self.flag(system_check)?);
+            if !self.list_next()? {
+                return Ok(flags);
+            }
+        }
+    }
+
+    /// A generic value (`Value`), nested at most [`MAX_NESTING`] deep.
+    pub(crate) fn value(&mut self, depth: usize) -> ParseResult<Value<'a>> {
+        match self.peek() {
+            Some(b'(') => {
+                if depth >= MAX_NESTING {
+                    return self.fail("nesting within the limit");
+                }
+                self.advance(1);
+                let mut list = Vec::new();
+                if self.eat(b')') {
+                    return Ok(Value::List(list));
+                }
+                loop {
+                    list.push(self.value(depth + 1)?);
+                    if !self.list_next()? {
+                        return Ok(Value::List(list));
+                    }
+                }
+            }
+            Some(b'0'..=b'9') => Ok(Value::Number(self.number64()?)),
+            Some(b'"' | b'{' | b'~') => Ok(Value::Str(self.string(true)?)),
+            _ if self.nil() => Ok(Value::Nil),
+            _ => Ok(Value::Str(Str::new(
+                self.run(astring_atom, "a value")?,
+                StrForm::Atom,
+            ))),
+        }
+    }
+
+    /// One value kept verbatim: a parenthesised group (balanced, quoted strings and
+    /// literals skipped), a string, or a run of bytes up to SP or `)`. Iterative; nesting
+    /// beyond [`MAX_NESTING`] is an error.
+    pub(crate) fn raw_value(&mut self) -> ParseResult<Raw<'a>> {
+        let mut first: Option<&'a [u8]> = None;
+        let mut more: Vec<(&'a [u8], &'a [u8])> = Vec::new();
+        let mut pending: Option<&'a [u8]> = None;
+        let mut cur = self.rest;
+        let mut depth = 0usize;
+        loop {
+            match self.peek() {
+                None => {
+                    if depth == 0 {
+                        break;
+                    }
+                    return self.fail("')'");
+                }
+                Some(b'(') => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return self.fail("nesting within the limit");
+                    }
+                    self.advance(1);
+                }
+                Some(b')') => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                    self.advance(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Some(b' ') if depth == 0 => break,
+                Some(b'"') => {
+                    self.quoted(false)?;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Some(b'{' | b'~')
+                    if literal_marker(self.rest).is_ok_and(|(r, _)| r.is_empty()) =>
+                {
+                    match pending.take() {
+                        None => first = Some(cur),
+                        Some(l) => more.push((l, cur)),
+                    }
+                    let (lit, text) = self.next_pair_raw()?;
+                    pending = Some(lit);
+                    cur = text;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Some(_) => self.advance(1),
+            }
+        }
+        let last = &cur[..cur.len() - self.rest.len()];
+        Ok(match (pending, first) {
+            (Some(l), Some(first)) => {
+                more.push((l, last));
+                Raw { first, more }
+            }
+            _ => Raw { first: last, more },
+        })
+    }
+}
+
+/// One range of a sequence set, `start <= end`. `*` is read as `u32::MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeqRange {
+    /// First number.
+    pub start: u32,
+    /// Last number (equal to `start` for a single number).
+    pub end: u32,
+}
+
+impl SeqRange {
+    /// How many numbers the range holds.
+    pub fn len(&self) -> u64 {
+        u64::from(self.end - self.start) + 1
+    }
+
+    /// Never true: a range holds at least one number.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// True if `n` is in the range.
+    pub fn contains(&self, n: u32) -> bool {
+        self.start <= n && n <= self.end
+    }
+}
+
+/// A set of numbers kept as ranges, never expanded (a server's `1:4294967295` costs 8
+/// bytes). Ranges are kept in the order received; `4:2` is stored as `2:4` and `*` as
+/// `u32::MAX`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SeqSet {
+    ranges: Vec<SeqRange>,
+}
+
+impl SeqSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        SeqSet { ranges: Vec::new() }
+    }
+
+    /// The ranges.
+    pub fn ranges(&self) -> &[SeqRange] {
+        &self.ranges
+    }
+
+    /// True if no range.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Total count of numbers, counting duplicates of overlapping ranges.
+    pub fn count(&self) -> u64 {
+        self.ranges.iter().map(SeqRange::len).sum()
+    }
+
+    /// True if `n` is in one of the ranges.
+    pub fn contains(&self, n: u32) -> bool {
+        self.ranges.iter().any(|r| r.contains(n))
+    }
+
+    /// Iterates the numbers lazily (the caller decides how far to go).
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ranges.iter().flat_map(|r| r.start..=r.end)
+    }
+
+    /// Appends a number, merging it into the last range when consecutive.
+    pub fn push(&mut self, n: u32) {
+        if let Some(last) = self.ranges.last_mut() {
+            if last.end.checked_add(1) == Some(n) {
+                last.end = n;
+                return;
+            }
+        }
+        self.ranges.push(SeqRange { start: n, end: n });
+    }
+
+    /// Appends a range.
+    pub fn push_range(&mut self, a: u32, b: u32) {
+        self.ranges.push(SeqRange {
+            start: a.min(b),
+            end: a.max(b),
+        });
+    }
+
+    /// Parses a sequence set (`1,3:5,7:*`) from the whole of `text`.
+    pub fn parse(text: &[u8]) -> Result<SeqSet, super::ParseError> {
+        let mut c = Cursor::new(Segments::from_line(text));
+        let s = c.seq_set()?;
+        c.finish()?;
+        Ok(s)
+    }
+}
+
+impl fmt::Display for SeqSet {
+    /// The canonical form: `a` or `a:b`, comma-separated; `*` is written as 4294967295.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            if r.start == r.end {
+                write!(f, "{}", r.start)?;
+            } else {
+                write!(f, "{}:{}", r.start, r.end)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn seq_number(i: &[u8]) -> R<'_, u32> {
+    match i.first() {
+        Some(b'*') => Ok((&i[1..], u32::MAX)),
+        _ => {
+            let (rest, n) = number(i)?;
+            if n == 0 {
+                return Err(nom::Err::Error(()));
+            }
+            Ok((rest, n))
+        }
+    }
+}
+
+impl Cursor<'_> {
+    /// A sequence set (`seq-number / seq-range`, comma-separated).
+    pub(crate) fn seq_set(&mut self) -> ParseResult<SeqSet> {
+        let mut set = SeqSet::new();
+        loop {
+            let a = self.run(seq_number, "a sequence number")?;
+            let b = if self.eat(b':') {
+                self.run(seq_number, "a sequence number")?
+            } else {
+                a
+            };
+            set.push_range(a, b);
+            if !self.eat(b',') {
+                return Ok(set);
+            }
+        }
+    }
+}
