@@ -14,6 +14,9 @@ use imaplib_proto::{Cause, Error, Result};
 /// Size of each read from the transport.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
+/// How long a child may take to exit once its stdin is closed, before it is killed.
+const PROCESS_GRACE: Duration = Duration::from_secs(1);
+
 /// Chunks the process reader thread may hold before the child blocks on its pipe.
 const PIPE_CHUNKS: usize = 16;
 
@@ -159,7 +162,7 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        self.shutdown(Duration::from_secs(2));
+        self.shutdown(PROCESS_GRACE);
     }
 }
 
@@ -260,7 +263,7 @@ impl Transport {
                 let _ = s.conn.complete_io(&mut s.sock);
                 let _ = s.sock.shutdown(Shutdown::Both);
             }
-            Transport::Process(mut p) => p.shutdown(Duration::from_secs(2)),
+            Transport::Process(mut p) => p.shutdown(PROCESS_GRACE),
             Transport::Closed => {}
         }
     }
