@@ -2,125 +2,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use imaplib_proto::tls::rustls::ClientConfig;
-use imaplib_proto::{
-    Cause, Command, CommandId, Connection, Error, Limits, Options, Output, Reply, Result,
-};
+use imaplib_proto::{Cause, Command, CommandId, Config, Connection, Error, Output, Reply, Result};
 
 use crate::transport::{self, Process, Transport, READ_CHUNK};
 
 /// How long [`Drop`] waits for the server to answer a farewell LOGOUT.
 const DROP_LOGOUT_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Connection settings. `Config::default()` verifies TLS against the Mozilla roots, times
-/// out after 60 seconds of silence, and uses imaplib's debug level 0.
-#[derive(Clone)]
-pub struct Config {
-    /// Timeout for connecting and for each wait on the server; `None` waits forever
-    /// (imaplib's default). Default: 60 s. `Some(Duration::ZERO)` is refused, as imaplib
-    /// refuses `timeout=0`.
-    pub timeout: Option<Duration>,
-    /// The TLS configuration for IMAP4_SSL and STARTTLS (imaplib's `ssl_context`); `None`
-    /// means [`imaplib_proto::tls::default_config`].
-    pub tls: Option<Arc<ClientConfig>>,
-    /// The name to verify the server's certificate against, when it differs from the host
-    /// dialled (e.g. dialling `127.0.0.1` for a certificate issued to `localhost`).
-    pub tls_server_name: Option<String>,
-    /// On a plain connection, upgrade with STARTTLS right after the greeting and refuse to
-    /// go on (or to send any credential) without it.
-    pub require_tls: bool,
-    /// imaplib's `debug` level (0–5), logged through the `log` facade.
-    pub debug: u8,
-    /// Framing limits.
-    pub limits: Limits,
-    /// Most bytes of untagged responses kept before the connection aborts.
-    pub max_stored: usize,
-    /// Use LITERAL+/LITERAL- when the server offers them.
-    pub use_literal_plus: bool,
-    /// Send `str` mailbox names in modified UTF-7.
-    pub mailbox_utf7: bool,
-    /// Fix the tag prefix seed (tests); random otherwise.
-    pub tag_seed: Option<u16>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        let o = Options::new(0);
-        Config {
-            timeout: Some(Duration::from_secs(60)),
-            tls: None,
-            tls_server_name: None,
-            require_tls: false,
-            debug: 0,
-            limits: o.limits,
-            max_stored: o.max_stored,
-            use_literal_plus: o.use_literal_plus,
-            mailbox_utf7: o.mailbox_utf7,
-            tag_seed: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("timeout", &self.timeout)
-            .field("custom_tls", &self.tls.is_some())
-            .field("tls_server_name", &self.tls_server_name)
-            .field("require_tls", &self.require_tls)
-            .field("debug", &self.debug)
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Config {
-    fn options(&self, secure: bool) -> Options {
-        let mut o = Options::new(self.tag_seed.unwrap_or_else(random_seed));
-        o.limits = self.limits;
-        o.max_stored = self.max_stored;
-        o.secure = secure;
-        o.require_tls = self.require_tls;
-        o.use_literal_plus = self.use_literal_plus;
-        o.mailbox_utf7 = self.mailbox_utf7;
-        o.debug = self.debug;
-        o
-    }
-
-    fn tls_config(&self) -> Result<Arc<ClientConfig>> {
-        match &self.tls {
-            Some(c) => Ok(c.clone()),
-            None => imaplib_proto::tls::default_config(),
-        }
-    }
-
-    fn check(&self) -> Result<()> {
-        if self.timeout == Some(Duration::ZERO) {
-            return Err(Error::error(
-                Cause::Argument,
-                "Non-blocking socket (timeout=0) is not supported",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// imaplib draws its tag prefix from `random.randint(4096, 65535)`; a per-process random
-/// hasher key is enough for that (tags need to be unpredictable, not secret).
-fn random_seed() -> u16 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default(),
-    );
-    4096 + (h.finish() % (65536 - 4096)) as u16
-}
 
 /// A blocking IMAP4rev1 client with imaplib's methods and results.
 ///
@@ -219,7 +108,7 @@ impl Client {
     pub fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Client> {
         config.check()?;
         let sock = transport::tcp_connect(host, port, config.timeout)?;
-        let name = config.tls_server_name.as_deref().unwrap_or(host);
+        let name = config.server_name(host);
         let tls = transport::tls_handshake(sock, config.tls_config()?, name, config.timeout)?;
         let mut client = Self::new(
             Transport::Tls(Box::new(tls)),
@@ -423,11 +312,7 @@ impl Client {
                 }
                 Output::StartTls { .. } => {
                     let upgraded = self.config.tls_config().and_then(|cfg| {
-                        let name = self
-                            .config
-                            .tls_server_name
-                            .clone()
-                            .unwrap_or_else(|| self.host.clone());
+                        let name = self.config.server_name(&self.host).to_string();
                         self.transport.upgrade(cfg, &name, self.config.timeout)
                     });
                     match upgraded {

@@ -31,10 +31,10 @@
 mod client;
 mod transport;
 
-pub use client::{Client, Config, Idler};
+pub use client::{Client, Idler};
 pub use imaplib_proto::{
-    self as proto, auth, tls, Cause, Command, CommandId, DateInput, Error, ErrorKind, Item, Reply,
-    Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
+    self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,
+    Reply, Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
 };
 
 /// imaplib's `IMAP4(host, port)`.

@@ -284,7 +284,6 @@ pub(crate) fn tls_handshake(
     host: &str,
     timeout: Option<Duration>,
 ) -> Result<StreamOwned<ClientConnection, TcpStream>> {
-    let host = if host.is_empty() { "localhost" } else { host };
     let name = imaplib_proto::tls::server_name(host)?;
     let mut conn = ClientConnection::new(config, name)
         .map_err(|e| Error::abort(Cause::Tls, format!("TLS setup failed: {e}")).with_source(e))?;

@@ -48,6 +48,8 @@
 
 pub mod auth;
 pub mod command;
+#[cfg(feature = "rustls")]
+pub mod config;
 pub mod encode;
 pub mod error;
 pub mod frame;
@@ -63,6 +65,8 @@ pub mod util;
 
 pub use auth::Authenticator;
 pub use command::{Command, State};
+#[cfg(feature = "rustls")]
+pub use config::Config;
 pub use encode::{IntoSequenceSet, SequenceSet, Text};
 pub use error::{Cause, Error, ErrorKind, Result};
 pub use frame::Limits;

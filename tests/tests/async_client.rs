@@ -1,0 +1,443 @@
+//! The async client against a real Dovecot, under smol and under async-std: the blocking
+//! client's scenarios (the same code, expanded with `.await`), plus what only async has —
+//! IDLE as a stream, cancellation, pipelining and many concurrent sessions.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::TcpListener;
+use std::pin::pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use futures_lite::{future, StreamExt};
+use imaplib_async::{Cause, Client, Command, Config, State};
+use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
+
+imaplib_integration_tests::scenarios!(async);
+
+#[derive(Clone, Copy, Debug)]
+enum Rt {
+    Smol,
+    AsyncStd,
+}
+
+const RUNTIMES: [Rt; 2] = [Rt::Smol, Rt::AsyncStd];
+
+fn block_on<T>(rt: Rt, fut: impl Future<Output = T>) -> T {
+    match rt {
+        Rt::Smol => smol::block_on(fut),
+        Rt::AsyncStd => async_std::task::block_on(fut),
+    }
+}
+
+fn tls_config() -> Config {
+    let d = dovecot();
+    Config {
+        tls: Some(imaplib_async::tls::config_with_ca_pem(d.ca_pem()).unwrap()),
+        tls_server_name: Some(d.tls_server_name().to_string()),
+        ..Config::default()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Transport {
+    Plain,
+    Tls,
+    StartTls,
+    Stream,
+}
+
+const TRANSPORTS: [Transport; 4] = [
+    Transport::Plain,
+    Transport::Tls,
+    Transport::StartTls,
+    Transport::Stream,
+];
+
+async fn connect(rt: Rt, t: Transport, user: &UserAccount) -> Client {
+    let d = dovecot();
+    let (host, plain, tls) = (d.host(), d.plain_port(), d.tls_port());
+    let cfg = tls_config();
+    let mut m = match (rt, t) {
+        (_, Transport::Stream) => {
+            let m = Client::connect_stream(&d.stdio_command_for(&user.name))
+                .await
+                .unwrap();
+            assert_eq!(m.state(), State::Auth);
+            return m;
+        }
+        (Rt::Smol, Transport::Plain) => Client::connect(host, plain).await,
+        (Rt::Smol, Transport::Tls) => Client::connect_tls_with(host, tls, &cfg).await,
+        (Rt::Smol, Transport::StartTls) => Client::connect_starttls(host, plain, &cfg).await,
+        (Rt::AsyncStd, Transport::Plain) => {
+            imaplib_async::async_std::connect(host, plain, &Config::default()).await
+        }
+        (Rt::AsyncStd, Transport::Tls) => {
+            imaplib_async::async_std::connect_tls(host, tls, &cfg).await
+        }
+        (Rt::AsyncStd, Transport::StartTls) => {
+            imaplib_async::async_std::connect_starttls(host, plain, &cfg).await
+        }
+    }
+    .unwrap();
+    assert_eq!(m.is_secure(), !matches!(t, Transport::Plain));
+    let r = m
+        .login(user.name.as_str(), user.password.as_str())
+        .await
+        .unwrap();
+    assert_eq!(r.typ, "OK");
+    m
+}
+
+#[test]
+fn mailboxes_over_every_transport_and_runtime() {
+    for rt in RUNTIMES {
+        for t in TRANSPORTS {
+            let user = dovecot().new_user();
+            block_on(rt, async {
+                let mut m = connect(rt, t, &user).await;
+                scenario_mailboxes(&mut m).await;
+                scenario_logout(&mut m).await;
+            });
+        }
+    }
+}
+
+#[test]
+fn messages_over_every_transport_and_runtime() {
+    for rt in RUNTIMES {
+        for t in TRANSPORTS {
+            let user = dovecot().new_user();
+            block_on(rt, async {
+                let mut m = connect(rt, t, &user).await;
+                scenario_messages(&mut m).await;
+                scenario_logout(&mut m).await;
+            });
+        }
+    }
+}
+
+#[test]
+fn quoting_under_both_runtimes() {
+    for rt in RUNTIMES {
+        for t in [Transport::Plain, Transport::Stream] {
+            let user = dovecot().new_user();
+            block_on(rt, async {
+                let mut m = connect(rt, t, &user).await;
+                scenario_quoting(&mut m).await;
+            });
+        }
+    }
+}
+
+#[test]
+fn tls_is_verified_by_default() {
+    let d = dovecot();
+    smol::block_on(async {
+        let e = Client::connect_tls(d.host(), d.tls_port())
+            .await
+            .unwrap_err();
+        assert_eq!(e.cause(), Cause::Tls, "{e}");
+        let mut cfg = tls_config();
+        cfg.tls_server_name = Some("imap.example.com".into());
+        let e = Client::connect_tls_with(d.host(), d.tls_port(), &cfg)
+            .await
+            .unwrap_err();
+        assert_eq!(e.cause(), Cause::Tls, "{e}");
+        let e = imaplib_async::async_std::connect_tls(d.host(), d.tls_port(), &Config::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.cause(), Cause::Tls, "{e}");
+    });
+}
+
+#[test]
+fn timeouts_under_both_runtimes() {
+    for rt in RUNTIMES {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            // First connection: silent. Second: greets, then silent.
+            let (a, _) = listener.accept().unwrap();
+            let (mut b, _) = listener.accept().unwrap();
+            b.write_all(b"* OK [CAPABILITY IMAP4rev1] hello\r\n")
+                .unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+            drop((a, b));
+        });
+        let cfg = Config {
+            timeout: Some(Duration::from_millis(300)),
+            ..Config::default()
+        };
+        block_on(rt, async {
+            let t = Instant::now();
+            let e = match rt {
+                Rt::Smol => Client::connect_with("127.0.0.1", port, &cfg)
+                    .await
+                    .unwrap_err(),
+                Rt::AsyncStd => imaplib_async::async_std::connect("127.0.0.1", port, &cfg)
+                    .await
+                    .unwrap_err(),
+            };
+            assert!(e.is_timeout(), "{e:?}");
+            let mut m = Client::connect_with("127.0.0.1", port, &cfg).await.unwrap();
+            let e = m.noop().await.unwrap_err();
+            assert!(e.is_timeout() && e.is_abort(), "{e:?}");
+            assert!(t.elapsed() < Duration::from_secs(2));
+            let e = Client::connect_stream_with("sleep 5", &cfg)
+                .await
+                .unwrap_err();
+            assert!(e.is_timeout(), "{e:?}");
+        });
+        server.join().unwrap();
+    }
+}
+
+#[test]
+fn idle_is_a_stream() {
+    let d = dovecot();
+    for rt in RUNTIMES {
+        let user = d.new_user();
+        block_on(rt, async {
+            let mut m = connect(rt, Transport::Plain, &user).await;
+            m.select("INBOX", false).await.unwrap();
+            let mut idle = m
+                .idle(Some(Duration::from_secs(5)), Some(Duration::from_secs(10)))
+                .await
+                .unwrap();
+            d.deliver(&user.name, "INBOX", MESSAGES[0]);
+            let first = idle.next().await.unwrap().unwrap();
+            assert_eq!(first.python_repr(), "('EXISTS', [b'1'])");
+            let r = idle.done().await.unwrap();
+            assert_eq!(r.typ, "OK");
+            assert_eq!(m.state(), State::Selected);
+            // A deadline ends the stream; nothing arrived.
+            let t = Instant::now();
+            let mut idle = m
+                .idle(Some(Duration::from_millis(300)), None)
+                .await
+                .unwrap();
+            assert!(idle.next().await.is_none());
+            assert!(t.elapsed() < Duration::from_secs(2));
+            idle.done().await.unwrap();
+            // Dropping the stream leaves IDLE with the next command.
+            let idle = m.idle(None, None).await.unwrap();
+            drop(idle);
+            assert_eq!(m.noop().await.unwrap().typ, "OK");
+            assert_eq!(m.state(), State::Selected);
+        });
+    }
+}
+
+#[test]
+fn idle_keepalives_reset_the_silence_timer() {
+    // A server that sends "* OK Still here" every 200 ms, for a second, then nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        let (sock, _) = listener.accept().unwrap();
+        let mut w = sock.try_clone().unwrap();
+        let mut r = BufReader::new(sock);
+        w.write_all(b"* OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n")
+            .unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap(); // LOGIN
+        let tag = line.split(' ').next().unwrap().to_string();
+        w.write_all(format!("{tag} OK [CAPABILITY IMAP4rev1 IDLE] in\r\n").as_bytes())
+            .unwrap();
+        line.clear();
+        r.read_line(&mut line).unwrap(); // IDLE
+        w.write_all(b"+ idling\r\n").unwrap();
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(200));
+            w.write_all(b"* OK Still here\r\n").unwrap();
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    {
+        let rt = Rt::Smol;
+        block_on(rt, async {
+            let mut m = Client::connect("127.0.0.1", port).await.unwrap();
+            m.login("u", "p").await.unwrap();
+            let t = Instant::now();
+            let mut idle = m
+                .idle(None, Some(Duration::from_millis(500)))
+                .await
+                .unwrap();
+            let mut keepalives = 0;
+            let mut end = None;
+            while let Some(item) = idle.next().await {
+                match item {
+                    Ok(r) => {
+                        assert_eq!(r.python_repr(), "('OK', [b'Still here'])");
+                        keepalives += 1;
+                    }
+                    Err(e) => {
+                        end = Some(e);
+                        break;
+                    }
+                }
+            }
+            let e = end.expect("a timeout ends the stream");
+            assert!(e.is_timeout(), "{e:?}");
+            assert_eq!(keepalives, 5);
+            // Five keepalives 200 ms apart kept it alive well past the 500 ms timeout.
+            assert!(
+                t.elapsed() > Duration::from_millis(1400),
+                "{:?}",
+                t.elapsed()
+            );
+        });
+    }
+    server.join().unwrap();
+}
+
+/// Polls `fut` until `cond` holds or it completes, then drops it.
+async fn poll_then_drop<F: Future>(fut: F, mut polls: usize) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    future::poll_fn(|cx| match fut.as_mut().poll(cx) {
+        Poll::Ready(v) => Poll::Ready(Some(v)),
+        Poll::Pending if polls == 0 => Poll::Ready(None),
+        Poll::Pending => {
+            polls -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+#[test]
+fn dropped_futures_leave_the_connection_usable() {
+    let d = dovecot();
+    let big: Vec<u8> = {
+        let mut m = b"Subject: big\r\n\r\n".to_vec();
+        while m.len() < 4 << 20 {
+            m.extend_from_slice(
+                b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr\r\n",
+            );
+        }
+        m
+    };
+    for rt in RUNTIMES {
+        let user = d.new_user();
+        block_on(rt, async {
+            let mut m = connect(rt, Transport::Plain, &user).await;
+            // Dropped in the middle of writing a 4 MiB APPEND literal (LITERAL+).
+            let r = poll_then_drop(m.append(None, None, None, &big), 2).await;
+            assert!(r.is_none(), "the APPEND should still have been in flight");
+            let r = m.status("INBOX", "(MESSAGES)").await.unwrap();
+            assert_eq!(r.python_repr(), "('OK', [b'INBOX (MESSAGES 1)'])");
+            m.select("INBOX", false).await.unwrap();
+            // Dropped in the middle of reading a 4 MiB FETCH response.
+            let r = poll_then_drop(m.fetch("1", "(BODY[])"), 3).await;
+            assert!(r.is_none(), "the FETCH should still have been in flight");
+            let r = m.fetch("1", "(RFC822.SIZE)").await.unwrap();
+            // The dropped FETCH completed in the background: its 4 MiB literal was framed
+            // (nothing desynchronised) and its result, data included, was discarded.
+            assert_eq!(
+                r.python_repr(),
+                format!("('OK', [b'1 (RFC822.SIZE {})'])", big.len())
+            );
+            assert!(m.connection().diagnostics().frames.literals >= 1);
+            assert_eq!(m.noop().await.unwrap().typ, "OK");
+        });
+    }
+    // STARTTLS dropped at every point of its progress: afterwards the connection is either
+    // upgraded (the next command finishes the upgrade first) or cleanly aborted — never
+    // usable in cleartext.
+    smol::block_on(async {
+        let mut outcomes = std::collections::BTreeSet::new();
+        for polls in 0..12 {
+            let mut m = Client::connect_with(d.host(), d.plain_port(), &tls_config())
+                .await
+                .unwrap();
+            let _ = poll_then_drop(m.starttls(), polls).await;
+            match m.noop().await {
+                Ok(_) => {
+                    assert!(
+                        m.is_secure(),
+                        "usable in cleartext after a dropped STARTTLS"
+                    );
+                    outcomes.insert("upgraded");
+                }
+                Err(e) => {
+                    assert!(e.is_abort(), "{e:?}");
+                    outcomes.insert("aborted");
+                }
+            }
+        }
+        assert!(outcomes.contains("upgraded"), "{outcomes:?}");
+    });
+}
+
+#[test]
+fn pipelined_commands_reach_their_callers() {
+    let user = dovecot().new_user();
+    smol::block_on(async {
+        let mut m = connect(Rt::Smol, Transport::Plain, &user).await;
+        m.create("P").await.unwrap();
+        m.select("INBOX", false).await.unwrap();
+        let ids: Vec<_> = [
+            Command::noop(),
+            Command::status("P", "(MESSAGES)").unwrap(),
+            Command::search(None, &["ALL"]).unwrap(),
+            Command::list(None, Some("P".into())).unwrap(),
+        ]
+        .into_iter()
+        .map(|c| m.submit(c).unwrap())
+        .collect();
+        // Collected in reverse order of submission.
+        assert_eq!(
+            m.wait(ids[3]).await.unwrap().python_repr(),
+            "('OK', [b'(\\\\HasNoChildren) \"/\" P'])"
+        );
+        assert_eq!(m.wait(ids[2]).await.unwrap().python_repr(), "('OK', [b''])");
+        assert_eq!(
+            m.wait(ids[1]).await.unwrap().python_repr(),
+            "('OK', [b'P (MESSAGES 0)'])"
+        );
+        assert_eq!(m.wait(ids[0]).await.unwrap().typ, "OK");
+    });
+}
+
+#[test]
+fn a_hundred_concurrent_sessions() {
+    let d = dovecot();
+    let users: Vec<UserAccount> = (0..100).map(|_| d.new_user()).collect();
+    let ex = smol::Executor::new();
+    let results = smol::block_on(ex.run(async {
+        let tasks: Vec<_> = users
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, user)| {
+                ex.spawn(async move {
+                    let d = dovecot();
+                    let mut m = Client::connect(d.host(), d.plain_port()).await?;
+                    m.login(user.name.as_str(), user.password.as_str()).await?;
+                    let body = format!("Subject: session {i}\r\n\r\nHello from {i}.\r\n");
+                    m.append(None, None, None, body.as_bytes()).await?;
+                    m.select("INBOX", true).await?;
+                    let r = m.fetch("1", "(BODY.PEEK[])").await?;
+                    m.logout().await?;
+                    Ok::<_, imaplib_async::Error>((i, body, r))
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await);
+        }
+        out
+    }));
+    assert_eq!(results.len(), 100);
+    for r in results {
+        let (i, body, reply) = r.unwrap();
+        match &reply.data[0] {
+            imaplib_async::Item::Literal(_, got) => assert_eq!(got, body.as_bytes(), "session {i}"),
+            other => panic!("session {i}: {other:?}"),
+        }
+    }
+}
