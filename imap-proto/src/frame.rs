@@ -13,6 +13,9 @@
 
 use crate::error::{Cause, Error, Result};
 
+/// How far ahead of the received bytes a literal buffer may be allocated.
+const GROW_AHEAD: usize = 64 * 1024;
+
 /// Limits on what one response may contain. Memory used by the framer never exceeds
 /// `max_response` plus `max_line`, and grows only with bytes actually received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,8 +265,10 @@ impl Framer {
                     let take = (*remaining).min(input.len() as u64) as usize;
                     if take > 0 {
                         // Grow with the bytes at hand, never from the announced size alone:
-                        // exact when the rest is here, otherwise at most doubling.
-                        let want = (*remaining as usize).min(take.max(data.len()));
+                        // exact when the rest is here, otherwise by at most 64 KiB or
+                        // doubling, so that the allocation stays within a bounded margin of
+                        // what was received.
+                        let want = (*remaining as usize).min(take.max(data.len()).max(GROW_AHEAD));
                         data.reserve(want);
                         data.extend_from_slice(&input[..take]);
                         *input = &input[take..];

@@ -569,6 +569,10 @@ impl Connection {
         self.idle_tag = None;
         let jobs = std::mem::take(&mut self.jobs);
         for (_, job) in jobs {
+            if let Kind::Deselect = job.kind {
+                // imaplib's close()/unselect() return to AUTH in a `finally`.
+                self.state = State::Auth;
+            }
             if let Some(id) = job.id {
                 let e = Self::wrap(&job.name, &err);
                 self.emit(Output::Completed { id, result: Err(e) });
@@ -751,7 +755,9 @@ impl Connection {
             self.code(&code_text);
         }
         if self.store.get("CAPABILITY").is_some() {
-            self.learn_capabilities(false);
+            // 3.14.7+: the greeting's capabilities are used, and consumed as the
+            // connect-time CAPABILITY command would have consumed them.
+            self.learn_capabilities(true);
             self.finish_connect();
         } else {
             let tag = self.next_tag();
@@ -1282,6 +1288,17 @@ impl Connection {
     /// Submits a command: checks it against the state table and the connection, encodes it
     /// and queues its bytes. Errors come before any byte is queued.
     pub fn submit(&mut self, cmd: Command) -> Result<CommandId> {
+        let deselect = matches!(cmd.kind, Kind::Deselect) && self.state == State::Selected;
+        let result = self.submit_inner(cmd);
+        if deselect && result.is_err() {
+            // imaplib's close()/unselect() return to AUTH in a `finally`, even when the
+            // command never left (a recorded READ-ONLY, a BYE…).
+            self.state = State::Auth;
+        }
+        result
+    }
+
+    fn submit_inner(&mut self, cmd: Command) -> Result<CommandId> {
         if let Some(err) = &self.fatal {
             return Err(Self::wrap(&cmd.name, err));
         }

@@ -1033,3 +1033,36 @@ fn mailbox_names_in_modified_utf7() {
     s.s("TTTT1 OK done\r\n");
     s.ok(id);
 }
+
+#[test]
+fn greeting_capabilities_are_consumed() {
+    // Found by the differential test: imaplib consumes the greeting's capabilities, so a
+    // later capability() returns only what it asked for.
+    let mut s = Script::new(Script::opts());
+    s.s("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
+    s.expect_connected();
+    assert!(s.stored("CAPABILITY").is_none());
+    let id = s.submit(Command::capability());
+    s.c("TTTT0 CAPABILITY\r\n");
+    s.s("* CAPABILITY IMAP4rev1 IDLE\r\nTTTT0 OK done\r\n");
+    assert_eq!(s.ok(id), "('OK', [b'IMAP4rev1 IDLE'])");
+}
+
+#[test]
+fn close_returns_to_auth_even_when_refused() {
+    // Found by the differential test: imaplib's close() sets AUTH in a `finally`, also
+    // when the command never leaves (here: a recorded READ-ONLY).
+    let mut s = Script::authed("");
+    let id = s.submit(Command::select("Ro", false).unwrap());
+    s.c("TTTT2 SELECT Ro\r\n");
+    s.s("TTTT2 OK [READ-ONLY] done\r\n");
+    assert!(s.err(id).is_readonly());
+    let err = s.refused(Command::close());
+    assert!(err.is_readonly());
+    assert_eq!(s.conn.state(), State::Auth);
+    let err = s.refused(Command::search(None, &["ALL"]).unwrap());
+    assert_eq!(
+        err.message(),
+        "command SEARCH illegal in state AUTH, only allowed in states SELECTED"
+    );
+}

@@ -7,5 +7,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod differential;
 pub mod dovecot;
 pub mod scenarios;
