@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::thread;
 
-use imaplib_blocking::{Client, Config, DateInput, ErrorKind, Reply, Result, Text};
+use imaplib_proto::{Config, DateInput, ErrorKind, Reply, Result, Text};
 
 use crate::dovecot::{dovecot, mask_timings, Dovecot, UserAccount};
 
@@ -350,124 +350,6 @@ impl<'a> Args<'a> {
     }
 }
 
-/// Makes the call of one step on the Rust client: the counterpart of `call` in `driver.py`.
-///
-/// # Panics
-///
-/// If the step's method is unknown or its arguments do not fit the method.
-pub fn call(m: &mut Client, step: &Step) -> Result<Reply> {
-    let mut a = Args { step, next: 0 };
-    let result = match step.method.as_str() {
-        "capability" => m.capability(),
-        "namespace" => m.namespace(),
-        "noop" => m.noop(),
-        "recent" => m.recent(),
-        "check" => m.check(),
-        "close" => m.close(),
-        "unselect" => m.unselect(),
-        "expunge" => m.expunge(),
-        "logout" => m.logout(),
-        "login" => {
-            let (user, password) = (a.text(), a.text());
-            m.login(user, password)
-        }
-        "list" | "lsub" => {
-            let (directory, pattern) = (a.defaulted(), a.defaulted());
-            if step.method == "list" {
-                m.list(directory, pattern)
-            } else {
-                m.lsub(directory, pattern)
-            }
-        }
-        "create" => m.create(a.text()),
-        "delete" => m.delete(a.text()),
-        "subscribe" => m.subscribe(a.text()),
-        "unsubscribe" => m.unsubscribe(a.text()),
-        "getacl" => m.getacl(a.text()),
-        "myrights" => m.myrights(a.text()),
-        "getquota" => m.getquota(a.text()),
-        "getquotaroot" => m.getquotaroot(a.text()),
-        "rename" => {
-            let (old, new) = (a.text(), a.text());
-            m.rename(old, new)
-        }
-        "setacl" => {
-            let (mailbox, who, what) = (a.text(), a.text(), a.text());
-            m.setacl(mailbox, who, what)
-        }
-        "deleteacl" => {
-            let (mailbox, who) = (a.text(), a.text());
-            m.deleteacl(mailbox, who)
-        }
-        "status" => {
-            let (mailbox, names) = (a.text(), a.text());
-            m.status(mailbox, names)
-        }
-        "select" => m.select(a.text(), false),
-        "examine" => m.select(a.text(), true),
-        "append" => {
-            let mailbox = a.opt().map(Text::from);
-            let flags = a.opt();
-            let date = a.opt().map(DateInput::from);
-            let message = a.text();
-            m.append(mailbox, flags, date, message.as_bytes())
-        }
-        "fetch" => {
-            let (set, parts) = (a.text(), a.text());
-            m.fetch(set, parts)
-        }
-        "partial" => {
-            let (num, part, start, length) = (a.number(), a.text(), a.number(), a.number());
-            m.partial(num, part, start, length)
-        }
-        "store" => {
-            let (set, command, flags) = (a.text(), a.text(), a.text());
-            m.store(set, command, flags)
-        }
-        "copy" => {
-            let (set, mailbox) = (a.text(), a.text());
-            m.copy(set, mailbox)
-        }
-        "search" => {
-            let charset = a.opt();
-            let criteria = a.rest();
-            m.search(charset, &criteria)
-        }
-        "sort" | "thread" => {
-            let (first, charset) = (a.text(), a.text());
-            let search = a.rest();
-            if step.method == "sort" {
-                m.sort(first, charset, &search)
-            } else {
-                m.thread(first, charset, &search)
-            }
-        }
-        "uid" => {
-            let command = a.text();
-            let args: Vec<Text<'_>> = a.rest().into_iter().map(Text::from).collect();
-            m.uid(command, &args)
-        }
-        "response" => Ok(m.response(a.text())),
-        other => a.fail(&format!("unknown method {other:?}")),
-    };
-    a.end();
-    result
-}
-
-/// Runs one step and returns its line: [`result_line`] of [`call`], or for the pseudo-method
-/// `state` (imaplib's `state` attribute) its Python `repr()`, such as `'AUTH'`.
-///
-/// # Panics
-///
-/// As [`call`].
-pub fn run_step(m: &mut Client, step: &Step) -> String {
-    if step.method == "state" {
-        Args { step, next: 0 }.end();
-        return format!("'{}'", m.state().as_str());
-    }
-    result_line(&call(m, step))
-}
-
 /// One result as both sides print it: `repr((typ, data))`, or `error:<class>:<message>`
 /// with CR and LF in the message written `\r` and `\n`.
 pub fn result_line(result: &Result<Reply>) -> String {
@@ -611,29 +493,202 @@ pub fn run_python(steps: &[Step], transport: Transport, user: &UserAccount) -> V
     lines
 }
 
-/// Runs `steps` with [`imaplib_blocking::Client`] as `user`; returns one line per step.
+/// The Rust side of the scenario, written once for both clients: expands to `call`,
+/// `run_step` and `run_rust` for the `Client` type in scope, blocking or (with `async`)
+/// awaiting each method.
+macro_rules! rust_side {
+    ($($async:ident)?; $($await:tt)*) => {
+/// Makes the call of one step on the Rust client: the counterpart of `call` in `driver.py`.
+///
+/// # Panics
+///
+/// If the step's method is unknown or its arguments do not fit the method.
+pub $($async)* fn call(m: &mut Client, step: &Step) -> Result<Reply> {
+    let mut a = Args { step, next: 0 };
+    let result = match step.method.as_str() {
+        "capability" => m.capability()$($await)*,
+        "namespace" => m.namespace()$($await)*,
+        "noop" => m.noop()$($await)*,
+        "recent" => m.recent()$($await)*,
+        "check" => m.check()$($await)*,
+        "close" => m.close()$($await)*,
+        "unselect" => m.unselect()$($await)*,
+        "expunge" => m.expunge()$($await)*,
+        "logout" => m.logout()$($await)*,
+        "login" => {
+            let (user, password) = (a.text(), a.text());
+            m.login(user, password)$($await)*
+        }
+        "list" | "lsub" => {
+            let (directory, pattern) = (a.defaulted(), a.defaulted());
+            if step.method == "list" {
+                m.list(directory, pattern)$($await)*
+            } else {
+                m.lsub(directory, pattern)$($await)*
+            }
+        }
+        "create" => m.create(a.text())$($await)*,
+        "delete" => m.delete(a.text())$($await)*,
+        "subscribe" => m.subscribe(a.text())$($await)*,
+        "unsubscribe" => m.unsubscribe(a.text())$($await)*,
+        "getacl" => m.getacl(a.text())$($await)*,
+        "myrights" => m.myrights(a.text())$($await)*,
+        "getquota" => m.getquota(a.text())$($await)*,
+        "getquotaroot" => m.getquotaroot(a.text())$($await)*,
+        "rename" => {
+            let (old, new) = (a.text(), a.text());
+            m.rename(old, new)$($await)*
+        }
+        "setacl" => {
+            let (mailbox, who, what) = (a.text(), a.text(), a.text());
+            m.setacl(mailbox, who, what)$($await)*
+        }
+        "deleteacl" => {
+            let (mailbox, who) = (a.text(), a.text());
+            m.deleteacl(mailbox, who)$($await)*
+        }
+        "status" => {
+            let (mailbox, names) = (a.text(), a.text());
+            m.status(mailbox, names)$($await)*
+        }
+        "select" => m.select(a.text(), false)$($await)*,
+        "examine" => m.select(a.text(), true)$($await)*,
+        "append" => {
+            let mailbox = a.opt().map(Text::from);
+            let flags = a.opt();
+            let date = a.opt().map(DateInput::from);
+            let message = a.text();
+            m.append(mailbox, flags, date, message.as_bytes())$($await)*
+        }
+        "fetch" => {
+            let (set, parts) = (a.text(), a.text());
+            m.fetch(set, parts)$($await)*
+        }
+        "partial" => {
+            let (num, part, start, length) = (a.number(), a.text(), a.number(), a.number());
+            m.partial(num, part, start, length)$($await)*
+        }
+        "store" => {
+            let (set, command, flags) = (a.text(), a.text(), a.text());
+            m.store(set, command, flags)$($await)*
+        }
+        "copy" => {
+            let (set, mailbox) = (a.text(), a.text());
+            m.copy(set, mailbox)$($await)*
+        }
+        "search" => {
+            let charset = a.opt();
+            let criteria = a.rest();
+            m.search(charset, &criteria)$($await)*
+        }
+        "sort" | "thread" => {
+            let (first, charset) = (a.text(), a.text());
+            let search = a.rest();
+            if step.method == "sort" {
+                m.sort(first, charset, &search)$($await)*
+            } else {
+                m.thread(first, charset, &search)$($await)*
+            }
+        }
+        "uid" => {
+            let command = a.text();
+            let args: Vec<Text<'_>> = a.rest().into_iter().map(Text::from).collect();
+            m.uid(command, &args)$($await)*
+        }
+        "response" => Ok(m.response(a.text())),
+        other => a.fail(&format!("unknown method {other:?}")),
+    };
+    a.end();
+    result
+}
+
+/// Runs one step and returns its line: [`result_line`] of [`call`], or for the pseudo-method
+/// `state` (imaplib's `state` attribute) its Python `repr()`, such as `'AUTH'`.
+///
+/// # Panics
+///
+/// As [`call`].
+pub $($async)* fn run_step(m: &mut Client, step: &Step) -> String {
+    if step.method == "state" {
+        Args { step, next: 0 }.end();
+        return format!("'{}'", m.state().as_str());
+    }
+    result_line(&call(m, step)$($await)*)
+}
+
+/// Runs `steps` with the client as `user`; returns one line per step.
 ///
 /// # Panics
 ///
 /// If the connection cannot be made, or a step does not fit its method.
-pub fn run_rust(steps: &[Step], transport: Transport, user: &UserAccount) -> Vec<String> {
+pub $($async)* fn run_rust(steps: &[Step], transport: Transport, user: &UserAccount) -> Vec<String> {
     let server = dovecot();
     let mut m = match transport {
-        Transport::Tcp => Client::connect(server.host(), server.plain_port()),
+        Transport::Tcp => Client::connect(server.host(), server.plain_port())$($await)*,
         Transport::Tls => {
-            let tls = imaplib_blocking::tls::config_with_ca_pem(server.ca_pem())
+            let tls = imaplib_proto::tls::config_with_ca_pem(server.ca_pem())
                 .unwrap_or_else(|e| panic!("cannot load the test CA: {e}"));
             let config = Config {
                 tls: Some(tls),
                 tls_server_name: Some(server.tls_server_name().into()),
                 ..Config::default()
             };
-            Client::connect_tls_with(server.host(), server.tls_port(), &config)
+            Client::connect_tls_with(server.host(), server.tls_port(), &config)$($await)*
         }
-        Transport::Stream => Client::connect_stream(&server.stdio_command_for(&user.name)),
+        Transport::Stream => Client::connect_stream(&server.stdio_command_for(&user.name))$($await)*,
     }
-    .unwrap_or_else(|e| panic!("imaplib-blocking cannot connect over {transport:?}: {e}"));
-    steps.iter().map(|step| run_step(&mut m, step)).collect()
+    .unwrap_or_else(|e| panic!("the Rust client cannot connect over {transport:?}: {e}"));
+    let mut lines = Vec::with_capacity(steps.len());
+    for step in steps {
+        lines.push(run_step(&mut m, step)$($await)*);
+    }
+    lines
+}
+
+    };
+}
+
+/// The Rust side with `imaplib_blocking::Client`.
+pub mod blocking {
+    use super::*;
+    use imaplib_blocking::Client;
+
+    rust_side!(;);
+}
+
+/// The Rust side with `imaplib_async::Client`, run by smol or async-std.
+pub mod asynchronous {
+    use super::*;
+    use imaplib_async::Client;
+
+    rust_side!(async; .await);
+}
+
+/// Which Rust client (and runtime) runs the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// `imaplib_blocking::Client`.
+    Blocking,
+    /// `imaplib_async::Client` under smol.
+    AsyncSmol,
+    /// `imaplib_async::Client` under async-std.
+    AsyncStd,
+}
+
+/// Runs `steps` with the chosen client as `user`; returns one line per step.
+pub fn run_rust(
+    runner: Runner,
+    steps: &[Step],
+    transport: Transport,
+    user: &UserAccount,
+) -> Vec<String> {
+    match runner {
+        Runner::Blocking => blocking::run_rust(steps, transport, user),
+        Runner::AsyncSmol => smol::block_on(asynchronous::run_rust(steps, transport, user)),
+        Runner::AsyncStd => {
+            async_std::task::block_on(asynchronous::run_rust(steps, transport, user))
+        }
+    }
 }
 
 /// Compares the masked results of both sides. On a difference, the error shows both sides
@@ -719,7 +774,7 @@ fn error_class(line: &str) -> Option<&str> {
 /// # Panics
 ///
 /// On any difference, with the report of [`compare`].
-pub fn run_differential(transport: Transport) -> Vec<String> {
+pub fn run_differential(runner: Runner, transport: Transport) -> Vec<String> {
     let server = dovecot();
     let steps: Vec<Step> = load_scenario()
         .into_iter()
@@ -735,7 +790,7 @@ pub fn run_differential(transport: Transport) -> Vec<String> {
             .map(|line| mask(line, &py_user.name))
             .collect::<Vec<_>>()
     });
-    let rust: Vec<String> = run_rust(&rs_steps, transport, &rs_user)
+    let rust: Vec<String> = run_rust(runner, &rs_steps, transport, &rs_user)
         .iter()
         .map(|line| mask(line, &rs_user.name))
         .collect();
@@ -743,7 +798,7 @@ pub fn run_differential(transport: Transport) -> Vec<String> {
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     if let Err(report) = compare(&steps, &python, &rust) {
-        panic!("differential test over {transport:?}:\n{report}");
+        panic!("differential test over {transport:?} with {runner:?}:\n{report}");
     }
     rust
 }

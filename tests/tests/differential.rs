@@ -1,18 +1,27 @@
-//! Issue 3: the same imaplib calls, made with the machine's `python3` imaplib and with
-//! imaplib-blocking against the same Dovecot, give the same `(typ, data)` byte for byte
+//! The same imaplib calls, made with the machine's `python3` imaplib and with
+//! imaplib-blocking and imaplib-async (under smol and async-std) against the same Dovecot, give the same `(typ, data)` byte for byte
 //! (after masking Dovecot's timings, UIDVALIDITY numbers and the user's name).
 //!
 //! The calls are in `tests/differential/scenario.txt`; the machinery is in
 //! `imaplib_integration_tests::differential`. Run with `-- --nocapture` to see every result.
 
 use imaplib_integration_tests::differential::{
-    compare, mask, parse_scenario, run_differential, steps_json, Transport,
+    compare, mask, parse_scenario, run_differential, steps_json, Runner, Transport,
 };
 use imaplib_integration_tests::dovecot::UserAccount;
 
 fn check(transport: Transport) {
-    let lines = run_differential(transport);
-    println!("{} steps agree over {transport:?}:", lines.len());
+    for runner in [Runner::Blocking, Runner::AsyncSmol, Runner::AsyncStd] {
+        check_with(runner, transport);
+    }
+}
+
+fn check_with(runner: Runner, transport: Transport) {
+    let lines = run_differential(runner, transport);
+    println!(
+        "{} steps agree over {transport:?} with {runner:?}:",
+        lines.len()
+    );
     for line in &lines {
         println!("  {line}");
     }
