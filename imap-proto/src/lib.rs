@@ -13,6 +13,10 @@
 //! * [`command`] has one constructor per imaplib method; [`encode`] puts every argument in
 //!   the grammar form its position allows, so no argument can inject a command.
 //! * [`session`] is the state machine ([`Connection`]).
+//! * [`parse`] gives typed, zero-copy views of the same responses — FETCH items with
+//!   ENVELOPE and BODYSTRUCTURE, LIST, STATUS, SEARCH as ranges, THREAD as a tree, response
+//!   codes — over a raw [`frame::Frame`] or an imaplib-shaped [`Reply`], tolerating the
+//!   catalogued server quirks by name.
 //! * [`auth`] has the SASL mechanisms; [`util`] imaplib's `Int2AP`, `ParseFlags`,
 //!   `Internaldate2tuple` and `Time2Internaldate`; [`mutf7`] modified UTF-7.
 //!

@@ -201,9 +201,7 @@ impl<'a> Cursor<'a> {
         self.sp()?;
         let octets = self.size(None)?;
         let is_type = |t: &str| media_type.is_some_and(|m| m.eq_ignore_ascii_case(t.as_bytes()));
-        let is_sub = |t: &str| {
-            media_subtype.is_some_and(|m| m.eq_ignore_ascii_case(t.as_bytes()))
-        };
+        let is_sub = |t: &str| media_subtype.is_some_and(|m| m.eq_ignore_ascii_case(t.as_bytes()));
         let specific = if is_type("TEXT") {
             self.sp()?;
             Specific::Text {

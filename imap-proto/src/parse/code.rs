@@ -6,7 +6,8 @@ use std::fmt;
 use super::cursor::{Cursor, Segments};
 use super::error::ParseResult;
 use super::quirk::{Quirk, Quirks};
-use super::token::{write_flag_list, Flag, SeqSet, Str, StrForm};
+use super::seqset::SeqSet;
+use super::token::{write_flag_list, Flag, Str, StrForm};
 
 /// The kind of a status response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -224,11 +225,7 @@ impl Continuation<'_> {
 
 fn is_base64(b: &[u8]) -> bool {
     use base64::Engine;
-    !b.is_empty()
-        && b.len() % 4 == 0
-        && base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .is_ok()
+    !b.is_empty() && b.len() % 4 == 0 && base64::engine::general_purpose::STANDARD.decode(b).is_ok()
 }
 
 /// Parses a continuation request after the `+`.
@@ -309,11 +306,7 @@ fn other_data<'a>(c: &mut Cursor<'a>) -> ParseResult<&'a [u8]> {
             Some(_) => c.advance(1),
         }
     }
-    Ok(&start[..start.len() - c.rest.len()])
-}
-
-fn is(name: &[u8], s: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(s)
+    c.since(start)
 }
 
 /// The arguments of a code named `name` (`has_args`: a SP followed the name).
@@ -395,11 +388,10 @@ pub(crate) fn code_args<'a>(
         }
         b"COPYUID" => {
             let uidvalidity = c.nz_number(Some(Quirk::ZeroInCode))?;
-            if c.rest.starts_with(b"  ") && c.rest[2..].iter().all(|&b| b == b' ' || b == b']')
-            {
+            let n = c.rest.iter().take_while(|&&b| b == b' ').count();
+            if n > 0 && matches!(c.rest.get(n), None | Some(b']')) {
                 // Exchange: `[COPYUID 42  ]`.
                 c.quirk(Quirk::EmptyCopyUidSets);
-                let n = c.rest.iter().take_while(|&&b| b == b' ').count();
                 c.advance(n);
                 return Ok(Code::CopyUid {
                     uidvalidity,

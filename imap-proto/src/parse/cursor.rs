@@ -179,16 +179,6 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub(crate) fn peek_at(&self, i: usize) -> Option<u8> {
-        self.rest.get(i).copied()
-    }
-
-    #[inline]
-    pub(crate) fn is_at_end(&self) -> bool {
-        self.rest.is_empty() && self.src.exhausted()
-    }
-
-    #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
         self.rest = &self.rest[n.min(self.rest.len())..];
     }
@@ -253,6 +243,17 @@ impl<'a> Cursor<'a> {
                 Ok(v)
             }
             Err(_) => self.fail(what),
+        }
+    }
+
+    /// The bytes consumed since `start` (an earlier value of the rest of the current
+    /// segment). An error if a literal was crossed meanwhile.
+    pub(crate) fn since(&self, start: &'a [u8]) -> ParseResult<&'a [u8]> {
+        let n = start.len().wrapping_sub(self.rest.len());
+        if n <= start.len() && std::ptr::eq(start[n..].as_ptr(), self.rest.as_ptr()) {
+            Ok(&start[..n])
+        } else {
+            self.fail("no literal inside this token")
         }
     }
 

@@ -59,7 +59,9 @@ impl<'a> Fetch<'a> {
     /// (between the brackets, e.g. `"HEADER"` or `""`) matches, ignoring ASCII case.
     pub fn section(&self, section: &str) -> Option<NString<'a>> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::BodySection { section: s, data, .. }
+            FetchItem::BodySection {
+                section: s, data, ..
+            }
             | FetchItem::Binary { section: s, data }
                 if s.raw.eq_ignore_ascii_case(section.as_bytes()) =>
             {
@@ -222,9 +224,7 @@ impl<'a> Cursor<'a> {
             11 if eq(name, b"X-GM-LABELS") => FetchItem::GmailLabels(self.gmail_labels()?),
             12 if eq(name, b"INTERNALDATE") => FetchItem::InternalDate(self.internal_date()?),
             13 if eq(name, b"RFC822.HEADER") => FetchItem::Rfc822Header(self.nstring(false)?),
-            13 if eq(name, b"BODYSTRUCTURE") => {
-                FetchItem::BodyStructure(Box::new(self.body(0)?))
-            }
+            13 if eq(name, b"BODYSTRUCTURE") => FetchItem::BodyStructure(Box::new(self.body(0)?)),
             _ => FetchItem::Other {
                 name,
                 value: self.raw_value()?,
@@ -248,7 +248,7 @@ impl<'a> Cursor<'a> {
                 .take_while(|&&b| b != b' ' && b != b')')
                 .count();
             self.advance(rest_name);
-            let full = &start[..start.len() - self.rest.len()];
+            let full = self.since(start)?;
             self.sp()?;
             return Ok(FetchItem::Other {
                 name: full,
@@ -317,7 +317,7 @@ impl<'a> Cursor<'a> {
                         break;
                     }
                 }
-                let raw = &start[..start.len() - self.rest.len()];
+                let raw = self.since(start)?;
                 self.expect(b']', "']'")?;
                 return Ok(Section {
                     raw,
@@ -328,10 +328,10 @@ impl<'a> Cursor<'a> {
                 return self.fail("a section text (HEADER, TEXT, MIME, HEADER.FIELDS)");
             });
             self.advance(n);
-        } else if !part.is_empty() && start[..start.len() - self.rest.len()].ends_with(b".") {
+        } else if !part.is_empty() && self.since(start)?.ends_with(b".") {
             return self.fail("a section part number");
         }
-        let raw = &start[..start.len() - self.rest.len()];
+        let raw = self.since(start)?;
         self.expect(b']', "']'")?;
         Ok(Section { raw, part, text })
     }
@@ -386,8 +386,7 @@ impl<'a> Cursor<'a> {
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-    b"Dec",
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
 fn two(b: &[u8]) -> Option<u32> {

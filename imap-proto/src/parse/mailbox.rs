@@ -277,7 +277,11 @@ impl<'a> Cursor<'a> {
         let mailbox = match self.peek() {
             Some(b'"' | b'{' | b'~') => self.mailbox()?,
             _ => {
-                let n = self.rest.iter().take_while(|&&b| is_astring_char(b)).count();
+                let n = self
+                    .rest
+                    .iter()
+                    .take_while(|&&b| is_astring_char(b))
+                    .count();
                 let space_paren = memchr::memmem::rfind(self.rest, b" (");
                 match space_paren {
                     Some(p) if p > n && n > 0 => {

@@ -1,0 +1,273 @@
+//! Whole responses: tagged status, untagged data, continuation requests.
+
+use super::code::{continuation, resp_text, Continuation, Status, StatusKind};
+use super::cursor::{Cursor, Segments};
+use super::error::ParseResult;
+use super::fetch::Fetch;
+use super::mailbox::{MailboxList, MailboxStatus, Namespaces};
+use super::quirk::{Quirk, Quirks};
+use super::search::{Esearch, Search, Sort, Threads, Vanished};
+use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
+use super::token::{is_tag_char, Flag, Raw};
+use crate::frame::Frame;
+
+/// A parsed server response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response<'a> {
+    /// `tag OK|NO|BAD …`
+    Tagged {
+        /// The tag.
+        tag: &'a [u8],
+        /// The status.
+        status: Status<'a>,
+    },
+    /// `* …`
+    Untagged(Data<'a>),
+    /// `+ …`
+    Continuation(Continuation<'a>),
+}
+
+/// Untagged data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Data<'a> {
+    /// `* OK|NO|BAD|PREAUTH|BYE [code] text` (also `* [code] text` under
+    /// [`Quirk::CodeWithoutStatus`]).
+    Status(Status<'a>),
+    /// `* CAPABILITY …`
+    Capability(Capabilities<'a>),
+    /// `* ENABLED …` (RFC 5161)
+    Enabled(Capabilities<'a>),
+    /// `* FLAGS (…)`
+    Flags(Vec<Flag<'a>>),
+    /// `* LIST …`
+    List(MailboxList<'a>),
+    /// `* LSUB …`
+    Lsub(MailboxList<'a>),
+    /// `* STATUS mailbox (…)`
+    MailboxStatus(MailboxStatus<'a>),
+    /// `* SEARCH …`
+    Search(Search),
+    /// `* ESEARCH …`
+    Esearch(Esearch<'a>),
+    /// `* SORT …`
+    Sort(Sort),
+    /// `* THREAD …`
+    Thread(Threads),
+    /// `* NAMESPACE …`
+    Namespace(Namespaces<'a>),
+    /// `* QUOTA …`
+    Quota(Quota<'a>),
+    /// `* QUOTAROOT …`
+    QuotaRoot(QuotaRoot<'a>),
+    /// `* ACL …`
+    Acl(Acl<'a>),
+    /// `* MYRIGHTS …`
+    MyRights(MyRights<'a>),
+    /// `* ID …`
+    Id(Id<'a>),
+    /// `* VANISHED …`
+    Vanished(Vanished),
+    /// `* n EXISTS`
+    Exists(u32),
+    /// `* n RECENT`
+    Recent(u32),
+    /// `* n EXPUNGE`
+    Expunge(u32),
+    /// `* n FETCH (…)`
+    Fetch(Fetch<'a>),
+    /// Anything else, kept verbatim.
+    Other {
+        /// The number before the name, for `* n NAME …`.
+        number: Option<u32>,
+        /// The response name.
+        name: &'a [u8],
+        /// The data after `NAME SP` (empty if none).
+        data: Raw<'a>,
+    },
+}
+
+/// Parses one framed response.
+///
+/// ```
+/// use imaplib_proto::frame::Frame;
+/// use imaplib_proto::parse::{parse_response, Data, FetchItem, Response};
+///
+/// let frame = Frame {
+///     first: b"* 1 FETCH (BODY[] {5}".to_vec(),
+///     parts: vec![(b"hello".to_vec(), b" UID 3)".to_vec())],
+/// };
+/// let Response::Untagged(Data::Fetch(f)) = parse_response(&frame)? else { panic!() };
+/// assert_eq!(f.uid(), Some(3));
+/// assert_eq!(&*f.section("").unwrap().unwrap().bytes(), b"hello");
+/// # Ok::<(), imaplib_proto::parse::ParseError>(())
+/// ```
+pub fn parse_response(frame: &Frame) -> ParseResult<Response<'_>> {
+    parse_response_quirks(frame, &mut Quirks::new())
+}
+
+/// [`parse_response`], adding the quirks that fired to `quirks`.
+pub fn parse_response_quirks<'a>(
+    frame: &'a Frame,
+    quirks: &mut Quirks,
+) -> ParseResult<Response<'a>> {
+    parse_segments(Segments::from_frame(frame), quirks)
+}
+
+/// Parses a response given as [`Segments`] (a frame, or a line with literals from elsewhere).
+pub fn parse_segments<'a>(seg: Segments<'a>, quirks: &mut Quirks) -> ParseResult<Response<'a>> {
+    let mut c = Cursor::new(seg);
+    let r = response(&mut c);
+    quirks.extend(c.quirks);
+    r
+}
+
+/// Parses a greeting: an untagged OK, PREAUTH or BYE.
+pub fn parse_greeting(frame: &Frame) -> ParseResult<Status<'_>> {
+    let mut c = Cursor::new(Segments::from_frame(frame));
+    match response(&mut c)? {
+        Response::Untagged(Data::Status(
+            s @ Status {
+                kind: StatusKind::Ok | StatusKind::Preauth | StatusKind::Bye,
+                ..
+            },
+        )) => Ok(s),
+        _ => Err(super::ParseError::new(
+            0,
+            "a greeting (* OK, * PREAUTH or * BYE)",
+            &frame.first,
+        )),
+    }
+}
+
+fn response<'a>(c: &mut Cursor<'a>) -> ParseResult<Response<'a>> {
+    match c.peek() {
+        Some(b'+') => {
+            c.advance(1);
+            Ok(Response::Continuation(continuation(c)?))
+        }
+        Some(b'*') => {
+            c.advance(1);
+            c.sp()?;
+            Ok(Response::Untagged(untagged(c)?))
+        }
+        _ => {
+            let n = c.rest.iter().take_while(|&&b| is_tag_char(b)).count();
+            if n == 0 {
+                return c.fail("a tag, '*' or '+'");
+            }
+            let tag = &c.rest[..n];
+            c.advance(n);
+            c.sp()?;
+            let name = c.atom()?;
+            let kind = match StatusKind::from_name(name) {
+                Some(k @ (StatusKind::Ok | StatusKind::No | StatusKind::Bad)) => k,
+                _ => return c.fail("OK, NO or BAD"),
+            };
+            let (code, text) = resp_text(c, false)?;
+            Ok(Response::Tagged {
+                tag,
+                status: Status { kind, code, text },
+            })
+        }
+    }
+}
+
+fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
+    if c.peek() == Some(b'[') {
+        c.quirk(Quirk::CodeWithoutStatus);
+        let (code, text) = resp_text(c, true)?;
+        return Ok(Data::Status(Status {
+            kind: StatusKind::Ok,
+            code,
+            text,
+        }));
+    }
+    if c.peek().is_some_and(|b| b.is_ascii_digit()) {
+        let n = c.number()?;
+        c.sp()?;
+        let name = c.atom()?;
+        let data = if name.eq_ignore_ascii_case(b"FETCH") {
+            if n == 0 {
+                c.quirk(Quirk::ZeroFetchSeq);
+            }
+            c.sp()?;
+            Data::Fetch(c.fetch_items(n)?)
+        } else if name.eq_ignore_ascii_case(b"EXISTS") {
+            Data::Exists(n)
+        } else if name.eq_ignore_ascii_case(b"RECENT") {
+            Data::Recent(n)
+        } else if name.eq_ignore_ascii_case(b"EXPUNGE") {
+            Data::Expunge(n)
+        } else {
+            return other(c, Some(n), name);
+        };
+        c.finish()?;
+        return Ok(data);
+    }
+    let name = c.atom()?;
+    if let Some(kind) = StatusKind::from_name(name) {
+        let (code, text) = resp_text(c, false)?;
+        return Ok(Data::Status(Status { kind, code, text }));
+    }
+    let upper = name.to_ascii_uppercase();
+    // Responses whose data may be empty, with the quirk for a lone trailing space.
+    let optional = match upper.as_slice() {
+        b"CAPABILITY" | b"ENABLED" => Some(Quirk::TrailingSpaceCapability),
+        b"SEARCH" | b"SORT" | b"ESEARCH" | b"THREAD" => Some(Quirk::TrailingSpaceSearch),
+        b"FLAGS" | b"LIST" | b"LSUB" | b"STATUS" | b"NAMESPACE" | b"QUOTA" | b"QUOTAROOT"
+        | b"ACL" | b"MYRIGHTS" | b"ID" | b"VANISHED" => None,
+        _ => return other(c, None, name),
+    };
+    match optional {
+        Some(_) if c.rest.is_empty() => {}
+        Some(q) => {
+            c.sp()?;
+            if c.rest.is_empty() {
+                c.quirk(q);
+            }
+        }
+        None => c.sp()?,
+    }
+    let data = body_of(c, &upper)?;
+    c.finish()?;
+    Ok(data)
+}
+
+/// The data of a known untagged response named `upper` (upper case), the cursor just after
+/// `NAME SP` (or at the end for an empty SEARCH/CAPABILITY/…).
+pub(crate) fn body_of<'a>(c: &mut Cursor<'a>, upper: &[u8]) -> ParseResult<Data<'a>> {
+    Ok(match upper {
+        b"CAPABILITY" => Data::Capability(c.capability_data(Quirk::TrailingSpaceCapability)?),
+        b"ENABLED" => Data::Enabled(c.capability_data(Quirk::TrailingSpaceCapability)?),
+        b"SEARCH" => Data::Search(c.search_data()?),
+        b"SORT" => Data::Sort(c.sort_data()?),
+        b"ESEARCH" => Data::Esearch(c.esearch_data()?),
+        b"THREAD" => Data::Thread(c.thread_data()?),
+        b"FLAGS" => {
+            let f = c.flag_list(true)?;
+            Data::Flags(f)
+        }
+        b"LIST" => Data::List(c.mailbox_list()?),
+        b"LSUB" => Data::Lsub(c.mailbox_list()?),
+        b"STATUS" => Data::MailboxStatus(c.mailbox_status()?),
+        b"NAMESPACE" => Data::Namespace(c.namespaces()?),
+        b"QUOTA" => Data::Quota(c.quota_data()?),
+        b"QUOTAROOT" => Data::QuotaRoot(c.quotaroot_data()?),
+        b"ACL" => Data::Acl(c.acl_data()?),
+        b"MYRIGHTS" => Data::MyRights(c.myrights_data()?),
+        b"ID" => Data::Id(c.id_data()?),
+        b"VANISHED" => Data::Vanished(c.vanished_data()?),
+        _ => return c.fail("a known response"),
+    })
+}
+
+fn other<'a>(c: &mut Cursor<'a>, number: Option<u32>, name: &'a [u8]) -> ParseResult<Data<'a>> {
+    c.eat(b' ');
+    let (first, rest) = c.take_all();
+    Ok(Data::Other {
+        number,
+        name,
+        data: Raw::from_segments(first, rest),
+    })
+}

@@ -1,0 +1,394 @@
+//! SEARCH, ESEARCH, SORT, THREAD and VANISHED: number lists kept compact.
+
+use super::cursor::Cursor;
+use super::error::ParseResult;
+use super::quirk::Quirk;
+use super::seqset::SeqSet;
+use super::token::{Raw, Str};
+
+/// Deepest THREAD nesting parsed (the parser is iterative; this bounds the tree's depth).
+pub const MAX_THREAD_DEPTH: usize = 1024;
+
+/// A SEARCH response: the numbers as ranges of consecutive values, never one entry per
+/// number of a range (`1 2 3 … 1000000` is one range).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// The numbers, in the order sent, consecutive runs merged.
+    pub ids: SeqSet,
+    /// `(MODSEQ n)` (RFC 7162), if present.
+    pub modseq: Option<u64>,
+}
+
+impl Search {
+    /// Writes the canonical data after `SEARCH`: numbers separated by SP, then the MODSEQ.
+    /// (This expands the runs: it writes what the server sent.)
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let mut first = true;
+        for n in self.ids.iter() {
+            if !first {
+                out.push(b' ');
+            }
+            first = false;
+            out.extend_from_slice(n.to_string().as_bytes());
+        }
+        if let Some(m) = self.modseq {
+            if !first {
+                out.push(b' ');
+            }
+            out.extend_from_slice(format!("(MODSEQ {m})").as_bytes());
+        }
+    }
+}
+
+/// A SORT response: numbers in the server's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sort {
+    /// The numbers, in order.
+    pub ids: Vec<u32>,
+    /// `(MODSEQ n)`, if present.
+    pub modseq: Option<u64>,
+}
+
+/// An ESEARCH response (RFC 4731 / 9051).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Esearch<'a> {
+    /// The command tag it answers (`(TAG "A1")`).
+    pub tag: Option<Str<'a>>,
+    /// True if the numbers are UIDs.
+    pub uid: bool,
+    /// MIN
+    pub min: Option<u32>,
+    /// MAX
+    pub max: Option<u32>,
+    /// COUNT
+    pub count: Option<u32>,
+    /// ALL, as ranges (never expanded).
+    pub all: Option<SeqSet>,
+    /// MODSEQ
+    pub modseq: Option<u64>,
+    /// Other return data, verbatim.
+    pub other: Vec<(&'a [u8], Raw<'a>)>,
+}
+
+/// A VANISHED response (RFC 7162).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vanished {
+    /// True for `VANISHED (EARLIER)`.
+    pub earlier: bool,
+    /// The expunged UIDs.
+    pub uids: SeqSet,
+}
+
+/// A THREAD response as a flat tree (an arena: no recursion to build or drop it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Threads {
+    nodes: Vec<ThreadNode>,
+    roots: Vec<usize>,
+}
+
+/// One node of [`Threads`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadNode {
+    /// The message number; `None` for a missing parent (`((3)(5))`).
+    pub id: Option<u32>,
+    /// The parent node's index.
+    pub parent: Option<usize>,
+    first_child: Option<usize>,
+    last_child: Option<usize>,
+    next_sibling: Option<usize>,
+}
+
+impl Threads {
+    /// All nodes; indices are those used by [`roots`](Self::roots) and
+    /// [`children`](Self::children).
+    pub fn nodes(&self) -> &[ThreadNode] {
+        &self.nodes
+    }
+
+    /// The top-level threads' root nodes, in order.
+    pub fn roots(&self) -> &[usize] {
+        &self.roots
+    }
+
+    /// The children of node `i`, in order.
+    pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.nodes.get(i).and_then(|n| n.first_child);
+        std::iter::from_fn(move || {
+            let c = next?;
+            next = self.nodes[c].next_sibling;
+            Some(c)
+        })
+    }
+
+    fn add(&mut self, id: Option<u32>, parent: Option<usize>) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(ThreadNode {
+            id,
+            parent,
+            first_child: None,
+            last_child: None,
+            next_sibling: None,
+        });
+        match parent {
+            None => self.roots.push(i),
+            Some(p) => {
+                match self.nodes[p].last_child {
+                    None => self.nodes[p].first_child = Some(i),
+                    Some(l) => self.nodes[l].next_sibling = Some(i),
+                }
+                self.nodes[p].last_child = Some(i);
+            }
+        }
+        i
+    }
+
+    /// Writes the canonical THREAD data, e.g. `(2)(3 6 (4 23)(44 7 96))`. Iterative.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        enum Act {
+            Open,
+            Close,
+            Node(usize),
+        }
+        for &r in &self.roots {
+            let mut stack = vec![Act::Close, Act::Node(r), Act::Open];
+            while let Some(act) = stack.pop() {
+                let n = match act {
+                    Act::Open => {
+                        out.push(b'(');
+                        continue;
+                    }
+                    Act::Close => {
+                        out.push(b')');
+                        continue;
+                    }
+                    Act::Node(n) => n,
+                };
+                let node = &self.nodes[n];
+                if let Some(id) = node.id {
+                    if out.last().is_some_and(|&b| b != b'(') {
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(id.to_string().as_bytes());
+                }
+                let kids: Vec<usize> = self.children(n).collect();
+                if kids.len() == 1 && node.id.is_some() {
+                    stack.push(Act::Node(kids[0]));
+                    continue;
+                }
+                if !kids.is_empty() && node.id.is_some() {
+                    out.push(b' ');
+                }
+                for &k in kids.iter().rev() {
+                    stack.push(Act::Close);
+                    stack.push(Act::Node(k));
+                    stack.push(Act::Open);
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Cursor<'a> {
+    /// SEARCH data: `*(nz-number SP) [(MODSEQ n)]`, tolerant of one trailing space.
+    pub(crate) fn search_data(&mut self) -> ParseResult<Search> {
+        let s = self.rest;
+        let n = s.len();
+        let mut ids = SeqSet::new();
+        let mut i = 0;
+        while i < n {
+            if s[i] == b'(' {
+                self.advance(i);
+                let modseq = Some(self.modseq_suffix()?);
+                self.trailing_space(Quirk::TrailingSpaceSearch);
+                return Ok(Search { ids, modseq });
+            }
+            let start = i;
+            let mut v: u64 = 0;
+            while i < n {
+                let d = s[i].wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                v = v * 10 + u64::from(d);
+                i += 1;
+                if i - start > 10 {
+                    break;
+                }
+            }
+            if i == start || i - start > 10 || v == 0 || v > u64::from(u32::MAX) {
+                self.advance(start);
+                return self.fail("a non-zero 32-bit number");
+            }
+            ids.push(v as u32);
+            if i == n {
+                break;
+            }
+            if s[i] != b' ' {
+                self.advance(i);
+                return self.fail("SP");
+            }
+            i += 1;
+            if i == n {
+                self.quirk(Quirk::TrailingSpaceSearch);
+            }
+        }
+        self.advance(n);
+        Ok(Search { ids, modseq: None })
+    }
+
+    /// `(MODSEQ n)`
+    fn modseq_suffix(&mut self) -> ParseResult<u64> {
+        self.expect(b'(', "'('")?;
+        if !self.keyword(b"MODSEQ") {
+            return self.fail("MODSEQ");
+        }
+        self.sp()?;
+        let n = self.number64()?;
+        self.close()?;
+        Ok(n)
+    }
+
+    /// SORT data: numbers in order, then an optional `(MODSEQ n)`.
+    pub(crate) fn sort_data(&mut self) -> ParseResult<Sort> {
+        let mut sort = Sort::default();
+        while !self.rest.is_empty() {
+            if self.peek() == Some(b'(') {
+                sort.modseq = Some(self.modseq_suffix()?);
+                break;
+            }
+            sort.ids.push(self.nz_number(None)?);
+            if self.rest.is_empty() {
+                break;
+            }
+            self.sp()?;
+            if self.rest.is_empty() {
+                self.quirk(Quirk::TrailingSpaceSearch);
+            }
+        }
+        Ok(sort)
+    }
+
+    /// ESEARCH data after `ESEARCH SP` (or nothing).
+    pub(crate) fn esearch_data(&mut self) -> ParseResult<Esearch<'a>> {
+        let mut e = Esearch::default();
+        let mut first = true;
+        loop {
+            if self.rest.is_empty() {
+                return Ok(e);
+            }
+            if !first {
+                self.sp()?;
+            }
+            if first && self.peek() == Some(b'(') {
+                self.advance(1);
+                if !self.keyword(b"TAG") {
+                    return self.fail("TAG");
+                }
+                self.sp()?;
+                e.tag = Some(self.string(false)?);
+                self.close()?;
+                first = false;
+                continue;
+            }
+            first = false;
+            let name = self.atom()?;
+            if name.eq_ignore_ascii_case(b"UID") {
+                e.uid = true;
+                continue;
+            }
+            self.sp()?;
+            let upper = name.to_ascii_uppercase();
+            match upper.as_slice() {
+                b"MIN" => e.min = Some(self.nz_number(None)?),
+                b"MAX" => e.max = Some(self.nz_number(None)?),
+                b"COUNT" => e.count = Some(self.number()?),
+                b"ALL" => e.all = Some(self.seq_set()?),
+                b"MODSEQ" => e.modseq = Some(self.number64()?),
+                _ => e.other.push((name, self.raw_value()?)),
+            }
+        }
+    }
+
+    /// VANISHED data: `[(EARLIER) SP] known-uids`.
+    pub(crate) fn vanished_data(&mut self) -> ParseResult<Vanished> {
+        let mut earlier = false;
+        if self.eat(b'(') {
+            if !self.keyword(b"EARLIER") {
+                return self.fail("EARLIER");
+            }
+            self.close()?;
+            self.sp()?;
+            earlier = true;
+        }
+        Ok(Vanished {
+            earlier,
+            uids: self.seq_set()?,
+        })
+    }
+
+    /// THREAD data: `*thread-list`, built iteratively.
+    pub(crate) fn thread_data(&mut self) -> ParseResult<Threads> {
+        struct Frame {
+            /// Where the next number or nested list attaches.
+            attach: Option<usize>,
+            /// True once the list has content.
+            started: bool,
+        }
+        let mut t = Threads::default();
+        let mut stack: Vec<Frame> = Vec::new();
+        loop {
+            match self.peek() {
+                None => break,
+                Some(b'(') => {
+                    if stack.len() >= MAX_THREAD_DEPTH {
+                        return self.fail("THREAD nesting within the limit");
+                    }
+                    self.advance(1);
+                    let attach = match stack.last_mut() {
+                        None => None,
+                        Some(f) => {
+                            if !f.started {
+                                // A list that starts with nested lists: a missing parent.
+                                let parent = f.attach;
+                                f.attach = Some(t.add(None, parent));
+                                f.started = true;
+                            }
+                            f.attach
+                        }
+                    };
+                    stack.push(Frame {
+                        attach,
+                        started: false,
+                    });
+                }
+                Some(b')') => {
+                    let Some(f) = stack.pop() else {
+                        return self.fail("'('");
+                    };
+                    if !f.started {
+                        return self.fail("a thread member");
+                    }
+                    self.advance(1);
+                }
+                Some(b' ') if !stack.is_empty() => self.advance(1),
+                Some(b'0'..=b'9') if !stack.is_empty() => {
+                    let n = self.nz_number(None)?;
+                    let Some(f) = stack.last_mut() else {
+                        return self.fail("'('");
+                    };
+                    f.attach = Some(t.add(Some(n), f.attach));
+                    f.started = true;
+                }
+                Some(b' ') if self.rest == b" " => {
+                    self.quirk(Quirk::TrailingSpaceSearch);
+                    self.advance(1);
+                }
+                Some(_) => return self.fail("'(' or a number"),
+            }
+        }
+        if !stack.is_empty() {
+            return self.fail("')'");
+        }
+        Ok(t)
+    }
+}
