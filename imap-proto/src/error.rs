@@ -104,6 +104,11 @@ impl Error {
         Self::abort(cause, message).with_source(err)
     }
 
+    /// An abort caused by a timeout the caller measured (the core has no clock).
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::abort(Cause::Timeout, message)
+    }
+
     /// Attaches the underlying error.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));

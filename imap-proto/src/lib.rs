@@ -78,6 +78,9 @@ pub use response::{Item, Reply};
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};
 pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateInput};
 
+/// The date-time library used by the utilities and the typed views.
+pub use chrono;
+
 /// imaplib's default port for IMAP4.
 pub const IMAP4_PORT: u16 = 143;
 /// imaplib's default port for IMAP4_SSL.

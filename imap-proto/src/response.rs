@@ -13,6 +13,12 @@ use crate::frame::Frame;
 use crate::trace::bytes_repr;
 
 /// One element of an imaplib result list.
+///
+/// A response that carried literals appears as one `Literal` item per literal followed by
+/// one `Line`: `* 1 FETCH (BODY[] {5}\r\nhello FLAGS (\Seen))` becomes
+/// `Literal(b"1 (BODY[] {5}", b"hello")` then `Line(b" FLAGS (\Seen))")`. The item after
+/// a `Literal` is always the rest of the same response, so responses never straddle a
+/// `Line` item. [`crate::parse`] reads these runs back as typed values.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Item {
     /// `None`: nothing of the requested type was received.
@@ -134,6 +140,20 @@ impl Reply {
     /// True when `typ` is `"OK"`.
     pub fn is_ok(&self) -> bool {
         self.typ == "OK"
+    }
+
+    /// imaplib returns a tagged `NO` as data; this turns anything but `OK` into an
+    /// [`Error`] (cause [`Cause::Server`]) carrying the server's text, for callers who want
+    /// `?` to stop on refusals.
+    pub fn into_ok(self) -> Result<Reply> {
+        if self.is_ok() {
+            return Ok(self);
+        }
+        let text = match self.data.last() {
+            Some(Item::Line(l)) => String::from_utf8_lossy(l).into_owned(),
+            _ => String::new(),
+        };
+        Err(Error::error(Cause::Server, format!("{}: {text}", self.typ)))
     }
 
     /// The lines of `data`, skipping other items: handy for `SEARCH`, `LIST`, `STATUS`….
@@ -461,6 +481,16 @@ mod tests {
         assert_eq!(response_code(b"[ALERT"), None);
         assert_eq!(response_code(b"[ALERT]"), Some(("ALERT".into(), vec![])));
         assert_eq!(response_code(b"[X-Y z"), None);
+    }
+
+    #[test]
+    fn into_ok_turns_refusals_into_errors() {
+        let ok = Reply::new("OK", vec![b"done".into()]);
+        assert_eq!(ok.clone().into_ok().unwrap(), ok);
+        let no = Reply::new("NO", vec![b"[TRYCREATE] no such mailbox".into()]);
+        let e = no.into_ok().unwrap_err();
+        assert_eq!(e.message(), "NO: [TRYCREATE] no such mailbox");
+        assert_eq!(e.cause(), Cause::Server);
     }
 
     #[test]

@@ -1503,6 +1503,9 @@ impl Connection {
     /// Ends IDLE: sends `DONE` (once the server's `+` has arrived), returns to the state
     /// before IDLE, and moves the unsolicited responses not yet polled into the untagged
     /// store, as imaplib's `Idler` does on exit. The IDLE command then completes.
+    ///
+    /// Drain [`Connection::poll_output`] first if you want every response as an
+    /// [`Output::Unsolicited`] event: those still queued go to the store instead.
     pub fn idle_done(&mut self, id: CommandId) -> Result<()> {
         let Some((&tag, job)) = self
             .jobs

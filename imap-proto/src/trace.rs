@@ -132,6 +132,13 @@ impl Outgoing {
     }
 }
 
+/// Shows the bytes with secrets redacted, as [`Outgoing::redacted`].
+impl fmt::Display for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.redacted().fmt(f)
+    }
+}
+
 impl fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Outgoing(\"{}\")", self.redacted())
