@@ -7,8 +7,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, Stream};
-use imaplib_proto::{Cause, Command, CommandId, Config, Connection, Error, Output, Reply, Result};
+use imaplib_proto::sink::SinkDriver;
+use imaplib_proto::{
+    Cause, Command, CommandId, Config, Connection, DateInput, Error, IntoSequenceSet, LiteralSink,
+    Output, Reply, Result, Text,
+};
 
 use crate::transport::{self, with_timeout, BoxStream, Duplex, ProcessStream, Transport};
 
@@ -59,6 +64,19 @@ pub struct Client<S: Duplex = BoxStream> {
     idle_queue: VecDeque<Reply>,
     idle_started: Option<CommandId>,
     tls_pending: bool,
+    /// The connection asks for a streamed APPEND message.
+    literal_request: Option<(CommandId, u64)>,
+    /// A streamed APPEND message is being written (still set if that future was dropped).
+    literal_interrupted: bool,
+    /// A streaming FETCH call consumes the literal events.
+    streaming: bool,
+    stream_events: VecDeque<Output>,
+}
+
+/// Where a streaming FETCH's literals go.
+enum StreamSink<'a> {
+    Callbacks(&'a mut dyn LiteralSink),
+    Writer(&'a mut (dyn AsyncWrite + Unpin + Send), Option<io::Error>),
 }
 
 impl<S: Duplex> std::fmt::Debug for Client<S> {
@@ -191,6 +209,10 @@ impl<S: Duplex> Client<S> {
             idle_queue: VecDeque::new(),
             idle_started: None,
             tls_pending: false,
+            literal_request: None,
+            literal_interrupted: false,
+            streaming: false,
+            stream_events: VecDeque::new(),
         }
     }
 
@@ -307,6 +329,7 @@ impl<S: Duplex> Client<S> {
     /// Submits a command without waiting (pipelining); collect it with [`Client::wait`].
     /// Its bytes go out with the next I/O.
     pub fn submit(&mut self, cmd: Command) -> Result<CommandId> {
+        self.check_interrupted_literal();
         let id = self.conn.submit(cmd)?;
         self.process_outputs();
         Ok(id)
@@ -314,6 +337,7 @@ impl<S: Duplex> Client<S> {
 
     /// Waits for a submitted command's result.
     pub async fn wait(&mut self, id: CommandId) -> Result<Reply> {
+        self.check_interrupted_literal();
         loop {
             self.process_outputs();
             if let Some(result) = self.done.remove(&id) {
@@ -328,6 +352,10 @@ impl<S: Duplex> Client<S> {
 
     /// Runs one command to completion.
     pub async fn run(&mut self, cmd: Command) -> Result<Reply> {
+        self.check_interrupted_literal();
+        // A dropped streaming call no longer consumes literal events.
+        self.streaming = false;
+        self.stream_events.clear();
         // A previous `run` future (or an IDLE stream) was dropped before its command
         // completed: finish that command first, so that its untagged data cannot be
         // mistaken for this one's, and discard its result.
@@ -353,9 +381,219 @@ impl<S: Duplex> Client<S> {
                 Output::StartTls { .. } => self.tls_pending = true,
                 Output::IdleStarted { id } => self.idle_started = Some(id),
                 Output::Unsolicited(r) => self.idle_queue.push_back(r),
-                Output::Connected | Output::Error(_) => {}
+                Output::SendLiteral { id, len } => self.literal_request = Some((id, len)),
+                // Kept only while a streaming call consumes them.
+                out @ (Output::LiteralStart { .. }
+                | Output::LiteralData { .. }
+                | Output::LiteralEnd { .. })
+                    if self.streaming =>
+                {
+                    self.stream_events.push_back(out);
+                }
+                // Connected, Error (reported through fatal_error), and future variants.
+                _ => {}
             }
         }
+    }
+
+    /// A streamed APPEND interrupted mid-literal leaves the server owed bytes: nothing else
+    /// can be sent on this connection.
+    fn check_interrupted_literal(&mut self) {
+        if self.literal_interrupted {
+            self.literal_interrupted = false;
+            self.conn.transport_error(Error::abort(
+                Cause::Io,
+                "a streamed APPEND was interrupted in the middle of its message; the connection cannot continue",
+            ));
+        }
+    }
+
+    /// Writes everything produced so far, within the timeout.
+    async fn flush_out(&mut self) -> io::Result<()> {
+        let timeout = self.config.timeout;
+        let write = future::poll_fn(|cx| {
+            while self.out_at < self.out.len() {
+                match self.transport.poll_write(cx, &self.out[self.out_at..]) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::WriteZero,
+                            "write returned 0",
+                        )))
+                    }
+                    Poll::Ready(Ok(n)) => self.out_at += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            self.out.clear();
+            self.out_at = 0;
+            self.transport.poll_flush(cx)
+        });
+        with_timeout(timeout, write).await
+    }
+
+    /// Copies exactly `len` bytes from `reader` to the server, a chunk at a time.
+    async fn copy_literal(
+        &mut self,
+        reader: &mut (dyn AsyncRead + Unpin + Send),
+        len: u64,
+    ) -> Result<()> {
+        use futures_lite::AsyncReadExt;
+        self.flush_out().await.map_err(Error::io)?;
+        self.literal_interrupted = true;
+        let mut left = len;
+        let mut chunk = vec![0u8; READ_CHUNK.min(len as usize).max(1)];
+        while left > 0 {
+            let want = chunk.len().min(left as usize);
+            let n = reader.read(&mut chunk[..want]).await.map_err(|e| {
+                Error::abort(Cause::Io, format!("reading the message: {e}")).with_source(e)
+            })?;
+            if n == 0 {
+                return Err(Error::abort(
+                    Cause::Argument,
+                    format!(
+                        "the message reader ended after {} of {len} bytes",
+                        len - left
+                    ),
+                ));
+            }
+            self.out.extend_from_slice(&chunk[..n]);
+            self.flush_out().await.map_err(Error::io)?;
+            left -= n as u64;
+        }
+        self.literal_interrupted = false;
+        Ok(())
+    }
+
+    /// Runs a command whose literals stream to a sink or come from a reader.
+    async fn run_streams(
+        &mut self,
+        cmd: Command,
+        mut sink: Option<StreamSink<'_>>,
+        mut reader: Option<&mut (dyn AsyncRead + Unpin + Send)>,
+    ) -> Result<Reply> {
+        self.check_interrupted_literal();
+        while let Some(abandoned) = self.running {
+            let _ = self.wait(abandoned).await;
+            self.running = None;
+        }
+        let id = self.conn.submit(cmd)?;
+        self.running = Some(id);
+        self.streaming = sink.is_some();
+        self.stream_events.clear();
+        let mut driver = SinkDriver::default();
+        let result = loop {
+            self.process_outputs();
+            while let Some(event) = self.stream_events.pop_front() {
+                match sink.as_mut() {
+                    Some(StreamSink::Callbacks(s)) => {
+                        driver.handle(&mut **s, event);
+                    }
+                    Some(StreamSink::Writer(w, failed)) => {
+                        if let (Output::LiteralData { data, .. }, None) = (&event, &failed) {
+                            if let Err(e) =
+                                futures_lite::AsyncWriteExt::write_all(&mut **w, data).await
+                            {
+                                *failed = Some(e);
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            }
+            if let Some((lid, len)) = self.literal_request.take() {
+                let copied = match reader.as_deref_mut() {
+                    Some(r) => self.copy_literal(r, len).await,
+                    None => Err(Error::abort(
+                        Cause::Argument,
+                        "a streamed APPEND needs a reader",
+                    )),
+                };
+                match copied {
+                    Ok(()) => {
+                        let _ = self.conn.literal_written(lid);
+                    }
+                    Err(e) => self.conn.transport_error(e),
+                }
+                continue;
+            }
+            if let Some(result) = self.done.remove(&id) {
+                break result;
+            }
+            if let Some(e) = self.conn.fatal_error() {
+                break Err(e.duplicate());
+            }
+            self.step(self.config.timeout).await;
+        };
+        self.running = None;
+        self.streaming = false;
+        match sink {
+            Some(StreamSink::Writer(w, failed)) => {
+                let flushed = futures_lite::AsyncWriteExt::flush(w).await;
+                match failed.or(flushed.err()) {
+                    Some(e) => Err(Error::error(
+                        Cause::Io,
+                        format!("the literal sink failed: {e}"),
+                    )
+                    .with_source(e)),
+                    None => result,
+                }
+            }
+            _ => driver.finish(result),
+        }
+    }
+
+    /// `FETCH set (parts)` with the message bodies (every literal) streamed to `sink` as
+    /// they arrive: memory stays bounded whatever their size. The result keeps imaplib's
+    /// shape with the literals left empty.
+    pub async fn fetch_stream(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        sink: &mut dyn LiteralSink,
+    ) -> Result<Reply> {
+        let cmd = Command::fetch(set, parts)?.stream_literals();
+        self.run_streams(cmd, Some(StreamSink::Callbacks(sink)), None)
+            .await
+    }
+
+    /// `UID FETCH` with the literals streamed to `sink`.
+    pub async fn uid_fetch_stream(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        sink: &mut dyn LiteralSink,
+    ) -> Result<Reply> {
+        let cmd = Command::uid_fetch(set, parts)?.stream_literals();
+        self.run_streams(cmd, Some(StreamSink::Callbacks(sink)), None)
+            .await
+    }
+
+    /// `FETCH` with every literal written, back to back, to an async `writer`.
+    pub async fn fetch_to(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        writer: &mut (dyn AsyncWrite + Unpin + Send),
+    ) -> Result<Reply> {
+        let cmd = Command::fetch(set, parts)?.stream_literals();
+        self.run_streams(cmd, Some(StreamSink::Writer(writer, None)), None)
+            .await
+    }
+
+    /// `APPEND` of a message of `len` bytes read from `reader` as it is sent (memory stays
+    /// bounded; no line-ending translation). A reader that ends early — or dropping this
+    /// future mid-message — aborts the connection, as the server is then owed bytes.
+    pub async fn append_from<'a>(
+        &mut self,
+        mailbox: Option<Text<'a>>,
+        flags: Option<&str>,
+        date_time: Option<DateInput<'_>>,
+        reader: &mut (dyn AsyncRead + Unpin + Send),
+        len: u64,
+    ) -> Result<Reply> {
+        let cmd = Command::append_stream(mailbox, flags, date_time, len)?;
+        self.run_streams(cmd, None, Some(reader)).await
     }
 
     /// Writes what it can, then reads what is there.
@@ -463,6 +701,9 @@ impl<S: Duplex> Client<S> {
         duration: Option<Duration>,
         idle_timeout: Option<Duration>,
     ) -> Result<IdleStream<'_, S>> {
+        self.check_interrupted_literal();
+        self.streaming = false;
+        self.stream_events.clear();
         let id = self.conn.submit(Command::idle())?;
         self.idle_queue.clear();
         self.idle_started = None;

@@ -4,7 +4,13 @@ use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use imaplib_proto::{Cause, Command, CommandId, Config, Connection, Error, Output, Reply, Result};
+use std::io::{Read, Write};
+
+use imaplib_proto::sink::SinkDriver;
+use imaplib_proto::{
+    Cause, Command, CommandId, Config, Connection, DateInput, Error, IntoSequenceSet, LiteralSink,
+    Output, Reply, Result, Text, WriteSink,
+};
 
 use crate::transport::{self, Process, Transport, READ_CHUNK};
 
@@ -295,8 +301,25 @@ impl Client {
     /// Moves outputs of the core: writes bytes, upgrades TLS, files results. Returns the
     /// result of `want` if it completed.
     fn process_outputs(&mut self, want: Option<CommandId>) -> Option<Result<Reply>> {
+        self.process_outputs_with(want, &mut Streams::default())
+    }
+
+    /// [`Client::process_outputs`], passing streamed literals to a sink and writing
+    /// streamed APPEND messages from a reader.
+    fn process_outputs_with(
+        &mut self,
+        want: Option<CommandId>,
+        io: &mut Streams<'_>,
+    ) -> Option<Result<Reply>> {
         let mut found = None;
         while let Some(out) = self.conn.poll_output() {
+            let out = match io.sink.as_deref_mut() {
+                Some(sink) => match io.driver.handle(sink, out) {
+                    Some(out) => out,
+                    None => continue,
+                },
+                None => out,
+            };
             match out {
                 Output::Send(o) => {
                     if let Err(e) = self.transport.write_all(&o.bytes) {
@@ -322,12 +345,131 @@ impl Client {
                         Err(e) => self.conn.transport_error(e),
                     }
                 }
+                Output::SendLiteral { id, len } => match io.reader.as_deref_mut() {
+                    Some(reader) => match self.copy_literal(reader, len) {
+                        Ok(()) => {
+                            let _ = self.conn.literal_written(id);
+                        }
+                        // The server expects bytes that will never come: the session
+                        // cannot continue.
+                        Err(e) => self.conn.transport_error(e),
+                    },
+                    None => self.conn.transport_error(Error::abort(
+                        Cause::Argument,
+                        "a streamed APPEND needs a reader",
+                    )),
+                },
                 Output::IdleStarted { id } => self.idle_started = Some(id),
                 Output::Unsolicited(r) => self.idle_queue.push_back(r),
-                Output::Connected | Output::Error(_) => {}
+                // Streamed literals nobody asked for are dropped.
+                Output::LiteralStart { .. }
+                | Output::LiteralData { .. }
+                | Output::LiteralEnd { .. } => {}
+                // Connected, Error (reported through fatal_error), and future variants.
+                _ => {}
             }
         }
         found
+    }
+
+    /// Copies exactly `len` bytes from `reader` to the server, a chunk at a time.
+    fn copy_literal(&mut self, reader: &mut dyn Read, len: u64) -> Result<()> {
+        let mut left = len;
+        let mut chunk = vec![0u8; READ_CHUNK.min(len as usize).max(1)];
+        while left > 0 {
+            let want = chunk.len().min(left as usize);
+            let n = match reader.read(&mut chunk[..want]) {
+                Ok(0) => {
+                    return Err(Error::abort(
+                        Cause::Argument,
+                        format!(
+                            "the message reader ended after {} of {len} bytes",
+                            len - left
+                        ),
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(
+                        Error::abort(Cause::Io, format!("reading the message: {e}")).with_source(e)
+                    )
+                }
+            };
+            self.transport.write_all(&chunk[..n]).map_err(Error::io)?;
+            left -= n as u64;
+        }
+        Ok(())
+    }
+
+    /// Runs a command whose literals stream to `sink` or come from `reader`.
+    fn run_streams(&mut self, cmd: Command, mut io: Streams<'_>) -> Result<Reply> {
+        let id = self.conn.submit(cmd)?;
+        let result = loop {
+            if let Some(result) = self.process_outputs_with(Some(id), &mut io) {
+                break result;
+            }
+            if let Some(e) = self.conn.fatal_error() {
+                break Err(e.duplicate());
+            }
+            self.read_more(self.config.timeout);
+        };
+        io.driver.finish(result)
+    }
+
+    /// `FETCH set (parts)` with the message bodies (every literal) streamed to `sink` as
+    /// they arrive: memory stays bounded whatever their size. The result keeps imaplib's
+    /// shape with the literals left empty.
+    pub fn fetch_stream(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        sink: &mut dyn LiteralSink,
+    ) -> Result<Reply> {
+        let cmd = Command::fetch(set, parts)?.stream_literals();
+        self.run_streams(cmd, Streams::sink(sink))
+    }
+
+    /// `UID FETCH` with the literals streamed to `sink`.
+    pub fn uid_fetch_stream(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        sink: &mut dyn LiteralSink,
+    ) -> Result<Reply> {
+        let cmd = Command::uid_fetch(set, parts)?.stream_literals();
+        self.run_streams(cmd, Streams::sink(sink))
+    }
+
+    /// `FETCH` with every literal written, back to back, to `writer`.
+    pub fn fetch_to(
+        &mut self,
+        set: impl IntoSequenceSet,
+        parts: &str,
+        writer: &mut dyn Write,
+    ) -> Result<Reply> {
+        self.fetch_stream(set, parts, &mut WriteSink(writer))
+    }
+
+    /// `APPEND` of a message of `len` bytes read from `reader` as it is sent (memory stays
+    /// bounded; no line-ending translation). A reader that ends early aborts the
+    /// connection, as the server is then owed bytes that will not come.
+    pub fn append_from<'a>(
+        &mut self,
+        mailbox: Option<Text<'a>>,
+        flags: Option<&str>,
+        date_time: Option<DateInput<'_>>,
+        reader: &mut dyn Read,
+        len: u64,
+    ) -> Result<Reply> {
+        let cmd = Command::append_stream(mailbox, flags, date_time, len)?;
+        self.run_streams(
+            cmd,
+            Streams {
+                reader: Some(reader),
+                ..Streams::default()
+            },
+        )
     }
 
     /// Reads once from the transport (waiting at most `timeout`) and feeds the core. Errors
@@ -418,6 +560,23 @@ impl Drop for Client {
             }
         }
         self.transport.shutdown();
+    }
+}
+
+/// The streaming ends of a command in flight.
+#[derive(Default)]
+struct Streams<'a> {
+    sink: Option<&'a mut dyn LiteralSink>,
+    reader: Option<&'a mut dyn Read>,
+    driver: SinkDriver,
+}
+
+impl<'a> Streams<'a> {
+    fn sink(sink: &'a mut dyn LiteralSink) -> Self {
+        Streams {
+            sink: Some(sink),
+            ..Streams::default()
+        }
     }
 }
 

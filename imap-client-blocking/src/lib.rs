@@ -34,7 +34,7 @@ mod transport;
 pub use client::{Client, Idler};
 pub use imaplib_proto::{
     self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,
-    Reply, Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
+    LiteralSink, Reply, Result, State, Text, WriteSink, IMAP4_PORT, IMAP4_SSL_PORT,
 };
 
 /// imaplib's `IMAP4(host, port)`.

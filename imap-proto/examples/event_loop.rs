@@ -772,6 +772,8 @@ impl Session {
                 self.out.clear();
                 self.wait = Wait::Finished;
             }
+            // Streamed literals and streamed APPENDs are never requested by this script.
+            _ => {}
         }
     }
 

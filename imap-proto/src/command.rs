@@ -162,6 +162,8 @@ pub struct Command {
     pub(crate) register: bool,
     /// Translate bare CR/LF in an APPEND message.
     pub(crate) translate: bool,
+    /// Stream the FETCH literals out as they arrive instead of keeping them.
+    pub(crate) stream: bool,
 }
 
 fn text<'a>(t: impl Into<Text<'a>>) -> Text<'a> {
@@ -217,6 +219,7 @@ impl Command {
             pre: Vec::new(),
             register: false,
             translate: true,
+            stream: false,
         }
     }
 
@@ -481,6 +484,33 @@ impl Command {
         encode::no_nul("the message", message)?;
         args.push(Arg::Message(message.to_vec()));
         Ok(Self::tagged("APPEND", args))
+    }
+
+    /// `APPEND mailbox [(flags)] ["date"] {len}` whose `len` message bytes the caller
+    /// streams itself (from a file, a socket…) when the connection asks with
+    /// [`crate::Output::SendLiteral`]; memory does not grow with the message. The bytes are
+    /// sent as given (no line-ending translation: the length must be known in advance).
+    pub fn append_stream<'a>(
+        mailbox: Option<Text<'a>>,
+        flags: Option<&str>,
+        date_time: Option<DateInput<'_>>,
+        len: u64,
+    ) -> Result<Self> {
+        let mut cmd = Self::append(mailbox, flags, date_time, b"")?;
+        if let Some(last) = cmd.args.last_mut() {
+            *last = Arg::StreamedMessage(len);
+        }
+        Ok(cmd)
+    }
+
+    /// Streams this FETCH's literals (message bodies) out as they arrive, as
+    /// [`crate::Output::LiteralStart`], [`crate::Output::LiteralData`] and
+    /// [`crate::Output::LiteralEnd`], instead of keeping them in the result: memory stays
+    /// bounded whatever the message size. In the result the literals are empty. Only one
+    /// streaming command may be in flight at a time.
+    pub fn stream_literals(mut self) -> Self {
+        self.stream = true;
+        self
     }
 
     /// Sends an APPEND message exactly as given (imaplib's newest

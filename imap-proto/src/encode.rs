@@ -111,6 +111,8 @@ pub(crate) enum Arg {
     Raw(Vec<u8>),
     /// The APPEND message literal.
     Message(Vec<u8>),
+    /// An APPEND message of this length that the caller streams itself.
+    StreamedMessage(u64),
     /// A parenthesised list of arguments.
     Group(Vec<Arg>),
 }
@@ -120,6 +122,7 @@ impl std::fmt::Debug for Arg {
         match self {
             Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
             Arg::Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
+            Arg::StreamedMessage(n) => write!(f, "StreamedMessage(<{n} bytes>)"),
             Arg::Atom(b) | Arg::AString(b) | Arg::Raw(b) => {
                 write!(f, "{}", crate::trace::bytes_repr(b))
             }
@@ -144,7 +147,8 @@ pub(crate) struct Ctx {
     pub mutf7: bool,
 }
 
-/// A piece of a command to send; when `wait` is set, the rest of the command is held until
+/// A piece of a command to send: `out`, then (when `external` is set) that many literal
+/// bytes the caller writes itself; when `wait` is set, the rest of the command is held until
 /// the server's `+` continuation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Chunk {
@@ -152,6 +156,8 @@ pub(crate) struct Chunk {
     pub out: Outgoing,
     /// Wait for `+` before sending the next chunk of this command.
     pub wait: bool,
+    /// Literal bytes the caller streams after `out` (APPEND from a reader).
+    pub external: Option<u64>,
 }
 
 /// Largest literal LITERAL- allows without a continuation (RFC 7888).
@@ -294,23 +300,43 @@ impl Writer {
         }
     }
 
-    /// Writes `{N}` (or `{N+}`, `~{N}`) CRLF and the literal, splitting the command at a
-    /// synchronizing literal.
-    pub(crate) fn literal(&mut self, data: &[u8], secret: bool, binary: bool) {
+    /// Writes `{N}` (or `{N+}`, `~{N}`) CRLF, splitting the command after it when the
+    /// literal is synchronizing.
+    fn literal_header(&mut self, len: u64, binary: bool) {
         let nonsync =
-            self.ctx.literal_plus || (self.ctx.literal_minus && data.len() <= LITERAL_MINUS_MAX);
+            self.ctx.literal_plus || (self.ctx.literal_minus && len <= LITERAL_MINUS_MAX as u64);
         let header = format!(
             "{}{{{}{}}}\r\n",
             if binary { "~" } else { "" },
-            data.len(),
+            len,
             if nonsync { "+" } else { "" }
         );
         self.cur.push(header.as_bytes());
         if !nonsync {
             let out = std::mem::take(&mut self.cur);
-            self.chunks.push(Chunk { out, wait: true });
+            self.chunks.push(Chunk {
+                out,
+                wait: true,
+                external: None,
+            });
         }
+    }
+
+    /// Writes a literal, splitting the command at a synchronizing one.
+    pub(crate) fn literal(&mut self, data: &[u8], secret: bool, binary: bool) {
+        self.literal_header(data.len() as u64, binary);
         self.push_maybe_secret(data, secret);
+    }
+
+    /// Writes a literal header whose `len` bytes the caller streams itself.
+    fn external_literal(&mut self, len: u64, binary: bool) {
+        self.literal_header(len, binary);
+        let out = std::mem::take(&mut self.cur);
+        self.chunks.push(Chunk {
+            out,
+            wait: false,
+            external: Some(len),
+        });
     }
 
     /// Writes a quoted string (escaping `\` and `"`), or a literal when it cannot be quoted.
@@ -372,6 +398,15 @@ impl Writer {
                     self.literal(m, false, false);
                 }
             }
+            Arg::StreamedMessage(len) => {
+                if self.ctx.utf8 {
+                    self.push(b"UTF8 (");
+                    self.external_literal(*len, true);
+                    self.push(b")");
+                } else {
+                    self.external_literal(*len, false);
+                }
+            }
             Arg::Group(items) => {
                 self.push(b"(");
                 for (i, item) in items.iter().enumerate() {
@@ -391,6 +426,7 @@ impl Writer {
         self.chunks.push(Chunk {
             out: self.cur,
             wait: false,
+            external: None,
         });
         self.chunks
     }
@@ -739,6 +775,29 @@ mod tests {
         assert_eq!((5u32..).into_sequence_set().unwrap().as_bytes(), b"5:*");
         let list: &[u32] = &[1, 3, 5];
         assert_eq!(list.into_sequence_set().unwrap().as_bytes(), b"1,3,5");
+    }
+
+    #[test]
+    fn streamed_literals_leave_room_for_the_caller() {
+        let sync = command(
+            b"A1",
+            b"APPEND",
+            &[Arg::Atom(b"INBOX".to_vec()), Arg::StreamedMessage(7)],
+            Ctx::default(),
+        );
+        assert_eq!(sync.len(), 3);
+        assert_eq!(sync[0].out.bytes, b"A1 APPEND INBOX {7}\r\n");
+        assert!(sync[0].wait && sync[0].external.is_none());
+        assert_eq!((sync[1].out.bytes.len(), sync[1].external), (0, Some(7)));
+        assert_eq!(sync[2].out.bytes, b"\r\n");
+        let plus = Ctx {
+            literal_plus: true,
+            ..Ctx::default()
+        };
+        let nonsync = command(b"A1", b"APPEND", &[Arg::StreamedMessage(7)], plus);
+        assert_eq!(nonsync.len(), 2);
+        assert_eq!(nonsync[0].out.bytes, b"A1 APPEND {7+}\r\n");
+        assert_eq!(nonsync[0].external, Some(7));
     }
 
     #[test]

@@ -181,6 +181,19 @@ enum State {
     Failed,
 }
 
+/// See [`Framer::literal_in_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiteralProgress<'a> {
+    /// The response's first line.
+    pub first_line: &'a [u8],
+    /// The line that announced the literal (ends with its `{N}` marker).
+    pub header: &'a [u8],
+    /// The literal's index within the response.
+    pub index: usize,
+    /// Bytes still to come.
+    pub remaining: u64,
+}
+
 /// Counters a connection reports in its diagnostics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameStats {
@@ -251,6 +264,36 @@ impl Framer {
             _ => 0,
         };
         self.line.len() + (self.frame_bytes - missing) as usize
+    }
+
+    /// The literal being received, if any: the response's first line, the line that
+    /// announced the literal, the literal's index within the response, and how many of its
+    /// bytes are still to come.
+    pub fn literal_in_progress(&self) -> Option<LiteralProgress<'_>> {
+        let State::Literal { remaining, .. } = &self.state else {
+            return None;
+        };
+        let frame = self.frame.as_ref()?;
+        Some(LiteralProgress {
+            first_line: &frame.first,
+            header: frame.last_line(),
+            index: frame.parts.len(),
+            remaining: *remaining,
+        })
+    }
+
+    /// Takes the bytes of the literal in progress received so far, so that a caller can
+    /// stream them out and memory stays bounded. The literal later completes its frame with
+    /// only the bytes not taken.
+    pub fn take_literal_bytes(&mut self) -> Vec<u8> {
+        match &mut self.state {
+            State::Literal { data, .. } => {
+                let taken = std::mem::take(data);
+                self.frame_bytes -= taken.len() as u64;
+                taken
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Consumes bytes from the front of `input` until one response is complete (returned)

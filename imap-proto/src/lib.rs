@@ -62,6 +62,7 @@ pub mod mutf7;
 pub mod parse;
 pub mod response;
 pub mod session;
+pub mod sink;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod trace;
@@ -76,6 +77,7 @@ pub use error::{Cause, Error, ErrorKind, Result};
 pub use frame::Limits;
 pub use response::{Item, Reply};
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};
+pub use sink::{LiteralSink, WriteSink};
 pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateInput};
 
 /// The date-time library used by the utilities and the typed views.

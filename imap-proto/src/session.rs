@@ -118,6 +118,7 @@ impl fmt::Display for CommandId {
 
 /// What the connection wants done.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Output {
     /// Write these bytes to the server. Their `Debug` form redacts secrets.
     Send(Outgoing),
@@ -145,6 +146,37 @@ pub enum Output {
     /// An untagged response received during IDLE, as imaplib's `Idler` yields it:
     /// `(TYPE, [data…])`.
     Unsolicited(Reply),
+    /// An APPEND from [`Command::append_stream`] is ready for its message: write exactly
+    /// `len` bytes of it to the server now, then call [`Connection::literal_written`].
+    SendLiteral {
+        /// The APPEND command.
+        id: CommandId,
+        /// Bytes to write.
+        len: u64,
+    },
+    /// A streamed FETCH ([`Command::stream_literals`]) starts receiving a literal.
+    LiteralStart {
+        /// The FETCH command.
+        id: CommandId,
+        /// The message sequence number of the FETCH response, when readable.
+        seq: Option<u32>,
+        /// The line that announced the literal, e.g. `* 3 FETCH (UID 7 BODY[] {1024}`.
+        header: Vec<u8>,
+        /// The literal's announced size.
+        size: u64,
+    },
+    /// The next bytes of the literal being streamed (a fed chunk at most).
+    LiteralData {
+        /// The FETCH command.
+        id: CommandId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// The literal being streamed is complete.
+    LiteralEnd {
+        /// The FETCH command.
+        id: CommandId,
+    },
     /// The connection failed and is unusable: every pending command has completed with an
     /// error. Emitted once.
     Error(Error),
@@ -159,6 +191,8 @@ pub struct Diagnostics {
     pub quirks: BTreeMap<&'static str, u64>,
     /// Untagged responses and codes not stored because the state did not allow them.
     pub dropped_untagged: u64,
+    /// Bytes of a partial response the framer holds right now.
+    pub buffered: usize,
 }
 
 /// The untagged-response store: imaplib's `untagged_responses`, bounded.
@@ -247,6 +281,8 @@ struct Job {
     idle_done_sent: bool,
     /// IDLE: the state to return to.
     idle_prev_state: State,
+    /// FETCH: literals are streamed out.
+    stream: bool,
 }
 
 impl Job {
@@ -263,6 +299,7 @@ impl Job {
             idle_done_requested: false,
             idle_done_sent: false,
             idle_prev_state: State::Auth,
+            stream: false,
         }
     }
 
@@ -288,12 +325,16 @@ enum After {
     /// Nothing else may be sent until this command completes (AUTHENTICATE, IDLE,
     /// STARTTLS); `+` requests go to the command.
     Completion,
+    /// The caller is writing a streamed literal ([`Output::SendLiteral`]).
+    External,
 }
 
 struct Queued {
     tag: u64,
     out: Outgoing,
     after: After,
+    /// Literal bytes the caller streams after `out`.
+    external: Option<u64>,
 }
 
 /// The sans-IO IMAP4rev1 client connection. See the [module documentation](self).
@@ -330,6 +371,10 @@ pub struct Connection {
     logged_out: bool,
     /// Names registered by `xatom`, with the state they are allowed in.
     extra_commands: HashMap<String, State>,
+    /// The streaming FETCH in flight: its tag and id.
+    streaming: Option<(u64, CommandId)>,
+    /// Literal indexes of the response being framed whose start was already streamed.
+    streamed_started: Vec<usize>,
     diagnostics: Diagnostics,
 }
 
@@ -391,6 +436,8 @@ impl Connection {
             silent_tags: Vec::new(),
             logged_out: false,
             extra_commands: HashMap::new(),
+            streaming: None,
+            streamed_started: Vec::new(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -478,6 +525,7 @@ impl Connection {
     pub fn diagnostics(&self) -> Diagnostics {
         let mut d = self.diagnostics.clone();
         d.frames = self.framer.stats();
+        d.buffered = self.framer.buffered();
         d
     }
 
@@ -567,6 +615,7 @@ impl Connection {
         self.sendq.clear();
         self.blocked = None;
         self.idle_tag = None;
+        self.streaming = None;
         let jobs = std::mem::take(&mut self.jobs);
         for (_, job) in jobs {
             if let Kind::Deselect = job.kind {
@@ -656,7 +705,86 @@ impl Connection {
                 }
             }
         }
+        self.stream_partial_literal();
         self.pump();
+    }
+
+    /// True for a `* n FETCH …` line.
+    fn fetch_seq(line: &[u8]) -> Option<Option<u32>> {
+        let rest = line.strip_prefix(b"* ")?;
+        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if d == 0 || !rest[d..].starts_with(b" FETCH") {
+            return None;
+        }
+        Some(
+            std::str::from_utf8(&rest[..d])
+                .ok()
+                .and_then(|n| n.parse().ok()),
+        )
+    }
+
+    /// With a streaming FETCH in flight, passes on the bytes of a FETCH literal received so
+    /// far, so that they are not kept.
+    fn stream_partial_literal(&mut self) {
+        let Some((_, id)) = self.streaming else {
+            return;
+        };
+        let Some(p) = self.framer.literal_in_progress() else {
+            return;
+        };
+        let Some(seq) = Self::fetch_seq(p.first_line) else {
+            return;
+        };
+        let (index, remaining) = (p.index, p.remaining);
+        if !self.streamed_started.contains(&index) {
+            let header = p.header.to_vec();
+            let received = self.framer.take_literal_bytes();
+            let size = received.len() as u64 + remaining;
+            self.streamed_started.push(index);
+            self.emit(Output::LiteralStart {
+                id,
+                seq,
+                header,
+                size,
+            });
+            if !received.is_empty() {
+                self.emit(Output::LiteralData { id, data: received });
+            }
+        } else {
+            let data = self.framer.take_literal_bytes();
+            if !data.is_empty() {
+                self.emit(Output::LiteralData { id, data });
+            }
+        }
+    }
+
+    /// With a streaming FETCH in flight, a complete FETCH response hands its literals out
+    /// and keeps them empty.
+    fn stream_complete_literals(&mut self, frame: &mut crate::frame::Frame) {
+        let started = std::mem::take(&mut self.streamed_started);
+        let Some((_, id)) = self.streaming else {
+            return;
+        };
+        let Some(seq) = Self::fetch_seq(&frame.first) else {
+            return;
+        };
+        let mut header = frame.first.clone();
+        for (index, (literal, line)) in frame.parts.iter_mut().enumerate() {
+            let data = std::mem::take(literal);
+            if !started.contains(&index) {
+                self.emit(Output::LiteralStart {
+                    id,
+                    seq,
+                    header: header.clone(),
+                    size: data.len() as u64,
+                });
+            }
+            if !data.is_empty() {
+                self.emit(Output::LiteralData { id, data });
+            }
+            self.emit(Output::LiteralEnd { id });
+            header.clone_from(line);
+        }
     }
 
     fn fail_injection(&mut self, data: &[u8]) {
@@ -669,9 +797,12 @@ impl Connection {
         );
     }
 
-    fn process(&mut self, frame: crate::frame::Frame) {
+    fn process(&mut self, mut frame: crate::frame::Frame) {
         if self.opts.debug >= 4 {
             trace::received(&frame);
+        }
+        if self.streaming.is_some() {
+            self.stream_complete_literals(&mut frame);
         }
         let first_line = (!self.greeted).then(|| frame.first.clone());
         let mut quirks = Vec::new();
@@ -828,6 +959,9 @@ impl Connection {
             return;
         }
         self.release(tag);
+        if matches!(self.streaming, Some((t, _)) if t == tag) {
+            self.streaming = None;
+        }
         let Some(job) = self.jobs.remove(&tag) else {
             return;
         };
@@ -957,6 +1091,7 @@ impl Connection {
         self.sendq.clear();
         self.blocked = None;
         self.idle_tag = None;
+        self.streaming = None;
     }
 
     fn continuation(&mut self, data: Option<Vec<u8>>) {
@@ -1248,6 +1383,7 @@ impl Connection {
                 } else {
                     After::Nothing
                 },
+                external: c.external,
             })
             .collect()
     }
@@ -1270,10 +1406,48 @@ impl Connection {
             let Some(q) = self.sendq.pop_front() else {
                 break;
             };
-            self.emit_send(q.out);
+            if !q.out.bytes.is_empty() {
+                self.emit_send(q.out);
+            }
+            if let Some(len) = q.external {
+                // The caller writes the literal; the rest of the queue waits for it. A
+                // continuation the literal needed has already arrived.
+                let id = self.jobs.get(&q.tag).and_then(|j| j.id);
+                if let Some(id) = id {
+                    self.emit(Output::SendLiteral { id, len });
+                    self.blocked = Some((q.tag, After::External));
+                    if q.after != After::Nothing {
+                        // Not produced by the encoder; kept simple: re-block after.
+                        self.sendq.push_front(Queued {
+                            tag: q.tag,
+                            out: Outgoing::default(),
+                            after: q.after,
+                            external: None,
+                        });
+                    }
+                    break;
+                }
+                continue;
+            }
             if q.after != After::Nothing {
                 self.blocked = Some((q.tag, q.after));
             }
+        }
+    }
+
+    /// The caller finished writing the literal of [`Output::SendLiteral`]; the command
+    /// goes on.
+    pub fn literal_written(&mut self, id: CommandId) -> Result<()> {
+        match self.blocked {
+            Some((tag, After::External)) if self.jobs.get(&tag).and_then(|j| j.id) == Some(id) => {
+                self.blocked = None;
+                self.pump();
+                Ok(())
+            }
+            _ => Err(Error::error(
+                Cause::State,
+                "no streamed literal is being written for this command",
+            )),
         }
     }
 
@@ -1389,11 +1563,18 @@ impl Connection {
             }
         }
 
+        if cmd.stream && self.streaming.is_some() {
+            return Err(Error::error(
+                Cause::State,
+                "another streaming FETCH is in flight",
+            ));
+        }
         let Command {
             name,
             args,
             kind,
             translate,
+            stream,
             ..
         } = cmd;
         let args: Vec<Arg> = args
@@ -1414,8 +1595,12 @@ impl Connection {
             self.idle_tag = Some(tag);
         }
         let caps_before = self.store.capability_appends;
-        self.jobs
-            .insert(tag, Job::new(Some(id), name, kind, caps_before));
+        let mut job = Job::new(Some(id), name, kind, caps_before);
+        job.stream = stream;
+        if stream {
+            self.streaming = Some((tag, id));
+        }
+        self.jobs.insert(tag, job);
         self.queue_back(tag, chunks, last);
         self.pump();
         Ok(id)

@@ -1066,3 +1066,115 @@ fn close_returns_to_auth_even_when_refused() {
         "command SEARCH illegal in state AUTH, only allowed in states SELECTED"
     );
 }
+
+#[test]
+fn append_from_a_stream() {
+    let mut s = Script::authed("");
+    let id = s.submit(Command::append_stream(None, Some("\\Seen"), None, 7).unwrap());
+    s.c("TTTT2 APPEND INBOX (\\Seen) {7}\r\n");
+    // Nothing is asked of the caller before the server's `+`.
+    assert!(s.take_events().is_empty());
+    s.s("+ OK\r\n");
+    let events = s.take_events();
+    assert!(
+        matches!(events.as_slice(), [Output::SendLiteral { id: i, len: 7 }] if *i == id),
+        "{events:?}"
+    );
+    s.nothing_sent();
+    s.conn.literal_written(id).unwrap();
+    s.c("\r\n");
+    s.s("TTTT2 OK [APPENDUID 1 5] Append completed.\r\n");
+    s.ok(id);
+    assert!(s.conn.literal_written(id).is_err());
+    // With LITERAL+ the caller writes at once.
+    let mut s = Script::authed("LITERAL+");
+    let id = s.submit(Command::append_stream(Some("Sent".into()), None, None, 3).unwrap());
+    s.c("TTTT2 APPEND Sent {3+}\r\n");
+    assert!(matches!(
+        s.take_events().as_slice(),
+        [Output::SendLiteral { len: 3, .. }]
+    ));
+    let noop = s.submit(Command::noop());
+    s.nothing_sent(); // the NOOP waits behind the literal
+    s.conn.literal_written(id).unwrap();
+    s.c("\r\nTTTT3 NOOP\r\n");
+    s.s("TTTT2 OK done\r\nTTTT3 OK done\r\n");
+    s.ok(id);
+    s.ok(noop);
+}
+
+#[test]
+fn fetch_literals_stream_out_with_bounded_memory() {
+    let mut s = Script::selected("");
+    let id = s.submit(
+        Command::fetch("1:2", "(UID BODY[])")
+            .unwrap()
+            .stream_literals(),
+    );
+    s.c("TTTT3 FETCH 1:2 (UID BODY[])\r\n");
+    let body: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut server = format!("* 1 FETCH (UID 10 BODY[] {{{}}}\r\n", body.len()).into_bytes();
+    server.extend_from_slice(&body);
+    server.extend_from_slice(b" FLAGS (\\Seen))\r\n* 2 FETCH (UID 11 BODY[] {5}\r\nhello)\r\n");
+    server.extend_from_slice(common::t("TTTT3 OK Fetch completed.\r\n").as_bytes());
+    // (seq, header, size, bytes) per streamed literal.
+    type Streamed = (Option<u32>, Vec<u8>, u64, Vec<u8>);
+    let mut got: Vec<Streamed> = Vec::new();
+    let mut max_held = 0;
+    for chunk in server.chunks(4096) {
+        s.conn.feed(chunk);
+        max_held = max_held.max(s.conn.diagnostics().buffered);
+        while let Some(out) = s.conn.poll_output() {
+            match out {
+                Output::LiteralStart {
+                    id: i,
+                    seq,
+                    header,
+                    size,
+                } => {
+                    assert_eq!(i, id);
+                    got.push((seq, header, size, Vec::new()));
+                }
+                Output::LiteralData { data, .. } => {
+                    got.last_mut().unwrap().3.extend_from_slice(&data)
+                }
+                Output::LiteralEnd { .. } => {}
+                other => s.events.push(other),
+            }
+        }
+    }
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].0, Some(1));
+    assert_eq!(got[0].1, b"* 1 FETCH (UID 10 BODY[] {100000}");
+    assert_eq!(got[0].2, 100_000);
+    assert!(got[0].3 == body);
+    assert_eq!((got[1].0, got[1].3.as_slice()), (Some(2), &b"hello"[..]));
+    // The result keeps the shape, with the literals left empty.
+    assert_eq!(
+        s.ok(id),
+        "('OK', [(b'1 (UID 10 BODY[] {100000}', b''), b' FLAGS (\\\\Seen))', (b'2 (UID 11 BODY[] {5}', b''), b')'])"
+    );
+    // The engine never held more than the response's first line.
+    assert!(max_held < 100, "held {max_held} bytes");
+    let mut s2 = Script::selected("");
+    let id2 = s2.submit(Command::fetch("1", "(BODY[])").unwrap().stream_literals());
+    s2.c("TTTT3 FETCH 1 (BODY[])\r\n");
+    let mut big = b"* 1 FETCH (BODY[] {1000000}\r\n".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 1_000_000));
+    let mut peak = 0;
+    for chunk in big.chunks(4096) {
+        s2.conn.feed(chunk);
+        while s2.conn.poll_output().is_some() {}
+        peak = peak.max(s2.conn.diagnostics().buffered + s2.conn.stored_bytes());
+    }
+    s2.s(")\r\nTTTT3 OK done\r\n");
+    s2.ok(id2);
+    assert!(peak < 10_000, "stored {peak}");
+    // Only one streaming FETCH at a time.
+    let a = s2.submit(Command::fetch("1", "(BODY[])").unwrap().stream_literals());
+    assert!(s2
+        .conn
+        .submit(Command::fetch("1", "(BODY[])").unwrap().stream_literals())
+        .is_err());
+    let _ = a;
+}

@@ -441,3 +441,38 @@ fn a_hundred_concurrent_sessions() {
         }
     }
 }
+
+#[test]
+fn streaming_through_dovecot() {
+    let d = dovecot();
+    for rt in RUNTIMES {
+        let user = d.new_user();
+        block_on(rt, async {
+            let mut m = connect(rt, Transport::Plain, &user).await;
+            let mut message = b"Subject: big one\r\n\r\n".to_vec();
+            while message.len() < 5 << 20 {
+                message.extend_from_slice(
+                    b"All work and no play makes Jack a dull boy. 0123456789\r\n",
+                );
+            }
+            let mut reader = futures_lite::io::Cursor::new(message.clone());
+            let r = m
+                .append_from(None, None, None, &mut reader, message.len() as u64)
+                .await
+                .unwrap();
+            assert_eq!(r.typ, "OK", "{r:?}");
+            m.select("INBOX", true).await.unwrap();
+            let mut body: Vec<u8> = Vec::new();
+            let r = m.fetch_to("1", "(BODY.PEEK[])", &mut body).await.unwrap();
+            assert!(body == message, "{} bytes back", body.len());
+            assert_eq!(r.typ, "OK");
+            // Dropped in the middle of streaming an APPEND: the connection aborts cleanly.
+            let mut reader = futures_lite::io::Cursor::new(message.clone());
+            let len = message.len() as u64;
+            let r = poll_then_drop(m.append_from(None, None, None, &mut reader, len), 3).await;
+            assert!(r.is_none());
+            let e = m.noop().await.unwrap_err();
+            assert!(e.is_abort() && e.message().contains("interrupted"), "{e}");
+        });
+    }
+}

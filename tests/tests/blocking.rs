@@ -408,3 +408,44 @@ fn secrets_never_reach_logs_errors_or_debug() {
         }
     }
 }
+
+#[test]
+fn streaming_through_dovecot() {
+    let user = dovecot().new_user();
+    let mut m = plain(&user);
+    let mut message = b"Subject: big one\r\n\r\n".to_vec();
+    while message.len() < 5 << 20 {
+        message.extend_from_slice(b"All work and no play makes Jack a dull boy. 0123456789\r\n");
+    }
+    let r = m
+        .append_from(
+            None,
+            Some("\\Seen"),
+            None,
+            &mut &message[..],
+            message.len() as u64,
+        )
+        .unwrap();
+    assert_eq!(r.typ, "OK", "{r:?}");
+    m.select("INBOX", true).unwrap();
+    let mut body = Vec::new();
+    let r = m
+        .fetch_to("1", "(BODY.PEEK[] RFC822.SIZE)", &mut body)
+        .unwrap();
+    assert!(body == message, "{} bytes back", body.len());
+    assert_eq!(
+        r.data[0],
+        imaplib_blocking::Item::Literal(
+            format!("1 (RFC822.SIZE {n} BODY[] {{{n}}}", n = message.len()).into_bytes(),
+            Vec::new()
+        )
+    );
+    // A short reader aborts: the server is owed bytes that will not come.
+    let e = m
+        .append_from(None, None, None, &mut &b"short"[..], 100)
+        .unwrap_err();
+    assert!(
+        e.is_abort() && e.message().contains("ended after 5 of 100"),
+        "{e}"
+    );
+}
