@@ -101,7 +101,7 @@ impl Client<BoxStream> {
     #[cfg(any(feature = "smol", feature = "async-std"))]
     pub async fn connect_with(host: &str, port: u16, config: &Config) -> Result<Self> {
         config.check()?;
-        let s = transport::tcp_connect(host, port, config.timeout).await?;
+        let s = transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout).await?;
         Self::plain_over(s, host, port, config).await
     }
 
@@ -115,7 +115,7 @@ impl Client<BoxStream> {
     #[cfg(any(feature = "smol", feature = "async-std"))]
     pub async fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Self> {
         config.check()?;
-        let s = transport::tcp_connect(host, port, config.timeout).await?;
+        let s = transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout).await?;
         Self::tls_over(s, host, port, config).await
     }
 
@@ -148,6 +148,7 @@ impl Client<BoxStream> {
         Ok(client)
     }
 
+    #[cfg(any(feature = "smol", feature = "async-std"))]
     pub(crate) async fn plain_over(
         s: BoxStream,
         host: &str,
@@ -162,6 +163,7 @@ impl Client<BoxStream> {
         Ok(client)
     }
 
+    #[cfg(any(feature = "smol", feature = "async-std"))]
     pub(crate) async fn tls_over(
         s: BoxStream,
         host: &str,
@@ -295,28 +297,13 @@ impl<S: Duplex> Client<S> {
         self.transport.get_mut()
     }
 
-    /// The timeout for each wait on the server.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.config.timeout
+    /// The settings this client was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
-    /// Changes the timeout; `None` waits forever, zero is refused.
-    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        let mut c = self.config.clone();
-        c.timeout = timeout;
-        c.check()?;
-        self.config.timeout = timeout;
-        Ok(())
-    }
-
-    /// imaplib's `debug` level.
-    pub fn debug(&self) -> u8 {
-        self.conn.debug()
-    }
-
-    /// Sets imaplib's `debug` level (0–5).
-    pub fn set_debug(&mut self, level: u8) {
-        self.conn.set_debug(level);
+    fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
     }
 
     /// Closes the transport without LOGOUT (imaplib's `shutdown()`). A child process sees

@@ -55,14 +55,16 @@ pub mod async_std {
     /// `IMAP4(host, port)` over `async_std::net::TcpStream`.
     pub async fn connect(host: &str, port: u16, config: &Config) -> Result<Client> {
         config.check()?;
-        let s = transport::tcp_connect_async_std(host, port, config.timeout).await?;
+        let s =
+            transport::tcp_connect(transport::Net::AsyncStd, host, port, config.timeout).await?;
         Client::plain_over(s, host, port, config).await
     }
 
     /// `IMAP4_SSL(host, port)` over `async_std::net::TcpStream`.
     pub async fn connect_tls(host: &str, port: u16, config: &Config) -> Result<Client> {
         config.check()?;
-        let s = transport::tcp_connect_async_std(host, port, config.timeout).await?;
+        let s =
+            transport::tcp_connect(transport::Net::AsyncStd, host, port, config.timeout).await?;
         Client::tls_over(s, host, port, config).await
     }
 

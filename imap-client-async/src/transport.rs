@@ -38,38 +38,58 @@ pub(crate) async fn with_timeout<T>(
     }
 }
 
-/// Connects a TCP socket with the default runtime's networking (smol's `async-net`, or
-/// async-std's with only the `async-std` feature).
+/// Whose networking opens the TCP connection.
 #[cfg(any(feature = "smol", feature = "async-std"))]
-pub(crate) async fn tcp_connect(
-    host: &str,
-    port: u16,
-    timeout: Option<Duration>,
-) -> Result<BoxStream> {
-    let host = if host.is_empty() { "localhost" } else { host };
-    let connect = async {
-        #[cfg(feature = "smol")]
-        let s = async_net::TcpStream::connect((host, port)).await?;
-        #[cfg(all(feature = "async-std", not(feature = "smol")))]
-        let s = async_std::net::TcpStream::connect((host, port)).await?;
-        let _ = s.set_nodelay(true);
-        Ok(Box::new(s) as BoxStream)
-    };
-    with_timeout(timeout, connect).await.map_err(Error::io)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Net {
+    /// smol's `async-net`.
+    #[cfg(feature = "smol")]
+    Smol,
+    /// `async_std::net`.
+    #[cfg(feature = "async-std")]
+    AsyncStd,
 }
 
-/// Connects with async-std's networking, whatever the default.
-#[cfg(feature = "async-std")]
-pub(crate) async fn tcp_connect_async_std(
+#[cfg(any(feature = "smol", feature = "async-std"))]
+impl Net {
+    /// smol when enabled, else async-std.
+    pub(crate) const DEFAULT: Net = {
+        #[cfg(feature = "smol")]
+        {
+            Net::Smol
+        }
+        #[cfg(not(feature = "smol"))]
+        {
+            Net::AsyncStd
+        }
+    };
+}
+
+/// Connects a TCP socket (`""` means localhost) within `timeout`.
+#[cfg(any(feature = "smol", feature = "async-std"))]
+pub(crate) async fn tcp_connect(
+    net: Net,
     host: &str,
     port: u16,
     timeout: Option<Duration>,
 ) -> Result<BoxStream> {
     let host = if host.is_empty() { "localhost" } else { host };
     let connect = async {
-        let s = async_std::net::TcpStream::connect((host, port)).await?;
-        let _ = s.set_nodelay(true);
-        Ok(Box::new(s) as BoxStream)
+        let s: BoxStream = match net {
+            #[cfg(feature = "smol")]
+            Net::Smol => {
+                let s = async_net::TcpStream::connect((host, port)).await?;
+                let _ = s.set_nodelay(true);
+                Box::new(s)
+            }
+            #[cfg(feature = "async-std")]
+            Net::AsyncStd => {
+                let s = async_std::net::TcpStream::connect((host, port)).await?;
+                let _ = s.set_nodelay(true);
+                Box::new(s)
+            }
+        };
+        Ok(s)
     };
     with_timeout(timeout, connect).await.map_err(Error::io)
 }

@@ -192,28 +192,13 @@ impl Client {
         self.port
     }
 
-    /// The timeout for each wait on the server.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.config.timeout
+    /// The settings this client was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
-    /// Changes the timeout; `None` waits forever, zero is refused.
-    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        let mut c = self.config.clone();
-        c.timeout = timeout;
-        c.check()?;
-        self.config.timeout = timeout;
-        Ok(())
-    }
-
-    /// imaplib's `debug` level.
-    pub fn debug(&self) -> u8 {
-        self.conn.debug()
-    }
-
-    /// Sets imaplib's `debug` level (0–5).
-    pub fn set_debug(&mut self, level: u8) {
-        self.conn.set_debug(level);
+    fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
     }
 
     /// The TCP socket (imaplib's `socket()`); `None` for IMAP4_stream.

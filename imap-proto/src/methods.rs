@@ -9,6 +9,9 @@
 //! fn run(&mut self, cmd: Command) -> Result<Reply>;        // or `async fn`
 //! fn connection(&self) -> &Connection;
 //! fn connection_mut(&mut self) -> &mut Connection;
+//! fn config(&self) -> &Config;
+//! fn config_mut(&mut self) -> &mut Config;
+//! fn shutdown(&mut self);                                   // or `async fn`
 //! ```
 //!
 //! and then write `imaplib_proto::imaplib_methods!();` (blocking) or
@@ -520,6 +523,31 @@ macro_rules! imaplib_methods {
         /// True when the transport is encrypted (or a trusted local pipe).
         pub fn is_secure(&self) -> bool {
             self.connection().is_secure()
+        }
+
+        /// The timeout for each wait on the server.
+        pub fn timeout(&self) -> Option<std::time::Duration> {
+            self.config().timeout
+        }
+
+        /// Changes the timeout; `None` waits forever, zero is refused (imaplib refuses
+        /// `timeout=0`).
+        pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> $crate::Result<()> {
+            let mut c = self.config().clone();
+            c.timeout = timeout;
+            c.check()?;
+            self.config_mut().timeout = timeout;
+            Ok(())
+        }
+
+        /// imaplib's `debug` level.
+        pub fn debug(&self) -> u8 {
+            self.connection().debug()
+        }
+
+        /// Sets imaplib's `debug` level (0–5): what is logged through the `log` facade.
+        pub fn set_debug(&mut self, level: u8) {
+            self.connection_mut().set_debug(level);
         }
     };
 }
