@@ -938,18 +938,17 @@ impl Connection {
                     return;
                 }
             }
+            // The offending line, as far as it can be rebuilt.
+            let number = tag.map_or_else(|| "?".to_string(), |t| t.to_string());
             let mut line = self.tagpre.clone();
-            line.extend_from_slice(b"? ");
-            line.extend_from_slice(typ.as_bytes());
+            line.extend_from_slice(format!("{number} {typ} ").as_bytes());
+            line.extend_from_slice(&code_text);
             return self.fail(
                 Error::abort(
                     Cause::Protocol,
-                    format!(
-                        "unexpected tagged response: tag {} is not pending",
-                        tag.map_or_else(|| "?".to_string(), |t| t.to_string())
-                    ),
+                    format!("unexpected tagged response: tag {number} is not pending"),
                 )
-                .with_bytes(&code_text),
+                .with_bytes(&line),
             );
         };
         if matches!(typ.as_str(), "OK" | "NO" | "BAD") {
