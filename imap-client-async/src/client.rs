@@ -136,7 +136,16 @@ impl Client<BoxStream> {
     /// `IMAP4_stream(command)` with settings.
     pub async fn connect_stream_with(command: &str, config: &Config) -> Result<Self> {
         config.check()?;
-        let process = ProcessStream::spawn(command)?;
+        Self::over_process(ProcessStream::spawn(command)?, config).await
+    }
+
+    /// Like [`Client::connect_stream`], for a program and arguments given without a shell.
+    pub async fn connect_process(command: async_process::Command, config: &Config) -> Result<Self> {
+        config.check()?;
+        Self::over_process(ProcessStream::spawn_command(command)?, config).await
+    }
+
+    async fn over_process(process: ProcessStream, config: &Config) -> Result<Self> {
         let mut client = Client::new(
             Transport::Plain(Box::new(process) as BoxStream),
             config.clone(),

@@ -40,6 +40,7 @@
 mod client;
 mod transport;
 
+pub use async_process;
 pub use client::{Client, IdleStream};
 pub use imaplib_proto::{
     self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,

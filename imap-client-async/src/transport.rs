@@ -125,9 +125,14 @@ pub struct ProcessStream {
 impl ProcessStream {
     /// Runs `command` with `sh -c`, stdin and stdout piped, stderr inherited.
     pub fn spawn(command: &str) -> Result<ProcessStream> {
-        let mut child = async_process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        let mut sh = async_process::Command::new("sh");
+        sh.arg("-c").arg(command);
+        Self::spawn_command(sh)
+    }
+
+    /// Runs a program given without a shell; its stdin and stdout become the stream.
+    pub fn spawn_command(mut command: async_process::Command) -> Result<ProcessStream> {
+        let mut child = command
             .stdin(async_process::Stdio::piped())
             .stdout(async_process::Stdio::piped())
             .stderr(async_process::Stdio::inherit())

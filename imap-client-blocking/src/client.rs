@@ -144,7 +144,17 @@ impl Client {
     /// `IMAP4_stream(command)` with settings.
     pub fn connect_stream_with(command: &str, config: &Config) -> Result<Client> {
         config.check()?;
-        let process = Process::spawn(command)?;
+        Self::over_process(Process::spawn(command)?, config)
+    }
+
+    /// Like [`Client::connect_stream`], for a program and arguments given without a shell
+    /// (no quoting to get wrong). Its stdin and stdout are replaced by pipes.
+    pub fn connect_process(command: std::process::Command, config: &Config) -> Result<Client> {
+        config.check()?;
+        Self::over_process(Process::spawn_command(command)?, config)
+    }
+
+    fn over_process(process: Process, config: &Config) -> Result<Client> {
         let mut client = Self::new(
             Transport::Process(Box::new(process)),
             config.clone(),

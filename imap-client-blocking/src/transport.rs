@@ -60,9 +60,13 @@ pub(crate) struct Process {
 
 impl Process {
     pub(crate) fn spawn(command: &str) -> Result<Process> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        let mut sh = Command::new("sh");
+        sh.arg("-c").arg(command);
+        Self::spawn_command(sh)
+    }
+
+    pub(crate) fn spawn_command(mut command: Command) -> Result<Process> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

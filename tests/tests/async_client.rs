@@ -476,3 +476,21 @@ fn streaming_through_dovecot() {
         });
     }
 }
+
+#[test]
+fn a_process_without_a_shell() {
+    let d = dovecot();
+    let user = d.new_user();
+    smol::block_on(async {
+        let cmd = imaplib_async::async_process::Command::from(d.stdio_process(&user.name));
+        let mut m = Client::connect_process(cmd, &Config::default())
+            .await
+            .unwrap();
+        assert_eq!(m.state(), State::Auth);
+        assert_eq!(
+            m.select("INBOX", false).await.unwrap().python_repr(),
+            "('OK', [b'0'])"
+        );
+        assert_eq!(m.logout().await.unwrap().typ, "BYE");
+    });
+}

@@ -449,3 +449,16 @@ fn streaming_through_dovecot() {
         "{e}"
     );
 }
+
+#[test]
+fn a_process_without_a_shell() {
+    let d = dovecot();
+    let user = d.new_user();
+    let mut m = Client::connect_process(d.stdio_process(&user.name), &Config::default()).unwrap();
+    assert_eq!(m.state(), State::Auth);
+    assert_eq!(
+        m.select("INBOX", false).unwrap().python_repr(),
+        "('OK', [b'0'])"
+    );
+    assert_eq!(m.logout().unwrap().typ, "BYE");
+}
