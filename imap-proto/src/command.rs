@@ -310,6 +310,8 @@ impl Command {
         password: impl Into<Text<'a>>,
     ) -> Result<Self> {
         let (user, password) = (text(user), text(password));
+        encode::no_nul("the user name", user.as_bytes())?;
+        encode::no_nul("the password", password.as_bytes())?;
         Self::authenticate(
             "CRAM-MD5",
             CramMd5::new(user.as_bytes(), password.as_bytes()),

@@ -192,6 +192,39 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
             crate::trace::bytes_repr(b)
         )));
     }
+    // A quoted string left open (or with an escape IMAP does not have) would swallow the
+    // rest of the line on the server's side, hiding a literal marker that follows: the
+    // literal's bytes would then run as commands.
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'"' {
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => {
+                        return Err(arg_error(format!(
+                            "{what} has an unterminated quoted string: {}",
+                            crate::trace::bytes_repr(b)
+                        )))
+                    }
+                    Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\')) => i += 2,
+                    Some(b'\\') => {
+                        return Err(arg_error(format!(
+                            "{what} has an invalid escape in a quoted string: {}",
+                            crate::trace::bytes_repr(b)
+                        )))
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
     Ok(b.to_vec())
 }
 
@@ -758,6 +791,12 @@ mod tests {
         assert!(raw("criteria", b"TEXT ~{5}").is_err());
         assert!(raw("criteria", b"TEXT {5} x").is_ok());
         assert!(raw("criteria", b"").is_err());
+        // Quoted strings inside raw text must be whole (found by the encoder fuzzer).
+        assert!(raw("criteria", b"FROM \"Smith\"").is_ok());
+        assert!(raw("criteria", b"FROM \"a \\\" b\\\\\"").is_ok());
+        assert!(raw("flags", b"(\\Seen \"").is_err());
+        assert!(raw("criteria", b"FROM \"a\\b\"").is_err());
+        assert!(raw("criteria", b"FROM \"a\\").is_err());
     }
 
     #[test]

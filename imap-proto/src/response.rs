@@ -55,7 +55,8 @@ impl Item {
 
     /// Bytes held, for accounting.
     pub(crate) fn weight(&self) -> usize {
-        const OVERHEAD: usize = 32;
+        // The item itself, its slot in the list and the allocator's minimum chunk.
+        const OVERHEAD: usize = 80;
         OVERHEAD
             + match self {
                 Item::None => 0,

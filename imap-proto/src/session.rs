@@ -41,7 +41,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 /// Untagged types that describe the selected mailbox; outside the selected state (and
 /// without a SELECT/EXAMINE or IDLE in flight) they are not stored.
-const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "EXPUNGE", "FETCH", "VANISHED"];
+const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED"];
 /// Response codes that describe the selected mailbox.
 const MAILBOX_CODES: &[&str] = &[
     "READ-ONLY",
@@ -65,8 +65,8 @@ pub struct Options {
     tag_seed: u16,
     /// Framing limits (line, literal, response sizes).
     pub limits: Limits,
-    /// Most bytes the untagged-response store may hold (lines and literals plus 32 bytes per
-    /// item). Exceeding it aborts the connection with a clear error rather than growing
+    /// Most bytes the untagged-response store may hold (lines and literals plus 80 bytes per
+    /// item, about what a small item really costs). Exceeding it aborts the connection with a clear error rather than growing
     /// without bound. Default 2 GiB.
     pub max_stored: usize,
     /// The transport is already encrypted (implicit TLS) or trusted (a local pipe).
@@ -627,9 +627,11 @@ impl Connection {
                 self.emit(Output::Completed { id, result: Err(e) });
             }
         }
-        if let Some(tag) = self.tls_pending.take() {
-            let _ = tag;
-        }
+        // An upgrade not performed yet must not be performed at all: the connection is dead
+        // (e.g. response injection right after the STARTTLS OK).
+        self.tls_pending = None;
+        self.outputs
+            .retain(|o| !matches!(o, Output::StartTls { .. }));
         self.fatal = Some(err.duplicate());
         self.emit(Output::Error(err));
     }

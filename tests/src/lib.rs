@@ -9,4 +9,5 @@
 
 pub mod differential;
 pub mod dovecot;
+pub mod hostile;
 pub mod scenarios;

@@ -1,0 +1,194 @@
+//! `framer`: arbitrary bytes in arbitrary chunkings frame exactly as in one shot.
+//!
+//! Input layout: `mode` byte (bit 0: small limits, read from the next 4 bytes), a count of
+//! chunk lengths (low 4 bits of one byte) and that many length bytes, then the server bytes.
+//! The server bytes are cut by cycling through the chunk lengths (0 = an empty feed).
+//!
+//! Checked:
+//! * the frames, the error (kind, cause, message) and the counters are the same for the
+//!   chunked and the one-shot framing;
+//! * the framer never holds more than `max_line + max_response` bytes;
+//! * every frame respects the limits and the grammar of a frame (lines without LF, one
+//!   literal per marker of the announced size, no marker on the last line, no empty first
+//!   line);
+//! * re-serialising the frames and framing that again gives the same frames.
+
+use imaplib_proto::frame::{literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan};
+use imaplib_proto::{Cause, ErrorKind};
+
+use crate::bytes::{show, Reader};
+
+/// What framing produced.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Frames before the end or the error.
+    pub frames: Vec<Frame>,
+    /// The fatal error, if any.
+    pub error: Option<(ErrorKind, Cause, String)>,
+    /// Counters, when no error happened (an error may come after a different number of
+    /// consumed bytes depending on the chunking).
+    pub stats: Option<FrameStats>,
+}
+
+/// Frames `chunks` in order, checking the memory bound after every call.
+pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
+    let bound = limits
+        .max_line
+        .saturating_add(usize::try_from(limits.max_response).unwrap_or(usize::MAX));
+    let mut f = Framer::new(limits);
+    let mut frames = Vec::new();
+    for chunk in chunks {
+        let mut input = *chunk;
+        loop {
+            let r = f.next_frame(&mut input);
+            assert!(
+                f.buffered() <= bound,
+                "framer holds {} bytes, more than max_line + max_response = {bound}",
+                f.buffered()
+            );
+            match r {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => {
+                    assert!(input.is_empty(), "Ok(None) with input left");
+                    break;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
+                    return Outcome {
+                        frames,
+                        error: Some((e.kind(), e.cause(), e.message().to_string())),
+                        stats: None,
+                    };
+                }
+            }
+        }
+    }
+    Outcome {
+        frames,
+        error: None,
+        stats: Some(f.stats()),
+    }
+}
+
+/// Cuts `data` by cycling through `lens`.
+pub fn split<'a>(data: &'a [u8], lens: &[usize]) -> Vec<&'a [u8]> {
+    if lens.iter().all(|&l| l == 0) {
+        let mut v: Vec<&[u8]> = lens.iter().map(|_| &data[..0]).collect();
+        v.push(data);
+        return v;
+    }
+    let mut out = Vec::new();
+    let mut rest = data;
+    for &l in lens.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (a, b) = rest.split_at(l.min(rest.len()));
+        out.push(a);
+        rest = b;
+    }
+    out
+}
+
+/// The wire form of frames: each line with CRLF, each literal before its trailer.
+pub fn serialize(frames: &[Frame]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        out.extend_from_slice(&f.first);
+        out.extend_from_slice(b"\r\n");
+        for (lit, line) in &f.parts {
+            out.extend_from_slice(lit);
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
+
+/// Checks one frame's shape against the limits.
+pub fn check_frame(frame: &Frame, limits: Limits) {
+    assert!(
+        !frame.first.is_empty(),
+        "a frame never starts with a blank line"
+    );
+    let mut line = &frame.first;
+    for (lit, next) in &frame.parts {
+        assert!(line.len() + 2 <= limits.max_line, "line over the limit");
+        assert!(!line.contains(&b'\n'), "LF inside a line: {}", show(line));
+        match literal_marker(line) {
+            MarkerScan::Marker(m) => {
+                assert_eq!(m.size(), lit.len() as u64, "literal size != marker");
+                assert!(m.size() <= limits.max_literal, "literal over the limit");
+            }
+            other => panic!(
+                "literal after a line without marker ({other:?}): {}",
+                show(line)
+            ),
+        }
+        line = next;
+    }
+    assert!(line.len() + 2 <= limits.max_line, "line over the limit");
+    assert!(!line.contains(&b'\n'), "LF inside a line: {}", show(line));
+    assert_eq!(
+        literal_marker(line),
+        MarkerScan::None,
+        "last line of a frame announces a literal: {}",
+        show(line)
+    );
+    assert!(
+        frame.len() as u64 <= limits.max_response,
+        "response of {} bytes over max_response {}",
+        frame.len(),
+        limits.max_response
+    );
+}
+
+/// Reads the limits: the defaults, or small ones so that every limit path is reached.
+pub fn limits(r: &mut Reader<'_>, small: bool) -> Limits {
+    if !small {
+        return Limits::default();
+    }
+    Limits {
+        max_line: 1 + usize::from(r.u8()),
+        max_literal: u64::from(r.u8() % 128),
+        max_response: u64::from(r.u16() % 1024),
+    }
+}
+
+/// The target.
+pub fn check(data: &[u8]) {
+    let mut r = Reader::new(data);
+    let mode = r.u8();
+    let limits = limits(&mut r, mode & 1 == 1);
+    let n = usize::from(r.u8() & 15);
+    let lens: Vec<usize> = (0..n).map(|_| usize::from(r.u8())).collect();
+    let input = r.rest();
+
+    let whole = run(limits, &[input]);
+    let chunks = split(input, &lens);
+    let chunked = run(limits, &chunks);
+    assert_eq!(
+        whole,
+        chunked,
+        "chunking changed the framing ({} chunks)",
+        chunks.len()
+    );
+    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+    if input.len() <= 4096 {
+        assert_eq!(
+            whole,
+            run(limits, &bytewise),
+            "byte-by-byte framing differs"
+        );
+    }
+
+    for frame in &whole.frames {
+        check_frame(frame, limits);
+    }
+    let again = run(limits, &[&serialize(&whole.frames)]);
+    assert_eq!(again.error, None, "re-serialised frames fail to frame");
+    assert_eq!(
+        again.frames, whole.frames,
+        "re-serialised frames frame differently"
+    );
+}

@@ -1,0 +1,92 @@
+//! Replays every input the fuzzers (`fuzz/`, run with `scripts/fuzz`) ever crashed on, and
+//! the curated seeds, through the same checks the fuzz targets run — so a regression is
+//! caught by `cargo test` without cargo-fuzz or a nightly toolchain.
+//!
+//! The check logic lives in `fuzz/src/` and is included here file by file with `#[path]`:
+//! one copy, compiled in both crates. Crash inputs are kept, minimized, under
+//! `tests/fuzz_regressions/<target>/`; the seeds are `fuzz/seeds/<target>/`.
+#![allow(dead_code)]
+
+#[path = "../../fuzz/src/bytes.rs"]
+mod bytes;
+#[path = "../../fuzz/src/command_reader.rs"]
+mod command_reader;
+#[path = "../../fuzz/src/commands.rs"]
+mod commands;
+#[path = "../../fuzz/src/encoder.rs"]
+mod encoder;
+#[path = "../../fuzz/src/framer.rs"]
+mod framer;
+#[path = "../../fuzz/src/parser.rs"]
+mod parser;
+#[path = "../../fuzz/src/session.rs"]
+mod session;
+
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `check` on every regression input and seed of `target`; fails listing each input
+/// that panics, with the panic message.
+fn replay(target: &str, check: fn(&[u8])) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs = files(&root.join("tests/fuzz_regressions").join(target));
+    let regressions = inputs.len();
+    inputs.extend(files(&root.join("../fuzz/seeds").join(target)));
+    let mut failures = Vec::new();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for path in &inputs {
+        let data = std::fs::read(path).expect("read input");
+        if let Err(panic) = std::panic::catch_unwind(|| check(&data)) {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{}:\n    {msg}", path.display()));
+        }
+    }
+    std::panic::set_hook(hook);
+    eprintln!(
+        "{target}: replayed {} inputs ({regressions} regressions)",
+        inputs.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{target}: {} of {} inputs ({regressions} regressions + seeds) fail:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn framer_regressions() {
+    replay("framer", framer::check);
+}
+
+#[test]
+fn parser_regressions() {
+    replay("parser", parser::check);
+}
+
+#[test]
+fn session_regressions() {
+    replay("session", session::check);
+}
+
+#[test]
+fn encoder_regressions() {
+    replay("encoder", encoder::check);
+}
