@@ -10,4 +10,5 @@
 pub mod differential;
 pub mod dovecot;
 pub mod hostile;
+pub mod mailgen;
 pub mod scenarios;

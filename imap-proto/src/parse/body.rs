@@ -116,23 +116,37 @@ pub struct Disposition<'a> {
 
 impl<'a> Body<'a> {
     /// Visits every part depth first with its part number (`[]` for the root; `[1, 2]` for
-    /// part 1.2). Iterative; never recurses.
+    /// part 1.2), numbered as RFC 3501 §6.4.5 numbers sections: the parts of a multipart
+    /// inside a `message/rfc822` part `n` are `n.1`, `n.2`, … (the encapsulated multipart has
+    /// no number of its own and is visited with `n`), and a non-multipart body inside it is
+    /// `n.1`. A non-multipart root is `[]`; its encapsulated parts count it as part 1.
+    /// Iterative; never recurses.
     pub fn walk(&self, mut f: impl FnMut(&[u32], &Body<'a>)) {
         let mut stack: Vec<(Vec<u32>, &Body<'a>)> = vec![(Vec::new(), self)];
         while let Some((path, body)) = stack.pop() {
             f(&path, body);
-            let children: Vec<&Body<'a>> = match body {
-                Body::Multi(m) => m.parts.iter().collect(),
+            match body {
+                Body::Multi(m) => {
+                    for (i, child) in m.parts.iter().enumerate().rev() {
+                        stack.push(([path.as_slice(), &[i as u32 + 1]].concat(), child));
+                    }
+                }
                 Body::Single(SinglePart {
-                    specific: Specific::Message { body, .. },
+                    specific: Specific::Message { body: inner, .. },
                     ..
-                }) => vec![&**body],
-                Body::Single(_) => Vec::new(),
-            };
-            for (i, child) in children.into_iter().enumerate().rev() {
-                let mut p = path.clone();
-                p.push(i as u32 + 1);
-                stack.push((p, child));
+                }) => {
+                    let me = if path.is_empty() {
+                        vec![1]
+                    } else {
+                        path.clone()
+                    };
+                    let inner_path = match **inner {
+                        Body::Multi(_) => me,
+                        Body::Single(_) => [me.as_slice(), &[1]].concat(),
+                    };
+                    stack.push((inner_path, inner));
+                }
+                Body::Single(_) => {}
             }
         }
     }
