@@ -1,6 +1,6 @@
 //! Command encoding: each argument through the grammar form its position allows.
 //!
-//! Nothing here formats user input into a command line. Every argument is an [`Arg`] that
+//! Nothing here formats user input into a command line. Every argument is an `Arg` that
 //! knows its grammar position — atom, astring (imaplib's `_astring`), list-mailbox, mailbox,
 //! always-quoted string, raw text such as search criteria, or the APPEND literal — and the
 //! encoder picks the form that position allows given the connection's state (UTF-8 mode,

@@ -2,7 +2,7 @@
 //!
 //! imaplib returns `(typ, data)`: `typ` is a string such as `"OK"`, and `data` a list whose
 //! items are a line (`bytes`), a `(header, literal)` pair, `None`, or — for `getquotaroot` —
-//! a nested list. [`Reply`] and [`Item`] are exactly that. [`classify`] applies imaplib's
+//! a nested list. [`Reply`] and [`Item`] are exactly that. `classify` applies imaplib's
 //! rules (`tagre`, `Untagged_response`, `Untagged_status`, `Continuation`, `Response_code`)
 //! to one framed response.
 

@@ -3,7 +3,7 @@
 //! One scenario, `tests/differential/scenario.txt`, lists imaplib calls as data. It is run
 //! twice against the same Dovecot ([`dovecot()`]): by CPython's `imaplib` through the driver
 //! script `tests/differential/driver.py` (the machine's `python3`, 3.11 on the test machines),
-//! and by [`imaplib_blocking::Client`] through [`call`], which maps every step to the Rust
+//! and by [`imaplib_blocking::Client`] through `call` (in [`blocking`] and [`asynchronous`]), which maps every step to the Rust
 //! method. Each side prints one line per step — Python's `repr((typ, data))` of the result,
 //! `error:<class>:<message>` for an exception (class `error`, `abort` or `readonly`), or for
 //! the pseudo-step `state` the `repr()` of imaplib's `state` attribute — and [`compare`] wants

@@ -1,6 +1,6 @@
 //! Dovecot scenarios written once for both clients.
 //!
-//! [`scenarios!`](crate::scenarios) expands to functions that drive a connected client
+//! [`scenarios!`](macro@crate::scenarios) expands to functions that drive a connected client
 //! through imaplib's methods against the harness Dovecot and assert the results. The
 //! blocking tests expand it plain (`scenarios!();`), the async tests with `.await`
 //! (`scenarios!(async);`); the client type in scope at the expansion site must be called

@@ -188,6 +188,34 @@ impl Threads {
     }
 }
 
+/// Reads the decimal digits at the start of `chunk` (8 bytes) without a branch per byte:
+/// returns their value and count (0 to 8; the value is meaningful for 1 to 8).
+#[inline]
+fn eight_digits(chunk: &[u8]) -> (u64, usize) {
+    let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+    // A byte is a digit iff its high nibble is 3 and its low nibble, plus 6, does not carry
+    // into the high nibble. Carries only move towards later bytes, so every byte before the
+    // first non-digit is judged correctly.
+    let hi = (x & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030;
+    let lo =
+        (x.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030;
+    let mut bad = hi | lo;
+    bad |= bad >> 4;
+    bad |= bad >> 2;
+    bad |= bad >> 1;
+    let len = ((bad & 0x0101_0101_0101_0101).trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return (0, 0);
+    }
+    // Digit values, the first digit in the lowest byte; shifting left by the missing bytes
+    // drops the bytes after the number and puts zeros (leading zero digits) in front.
+    let mut v = x.wrapping_sub(0x3030_3030_3030_3030) << (8 * (8 - len));
+    v = (v & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+    v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+    v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32;
+    (v, len)
+}
+
 impl<'a> Cursor<'a> {
     /// SEARCH data: `*(nz-number SP) [(MODSEQ n)]`, tolerant of one trailing space.
     pub(crate) fn search_data(&mut self) -> ParseResult<Search> {
@@ -204,6 +232,15 @@ impl<'a> Cursor<'a> {
             }
             let start = i;
             let mut v: u64 = 0;
+            // Eight bytes at a time when they are there: an id of 1 to 7 digits followed by
+            // a non-digit takes one step; longer ones, and the end of the line, the loop below.
+            if let Some(chunk) = s.get(i..i + 8) {
+                let (value, len) = eight_digits(chunk);
+                if len > 0 && len < 8 {
+                    v = value;
+                    i += len;
+                }
+            }
             while i < n {
                 let d = s[i].wrapping_sub(b'0');
                 if d > 9 {

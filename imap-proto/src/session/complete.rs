@@ -1,0 +1,190 @@
+//! Completion: the server's tagged answer becomes imaplib's `(typ, data)` (or an error), with
+//! the side effects each method has.
+
+use super::*;
+
+impl Connection {
+    pub(super) fn untagged_response(&mut self, typ: String, data: Vec<Item>, name: &str) -> Reply {
+        if typ == "NO" {
+            return Reply::new(typ, data);
+        }
+        match self.store.pop(name) {
+            Some(items) => Reply::new(typ, items),
+            None => Reply::new(typ, vec![Item::None]),
+        }
+    }
+
+    pub(super) fn finish(&mut self, tag: u64, mut job: Job, typ: String, data: Vec<Item>) {
+        let id = job.id;
+        let name = job.name.clone();
+        if job.phase == Phase::CapabilityFollowUp {
+            return self.finish_follow_up(job, typ);
+        }
+        if let Kind::Deselect = job.kind {
+            self.state = State::Auth;
+        }
+        if let Kind::Idle = job.kind {
+            self.idle_tag = None;
+            if job.idle_started {
+                self.state = job.idle_prev_state;
+            } else {
+                let err = if typ == "NO" {
+                    Error::error(Cause::Server, format!("idle denied: {}", list_repr(&data)))
+                } else {
+                    Error::abort(
+                        Cause::Protocol,
+                        format!("unexpected status response: {typ} {}", list_repr(&data)),
+                    )
+                };
+                return self.complete(id, Err(err.with_command(name)));
+            }
+        }
+        if typ == "BAD" {
+            let err = Error::error(
+                Cause::Server,
+                format!("{name} command error: BAD {}", list_repr(&data)),
+            )
+            .with_command(name);
+            return self.complete(id, Err(err));
+        }
+        let result = match &job.kind {
+            Kind::Tagged | Kind::Deselect | Kind::Logout | Kind::Idle => Ok(Reply::new(typ, data)),
+            Kind::Untagged(t) => {
+                let t = t.clone();
+                Ok(self.untagged_response(typ, data, &t))
+            }
+            Kind::Capability => {
+                if job.id.is_none() {
+                    if typ == "OK" && self.learn_capabilities(true) {
+                        Ok(Reply::new(typ, vec![]))
+                    } else {
+                        Err(Error::error(
+                            Cause::Protocol,
+                            "no CAPABILITY response from server",
+                        ))
+                    }
+                } else {
+                    Ok(self.untagged_response(typ, data, "CAPABILITY"))
+                }
+            }
+            Kind::Recent => Ok(self.untagged_response(typ, data, "RECENT")),
+            Kind::GetQuotaRoot => {
+                let quota = self.untagged_response(typ.clone(), data.clone(), "QUOTA");
+                let root = self.untagged_response(typ.clone(), data, "QUOTAROOT");
+                Ok(Reply::new(
+                    typ,
+                    vec![Item::List(root.data), Item::List(quota.data)],
+                ))
+            }
+            Kind::Enable { utf8 } => {
+                if typ == "OK" && *utf8 {
+                    self.utf8 = true;
+                }
+                Ok(Reply::new(typ, data))
+            }
+            Kind::Select {
+                readonly,
+                mailbox_repr,
+            } => {
+                if typ != "OK" {
+                    self.state = State::Auth;
+                    Ok(Reply::new(typ, data))
+                } else {
+                    self.state = State::Selected;
+                    if self.store.get("READ-ONLY").is_some() && !readonly {
+                        Err(Error::readonly(format!("{mailbox_repr} is not writable"))
+                            .with_command(name))
+                    } else {
+                        let exists = self
+                            .store
+                            .get("EXISTS")
+                            .cloned()
+                            .unwrap_or_else(|| vec![Item::None]);
+                        Ok(Reply::new(typ, exists))
+                    }
+                }
+            }
+            Kind::Login | Kind::Authenticate(_) => {
+                if let Some(err) = job.auth_error.take() {
+                    Err(err.with_command(name))
+                } else if typ != "OK" {
+                    Err(Error::error(Cause::Server, last_text(&data))
+                        .with_command(name)
+                        .with_bytes(data.last().and_then(Item::as_line).unwrap_or_default()))
+                } else {
+                    self.state = State::Auth;
+                    if self.store.capability_appends > job.caps_before {
+                        // The server sent its capabilities with the answer.
+                        self.learn_capabilities(false);
+                        Ok(Reply::new(typ, data))
+                    } else {
+                        // imaplib 3.14.7+: ask again, as the old list may be stale.
+                        job.saved = Some(Reply::new(typ, data));
+                        let new_tag = self.next_tag();
+                        return self.start_capability(new_tag, job);
+                    }
+                }
+            }
+            Kind::StartTls => {
+                if typ != "OK" {
+                    Err(
+                        Error::error(Cause::Server, "Couldn't establish TLS session")
+                            .with_command(name),
+                    )
+                } else {
+                    job.saved = Some(self.untagged_response(typ, data, "STARTTLS"));
+                    job.phase = Phase::AwaitingTls;
+                    self.tls_pending = Some(tag);
+                    self.jobs.insert(tag, job);
+                    if let Some(id) = id {
+                        self.emit(Output::StartTls { id });
+                    }
+                    return;
+                }
+            }
+        };
+        self.complete(id, result);
+    }
+
+    pub(super) fn start_capability(&mut self, tag: u64, mut job: Job) {
+        if job.id.is_some() {
+            job.phase = Phase::CapabilityFollowUp;
+        }
+        let chunks = encode::command(&self.tag_bytes(tag), b"CAPABILITY", &[], self.ctx());
+        self.jobs.insert(tag, job);
+        self.queue_front(tag, chunks, After::Nothing);
+        self.pump();
+    }
+
+    pub(super) fn finish_follow_up(&mut self, job: Job, typ: String) {
+        let result = if typ == "OK" && self.learn_capabilities(true) {
+            Ok(job
+                .saved
+                .unwrap_or_else(|| Reply::new("OK", vec![Item::None])))
+        } else {
+            Err(
+                Error::error(Cause::Protocol, "no CAPABILITY response from server")
+                    .with_command(job.name),
+            )
+        };
+        self.complete(job.id, result);
+    }
+
+    /// The transport is now TLS (after [`Output::StartTls`]): cached capabilities and
+    /// untagged data are discarded, CAPABILITY is asked again, and STARTTLS completes when
+    /// it answers.
+    pub fn tls_established(&mut self) -> Result<()> {
+        let Some(tag) = self.tls_pending.take() else {
+            return Err(Error::error(Cause::State, "no STARTTLS upgrade is pending"));
+        };
+        self.secure = true;
+        self.store.clear();
+        self.capabilities.clear();
+        let Some(job) = self.jobs.remove(&tag) else {
+            return Ok(());
+        };
+        let new_tag = self.next_tag();
+        self.start_capability(new_tag, job);
+        Ok(())
+    }
+}

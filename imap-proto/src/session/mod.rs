@@ -1,0 +1,634 @@
+//! The connection state machine: imaplib's engine without the socket.
+//!
+//! [`Connection::feed`] takes server bytes in any chunking; [`Connection::submit`] takes a
+//! [`Command`]; [`Connection::poll_output`] yields what to do next: bytes to send, completed
+//! commands with imaplib's `(typ, data)`, the STARTTLS upgrade point, IDLE events, and fatal
+//! errors. There is no clock, socket, thread or randomness inside: the tag prefix comes from
+//! [`Options::new`], and the caller owns time and I/O.
+//!
+//! ```
+//! use imaplib_proto::{Command, Connection, Options, Output};
+//!
+//! let mut conn = Connection::new(Options::new(0x1234)); // tag prefix "BCDE"
+//! conn.feed(b"* OK [CAPABILITY IMAP4rev1] ready\r\n");
+//! assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+//!
+//! let id = conn.submit(Command::noop())?;
+//! let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+//! assert_eq!(out.bytes, b"BCDE0 NOOP\r\n");
+//!
+//! conn.feed(b"* 3 EXISTS\r\nBCDE0 OK NOOP completed\r\n");
+//! let Some(Output::Completed { id: done, result }) = conn.poll_output() else { panic!() };
+//! assert_eq!(done, id);
+//! assert_eq!(result?.python_repr(), "('OK', [b'NOOP completed'])");
+//! # Ok::<(), imaplib_proto::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+
+use base64::Engine;
+
+use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
+use crate::encode::{self, Arg, Chunk, Ctx};
+use crate::error::{Cause, Error, Result};
+use crate::frame::{FrameStats, Framer, Limits};
+use crate::response::{classify, response_code, Classified, ClassifyQuirk, Item, Reply};
+use crate::trace::{self, Outgoing};
+use crate::util::int2ap;
+
+mod complete;
+mod receive;
+mod send;
+mod store;
+mod stream;
+
+use store::Store;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Untagged types that describe the selected mailbox; outside the selected state (and
+/// without a SELECT/EXAMINE or IDLE in flight) they are not stored.
+const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED"];
+/// Response codes that describe the selected mailbox.
+const MAILBOX_CODES: &[&str] = &[
+    "READ-ONLY",
+    "READ-WRITE",
+    "PERMANENTFLAGS",
+    "UIDVALIDITY",
+    "UIDNEXT",
+    "UNSEEN",
+    "HIGHESTMODSEQ",
+    "NOMODSEQ",
+];
+/// Untagged types honoured before authentication.
+const PREAUTH_TYPES: &[&str] = &["OK", "NO", "BAD", "BYE", "PREAUTH", "CAPABILITY"];
+
+/// imaplib's `AllowedVersions`.
+const ALLOWED_VERSIONS: &[&str] = &["IMAP4REV1", "IMAP4"];
+
+/// Settings for a [`Connection`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    tag_seed: u16,
+    /// Framing limits (line, literal, response sizes).
+    pub limits: Limits,
+    /// Most bytes the untagged-response store may hold (lines and literals plus 80 bytes per
+    /// item, about what a small item really costs). Exceeding it aborts the connection with a clear error rather than growing
+    /// without bound. Default 2 GiB.
+    pub max_stored: usize,
+    /// The transport is already encrypted (implicit TLS) or trusted (a local pipe).
+    pub secure: bool,
+    /// Refuse to send credentials unless the transport is secure, and treat a PREAUTH
+    /// greeting on a cleartext transport as fatal (RFC 9051 §7.1.4).
+    pub require_tls: bool,
+    /// Use `{N+}` literals when the server advertises LITERAL+ (or LITERAL- up to 4096
+    /// bytes). Default true; imaplib never does.
+    pub use_literal_plus: bool,
+    /// Send `str` mailbox names in modified UTF-7 (imaplib's newest behaviour). Default true.
+    pub mailbox_utf7: bool,
+    /// imaplib's debug level, 0 (silent, the default) to 5; see [`crate::trace`].
+    pub debug: u8,
+}
+
+impl Options {
+    /// Options whose tag prefix is `Int2AP(seed)`. imaplib draws the seed from
+    /// 4096..=65535 so that the prefix has four letters; a smaller seed is raised into that
+    /// range. Clients pass a random seed, tests a fixed one.
+    pub fn new(seed: u16) -> Self {
+        Options {
+            tag_seed: seed.max(4096),
+            limits: Limits::default(),
+            max_stored: 2 << 30,
+            secure: false,
+            require_tls: false,
+            use_literal_plus: true,
+            mailbox_utf7: true,
+            debug: 0,
+        }
+    }
+
+    /// The tag prefix these options produce, e.g. `b"BCDE"`.
+    pub fn tag_prefix(&self) -> Vec<u8> {
+        int2ap(i64::from(self.tag_seed))
+    }
+}
+
+/// Identifies a submitted command in [`Output::Completed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommandId(u64);
+
+impl fmt::Display for CommandId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What the connection wants done.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Output {
+    /// Write these bytes to the server. Their `Debug` form redacts secrets.
+    Send(Outgoing),
+    /// The greeting was accepted and the capabilities are known: commands may be submitted.
+    Connected,
+    /// A command finished with imaplib's `(typ, data)` or an error.
+    Completed {
+        /// The command.
+        id: CommandId,
+        /// Its result.
+        result: Result<Reply>,
+    },
+    /// STARTTLS was accepted: upgrade the transport now (after writing everything already
+    /// yielded), then call [`Connection::tls_established`]. No byte may be fed before that.
+    StartTls {
+        /// The STARTTLS command.
+        id: CommandId,
+    },
+    /// The server accepted IDLE; unsolicited responses follow until
+    /// [`Connection::idle_done`].
+    IdleStarted {
+        /// The IDLE command.
+        id: CommandId,
+    },
+    /// An untagged response received during IDLE, as imaplib's `Idler` yields it:
+    /// `(TYPE, [data…])`.
+    Unsolicited(Reply),
+    /// An APPEND from [`Command::append_stream`] is ready for its message: write exactly
+    /// `len` bytes of it to the server now, then call [`Connection::literal_written`].
+    SendLiteral {
+        /// The APPEND command.
+        id: CommandId,
+        /// Bytes to write.
+        len: u64,
+    },
+    /// A streamed FETCH ([`Command::stream_literals`]) starts receiving a literal.
+    LiteralStart {
+        /// The FETCH command.
+        id: CommandId,
+        /// The message sequence number of the FETCH response, when readable.
+        seq: Option<u32>,
+        /// The line that announced the literal, e.g. `* 3 FETCH (UID 7 BODY[] {1024}`.
+        header: Vec<u8>,
+        /// The literal's announced size.
+        size: u64,
+    },
+    /// The next bytes of the literal being streamed (a fed chunk at most).
+    LiteralData {
+        /// The FETCH command.
+        id: CommandId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// The literal being streamed is complete.
+    LiteralEnd {
+        /// The FETCH command.
+        id: CommandId,
+    },
+    /// The connection failed and is unusable: every pending command has completed with an
+    /// error. Emitted once.
+    Error(Error),
+}
+
+/// Counters for what the connection tolerated or dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// Framing counters.
+    pub frames: FrameStats,
+    /// Uses of each tolerated server quirk, by name.
+    pub quirks: BTreeMap<&'static str, u64>,
+    /// Untagged responses and codes not stored because the state did not allow them.
+    pub dropped_untagged: u64,
+    /// Bytes of a partial response the framer holds right now.
+    pub buffered: usize,
+}
+
+/// Where a multi-step command is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The command itself is on the wire.
+    Main,
+    /// A CAPABILITY sent on the command's behalf (after LOGIN/AUTHENTICATE/STARTTLS, or
+    /// at connect time).
+    CapabilityFollowUp,
+    /// STARTTLS accepted; waiting for the transport upgrade.
+    AwaitingTls,
+}
+
+struct Job {
+    /// `None` for the connect-time CAPABILITY.
+    id: Option<CommandId>,
+    /// Command name for messages (`UID` for UID commands).
+    name: String,
+    kind: Kind,
+    phase: Phase,
+    /// `Store::capability_appends` when the command was submitted.
+    caps_before: u64,
+    /// The main result, kept while a follow-up runs.
+    saved: Option<Reply>,
+    /// An AUTHENTICATE challenge could not be decoded: the exchange was cancelled.
+    auth_error: Option<Error>,
+    /// IDLE: the server sent its `+`.
+    idle_started: bool,
+    /// IDLE: DONE was asked for before the `+` arrived.
+    idle_done_requested: bool,
+    /// IDLE: DONE was sent.
+    idle_done_sent: bool,
+    /// IDLE: the state to return to.
+    idle_prev_state: State,
+    /// FETCH: literals are streamed out.
+    stream: bool,
+}
+
+impl Job {
+    fn new(id: Option<CommandId>, name: String, kind: Kind, caps_before: u64) -> Self {
+        Job {
+            id,
+            name,
+            kind,
+            phase: Phase::Main,
+            caps_before,
+            saved: None,
+            auth_error: None,
+            idle_started: false,
+            idle_done_requested: false,
+            idle_done_sent: false,
+            idle_prev_state: State::Auth,
+            stream: false,
+        }
+    }
+
+    /// The untagged type this job's result is made of.
+    fn expects(&self, typ: &str) -> bool {
+        match &self.kind {
+            Kind::Untagged(t) => t == typ,
+            Kind::Capability => typ == "CAPABILITY",
+            Kind::GetQuotaRoot => typ == "QUOTA" || typ == "QUOTAROOT",
+            // SELECT brings the mailbox's data; IDLE asks for unsolicited updates.
+            Kind::Select { .. } | Kind::Idle => true,
+            _ => self.phase == Phase::CapabilityFollowUp && typ == "CAPABILITY",
+        }
+    }
+}
+
+/// What the send queue waits for after a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Nothing,
+    /// A synchronizing literal: the next chunk needs the server's `+`.
+    Continuation,
+    /// Nothing else may be sent until this command completes (AUTHENTICATE, IDLE,
+    /// STARTTLS); `+` requests go to the command.
+    Completion,
+    /// The caller is writing a streamed literal ([`Output::SendLiteral`]).
+    External,
+}
+
+struct Queued {
+    tag: u64,
+    out: Outgoing,
+    after: After,
+    /// Literal bytes the caller streams after `out`.
+    external: Option<u64>,
+}
+
+/// The sans-IO IMAP4rev1 client connection. See the [module documentation](self).
+pub struct Connection {
+    opts: Options,
+    tagpre: Vec<u8>,
+    tagnum: u64,
+    framer: Framer,
+    state: State,
+    greeted: bool,
+    connected: bool,
+    welcome: Option<Vec<u8>>,
+    capabilities: Vec<String>,
+    protocol_version: Option<String>,
+    utf8: bool,
+    is_readonly: bool,
+    secure: bool,
+    store: Store,
+    jobs: BTreeMap<u64, Job>,
+    next_id: u64,
+    sendq: VecDeque<Queued>,
+    /// The tag the send queue is blocked on, and why.
+    blocked: Option<(u64, After)>,
+    outputs: VecDeque<Output>,
+    fatal: Option<Error>,
+    /// The text of the server's BYE, once received.
+    bye: Option<String>,
+    /// STARTTLS accepted, upgrade pending.
+    tls_pending: Option<u64>,
+    /// Tag of the IDLE command capturing untagged responses.
+    idle_tag: Option<u64>,
+    /// Tags whose late tagged response is accepted silently (LOGOUT after BYE).
+    silent_tags: Vec<u64>,
+    logged_out: bool,
+    /// Names registered by `xatom`, with the state they are allowed in.
+    extra_commands: HashMap<String, State>,
+    /// The streaming FETCH in flight: its tag and id.
+    streaming: Option<(u64, CommandId)>,
+    /// Literal indexes of the response being framed whose start was already streamed.
+    streamed_started: Vec<usize>,
+    diagnostics: Diagnostics,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("tag_prefix", &String::from_utf8_lossy(&self.tagpre))
+            .field("state", &self.state)
+            .field("capabilities", &self.capabilities)
+            .field("pending", &self.jobs.len())
+            .field("secure", &self.secure)
+            .field("utf8", &self.utf8)
+            .field("fatal", &self.fatal)
+            .finish()
+    }
+}
+
+fn list_repr(items: &[Item]) -> String {
+    format!("{items:?}")
+}
+
+fn last_text(items: &[Item]) -> String {
+    match items.last() {
+        Some(Item::Line(l)) => String::from_utf8_lossy(l).into_owned(),
+        Some(Item::Literal(h, _)) => String::from_utf8_lossy(h).into_owned(),
+        _ => String::new(),
+    }
+}
+
+impl Connection {
+    /// A connection waiting for the server's greeting.
+    pub fn new(opts: Options) -> Self {
+        let tagpre = opts.tag_prefix();
+        let secure = opts.secure;
+        Connection {
+            framer: Framer::new(opts.limits),
+            opts,
+            tagpre,
+            tagnum: 0,
+            state: State::Logout,
+            greeted: false,
+            connected: false,
+            welcome: None,
+            capabilities: Vec::new(),
+            protocol_version: None,
+            utf8: false,
+            is_readonly: false,
+            secure,
+            store: Store::default(),
+            jobs: BTreeMap::new(),
+            next_id: 0,
+            sendq: VecDeque::new(),
+            blocked: None,
+            outputs: VecDeque::new(),
+            fatal: None,
+            bye: None,
+            tls_pending: None,
+            idle_tag: None,
+            silent_tags: Vec::new(),
+            logged_out: false,
+            extra_commands: HashMap::new(),
+            streaming: None,
+            streamed_started: Vec::new(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    // ----- accessors -------------------------------------------------------------------
+
+    /// imaplib's `state`.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The capabilities, upper-cased (imaplib's `capabilities`).
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
+    /// True when the server advertises `name` (case-insensitive).
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
+    }
+
+    /// The greeting line without CRLF (imaplib's `welcome`).
+    pub fn welcome(&self) -> Option<&[u8]> {
+        self.welcome.as_deref()
+    }
+
+    /// `"IMAP4REV1"` or `"IMAP4"` once connected (imaplib's `PROTOCOL_VERSION`).
+    pub fn protocol_version(&self) -> Option<&str> {
+        self.protocol_version.as_deref()
+    }
+
+    /// imaplib's `is_readonly`.
+    pub fn is_readonly(&self) -> bool {
+        self.is_readonly
+    }
+
+    /// imaplib's `utf8_enabled`.
+    pub fn utf8_enabled(&self) -> bool {
+        self.utf8
+    }
+
+    /// The 4-letter tag prefix (imaplib's `tagpre`).
+    pub fn tag_prefix(&self) -> &[u8] {
+        &self.tagpre
+    }
+
+    /// True once the greeting was accepted and capabilities are known.
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// True when the transport is encrypted or trusted.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The fatal error, once the connection failed.
+    pub fn fatal_error(&self) -> Option<&Error> {
+        self.fatal.as_ref()
+    }
+
+    /// True after LOGOUT completed or a fatal error: the transport can be closed.
+    pub fn is_closed(&self) -> bool {
+        self.logged_out || self.fatal.is_some()
+    }
+
+    /// Number of submitted commands not yet completed.
+    pub fn pending(&self) -> usize {
+        self.jobs.values().filter(|j| j.id.is_some()).count()
+    }
+
+    /// imaplib's `debug` level (0–5): what is logged through the `log` facade.
+    pub fn set_debug(&mut self, level: u8) {
+        self.opts.debug = level;
+    }
+
+    /// The current debug level.
+    pub fn debug(&self) -> u8 {
+        self.opts.debug
+    }
+
+    /// Counters for quirks tolerated and responses dropped.
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut d = self.diagnostics.clone();
+        d.frames = self.framer.stats();
+        d.buffered = self.framer.buffered();
+        d
+    }
+
+    /// The stored untagged responses (imaplib's `untagged_responses`), in arrival order of
+    /// their first item.
+    pub fn untagged_responses(&self) -> impl Iterator<Item = (&str, &[Item])> {
+        self.store
+            .entries
+            .iter()
+            .map(|(t, items)| (t.as_str(), items.as_slice()))
+    }
+
+    /// Bytes held by the untagged store (as counted against [`Options::max_stored`]).
+    pub fn stored_bytes(&self) -> usize {
+        self.store.bytes
+    }
+
+    /// imaplib's `response(code)`: pops the stored data of `code` (upper-cased) without any
+    /// I/O; `(code, [None])` when there is none.
+    pub fn response(&mut self, code: &str) -> Reply {
+        let data = self
+            .store
+            .pop(&code.to_ascii_uppercase())
+            .unwrap_or_else(|| vec![Item::None]);
+        Reply::new(code, data)
+    }
+
+    /// Puts responses back into the store, as imaplib does with IDLE responses nobody
+    /// iterated over.
+    pub fn restore_unsolicited(&mut self, reply: Reply) -> Result<()> {
+        for item in reply.data {
+            self.store.append(&reply.typ, item, self.opts.max_stored)?;
+        }
+        Ok(())
+    }
+
+    // ----- outputs ---------------------------------------------------------------------
+
+    /// The next thing to do, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    fn emit(&mut self, out: Output) {
+        self.outputs.push_back(out);
+    }
+
+    fn emit_send(&mut self, out: Outgoing) {
+        if self.opts.debug >= 4 {
+            trace::sent(&out);
+        }
+        if let Some(Output::Send(prev)) = self.outputs.back_mut() {
+            prev.append(out);
+        } else {
+            self.outputs.push_back(Output::Send(out));
+        }
+    }
+
+    fn complete(&mut self, id: Option<CommandId>, result: Result<Reply>) {
+        match (id, result) {
+            (Some(id), result) => {
+                if self.opts.debug >= 1 {
+                    match &result {
+                        Ok(r) => log::debug!(target: trace::TARGET, "{id} completed: {}", r.typ),
+                        Err(e) => log::debug!(target: trace::TARGET, "{id} failed: {e}"),
+                    }
+                }
+                self.emit(Output::Completed { id, result })
+            }
+            // The connect-time CAPABILITY.
+            (None, Ok(_)) => self.finish_connect(),
+            (None, Err(e)) => self.fail(e),
+        }
+    }
+
+    // ----- failure ---------------------------------------------------------------------
+
+    /// Fails the connection: every pending command completes with an error derived from
+    /// `err` (imaplib's `command: NAME => message`), and [`Output::Error`] is emitted.
+    fn fail(&mut self, err: Error) {
+        if self.fatal.is_some() {
+            return;
+        }
+        if self.opts.debug >= 1 {
+            log::debug!(target: trace::TARGET, "connection failed: {err}");
+        }
+        self.sendq.clear();
+        self.blocked = None;
+        self.idle_tag = None;
+        self.streaming = None;
+        let jobs = std::mem::take(&mut self.jobs);
+        for (_, job) in jobs {
+            if let Kind::Deselect = job.kind {
+                // imaplib's close()/unselect() return to AUTH in a `finally`.
+                self.state = State::Auth;
+            }
+            if let Some(id) = job.id {
+                let e = Self::wrap(&job.name, &err);
+                self.emit(Output::Completed { id, result: Err(e) });
+            }
+        }
+        // An upgrade not performed yet must not be performed at all: the connection is dead
+        // (e.g. response injection right after the STARTTLS OK).
+        self.tls_pending = None;
+        self.outputs
+            .retain(|o| !matches!(o, Output::StartTls { .. }));
+        self.fatal = Some(err.duplicate());
+        self.emit(Output::Error(err));
+    }
+
+    /// imaplib's re-raise of an error met while waiting for a command.
+    fn wrap(name: &str, err: &Error) -> Error {
+        let mut e = Error::new(
+            err.kind(),
+            err.cause(),
+            format!("command: {name} => {}", err.message()),
+        )
+        .with_command(name);
+        if let Some(b) = err.bytes() {
+            e = e.with_bytes(b);
+        }
+        e
+    }
+
+    /// The transport reached end of stream.
+    pub fn feed_eof(&mut self) {
+        if self.fatal.is_some() || (self.logged_out && self.jobs.is_empty()) {
+            self.logged_out = true;
+            return;
+        }
+        let err = if self.framer.is_idle() {
+            Error::abort(Cause::Io, "socket error: EOF")
+        } else {
+            Error::abort(
+                Cause::Io,
+                "socket error: EOF in the middle of a response (unterminated line or literal)",
+            )
+        };
+        if self.logged_out {
+            // LOGOUT already completed on BYE; a missing tagged OK is normal.
+            self.jobs.clear();
+            return;
+        }
+        self.fail(err);
+    }
+
+    /// The transport failed (or timed out): pending commands complete with this error.
+    pub fn transport_error(&mut self, err: Error) {
+        self.fail(err);
+    }
+}

@@ -1,0 +1,415 @@
+//! Server input: framed responses classified by imaplib's rules, filtered by state, stored,
+//! and routed to the commands they answer.
+
+use super::*;
+
+impl Connection {
+    /// Processes server bytes, in any chunking.
+    pub fn feed(&mut self, mut data: &[u8]) {
+        if self.fatal.is_some() || data.is_empty() {
+            return;
+        }
+        if self.tls_pending.is_some() {
+            self.fail_injection(data);
+            return;
+        }
+        loop {
+            match self.framer.next_frame(&mut data) {
+                Ok(Some(frame)) => {
+                    self.process(frame);
+                    if self.fatal.is_some() {
+                        return;
+                    }
+                    if self.tls_pending.is_some() && !data.is_empty() {
+                        self.fail_injection(data);
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            }
+        }
+        self.stream_partial_literal();
+        self.pump();
+    }
+
+    pub(super) fn fail_injection(&mut self, data: &[u8]) {
+        self.fail(
+            Error::abort(
+                Cause::Protocol,
+                "received data after the STARTTLS OK and before the TLS handshake (response injection?)",
+            )
+            .with_bytes(data),
+        );
+    }
+
+    pub(super) fn process(&mut self, mut frame: crate::frame::Frame) {
+        if self.opts.debug >= 4 {
+            trace::received(&frame);
+        }
+        if self.streaming.is_some() {
+            self.stream_complete_literals(&mut frame);
+        }
+        let first_line = (!self.greeted).then(|| frame.first.clone());
+        let mut quirks = Vec::new();
+        let classified = classify(frame, &self.tagpre, &mut quirks);
+        for q in quirks {
+            self.quirk(match q {
+                ClassifyQuirk::TaggedMissingText => "quirk_tagged_missing_text",
+            });
+        }
+        let classified = match classified {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(line) = first_line {
+                    return self.fail(Self::invalid_greeting(&line));
+                }
+                return self.fail(e);
+            }
+        };
+        if let Some(line) = first_line {
+            return self.greeting(line, classified);
+        }
+        match classified {
+            Classified::Tagged {
+                tag,
+                typ,
+                data,
+                code_text,
+            } => self.tagged(tag, typ, data, code_text),
+            Classified::Untagged {
+                typ,
+                items,
+                code_text,
+            } => self.untagged(typ, items, code_text),
+            Classified::Continuation(data) => self.continuation(data),
+        }
+    }
+
+    pub(super) fn quirk(&mut self, name: &'static str) {
+        if self.opts.debug >= 1 {
+            log::debug!(target: trace::TARGET, "tolerated server quirk: {name}");
+        }
+        *self.diagnostics.quirks.entry(name).or_default() += 1;
+    }
+
+    pub(super) fn invalid_greeting(line: &[u8]) -> Error {
+        Error::error(
+            Cause::Protocol,
+            format!("invalid greeting: {}", String::from_utf8_lossy(line)),
+        )
+        .with_bytes(line)
+    }
+
+    pub(super) fn greeting(&mut self, line: Vec<u8>, c: Classified) {
+        self.greeted = true;
+        let (typ, items, code_text) = match c {
+            Classified::Untagged {
+                typ,
+                items,
+                code_text,
+            } if typ == "OK" || typ == "PREAUTH" => (typ, items, code_text),
+            _ => return self.fail(Self::invalid_greeting(&line)),
+        };
+        self.welcome = Some(line);
+        if typ == "PREAUTH" {
+            if self.opts.require_tls && !self.secure {
+                return self.fail(Error::abort(
+                    Cause::TlsPolicy,
+                    "PREAUTH greeting on a cleartext connection while TLS is required (RFC 9051 section 7.1.4)",
+                ));
+            }
+            self.state = State::Auth;
+        } else {
+            self.state = State::NonAuth;
+        }
+        for item in items {
+            if let Err(e) = self.store.append(&typ, item, self.opts.max_stored) {
+                return self.fail(e);
+            }
+        }
+        if typ == "OK" {
+            self.code(&code_text);
+        }
+        if self.store.get("CAPABILITY").is_some() {
+            // 3.14.7+: the greeting's capabilities are used, and consumed as the
+            // connect-time CAPABILITY command would have consumed them.
+            self.learn_capabilities(true);
+            self.finish_connect();
+        } else {
+            let tag = self.next_tag();
+            let job = Job::new(None, "CAPABILITY".into(), Kind::Capability, 0);
+            self.start_capability(tag, job);
+        }
+    }
+
+    pub(super) fn finish_connect(&mut self) {
+        match ALLOWED_VERSIONS
+            .iter()
+            .find(|v| self.capabilities.iter().any(|c| c == *v))
+        {
+            Some(v) => {
+                self.protocol_version = Some((*v).to_string());
+                self.connected = true;
+                self.emit(Output::Connected);
+            }
+            None => self.fail(Error::error(Cause::Protocol, "server not IMAP4 compliant")),
+        }
+    }
+
+    /// Sets the capabilities from the last stored CAPABILITY item; `pop` consumes them (the
+    /// CAPABILITY command does, a refresh does not).
+    pub(super) fn learn_capabilities(&mut self, pop: bool) -> bool {
+        let items = if pop {
+            self.store.pop("CAPABILITY")
+        } else {
+            self.store.get("CAPABILITY").cloned()
+        };
+        let Some(Item::Line(last)) = items.as_ref().and_then(|v| v.last()) else {
+            return false;
+        };
+        self.capabilities = String::from_utf8_lossy(last)
+            .to_ascii_uppercase()
+            .split_ascii_whitespace()
+            .map(str::to_string)
+            .collect();
+        true
+    }
+
+    pub(super) fn tagged(
+        &mut self,
+        tag: Option<u64>,
+        typ: String,
+        data: Vec<Item>,
+        code_text: Vec<u8>,
+    ) {
+        let Some(tag) = tag.filter(|t| self.jobs.contains_key(t)) else {
+            if let Some(t) = tag {
+                if let Some(i) = self.silent_tags.iter().position(|&s| s == t) {
+                    self.silent_tags.remove(i);
+                    return;
+                }
+            }
+            // The offending line, as far as it can be rebuilt.
+            let number = tag.map_or_else(|| "?".to_string(), |t| t.to_string());
+            let mut line = self.tagpre.clone();
+            line.extend_from_slice(format!("{number} {typ} ").as_bytes());
+            line.extend_from_slice(&code_text);
+            return self.fail(
+                Error::abort(
+                    Cause::Protocol,
+                    format!("unexpected tagged response: tag {number} is not pending"),
+                )
+                .with_bytes(&line),
+            );
+        };
+        if matches!(typ.as_str(), "OK" | "NO" | "BAD") {
+            self.code(&code_text);
+        }
+        if self.fatal.is_some() {
+            return;
+        }
+        self.release(tag);
+        if matches!(self.streaming, Some((t, _)) if t == tag) {
+            self.streaming = None;
+        }
+        let Some(job) = self.jobs.remove(&tag) else {
+            return;
+        };
+        self.finish(tag, job, typ, data);
+        self.pump();
+    }
+
+    pub(super) fn untagged(&mut self, typ: String, items: Vec<Item>, code_text: Vec<u8>) {
+        if typ == "BYE" {
+            return self.on_bye(items);
+        }
+        if self.idle_tag.is_some() {
+            let code = matches!(typ.as_str(), "OK" | "NO" | "BAD")
+                .then(|| response_code(&code_text))
+                .flatten();
+            self.emit(Output::Unsolicited(Reply::new(typ, items)));
+            if let Some((name, data)) = code {
+                if name != "ALERT" || self.secure {
+                    self.emit(Output::Unsolicited(Reply::new(
+                        name,
+                        vec![Item::Line(data)],
+                    )));
+                }
+            }
+            return;
+        }
+        if !self.honoured(&typ, false) {
+            self.diagnostics.dropped_untagged += 1;
+            if self.opts.debug >= 1 {
+                log::debug!(target: trace::TARGET, "ignored untagged {typ} in state {}", self.state);
+            }
+            return;
+        }
+        if self.opts.debug >= 3 {
+            log::debug!(target: trace::TARGET, "untagged {typ}: {items:?}");
+        }
+        for item in items {
+            if let Err(e) = self.store.append(&typ, item, self.opts.max_stored) {
+                return self.fail(e);
+            }
+        }
+        if matches!(typ.as_str(), "OK" | "NO" | "BAD") {
+            self.code(&code_text);
+        }
+    }
+
+    /// Whether an untagged type (or response code) may be stored now.
+    pub(super) fn honoured(&self, typ: &str, code: bool) -> bool {
+        if self.jobs.values().any(|j| j.expects(typ)) {
+            return true;
+        }
+        let mailbox = if code {
+            MAILBOX_CODES.contains(&typ)
+        } else {
+            MAILBOX_TYPES.contains(&typ)
+        };
+        match self.state {
+            State::Logout | State::NonAuth => {
+                if code {
+                    !mailbox
+                } else {
+                    PREAUTH_TYPES.contains(&typ)
+                }
+            }
+            State::Auth => !mailbox,
+            State::Selected | State::Idling => true,
+        }
+    }
+
+    /// imaplib's response-code bookkeeping: `[CODE data]` at the start of an OK/NO/BAD
+    /// text is stored under CODE.
+    pub(super) fn code(&mut self, text: &[u8]) {
+        let Some((name, data)) = response_code(text) else {
+            return;
+        };
+        if name == "ALERT" && !self.secure {
+            // RFC 9051 §11.3: an ALERT on a cleartext connection is not shown as one.
+            self.diagnostics.dropped_untagged += 1;
+            return;
+        }
+        if !self.honoured(&name, true) {
+            self.diagnostics.dropped_untagged += 1;
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .append(&name, Item::Line(data), self.opts.max_stored)
+        {
+            self.fail(e);
+        }
+    }
+
+    pub(super) fn on_bye(&mut self, items: Vec<Item>) {
+        let text = last_text(&items);
+        for item in items {
+            if let Err(e) = self.store.append("BYE", item, self.opts.max_stored) {
+                return self.fail(e);
+            }
+        }
+        self.bye = Some(text.clone());
+        // LOGOUT returns on BYE; every other pending command aborts.
+        let logout = self
+            .jobs
+            .iter()
+            .find(|(_, j)| matches!(j.kind, Kind::Logout))
+            .map(|(t, _)| *t);
+        let tags: Vec<u64> = self.jobs.keys().copied().collect();
+        for tag in tags {
+            let Some(job) = self.jobs.remove(&tag) else {
+                continue;
+            };
+            if Some(tag) == logout {
+                self.silent_tags.push(tag);
+                let data = self.store.get("BYE").cloned().unwrap_or_default();
+                self.complete(job.id, Ok(Reply::new("BYE", data)));
+                self.logged_out = true;
+            } else {
+                let err = Error::abort(Cause::Bye, text.clone());
+                let err = Self::wrap(&job.name, &err);
+                if job.id.is_some() {
+                    self.complete(job.id, Err(err));
+                } else {
+                    self.fail(err);
+                }
+            }
+        }
+        self.sendq.clear();
+        self.blocked = None;
+        self.idle_tag = None;
+        self.streaming = None;
+    }
+
+    pub(super) fn continuation(&mut self, data: Option<Vec<u8>>) {
+        let Some((tag, after)) = self.blocked else {
+            return self.fail(
+                Error::abort(Cause::Protocol, "unexpected continuation request")
+                    .with_bytes(data.as_deref().unwrap_or(b"+")),
+            );
+        };
+        if after == After::Continuation {
+            // A synchronizing literal may go now.
+            self.blocked = None;
+            self.pump();
+            return;
+        }
+        let Some(job) = self.jobs.get_mut(&tag) else {
+            return self.fail(Error::abort(
+                Cause::Protocol,
+                "unexpected continuation request",
+            ));
+        };
+        match &mut job.kind {
+            Kind::Authenticate(auth) => {
+                let challenge = match data.as_deref() {
+                    None | Some(b"") => Ok(Vec::new()),
+                    Some(d) => B64.decode(d),
+                };
+                let mut out = Outgoing::default();
+                match challenge {
+                    Ok(challenge) => match auth.step(&challenge) {
+                        Some(resp) => out.push_secret(B64.encode(resp).as_bytes()),
+                        None => out.push(b"*"),
+                    },
+                    Err(_) => {
+                        job.auth_error = Some(
+                            Error::error(
+                                Cause::Protocol,
+                                "AUTHENTICATE challenge is not valid base64; exchange cancelled",
+                            )
+                            .with_bytes(data.as_deref().unwrap_or_default()),
+                        );
+                        out.push(b"*");
+                    }
+                }
+                out.push(b"\r\n");
+                self.emit_send(out);
+            }
+            Kind::Idle if !job.idle_started => {
+                job.idle_started = true;
+                job.idle_prev_state = self.state;
+                let id = job.id;
+                let send_done = job.idle_done_requested;
+                self.state = State::Idling;
+                if let Some(id) = id {
+                    self.emit(Output::IdleStarted { id });
+                }
+                if send_done {
+                    self.send_done(tag);
+                }
+            }
+            _ => self.fail(
+                Error::abort(Cause::Protocol, "unexpected continuation request")
+                    .with_bytes(data.as_deref().unwrap_or(b"+")),
+            ),
+        }
+    }
+}
