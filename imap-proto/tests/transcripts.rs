@@ -1178,3 +1178,17 @@ fn fetch_literals_stream_out_with_bounded_memory() {
         .is_err());
     let _ = a;
 }
+
+#[test]
+fn a_5_mb_search_line_passes_the_default_limits() {
+    // imaplib's 1 MB _MAXLINE refuses this; the default limit is 64 MiB.
+    let mut s = Script::selected("");
+    let id = s.submit(Command::uid_search(None, &["ALL"]).unwrap());
+    s.c("TTTT3 UID SEARCH ALL\r\n");
+    let ids: String = (1..=700_000u32).map(|n| format!(" {}", n * 3)).collect();
+    assert!(ids.len() > 5_000_000);
+    s.s(&format!("* SEARCH{ids}\r\nTTTT3 OK done\r\n"));
+    let reply = s.result(id).unwrap();
+    assert_eq!(reply.data.len(), 1);
+    assert_eq!(reply.lines().next().map(<[u8]>::len), Some(ids.len() - 1));
+}

@@ -462,3 +462,26 @@ fn a_process_without_a_shell() {
     );
     assert_eq!(m.logout().unwrap().typ, "BYE");
 }
+
+#[test]
+fn raw_transport_methods() {
+    // imaplib's send(), readline(), read(), socket() and shutdown(): below the engine.
+    let d = dovecot();
+    let user = d.new_user();
+    let mut m = plain(&user);
+    let sock = m.socket().expect("a TCP socket");
+    assert_eq!(sock.peer_addr().unwrap().port(), d.plain_port());
+    m.send(b"X1 NOOP\r\n").unwrap();
+    let line = m.readline().unwrap();
+    assert!(
+        line.starts_with(b"X1 OK NOOP completed") && line.ends_with(b"\r\n"),
+        "{line:?}"
+    );
+    m.send(b"X2 NOOP\r\n").unwrap();
+    let head = m.read(5).unwrap();
+    assert_eq!(head, b"X2 OK");
+    let rest = m.readline().unwrap();
+    assert!(rest.ends_with(b"\r\n"));
+    m.shutdown();
+    assert!(m.noop().unwrap_err().is_abort());
+}
