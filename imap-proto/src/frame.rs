@@ -296,6 +296,22 @@ impl Framer {
         }
     }
 
+    /// In the response being framed, takes the bytes of the completed literal `index` (left
+    /// empty) with the line that announced it.
+    pub fn take_completed_literal(&mut self, index: usize) -> Option<(Vec<u8>, Vec<u8>)> {
+        let frame = self.frame.as_mut()?;
+        if index >= frame.parts.len() {
+            return None;
+        }
+        let header = match index {
+            0 => frame.first.clone(),
+            i => frame.parts[i - 1].1.clone(),
+        };
+        let data = std::mem::take(&mut frame.parts[index].0);
+        self.frame_bytes -= data.len() as u64;
+        Some((header, data))
+    }
+
     /// Consumes bytes from the front of `input` until one response is complete (returned)
     /// or `input` is empty (`Ok(None)`). Errors are fatal: the framer stays failed.
     pub fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Frame>> {

@@ -4,7 +4,9 @@
 //!
 //! The check logic lives in `fuzz/src/` and is included here file by file with `#[path]`:
 //! one copy, compiled in both crates. Crash inputs are kept, minimized, under
-//! `tests/fuzz_regressions/<target>/`; the seeds are `fuzz/seeds/<target>/`.
+//! `tests/fuzz_regressions/<target>/`; the seeds are `fuzz/seeds/<target>/`. With
+//! `FUZZ_CORPUS=../fuzz/corpus` a whole working corpus is replayed as well (e.g. after a fix,
+//! `cargo test --release --test fuzz_regressions`).
 #![allow(dead_code)]
 
 #[path = "../../fuzz/src/bytes.rs"]
@@ -43,6 +45,10 @@ fn replay(target: &str, check: fn(&[u8])) {
     let mut inputs = files(&root.join("tests/fuzz_regressions").join(target));
     let regressions = inputs.len();
     inputs.extend(files(&root.join("../fuzz/seeds").join(target)));
+    // FUZZ_CORPUS=fuzz/corpus (absolute or relative to imap-proto/) replays a whole corpus too.
+    if let Ok(extra) = std::env::var("FUZZ_CORPUS") {
+        inputs.extend(files(&root.join(extra).join(target)));
+    }
     let mut failures = Vec::new();
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

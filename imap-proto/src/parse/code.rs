@@ -189,10 +189,13 @@ impl fmt::Display for Code<'_> {
             Code::Referral(url) => write!(f, "REFERRAL {}", lossy(url)),
             Code::Other { name, data } => {
                 f.write_str(&lossy(name))?;
-                if let Some(d) = data {
-                    write!(f, " {}", lossy(d))?;
+                match data {
+                    // Exchange's `[Error="…"]` form keeps the quote against the name, so that
+                    // a known name (`[COPYUID""]`) re-reads as the same `Other`.
+                    Some(d) if d.first() == Some(&b'"') => write!(f, "{}", lossy(d)),
+                    Some(d) => write!(f, " {}", lossy(d)),
+                    None => Ok(()),
                 }
-                Ok(())
             }
         }
     }

@@ -171,7 +171,9 @@ impl Threads {
                     out.extend_from_slice(id.to_string().as_bytes());
                 }
                 let kids: Vec<usize> = self.children(n).collect();
-                if kids.len() == 1 && node.id.is_some() {
+                // A lone child continues the chain (`3 6 4`), unless it is a missing parent,
+                // which needs parentheses of its own to stay one node.
+                if kids.len() == 1 && node.id.is_some() && self.nodes[kids[0]].id.is_some() {
                     stack.push(Act::Node(kids[0]));
                     continue;
                 }

@@ -328,8 +328,10 @@ pub struct Connection {
     extra_commands: HashMap<String, State>,
     /// The streaming FETCH in flight: its tag and id.
     streaming: Option<(u64, CommandId)>,
-    /// Literal indexes of the response being framed whose start was already streamed.
-    streamed_started: Vec<usize>,
+    /// In the response being framed: literals before this index were streamed whole.
+    stream_next: usize,
+    /// The literal at `stream_next` was started (its first bytes streamed).
+    stream_open: bool,
     diagnostics: Diagnostics,
 }
 
@@ -392,7 +394,8 @@ impl Connection {
             logged_out: false,
             extra_commands: HashMap::new(),
             streaming: None,
-            streamed_started: Vec::new(),
+            stream_next: 0,
+            stream_open: false,
             diagnostics: Diagnostics::default(),
         }
     }

@@ -50,9 +50,7 @@ impl Connection {
         if self.opts.debug >= 4 {
             trace::received(&frame);
         }
-        if self.streaming.is_some() {
-            self.stream_complete_literals(&mut frame);
-        }
+        self.stream_complete_literals(&mut frame);
         let first_line = (!self.greeted).then(|| frame.first.clone());
         let mut quirks = Vec::new();
         let classified = classify(frame, &self.tagpre, &mut quirks);
