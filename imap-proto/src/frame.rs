@@ -13,6 +13,9 @@
 
 use crate::error::{Cause, Error, Result};
 
+/// A partial-line buffer up to this capacity is kept between lines.
+const KEEP_LINE_BUFFER: usize = 16 * 1024;
+
 /// How far ahead of the received bytes a literal buffer may be allocated.
 const GROW_AHEAD: usize = 64 * 1024;
 
@@ -359,7 +362,15 @@ impl Framer {
                         input[..=pos].to_vec()
                     } else {
                         self.line.extend_from_slice(&input[..=pos]);
-                        std::mem::take(&mut self.line)
+                        if self.line.capacity() <= KEEP_LINE_BUFFER {
+                            // Keep the buffer for the next line that straddles a read: a
+                            // copy of the line costs less than growing a new buffer again.
+                            let line = self.line.clone();
+                            self.line.clear();
+                            line
+                        } else {
+                            std::mem::take(&mut self.line)
+                        }
                     };
                     *input = &input[pos + 1..];
                     self.stats.bytes += pos as u64 + 1;

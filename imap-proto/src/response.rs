@@ -276,7 +276,13 @@ pub(crate) fn classify(
         if n > 0 {
             // Untagged_response: `\* (?P<type>[A-Z-]+)( (?P<data>.*))?`
             let typ = String::from_utf8_lossy(&rest[..n]).into_owned();
-            let dat = rest[n..].strip_prefix(b" ").unwrap_or(b"").to_vec();
+            // The data after `TYPE SP`, cut out of the line in place (no second copy).
+            let mut dat = first;
+            if dat.get(2 + n) == Some(&b' ') {
+                dat.drain(..2 + n + 1);
+            } else {
+                dat.clear();
+            }
             return Ok(untagged(typ, dat, parts));
         }
         // Untagged_status: `\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?`
@@ -286,13 +292,17 @@ pub(crate) fn classify(
             let t = after.iter().take_while(|&&b| is_type_char(b)).count();
             if t > 0 {
                 let typ = String::from_utf8_lossy(&after[..t]).into_owned();
-                let mut dat = rest[..d].to_vec();
-                if let Some(data2) = after[t..].strip_prefix(b" ") {
-                    if !data2.is_empty() {
-                        dat.push(b' ');
-                        dat.extend_from_slice(data2);
-                    }
+                let keep = after[t..]
+                    .strip_prefix(b" ")
+                    .is_some_and(|data2| !data2.is_empty());
+                // `n SP data2`, cut out of the line in place: drop `* ` and ` TYPE`.
+                let mut dat = first;
+                if keep {
+                    dat.drain(2 + d..2 + d + 1 + t);
+                } else {
+                    dat.truncate(2 + d);
                 }
+                dat.drain(..2);
                 return Ok(untagged(typ, dat, parts));
             }
         }
@@ -321,8 +331,10 @@ pub(crate) fn classify(
 
 fn untagged(typ: String, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
     let items = expand(dat, parts);
+    // Only OK, NO and BAD carry a response code the session reads: no copy of a FETCH or
+    // a multi-megabyte SEARCH line.
     let code_text = match items.last() {
-        Some(Item::Line(l)) => l.clone(),
+        Some(Item::Line(l)) if matches!(typ.as_str(), "OK" | "NO" | "BAD") => l.clone(),
         _ => Vec::new(),
     };
     Classified::Untagged {

@@ -99,6 +99,49 @@ impl SeqSet {
     }
 }
 
+/// Builds a [`SeqSet`] from non-zero numbers in the order received, merging consecutive ones
+/// like [`SeqSet::push`] but without a branch on whether they merge (which a CPU cannot predict
+/// on real SEARCH results, where runs and gaps alternate).
+pub(crate) struct SeqSetBuilder {
+    /// Slots `..count` are the ranges; one more slot is always there to write into.
+    ranges: Vec<SeqRange>,
+    count: usize,
+}
+
+impl SeqSetBuilder {
+    pub(crate) fn new() -> Self {
+        SeqSetBuilder {
+            ranges: vec![SeqRange { start: 0, end: 0 }; 16],
+            count: 0,
+        }
+    }
+
+    /// Appends `n` (non-zero).
+    #[inline]
+    pub(crate) fn push(&mut self, n: u32) {
+        let last = self.ranges[self.count.saturating_sub(1)];
+        // `&`, not `&&`: a short circuit would be a branch.
+        let merge = (self.count > 0) & (last.end.wrapping_add(1) == n);
+        // A new range starts at n in the next slot (always there); when n merges into the
+        // last range that write is scratch, and only the last range's end moves.
+        let at = self.count - usize::from(merge);
+        self.ranges[self.count].start = n;
+        self.ranges[at].end = n;
+        self.count = at + 1;
+        if self.count == self.ranges.len() {
+            self.ranges
+                .resize(self.count * 2, SeqRange { start: 0, end: 0 });
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> SeqSet {
+        self.ranges.truncate(self.count);
+        SeqSet {
+            ranges: self.ranges,
+        }
+    }
+}
+
 impl fmt::Display for SeqSet {
     /// The canonical form: `a` or `a:b`, comma-separated; `*` is written as 4294967295.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
