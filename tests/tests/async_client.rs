@@ -466,8 +466,9 @@ fn streaming_through_dovecot() {
             let r = m.fetch_to("1", "(BODY.PEEK[])", &mut body).await.unwrap();
             assert!(body == message, "{} bytes back", body.len());
             assert_eq!(r.typ, "OK");
-            // Dropped in the middle of streaming an APPEND: the connection aborts cleanly.
-            let mut reader = futures_lite::io::Cursor::new(message.clone());
+            // Dropped in the middle of streaming an APPEND (the reader gives 64 KiB, then
+            // never more): the connection aborts cleanly.
+            let mut reader = Stalling(64 * 1024);
             let len = message.len() as u64;
             let r = poll_then_drop(m.append_from(None, None, None, &mut reader, len), 3).await;
             assert!(r.is_none());
@@ -493,4 +494,23 @@ fn a_process_without_a_shell() {
         );
         assert_eq!(m.logout().await.unwrap().typ, "BYE");
     });
+}
+
+/// A reader that gives this many bytes, then stays pending forever.
+struct Stalling(usize);
+
+impl futures_lite::AsyncRead for Stalling {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.0 == 0 {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(self.0);
+        buf[..n].fill(b'x');
+        self.0 -= n;
+        Poll::Ready(Ok(n))
+    }
 }
