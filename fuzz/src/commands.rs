@@ -336,12 +336,16 @@ pub fn build(r: &mut Reader<'_>) -> Built {
             let (u, p) = (text(r), text(r));
             (
                 Command::login_cram_md5(u.as_text(), p.as_text()),
-                spec(
-                    "login_cram_md5",
-                    "AUTHENTICATE",
-                    vec![Atom(b"CRAM-MD5".to_vec())],
-                    NonAuth,
-                ),
+                Spec {
+                    refuse: (u.bytes().contains(&0) || p.bytes().contains(&0))
+                        .then(|| "NUL in CRAM-MD5 credentials".to_string()),
+                    ..spec(
+                        "login_cram_md5",
+                        "AUTHENTICATE",
+                        vec![Atom(b"CRAM-MD5".to_vec())],
+                        NonAuth,
+                    )
+                },
             )
         }
         4 => {

@@ -28,6 +28,13 @@ use imaplib_proto::{CommandId, Connection, Item, Options, Output, Reply};
 use crate::bytes::{show, Reader};
 use crate::commands;
 
+/// Prints every operation and output to stderr when `IMAPLIB_FUZZ_TRACE=1` (for reading a
+/// crash input: `IMAPLIB_FUZZ_TRACE=1 cargo fuzz run session FILE`).
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("IMAPLIB_FUZZ_TRACE").is_some_and(|v| v == "1"))
+}
+
 /// Capabilities a server may announce.
 const CAPS: &[&str] = &[
     "IDLE",
@@ -185,6 +192,12 @@ struct Harness {
 impl Harness {
     fn drain(&mut self) {
         while let Some(out) = self.conn.poll_output() {
+            if trace() {
+                match &out {
+                    Output::Send(o) => eprintln!("  < send {}", show(&o.bytes)),
+                    other => eprintln!("  < {other:?}"),
+                }
+            }
             match out {
                 Output::Send(o) => {
                     assert!(
@@ -424,8 +437,14 @@ impl Harness {
         for _ in 0..cuts {
             let n = r.below(rest.len() + 1);
             let (a, b) = rest.split_at(n);
+            if trace() {
+                eprintln!("> feed {}", show(a));
+            }
             self.conn.feed(a);
             rest = b;
+        }
+        if trace() {
+            eprintln!("> feed {}", show(rest));
         }
         self.conn.feed(rest);
     }
@@ -505,8 +524,14 @@ pub fn check(data: &[u8]) {
                 };
                 let Ok(cmd) = cmd else { continue };
                 let was_drained = h.drained;
+                if trace() {
+                    eprintln!("> submit {cmd:?}");
+                }
                 match h.conn.submit(cmd) {
                     Ok(id) => {
+                        if trace() {
+                            eprintln!("  = {id}");
+                        }
                         assert!(h.ids.insert(id, false).is_none(), "submit reused {id}");
                     }
                     Err(e) => {
@@ -530,6 +555,9 @@ pub fn check(data: &[u8]) {
                 h.drained = false;
             }
             11 => {
+                if trace() {
+                    eprintln!("> tls_established");
+                }
                 if h.conn.tls_established().is_ok() {
                     h.upgrades += 1;
                 }
@@ -544,12 +572,18 @@ pub fn check(data: &[u8]) {
                     .collect();
                 if !idle.is_empty() {
                     let id = *r.pick(&idle);
+                    if trace() {
+                        eprintln!("> idle_done({id})");
+                    }
                     let _ = h.conn.idle_done(id);
                 }
                 h.drained = false;
             }
             13 if op & 0x40 != 0 => {
                 if let Some(id) = h.literal_wanted.pop() {
+                    if trace() {
+                        eprintln!("> literal_written({id})");
+                    }
                     if let Err(e) = h.conn.literal_written(id) {
                         // Only a command that ended meanwhile may refuse it.
                         h.drain();
@@ -587,6 +621,9 @@ pub fn check(data: &[u8]) {
                     }
                 }
                 1 => {
+                    if trace() {
+                        eprintln!("> feed_eof");
+                    }
                     h.conn.feed_eof();
                     h.drained = false;
                 }

@@ -210,6 +210,11 @@ pub struct FrameStats {
     pub blank_lines_between: u64,
     /// Empty lines skipped after a literal inside an open parenthesis.
     pub blank_lines_after_literal: u64,
+    /// The framer's work, in bytes: every byte it searched, copied or moved while a
+    /// buffer grew. Linear framing keeps `work` within a small constant factor of
+    /// `bytes` whatever the chunking; a deterministic way to check that, where timing
+    /// would be noisy.
+    pub work: u64,
 }
 
 /// The incremental framer. Feed it bytes with [`Framer::next_frame`].
@@ -331,8 +336,13 @@ impl Framer {
                         // doubling, so that the allocation stays within a bounded margin of
                         // what was received.
                         let want = (*remaining as usize).min(take.max(data.len()).max(GROW_AHEAD));
+                        let capacity = data.capacity();
                         data.reserve(want);
+                        if data.capacity() != capacity {
+                            self.stats.work += data.len() as u64;
+                        }
                         data.extend_from_slice(&input[..take]);
+                        self.stats.work += take as u64;
                         *input = &input[take..];
                         *remaining -= take as u64;
                         self.stats.bytes += take as u64;
@@ -346,11 +356,13 @@ impl Framer {
                     self.state = State::Line;
                 }
                 State::Line => {
-                    let Some(pos) = memchr::memchr(b'\n', input) else {
+                    let found = memchr::memchr(b'\n', input);
+                    self.stats.work += found.map_or(input.len(), |p| p + 1) as u64;
+                    let Some(pos) = found else {
                         if self.line.len() + input.len() > self.limits.max_line {
                             return Err(self.fail_line_too_long());
                         }
-                        self.line.extend_from_slice(input);
+                        self.extend_line(input);
                         self.stats.bytes += input.len() as u64;
                         *input = &[];
                         return Ok(None);
@@ -359,12 +371,14 @@ impl Framer {
                         return Err(self.fail_line_too_long());
                     }
                     let mut line = if self.line.is_empty() {
+                        self.stats.work += pos as u64 + 1;
                         input[..=pos].to_vec()
                     } else {
-                        self.line.extend_from_slice(&input[..=pos]);
+                        self.extend_line(&input[..=pos]);
                         if self.line.capacity() <= KEEP_LINE_BUFFER {
                             // Keep the buffer for the next line that straddles a read: a
                             // copy of the line costs less than growing a new buffer again.
+                            self.stats.work += self.line.len() as u64;
                             let line = self.line.clone();
                             self.line.clear();
                             line
@@ -389,6 +403,16 @@ impl Framer {
                 }
             }
         }
+    }
+
+    /// Appends to the partial line, counting the copy and any regrowth as work.
+    fn extend_line(&mut self, bytes: &[u8]) {
+        let capacity = self.line.capacity();
+        self.line.extend_from_slice(bytes);
+        if self.line.capacity() != capacity {
+            self.stats.work += (self.line.len() - bytes.len()) as u64;
+        }
+        self.stats.work += bytes.len() as u64;
     }
 
     fn fail_line_too_long(&mut self) -> Error {
@@ -464,6 +488,7 @@ impl Framer {
                     return Err(self.fail(Cause::Limit, msg, &last));
                 }
                 self.depth += paren_delta(last);
+                self.stats.work += last.len() as u64;
                 self.frame_bytes += size;
                 self.state = State::Literal {
                     remaining: size,

@@ -156,6 +156,31 @@ proptest! {
         let many = frame_all(&split(&data, &cuts));
         prop_assert_eq!(one, many);
     }
+
+    #[test]
+    fn framing_work_is_linear_whatever_the_chunking(
+        body in proptest::collection::vec(prop_oneof![
+            Just(b"* 1 FETCH (BODY[] {40}\r\n0123456789012345678901234567890123456789)\r\n".to_vec()),
+            Just(b"* SEARCH 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"* 2 FETCH (X {3}\r\nabc\r\n\r\n Y {0}\r\n)\r\n".to_vec()),
+            proptest::collection::vec(b'a'..=b'z', 0..200),
+        ], 1..30),
+        cuts in proptest::collection::vec(any::<usize>(), 0..30),
+        one_byte in any::<bool>(),
+    ) {
+        let data: Vec<u8> = body.concat();
+        let chunks: Vec<&[u8]> = if one_byte { data.chunks(1).collect() } else { split(&data, &cuts) };
+        let mut f = Framer::new(Limits::default());
+        for c in chunks {
+            let mut input = c;
+            while let Ok(Some(_)) = f.next_frame(&mut input) {}
+        }
+        let stats = f.stats();
+        // Search once, copy once, at most twice more in total while a buffer doubles, once
+        // for a kept line buffer and once for the parenthesis scan of a literal's line.
+        prop_assert!(stats.work <= 6 * stats.bytes, "{} work for {} bytes", stats.work, stats.bytes);
+    }
 }
 
 /// A strict parser of one client command: `tag SP name *(SP arg) CRLF`, where an argument

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use imaplib_blocking::{Cause, Client, Config, DateInput, ErrorKind, Item, Reply, State, Text};
 use imaplib_integration_tests::hostile::{mem, tls_identity, Script, Server, Token, Transcript};
+use imaplib_proto::frame::FrameStats;
 use imaplib_proto::{parse, Limits};
 
 const MIB: u64 = 1 << 20;
@@ -1191,9 +1192,9 @@ fn a_million_unsolicited_exists() {
 // ----- literal assembly in linear time -------------------------------------------------
 
 /// Fetches a literal of `size` bytes that the server writes in `chunk`-byte writes; returns
-/// the wall time and the client thread's CPU time for the FETCH. The caller holds
-/// [`mem::exclusive`] when it measures.
-fn timed_literal(size: u64, chunk: usize) -> (Duration, Duration) {
+/// the wall time and the client thread's CPU time for the FETCH, and the framer's counters
+/// for the session. The caller holds [`mem::exclusive`] when it measures.
+fn timed_literal(size: u64, chunk: usize) -> (Duration, Duration, FrameStats) {
     let server = Server::start(
         selected()
             .expect("FETCH")
@@ -1217,15 +1218,16 @@ fn timed_literal(size: u64, chunk: usize) -> (Duration, Duration) {
         other => panic!("{other:?}"),
     }
     drop(r);
+    let stats = m.connection().diagnostics().frames;
     m.logout().unwrap();
     server.finish();
-    (wall, cpu)
+    (wall, cpu, stats)
 }
 
 #[test]
 fn a_100_mib_literal_in_4_kib_writes() {
     let size = 100 * MIB;
-    let ((wall, cpu), growth, elapsed) = mem::peak_growth(|| timed_literal(size, 4096));
+    let ((wall, cpu, _), growth, elapsed) = mem::peak_growth(|| timed_literal(size, 4096));
     assert!(
         growth < 3 * size / 1024,
         "peak RSS grew {growth} KiB for a 100 MiB literal"
@@ -1246,51 +1248,63 @@ fn a_100_mib_literal_in_4_kib_writes() {
 
 #[test]
 fn literals_in_one_byte_writes_take_linear_time() {
-    // The server writes one byte per send() with TCP_NODELAY. Sizes 1:8; a quadratic
-    // client would take ~8× longer per byte on the larger one.
+    // The server writes one byte per send() with TCP_NODELAY. Linearity is asserted on the
+    // framer's work counter, which is deterministic; the timings are reported, not asserted
+    // (a loaded CI machine makes them noisy; BENCHMARKS.md measures them properly).
     let _guard = mem::exclusive();
     let (small, large) = (128 * 1024u64, MIB);
-    let (w1, c1) = timed_literal(small, 1);
-    let (w2, c2) = timed_literal(large, 1);
+    let (w1, c1, s1) = timed_literal(small, 1);
+    let (w2, c2, s2) = timed_literal(large, 1);
     let per_byte = |d: Duration, n: u64| d.as_secs_f64() * 1e9 / n as f64;
-    let (p1, p2) = (per_byte(w1, small), per_byte(w2, large));
-    let (q1, q2) = (per_byte(c1, small), per_byte(c2, large));
+    let work = |s: &FrameStats| s.work as f64 / s.bytes as f64;
+    let (k1, k2) = (work(&s1), work(&s2));
     report(
         "128 KiB vs 1 MiB literal in 1-byte writes",
         format!(
-            "wall {p1:.0} vs {p2:.0} ns/B (ratio {:.2}); client CPU {q1:.0} vs {q2:.0} ns/B (ratio {:.2})",
-            p2 / p1,
-            q2 / q1
+            "framer work {k1:.2} vs {k2:.2} B per byte received; wall {:.0} vs {:.0} ns/B, client CPU {:.0} vs {:.0} ns/B",
+            per_byte(w1, small),
+            per_byte(w2, large),
+            per_byte(c1, small),
+            per_byte(c2, large),
         ),
         w1 + w2,
         "-",
     );
-    assert!(p2 / p1 < 3.0, "wall time per byte grew {:.2}×", p2 / p1);
-    assert!(q2 / q1 < 3.0, "client CPU per byte grew {:.2}×", q2 / q1);
+    assert!(s1.bytes > small && s2.bytes > large);
+    // A literal costs one copy plus less than one more while its buffer doubles: a
+    // constant per byte at both sizes (a rescanning framer would grow with the size).
+    assert!(
+        k1 < 2.5 && k2 < 2.5,
+        "framer work per byte {k1:.2} and {k2:.2}"
+    );
 }
 
 #[test]
-#[ignore = "long: 1 MiB vs 10 MiB in 1-byte writes (tens of seconds)"]
+#[ignore = "long: 1 MiB vs 10 MiB in 1-byte writes (tens of seconds); timings only"]
 fn literals_in_one_byte_writes_take_linear_time_long() {
     let _guard = mem::exclusive();
-    let (w1, c1) = timed_literal(MIB, 1);
-    let (w2, c2) = timed_literal(10 * MIB, 1);
+    let (w1, c1, s1) = timed_literal(MIB, 1);
+    let (w2, c2, s2) = timed_literal(10 * MIB, 1);
     let r_wall = (w2.as_secs_f64() / 10.0) / w1.as_secs_f64();
     let r_cpu = (c2.as_secs_f64() / 10.0) / c1.as_secs_f64();
     report(
         "1 MiB vs 10 MiB literal in 1-byte writes",
-        format!("per-byte ratio wall {r_wall:.2}, client CPU {r_cpu:.2}"),
+        format!(
+            "per-byte ratio wall {r_wall:.2}, client CPU {r_cpu:.2}; framer work {:.2} vs {:.2} B/B",
+            s1.work as f64 / s1.bytes as f64,
+            s2.work as f64 / s2.bytes as f64
+        ),
         w1 + w2,
         "-",
     );
-    assert!(r_wall < 1.5 && r_cpu < 1.5);
+    assert!(s2.work < 3 * s2.bytes);
 }
 
 #[test]
 fn the_core_assembles_literals_fed_one_byte_at_a_time_in_linear_time() {
     // The same property without a socket in between: every feed() call gets one byte.
     use imaplib_proto::{Command, Connection, Options, Output};
-    let run = |size: usize| -> Duration {
+    let run = |size: usize| -> (Duration, FrameStats) {
         let mut conn = Connection::new(Options::new(0x1234));
         conn.feed(b"* OK [CAPABILITY IMAP4rev1] hi\r\n");
         while conn.poll_output().is_some() {}
@@ -1312,22 +1326,29 @@ fn the_core_assembles_literals_fed_one_byte_at_a_time_in_linear_time() {
             }
         }
         assert!(done);
-        elapsed
+        (elapsed, conn.diagnostics().frames)
     };
     let _guard = mem::exclusive();
-    let (a, b) = (run(MIB as usize), run(8 * MIB as usize));
+    let ((a, sa), (b, sb)) = (run(MIB as usize), run(8 * MIB as usize));
     let ratio = (b.as_secs_f64() / 8.0) / a.as_secs_f64();
+    let (ka, kb) = (
+        sa.work as f64 / sa.bytes as f64,
+        sb.work as f64 / sb.bytes as f64,
+    );
     report(
         "core: 1 MiB vs 8 MiB literal fed 1 byte per feed()",
         format!(
-            "{:.0} vs {:.0} ns/B, per-byte ratio {ratio:.2}",
+            "framer work {ka:.2} vs {kb:.2} B per byte; {:.0} vs {:.0} ns/B (per-byte ratio {ratio:.2}, reported only)",
             a.as_secs_f64() * 1e9 / MIB as f64,
             b.as_secs_f64() * 1e9 / (8 * MIB) as f64
         ),
         a + b,
         "-",
     );
-    assert!(ratio < 2.0, "per-byte time grew {ratio:.2}×");
+    assert!(
+        ka < 2.5 && kb < 2.5,
+        "framer work per byte {ka:.2} and {kb:.2}"
+    );
 }
 
 // ----- cut connections and silence -----------------------------------------------------

@@ -376,17 +376,23 @@ impl Connection {
         job.idle_done_sent = true;
         self.state = job.idle_prev_state;
         self.idle_tag = None;
-        // Unpolled IDLE responses go back to the store, in order.
+        // Unpolled IDLE responses go back to the store, in order. If the store overflows,
+        // the connection fails, but only after every output already queued (results of
+        // completed commands, the responses not restored) is kept in its place.
         let outputs = std::mem::take(&mut self.outputs);
+        let mut overflow = None;
         for out in outputs {
             match out {
-                Output::Unsolicited(reply) => {
+                Output::Unsolicited(reply) if overflow.is_none() => {
                     if let Err(e) = self.restore_unsolicited(reply) {
-                        return self.fail(e);
+                        overflow = Some(e);
                     }
                 }
                 other => self.outputs.push_back(other),
             }
+        }
+        if let Some(e) = overflow {
+            return self.fail(e);
         }
         let mut out = Outgoing::default();
         out.push(b"DONE\r\n");
