@@ -4,7 +4,7 @@
 mod common;
 
 use common::{t, Script};
-use imaplib_proto::frame::{Frame, Framer, Limits};
+use imaplib_proto::frame::{Frame, FrameStats, Framer, Limits};
 use imaplib_proto::{Command, Connection, Output, Text};
 use proptest::prelude::*;
 
@@ -86,6 +86,24 @@ fn run(cuts: &[usize]) -> Vec<String> {
     log
 }
 
+/// Frames `chunks` fed one after the other: the frames, the error that stopped the framer
+/// (if any) and its counters.
+fn frame_chunks(chunks: &[&[u8]]) -> (Vec<Frame>, Option<String>, FrameStats) {
+    let mut f = Framer::new(Limits::default());
+    let mut out = Vec::new();
+    for c in chunks {
+        let mut input = *c;
+        loop {
+            match f.next_frame(&mut input) {
+                Ok(Some(frame)) => out.push(frame),
+                Ok(None) => break,
+                Err(e) => return (out, Some(e.message().to_string()), f.stats()),
+            }
+        }
+    }
+    (out, None, f.stats())
+}
+
 fn split<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (data.len() + 1)).collect();
     points.sort_unstable();
@@ -137,24 +155,9 @@ proptest! {
         cuts in proptest::collection::vec(any::<usize>(), 0..30),
     ) {
         let data: Vec<u8> = body.concat();
-        let frame_all = |chunks: &[&[u8]]| -> (Vec<Frame>, Option<String>) {
-            let mut f = Framer::new(Limits::default());
-            let mut out = Vec::new();
-            for c in chunks {
-                let mut input = *c;
-                loop {
-                    match f.next_frame(&mut input) {
-                        Ok(Some(frame)) => out.push(frame),
-                        Ok(None) => break,
-                        Err(e) => return (out, Some(e.message().to_string())),
-                    }
-                }
-            }
-            (out, None)
-        };
-        let one = frame_all(&[&data]);
-        let many = frame_all(&split(&data, &cuts));
-        prop_assert_eq!(one, many);
+        let (one, one_error, _) = frame_chunks(&[&data]);
+        let (many, many_error, _) = frame_chunks(&split(&data, &cuts));
+        prop_assert_eq!((one, one_error), (many, many_error));
     }
 
     #[test]
@@ -171,12 +174,7 @@ proptest! {
     ) {
         let data: Vec<u8> = body.concat();
         let chunks: Vec<&[u8]> = if one_byte { data.chunks(1).collect() } else { split(&data, &cuts) };
-        let mut f = Framer::new(Limits::default());
-        for c in chunks {
-            let mut input = c;
-            while let Ok(Some(_)) = f.next_frame(&mut input) {}
-        }
-        let stats = f.stats();
+        let (_, _, stats) = frame_chunks(&chunks);
         // Search once, copy once, at most twice more in total while a buffer doubles, once
         // for a kept line buffer and once for the parenthesis scan of a literal's line.
         prop_assert!(stats.work <= 6 * stats.bytes, "{} work for {} bytes", stats.work, stats.bytes);
