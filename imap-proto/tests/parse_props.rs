@@ -185,6 +185,44 @@ proptest! {
         }
     }
 
+    /// Long SEARCH lines, mostly runs of short ids with now and then something the fast
+    /// paths must leave to the byte-exact loop, against a naive reading of the grammar.
+    #[test]
+    fn search_agrees_with_a_naive_reader(
+        tokens in prop::collection::vec(search_token(), 0..300),
+        trailing_space in any::<bool>(),
+        modseq in any::<bool>(),
+    ) {
+        let mut line = Vec::new();
+        let mut last = 0u64;
+        for (i, token) in tokens.iter().enumerate() {
+            if i > 0 {
+                line.push(b' ');
+            }
+            match token {
+                SearchToken::Next(gap) => {
+                    last = (last + u64::from(*gap)) % 20_000_000;
+                    line.extend_from_slice(last.to_string().as_bytes());
+                }
+                SearchToken::Raw(raw) => line.extend_from_slice(raw.as_bytes()),
+            }
+        }
+        if (trailing_space || modseq) && !line.is_empty() {
+            line.push(b' ');
+        }
+        if modseq {
+            line.extend_from_slice(b"(MODSEQ 917)");
+        }
+        let reply = Reply::new("OK", vec![Item::Line(line.clone())]);
+        let parsed = parse::search(&reply).next().unwrap();
+        let want = naive_search(&line);
+        prop_assert_eq!(
+            parsed.as_ref().ok().map(|s| (s.ids.iter().collect::<Vec<_>>(), s.modseq)),
+            want,
+            "{}", String::from_utf8_lossy(&line)
+        );
+    }
+
     #[test]
     fn search_round_trips(ids in prop::collection::vec(1u32..5000, 0..50)) {
         let text: Vec<String> = ids.iter().map(u32::to_string).collect();
@@ -229,4 +267,59 @@ fn one_malformed_fetch_among_valid_ones() {
     assert_eq!(got[0], Ok(Some(1)));
     assert!(got[1].is_err());
     assert_eq!(got[2], Ok(Some(3)));
+}
+
+/// A token of a generated SEARCH line.
+#[derive(Debug, Clone)]
+enum SearchToken {
+    /// The previous id plus this gap (0: a duplicate).
+    Next(u8),
+    /// Literal text: odd numbers, invalid ids, empty tokens (double spaces), stray bytes.
+    Raw(&'static str),
+}
+
+fn search_token() -> impl Strategy<Value = SearchToken> {
+    prop_oneof![
+        60 => (0u8..4).prop_map(SearchToken::Next),
+        1 => prop::sample::select(vec![
+            "0", "00", "007", "0000000001", "9999999", "10000000", "12345678", "123456789",
+            "4294967295", "4294967296", "12345678901", "", "x", "1x", "-1", "(", "*",
+        ])
+        .prop_map(SearchToken::Raw),
+    ]
+}
+
+/// SEARCH data read by the letter of the grammar: ids (1 to 10 digits, non-zero, 32-bit)
+/// separated by one space, one trailing space tolerated, then an optional `(MODSEQ n)`
+/// (after a space unless it stands alone).
+fn naive_search(line: &[u8]) -> Option<(Vec<u32>, Option<u64>)> {
+    let (body, modseq) = match line.iter().position(|&b| b == b'(') {
+        Some(p) => {
+            let rest = std::str::from_utf8(&line[p..]).ok()?;
+            let n = rest.strip_prefix("(MODSEQ ")?.strip_suffix(')')?;
+            let body = &line[..p];
+            let body = if body.is_empty() {
+                body
+            } else {
+                body.strip_suffix(b" ")?
+            };
+            (body, Some(n.parse().ok()?))
+        }
+        None => (line.strip_suffix(b" ").unwrap_or(line), None),
+    };
+    if body.is_empty() {
+        return Some((Vec::new(), modseq));
+    }
+    let mut ids = Vec::new();
+    for token in body.split(|&b| b == b' ') {
+        if token.is_empty() || token.len() > 10 || !token.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v: u64 = std::str::from_utf8(token).ok()?.parse().ok()?;
+        if v == 0 || v > u64::from(u32::MAX) {
+            return None;
+        }
+        ids.push(v as u32);
+    }
+    Some((ids, modseq))
 }

@@ -209,13 +209,75 @@ fn eight_digits(chunk: &[u8]) -> (u64, usize) {
     if len == 0 {
         return (0, 0);
     }
-    // Digit values, the first digit in the lowest byte; shifting left by the missing bytes
-    // drops the bytes after the number and puts zeros (leading zero digits) in front.
+    (digits_value(x, len), len)
+}
+
+/// The value of the `len` (1 to 8) decimal digits in the low bytes of `x`, the first digit
+/// in the lowest byte.
+#[inline]
+fn digits_value(x: u64, len: usize) -> u64 {
+    // Shifting left by the missing bytes drops the bytes after the number and puts zeros
+    // (leading zero digits) in front.
     let mut v = x.wrapping_sub(0x3030_3030_3030_3030) << (8 * (8 - len));
     v = (v & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
     v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
-    v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32;
-    (v, len)
+    (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+/// Classifies the eight bytes of `x` (the first byte in the lowest): the spaces, flagged by
+/// the high bit of their byte, and whether every byte is a space or a digit. Exact for every
+/// byte: no sum carries from one byte into the next.
+#[inline]
+fn word_spaces(x: u64) -> (u64, bool) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let y = x ^ 0x2020_2020_2020_2020;
+    // A byte of y is zero (the byte was a space) iff neither its low seven bits plus 0x7F
+    // nor itself has the high bit set.
+    let spaces = !(((y & LOW7) + LOW7) | y) & HIGH;
+    // A byte of d is below 10 (the byte was a digit) iff neither its low seven bits plus
+    // 0x76 (= 0x80 - 10) nor itself has the high bit set.
+    let d = x ^ 0x3030_3030_3030_3030;
+    let non_digits = (((d & LOW7) + 0x7676_7676_7676_7676) | d) & HIGH;
+    (spaces, non_digits & !spaces == 0)
+}
+
+/// The bulk of a long SEARCH line: ids of 1 to 7 digits, each followed by one space, read
+/// eight bytes at a time. The spaces of each word are located first, so that every id is
+/// read on its own (no id's start waits for the previous id's digits to be counted). Stops
+/// at anything else — a longer or zero id, `(`, any other byte, the last 16 bytes — and
+/// returns where the byte-exact loop resumes: always the start of an id.
+fn bulk_ids(s: &[u8], ids: &mut SeqSetBuilder) -> usize {
+    let (mut word, mut id) = (0, 0);
+    // An id starts at most seven bytes into the current word and is read as eight bytes.
+    while let Some(bytes) = s.get(word..word + 16) {
+        let Some(here) = bytes.first_chunk::<8>() else {
+            break;
+        };
+        let (mut spaces, clean) = word_spaces(u64::from_le_bytes(*here));
+        if !clean {
+            break;
+        }
+        while spaces != 0 {
+            let space = word + spaces.trailing_zeros() as usize / 8;
+            let len = space - id;
+            let Some(digits) = s.get(id..id + 8).and_then(<[u8]>::first_chunk::<8>) else {
+                return id;
+            };
+            let v = digits_value(u64::from_le_bytes(*digits), len.clamp(1, 8));
+            if len == 0 || len > 7 || v == 0 {
+                return id;
+            }
+            ids.push(v as u32);
+            id = space + 1;
+            spaces &= spaces - 1;
+        }
+        word += 8;
+        if word - id > 8 {
+            break;
+        }
+    }
+    id
 }
 
 impl<'a> Cursor<'a> {
@@ -224,7 +286,7 @@ impl<'a> Cursor<'a> {
         let s = self.rest;
         let n = s.len();
         let mut ids = SeqSetBuilder::new();
-        let mut i = 0;
+        let mut i = bulk_ids(s, &mut ids);
         while i < n {
             // Fast path, eight bytes at a time: an id of 1 to 7 digits whose next byte (inside
             // the same eight) is a space takes one step, with no bound or range check left to
@@ -440,5 +502,34 @@ impl<'a> Cursor<'a> {
             return self.fail("')'");
         }
         Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_spaces;
+
+    /// The word classifier against the byte-by-byte definition, for every pair of byte
+    /// values at two neighbouring positions (where a carry would show), the rest digits.
+    #[test]
+    fn word_spaces_is_exact_for_every_byte() {
+        for at in 0..7 {
+            for a in 0..=255u8 {
+                for b in 0..=255u8 {
+                    let mut bytes = *b"12345678";
+                    bytes[at] = a;
+                    bytes[at + 1] = b;
+                    let (spaces, clean) = word_spaces(u64::from_le_bytes(bytes));
+                    let want: u64 = bytes
+                        .iter()
+                        .enumerate()
+                        .map(|(j, &c)| u64::from(c == b' ') << (8 * j + 7))
+                        .sum();
+                    assert_eq!(spaces, want, "{bytes:?}");
+                    let want_clean = bytes.iter().all(|&c| c == b' ' || c.is_ascii_digit());
+                    assert_eq!(clean, want_clean, "{bytes:?}");
+                }
+            }
+        }
     }
 }
