@@ -12,7 +12,7 @@ use imaplib_proto::{
     Output, Reply, Result, Text, WriteSink,
 };
 
-use crate::transport::{self, Process, Transport, READ_CHUNK};
+use crate::transport::{self, Io, Process, Transport, READ_CHUNK};
 
 /// How long [`Drop`] waits for the server to answer a farewell LOGOUT.
 const DROP_LOGOUT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -92,7 +92,7 @@ impl Client {
         config.check()?;
         let sock = transport::tcp_connect(host, port, config.timeout)?;
         let mut client = Self::new(
-            Transport::Tcp(sock),
+            Transport::new(Io::Tcp(sock)),
             config.clone(),
             host,
             Some(port),
@@ -117,7 +117,7 @@ impl Client {
         let name = config.server_name(host);
         let tls = transport::tls_handshake(sock, config.tls_config()?, name, config.timeout)?;
         let mut client = Self::new(
-            Transport::Tls(Box::new(tls)),
+            Transport::new(Io::Tls(Box::new(tls))),
             config.clone(),
             host,
             Some(port),
@@ -156,7 +156,7 @@ impl Client {
 
     fn over_process(process: Process, config: &Config) -> Result<Client> {
         let mut client = Self::new(
-            Transport::Process(Box::new(process)),
+            Transport::new(Io::Process(Box::new(process))),
             config.clone(),
             "",
             None,
