@@ -11,9 +11,12 @@
 //! * every frame respects the limits and the grammar of a frame (lines without LF, one
 //!   literal per marker of the announced size, no marker on the last line, no empty first
 //!   line);
-//! * re-serialising the frames and framing that again gives the same frames.
+//! * re-serialising the frames and framing that again gives the same frames;
+//! * with literals passed over (`next_step` and `pass_literal`, the literals chosen by the
+//!   mode's other bits), the outcome is the same in any chunking, and the same as keeping
+//!   the literals where neither failed.
 
-use imaplib_proto::frame::{literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan};
+use imaplib_proto::frame::{literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan, Step};
 use imaplib_proto::{Cause, ErrorKind};
 
 use crate::bytes::{show, Reader};
@@ -72,6 +75,75 @@ pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
         stats.work,
         stats.bytes
     );
+    stats.work = 0;
+    Outcome {
+        frames,
+        error: None,
+        stats: Some(stats),
+    }
+}
+
+/// Frames `chunks` as [`run`], but through `next_step`, passing over the literals chosen by
+/// `pattern` (bit `i % 8` for the i-th literal) with `pass_literal` instead of letting the
+/// framer keep them; the passed bytes are put back into their frames, so that the outcome
+/// compares with [`run`]'s. Checks that a passed literal's bytes come straight from the
+/// chunk, in order, and that its frame carries it empty.
+pub fn run_passing(limits: Limits, chunks: &[&[u8]], pattern: u8) -> Outcome {
+    let mut f = Framer::new(limits);
+    let mut frames = Vec::new();
+    let mut announced = 0usize;
+    // The literal being passed, if any: (index in its response, bytes so far).
+    let mut passing: Option<(usize, Vec<u8>)> = None;
+    // Literals of the response being framed that were passed: (index, bytes).
+    let mut passed: Vec<(usize, Vec<u8>)> = Vec::new();
+    for chunk in chunks {
+        let mut input = *chunk;
+        loop {
+            if let Some((index, bytes)) = passing.as_mut() {
+                let before = input;
+                let (got, done) = f
+                    .pass_literal(&mut input)
+                    .expect("a literal being passed is in progress");
+                assert_eq!(got, &before[..got.len()], "passed bytes are the chunk's");
+                bytes.extend_from_slice(got);
+                if done {
+                    passed.push((*index, std::mem::take(bytes)));
+                    passing = None;
+                } else {
+                    assert!(input.is_empty(), "a literal not complete with input left");
+                }
+            }
+            match f.next_step(&mut input) {
+                Ok(Step::Frame(mut frame)) => {
+                    for (index, bytes) in passed.drain(..) {
+                        let slot = &mut frame.parts[index].0;
+                        assert!(slot.is_empty(), "a passed literal kept bytes");
+                        *slot = bytes;
+                    }
+                    frames.push(frame);
+                }
+                Ok(Step::LiteralStarts) => {
+                    let index = f.literal_in_progress().expect("literal in progress").index;
+                    if pattern >> (announced % 8) & 1 == 1 {
+                        passing = Some((index, Vec::new()));
+                    }
+                    announced += 1;
+                }
+                Ok(Step::NeedMore) => {
+                    assert!(input.is_empty(), "NeedMore with input left");
+                    break;
+                }
+                Err(e) => {
+                    return Outcome {
+                        frames,
+                        error: Some((e.kind(), e.cause(), e.message().to_string())),
+                        stats: None,
+                    };
+                }
+            }
+        }
+    }
+    let mut stats = f.stats();
     stats.work = 0;
     Outcome {
         frames,
@@ -190,6 +262,19 @@ pub fn check(data: &[u8]) {
             run(limits, &bytewise),
             "byte-by-byte framing differs"
         );
+    }
+
+    // Passing literals over: the same in any chunking, and, where nothing failed (passed
+    // bytes do not count towards max_response), the same frames as keeping them.
+    let pattern = (mode >> 1) | 1;
+    let passing = run_passing(limits, &[input], pattern);
+    assert_eq!(
+        passing,
+        run_passing(limits, &chunks, pattern),
+        "chunking changed the framing with literals passed over"
+    );
+    if whole.error.is_none() && passing.error.is_none() {
+        assert_eq!(passing, whole, "passing literals over changed the framing");
     }
 
     for frame in &whole.frames {

@@ -519,7 +519,11 @@ impl<S: Duplex> Client<S> {
             if let Some(e) = self.conn.fatal_error() {
                 break Err(e.duplicate());
             }
-            self.step(self.config.timeout).await;
+            match sink.as_mut() {
+                // Streamed literals go to the sink straight from the read buffer.
+                Some(StreamSink::Callbacks(s)) => self.step_into(&mut driver, &mut **s).await,
+                _ => self.step(self.config.timeout).await,
+            }
         };
         self.running = None;
         self.streaming = false;
@@ -661,6 +665,20 @@ impl<S: Duplex> Client<S> {
         let result = with_timeout(timeout, future::poll_fn(|cx| self.poll_step(cx))).await;
         if let Some(Step::Upgrade) = self.apply(result) {
             self.upgrade().await;
+        }
+    }
+
+    /// [`Client::step`] for a streaming FETCH: the bytes read are fed with `feed_into`, so
+    /// that the literals reach `sink` without a copy.
+    async fn step_into(&mut self, driver: &mut SinkDriver, sink: &mut dyn LiteralSink) {
+        let timeout = self.config.timeout;
+        match with_timeout(timeout, future::poll_fn(|cx| self.poll_step(cx))).await {
+            Ok(Step::Read(n)) if n > 0 => driver.feed(&mut self.conn, &self.buf[..n], sink),
+            result => {
+                if let Some(Step::Upgrade) = self.apply(result) {
+                    self.upgrade().await;
+                }
+            }
         }
     }
 

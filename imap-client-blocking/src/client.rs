@@ -407,7 +407,15 @@ impl Client {
             if let Some(e) = self.conn.fatal_error() {
                 break Err(e.duplicate());
             }
-            self.read_more(self.config.timeout);
+            match io.sink.as_deref_mut() {
+                // Streamed literals go to the sink straight from the read buffer.
+                Some(sink) => match self.transport.read(&mut self.buf, self.config.timeout) {
+                    Ok(0) => self.conn.feed_eof(),
+                    Ok(n) => io.driver.feed(&mut self.conn, &self.buf[..n], sink),
+                    Err(e) => self.conn.transport_error(Error::io(e)),
+                },
+                None => self.read_more(self.config.timeout),
+            }
         };
         io.driver.finish(result)
     }

@@ -231,7 +231,21 @@ pub struct Framer {
     frame_bytes: u64,
     /// Parenthesis depth of the response's lines before the pending literal.
     depth: i64,
+    /// A literal was announced and [`Framer::next_step`] has not reported it yet.
+    literal_started: bool,
     stats: FrameStats,
+}
+
+/// Where [`Framer::next_step`] stopped.
+#[derive(Debug)]
+pub enum Step {
+    /// A response is complete.
+    Frame(Frame),
+    /// A literal was just announced, none of its bytes taken yet: see
+    /// [`Framer::literal_in_progress`] and [`Framer::pass_literal`].
+    LiteralStarts,
+    /// The input is used up.
+    NeedMore,
 }
 
 impl Framer {
@@ -245,6 +259,7 @@ impl Framer {
             literal: None,
             frame_bytes: 0,
             depth: 0,
+            literal_started: false,
             stats: FrameStats::default(),
         }
     }
@@ -290,6 +305,14 @@ impl Framer {
         })
     }
 
+    /// Bytes of the literal in progress received and kept so far (0 without one).
+    pub fn literal_kept(&self) -> usize {
+        match &self.state {
+            State::Literal { data, .. } => data.len(),
+            _ => 0,
+        }
+    }
+
     /// Takes the bytes of the literal in progress received so far, so that a caller can
     /// stream them out and memory stays bounded. The literal later completes its frame with
     /// only the bytes not taken.
@@ -320,15 +343,62 @@ impl Framer {
         Some((header, data))
     }
 
+    /// Hands over bytes of the literal in progress straight from `input`, without keeping
+    /// them, for a caller that streams the literal out: the bytes taken from the front of
+    /// `input` (as many as the literal still lacks, at most all of `input`) and whether the
+    /// literal is now complete (it then completes its response empty). `None`, taking
+    /// nothing, unless a literal is in progress with none of its bytes kept (call it right
+    /// after [`Step::LiteralStarts`], or after [`Framer::take_literal_bytes`]).
+    pub fn pass_literal<'a>(&mut self, input: &mut &'a [u8]) -> Option<(&'a [u8], bool)> {
+        let State::Literal { remaining, data } = &mut self.state else {
+            return None;
+        };
+        if !data.is_empty() {
+            return None;
+        }
+        self.literal_started = false;
+        let take = (*remaining).min(input.len() as u64) as usize;
+        let (passed, rest) = input.split_at(take);
+        *input = rest;
+        *remaining -= take as u64;
+        self.frame_bytes -= take as u64;
+        self.stats.bytes += take as u64;
+        self.stats.work += take as u64;
+        let done = *remaining == 0;
+        if done {
+            self.stats.literals += 1;
+            self.literal = Some(Vec::new());
+            self.state = State::Line;
+        }
+        Some((passed, done))
+    }
+
     /// Consumes bytes from the front of `input` until one response is complete (returned)
     /// or `input` is empty (`Ok(None)`). Errors are fatal: the framer stays failed.
     pub fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Frame>> {
+        match self.advance(input, false)? {
+            Step::Frame(frame) => Ok(Some(frame)),
+            Step::LiteralStarts | Step::NeedMore => Ok(None),
+        }
+    }
+
+    /// [`Framer::next_frame`] that also stops where a literal starts, before taking any of
+    /// its bytes, so that the caller may pass them on itself ([`Framer::pass_literal`]);
+    /// calling it again instead takes the literal in as `next_frame` would.
+    pub fn next_step(&mut self, input: &mut &[u8]) -> Result<Step> {
+        self.advance(input, true)
+    }
+
+    fn advance(&mut self, input: &mut &[u8], stop_at_literal: bool) -> Result<Step> {
         loop {
             match &mut self.state {
                 State::Failed => {
                     return Err(Error::abort(Cause::Protocol, "connection already failed"));
                 }
                 State::Literal { remaining, data } => {
+                    if std::mem::take(&mut self.literal_started) && stop_at_literal {
+                        return Ok(Step::LiteralStarts);
+                    }
                     let take = (*remaining).min(input.len() as u64) as usize;
                     if take > 0 {
                         // Grow with the bytes at hand, never from the announced size alone:
@@ -348,7 +418,7 @@ impl Framer {
                         self.stats.bytes += take as u64;
                     }
                     if *remaining > 0 {
-                        return Ok(None);
+                        return Ok(Step::NeedMore);
                     }
                     let data = std::mem::take(data);
                     self.stats.literals += 1;
@@ -365,7 +435,7 @@ impl Framer {
                         self.extend_line(input);
                         self.stats.bytes += input.len() as u64;
                         *input = &[];
-                        return Ok(None);
+                        return Ok(Step::NeedMore);
                     };
                     if self.line.len() + pos + 1 > self.limits.max_line {
                         return Err(self.fail_line_too_long());
@@ -398,7 +468,7 @@ impl Framer {
                     }
                     line.truncate(line.len() - 2);
                     if let Some(frame) = self.line_done(line)? {
-                        return Ok(Some(frame));
+                        return Ok(Step::Frame(frame));
                     }
                 }
             }
@@ -494,6 +564,7 @@ impl Framer {
                     remaining: size,
                     data: Vec::new(),
                 };
+                self.literal_started = true;
                 Ok(None)
             }
         }
@@ -524,6 +595,35 @@ mod tests {
     fn bytewise(data: &[u8]) -> Result<Vec<Frame>> {
         let chunks: Vec<&[u8]> = data.chunks(1).collect();
         frames(Limits::default(), &chunks)
+    }
+
+    #[test]
+    fn literals_passed_over_complete_their_frames_empty() {
+        let mut f = Framer::new(Limits::default());
+        let mut input: &[u8] = b"* 1 FETCH (BODY[] {5}\r\nhel";
+        assert!(matches!(f.next_step(&mut input), Ok(Step::LiteralStarts)));
+        assert_eq!(f.literal_in_progress().map(|p| p.remaining), Some(5));
+        assert_eq!(f.pass_literal(&mut input), Some((&b"hel"[..], false)));
+        assert!(input.is_empty());
+        let mut input: &[u8] = b"lo BODY[1] {0}\r\n)\r\n";
+        assert_eq!(f.pass_literal(&mut input), Some((&b"lo"[..], true)));
+        assert_eq!(f.pass_literal(&mut input), None, "no literal in progress");
+        // A zero-length literal: announced, then complete without a byte.
+        assert!(matches!(f.next_step(&mut input), Ok(Step::LiteralStarts)));
+        assert_eq!(f.pass_literal(&mut input), Some((&b""[..], true)));
+        let Ok(Step::Frame(frame)) = f.next_step(&mut input) else {
+            panic!("no frame")
+        };
+        assert_eq!(frame.parts.len(), 2);
+        assert!(frame.parts.iter().all(|(lit, _)| lit.is_empty()));
+        assert_eq!((f.stats().literals, f.stats().responses), (2, 1));
+        assert_eq!(f.buffered(), 0);
+        // Not after some bytes were kept: the literal must then be taken whole.
+        let mut input: &[u8] = b"* 2 FETCH (BODY[] {4}\r\nab";
+        assert!(matches!(f.next_step(&mut input), Ok(Step::LiteralStarts)));
+        assert!(matches!(f.next_step(&mut input), Ok(Step::NeedMore)));
+        assert_eq!(f.literal_kept(), 2);
+        assert_eq!(f.pass_literal(&mut &b"cd)\r\n"[..]), None);
     }
 
     #[test]

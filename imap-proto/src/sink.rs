@@ -66,6 +66,20 @@ impl SinkDriver {
         None
     }
 
+    /// Feeds server bytes to `conn` with [`crate::Connection::feed_into`]: the literals of a
+    /// streaming FETCH go to `sink` straight from `data`, or nowhere after the sink's first
+    /// error (which is remembered).
+    pub fn feed(&mut self, conn: &mut crate::Connection, data: &[u8], sink: &mut dyn LiteralSink) {
+        let r = if self.ok() {
+            conn.feed_into(data, sink)
+        } else {
+            conn.feed_into(data, &mut Discard)
+        };
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
     fn ok(&self) -> bool {
         self.error.is_none()
     }
@@ -80,5 +94,14 @@ impl SinkDriver {
             .with_source(e)),
             None => result,
         }
+    }
+}
+
+/// Drops every literal.
+struct Discard;
+
+impl LiteralSink for Discard {
+    fn data(&mut self, _: &[u8]) -> io::Result<()> {
+        Ok(())
     }
 }

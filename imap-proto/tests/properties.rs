@@ -394,3 +394,195 @@ proptest! {
         }
     }
 }
+
+/// One streamed literal as a sink saw it: seq, header, announced size, bytes, ended.
+type Streamed = (Option<u32>, Vec<u8>, u64, Vec<u8>, bool);
+
+/// Records what a sink receives, one entry per literal.
+#[derive(Default)]
+struct Recorder(Vec<Streamed>);
+
+impl imaplib_proto::LiteralSink for Recorder {
+    fn start(&mut self, seq: Option<u32>, header: &[u8], size: u64) -> std::io::Result<()> {
+        self.0.push((seq, header.to_vec(), size, Vec::new(), false));
+        Ok(())
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.0.last_mut() {
+            Some(l) if !l.4 => l.3.extend_from_slice(bytes),
+            _ => panic!("data outside a literal"),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        match self.0.last_mut() {
+            Some(l) if !l.4 => l.4 = true,
+            _ => panic!("end outside a literal"),
+        }
+        Ok(())
+    }
+}
+
+/// How a round of the streaming property feeds each chunk.
+#[derive(Debug, Clone, Copy)]
+enum Feeding {
+    /// `feed`, the literals polled as outputs.
+    Queued,
+    /// `feed_into`.
+    Direct,
+    /// Either, chunk by chunk (by the bits of the seed).
+    Mixed(u64),
+}
+
+/// Feeds `server` in `chunks` to a connection streaming a FETCH; returns what the sink
+/// received and the command's result.
+fn stream_fetch(server: &[u8], cuts: &[usize], feeding: Feeding) -> (Vec<Streamed>, String) {
+    let mut s = Script::selected("");
+    let id = s.submit(Command::fetch("1:*", "(BODY[])").unwrap().stream_literals());
+    s.c("TTTT3 FETCH 1:* (BODY[])\r\n");
+    let mut sink = Recorder::default();
+    let mut driver = imaplib_proto::sink::SinkDriver::default();
+    let mut result = None;
+    for (i, chunk) in split(server, cuts).into_iter().enumerate() {
+        let direct = match feeding {
+            Feeding::Queued => false,
+            Feeding::Direct => true,
+            Feeding::Mixed(bits) => bits >> (i % 64) & 1 == 1,
+        };
+        if direct {
+            s.conn.feed_into(chunk, &mut sink).unwrap();
+        } else {
+            s.conn.feed(chunk);
+        }
+        while let Some(out) = s.conn.poll_output() {
+            assert!(
+                !(direct && matches!(out, Output::LiteralData { .. })),
+                "feed_into queued literal bytes"
+            );
+            match driver.handle(&mut sink, out) {
+                Some(Output::Completed {
+                    id: done,
+                    result: r,
+                }) => {
+                    assert_eq!(done, id);
+                    result = Some(r.unwrap().python_repr());
+                }
+                Some(other) => panic!("unexpected {other:?}"),
+                None => {}
+            }
+        }
+    }
+    (sink.0, result.expect("FETCH did not complete"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+    ))]
+
+    /// A streaming FETCH gives the sink the same literals — exactly those the server sent —
+    /// and the command the same result, whether the bytes arrive through `feed` (copied into
+    /// queued outputs) or `feed_into` (passed straight from the fed chunk), or both in turn,
+    /// in any chunking.
+    #[test]
+    fn feed_into_streams_what_feed_streams(
+        messages in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 0..600), 0..3),
+            1..6,
+        ),
+        cuts in prop::collection::vec(any::<usize>(), 0..40),
+        bits in any::<u64>(),
+    ) {
+        let mut server = Vec::new();
+        let mut want = Vec::new();
+        for (i, literals) in messages.iter().enumerate() {
+            let seq = i as u32 + 1;
+            let mut header = format!("* {seq} FETCH (UID {}", seq + 100).into_bytes();
+            for (j, lit) in literals.iter().enumerate() {
+                header.extend_from_slice(format!(" BODY[{j}] {{{}}}", lit.len()).as_bytes());
+                want.push((Some(seq), header.clone(), lit.len() as u64, lit.clone(), true));
+                server.extend_from_slice(&header);
+                server.extend_from_slice(b"\r\n");
+                server.extend_from_slice(lit);
+                header.clear();
+            }
+            server.extend_from_slice(&header);
+            server.extend_from_slice(b" FLAGS (\\Seen))\r\n");
+            // Not a FETCH: its literal is kept, never streamed.
+            server.extend_from_slice(b"* LIST () \"/\" {5}\r\nab)cd\r\n");
+        }
+        server.extend_from_slice(t("TTTT3 OK Fetch completed.\r\n").as_bytes());
+        let queued = stream_fetch(&server, &cuts, Feeding::Queued);
+        prop_assert_eq!(&queued.0, &want);
+        let direct = stream_fetch(&server, &cuts, Feeding::Direct);
+        prop_assert_eq!(&direct, &queued);
+        let mixed = stream_fetch(&server, &cuts, Feeding::Mixed(bits));
+        prop_assert_eq!(&mixed, &queued);
+    }
+}
+
+/// `feed_into` hands the sink slices of the very buffer it was fed: no copy in between.
+#[test]
+fn feed_into_passes_the_fed_bytes_themselves() {
+    struct Within {
+        range: std::ops::Range<usize>,
+        bytes: usize,
+    }
+    impl imaplib_proto::LiteralSink for Within {
+        fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            let at = bytes.as_ptr() as usize;
+            assert!(self.range.contains(&at) && at + bytes.len() <= self.range.end);
+            self.bytes += bytes.len();
+            Ok(())
+        }
+    }
+    let mut s = Script::selected("");
+    let id = s.submit(Command::fetch("1:2", "(BODY[])").unwrap().stream_literals());
+    s.c("TTTT3 FETCH 1:2 (BODY[])\r\n");
+    let mut server = b"* 1 FETCH (BODY[] {3000}\r\n".to_vec();
+    server.extend(std::iter::repeat_n(b'x', 3000));
+    server.extend_from_slice(b")\r\n* 2 FETCH (BODY[] {10}\r\n0123456789)\r\n");
+    server.extend_from_slice(t("TTTT3 OK done\r\n").as_bytes());
+    let range = server.as_ptr_range();
+    let mut sink = Within {
+        range: range.start as usize..range.end as usize,
+        bytes: 0,
+    };
+    // In two pieces, the first ending inside the first literal.
+    let (a, b) = server.split_at(1000);
+    s.conn.feed_into(a, &mut sink).unwrap();
+    s.conn.feed_into(b, &mut sink).unwrap();
+    assert_eq!(sink.bytes, 3010);
+    s.ok(id);
+}
+
+/// A sink that fails: `feed_into` reports the error once, the FETCH still completes and
+/// the stream stays in step.
+#[test]
+fn feed_into_survives_a_failing_sink() {
+    struct Broken(usize);
+    impl imaplib_proto::LiteralSink for Broken {
+        fn data(&mut self, _: &[u8]) -> std::io::Result<()> {
+            self.0 += 1;
+            Err(std::io::Error::other("disk full"))
+        }
+    }
+    let mut s = Script::selected("");
+    let id = s.submit(Command::fetch("1:2", "(BODY[])").unwrap().stream_literals());
+    s.c("TTTT3 FETCH 1:2 (BODY[])\r\n");
+    let mut sink = Broken(0);
+    let first = b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n* 2 FETCH (BODY[] {5}\r\nworld)\r\n";
+    let e = s.conn.feed_into(first, &mut sink).unwrap_err();
+    assert_eq!(e.to_string(), "disk full");
+    assert_eq!(sink.0, 1, "the sink was called again after failing");
+    s.conn
+        .feed_into(t("TTTT3 OK done\r\n").as_bytes(), &mut sink)
+        .unwrap();
+    s.ok(id);
+    let n = s.submit(Command::noop());
+    s.c("TTTT4 NOOP\r\n");
+    s.s("TTTT4 OK done\r\n");
+    s.ok(n);
+}

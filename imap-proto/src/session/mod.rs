@@ -332,6 +332,10 @@ pub struct Connection {
     stream_next: usize,
     /// The literal at `stream_next` was started (its first bytes streamed).
     stream_open: bool,
+    /// Inside [`Connection::feed_into`]: streaming outputs go to `direct`, not `outputs`.
+    feeding_sink: bool,
+    /// Streaming outputs waiting to be handed to the sink of `feed_into`.
+    direct: Vec<Output>,
     diagnostics: Diagnostics,
 }
 
@@ -396,6 +400,8 @@ impl Connection {
             streaming: None,
             stream_next: 0,
             stream_open: false,
+            feeding_sink: false,
+            direct: Vec::new(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -528,7 +534,15 @@ impl Connection {
     }
 
     fn emit(&mut self, out: Output) {
-        self.outputs.push_back(out);
+        let streamed = matches!(
+            out,
+            Output::LiteralStart { .. } | Output::LiteralData { .. } | Output::LiteralEnd { .. }
+        );
+        if streamed && self.feeding_sink {
+            self.direct.push(out);
+        } else {
+            self.outputs.push_back(out);
+        }
     }
 
     fn emit_send(&mut self, out: Outgoing) {

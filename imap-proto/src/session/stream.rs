@@ -1,6 +1,51 @@
 //! Streamed FETCH literals: handed out as they arrive instead of kept.
 
+use std::io;
+
 use super::{CommandId, Connection, Output};
+use crate::frame::Step;
+use crate::sink::LiteralSink;
+
+/// The sink of [`Connection::feed_into`], and its first error (after which nothing more
+/// reaches it).
+struct ToSink<'a> {
+    sink: &'a mut dyn LiteralSink,
+    error: Option<io::Error>,
+}
+
+impl ToSink<'_> {
+    fn call(&mut self, f: impl FnOnce(&mut dyn LiteralSink) -> io::Result<()>) {
+        if self.error.is_none() {
+            if let Err(e) = f(&mut *self.sink) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.call(|s| s.data(bytes));
+        }
+    }
+
+    fn end(&mut self) {
+        self.call(|s| s.end());
+    }
+
+    /// Hands over the streaming outputs produced meanwhile, in order.
+    fn deliver(&mut self, outputs: &mut Vec<Output>) {
+        for out in outputs.drain(..) {
+            match out {
+                Output::LiteralStart {
+                    seq, header, size, ..
+                } => self.call(|s| s.start(seq, &header, size)),
+                Output::LiteralData { data, .. } => self.data(&data),
+                Output::LiteralEnd { .. } => self.end(),
+                _ => {}
+            }
+        }
+    }
+}
 
 impl Connection {
     /// True for a `* n FETCH …` line.
@@ -21,25 +66,33 @@ impl Connection {
     /// far, so that they are not kept. Literals of the same response that completed
     /// meanwhile go out first, whole, so that every literal ends before the next starts.
     pub(super) fn stream_partial_literal(&mut self) {
-        let Some((_, id)) = self.streaming else {
+        let kept = self.framer.literal_kept();
+        let Some(id) = self.open_streamed_literal(kept) else {
             return;
         };
-        let Some(p) = self.framer.literal_in_progress() else {
-            return;
-        };
-        let Some(seq) = Self::fetch_seq(p.first_line) else {
-            return;
-        };
-        let (index, remaining, header) = (p.index, p.remaining, p.header.to_vec());
+        let received = self.framer.take_literal_bytes();
+        if !received.is_empty() {
+            self.emit(Output::LiteralData { id, data: received });
+        }
+    }
+
+    /// With a streaming FETCH in flight and a literal of a FETCH response in progress
+    /// (`kept` of its bytes received and kept): streams the literals of the same response
+    /// that completed meanwhile, announces this one unless it was, and returns the FETCH's
+    /// id. `None`, doing nothing, when this literal is not streamed.
+    fn open_streamed_literal(&mut self, kept: usize) -> Option<CommandId> {
+        let (_, id) = self.streaming?;
+        let p = self.framer.literal_in_progress()?;
+        let seq = Self::fetch_seq(p.first_line)?;
+        let (index, size) = (p.index, kept as u64 + p.remaining);
+        let header = p.header.to_vec();
         while self.stream_next < index {
             let Some((earlier, data)) = self.framer.take_completed_literal(self.stream_next) else {
                 break;
             };
             self.stream_literal(id, seq, earlier, data, true);
         }
-        let received = self.framer.take_literal_bytes();
         if !self.stream_open {
-            let size = received.len() as u64 + remaining;
             self.stream_open = true;
             self.emit(Output::LiteralStart {
                 id,
@@ -48,9 +101,83 @@ impl Connection {
                 size,
             });
         }
-        if !received.is_empty() {
-            self.emit(Output::LiteralData { id, data: received });
+        Some(id)
+    }
+
+    /// [`Connection::feed`] that hands the literals of a streaming FETCH
+    /// ([`crate::Command::stream_literals`]) to `sink` as they are framed, straight from
+    /// `data`: their bytes are neither copied nor kept (`feed` copies each into the
+    /// [`Output::LiteralData`] it queues). Everything else is queued as `feed` queues it; no
+    /// `LiteralStart`, `LiteralData` or `LiteralEnd` output is queued by this call.
+    ///
+    /// Returns the sink's first error; the streamed literals of the rest of this call are
+    /// then dropped, so that the protocol stays in step (the command still completes).
+    /// Drain the outputs queued by earlier calls before calling it, so that the sink sees
+    /// every literal in order.
+    pub fn feed_into(&mut self, data: &[u8], sink: &mut dyn LiteralSink) -> io::Result<()> {
+        let mut to = ToSink { sink, error: None };
+        self.feeding_sink = true;
+        self.feed_passing(data, &mut to);
+        self.feeding_sink = false;
+        to.deliver(&mut self.direct);
+        match to.error {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
+    }
+
+    fn feed_passing(&mut self, mut data: &[u8], to: &mut ToSink<'_>) {
+        if self.fatal.is_some() || data.is_empty() {
+            return;
+        }
+        if self.tls_pending.is_some() {
+            self.fail_injection(data);
+            return;
+        }
+        loop {
+            if self.stream_open && self.streaming.is_some() {
+                let literal = self.framer.literal_in_progress().map(|p| p.index);
+                if literal == Some(self.stream_next) {
+                    if let Some((bytes, done)) = self.framer.pass_literal(&mut data) {
+                        to.deliver(&mut self.direct);
+                        to.data(bytes);
+                        if done {
+                            to.end();
+                            self.stream_next += 1;
+                            self.stream_open = false;
+                        }
+                        if data.is_empty() {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
+            match self.framer.next_step(&mut data) {
+                Ok(Step::Frame(frame)) => {
+                    self.process(frame);
+                    if self.fatal.is_some() {
+                        return;
+                    }
+                    if self.tls_pending.is_some() && !data.is_empty() {
+                        self.fail_injection(data);
+                        return;
+                    }
+                }
+                // A literal of a FETCH response announced now is passed on from the top of
+                // the loop; any other is taken in by the next step.
+                Ok(Step::LiteralStarts) => {
+                    let _ = self.open_streamed_literal(0);
+                }
+                Ok(Step::NeedMore) => break,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            }
+        }
+        self.stream_partial_literal();
+        self.pump();
     }
 
     /// Streams (the rest of) literal `stream_next`: its start unless already started, its
