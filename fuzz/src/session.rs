@@ -1,11 +1,11 @@
 //! `session`: a whole `Connection` under commands and server bytes interleaved at random.
 //!
 //! Input: an options byte (small limits and store bound, secure / require_tls, LITERAL+ use,
-//! modified UTF-7, debug level), then operations until the input ends: submit a command
+//! modified UTF-7, debug level, `feed_into` for every other chunk), then operations until the input ends: submit a command
 //! (from [`crate::commands`]: every constructor, invalid arguments included), feed server
 //! bytes (built from IMAP templates — greetings, tagged answers using the tags the client
 //! actually sent, `+` continuations, untagged data, literals — or raw input, cut into
-//! chunks), `feed_eof`, `tls_established`, `idle_done`, `response`, `transport_error`,
+//! chunks, fed with `feed` or, after a poll, with `feed_into` and a sink), `feed_eof`, `tls_established`, `idle_done`, `response`, `transport_error`,
 //! `restore_unsolicited`. Outputs are polled after each operation unless the operation
 //! says to hold them. Finally `feed_eof` and a last poll.
 //!
@@ -16,14 +16,16 @@
 //! * `Error` at most once; when it comes every submitted command has completed; no bytes to
 //!   send after it, nor between `StartTls` and `tls_established`;
 //! * a refused `submit` queues nothing;
+//! * streamed literals, as outputs or through a `feed_into` sink, start, carry at most
+//!   their announced size and end in turn, only while their streaming command is pending;
 //! * after a full poll, `pending()` equals the commands submitted and not completed;
 //! * at the end, after `feed_eof`, every submitted command has completed and the connection
 //!   is closed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use imaplib_proto::frame::Limits;
-use imaplib_proto::{CommandId, Connection, Item, Options, Output, Reply};
+use imaplib_proto::{CommandId, Connection, Item, LiteralSink, Options, Output, Reply};
 
 use crate::bytes::{show, Reader};
 use crate::commands;
@@ -185,6 +187,12 @@ struct Harness {
     literal_wanted: Vec<CommandId>,
     /// The streamed literal open per command: (announced size, bytes received so far).
     streaming: BTreeMap<CommandId, (u64, u64)>,
+    /// Commands submitted with `stream_literals`.
+    streamers: BTreeSet<CommandId>,
+    /// Every other chunk is fed with `feed_into` (options bit 128).
+    feed_into: bool,
+    /// Chunks fed so far.
+    feeds: u64,
     /// Framer bound: `max_line + max_response`.
     max_buffered: usize,
 }
@@ -260,38 +268,9 @@ impl Harness {
                     let _ = len;
                     self.literal_wanted.push(id);
                 }
-                Output::LiteralStart { id, size, .. } => {
-                    assert_eq!(
-                        self.ids.get(&id),
-                        Some(&false),
-                        "LiteralStart for {id} not pending"
-                    );
-                    let prev = self.streaming.insert(id, (size, 0));
-                    assert!(
-                        prev.is_none(),
-                        "LiteralStart for {id} inside another literal {prev:?}"
-                    );
-                }
-                Output::LiteralData { id, data } => {
-                    let open = self
-                        .streaming
-                        .get_mut(&id)
-                        .unwrap_or_else(|| panic!("LiteralData for {id} outside a literal"));
-                    open.1 += data.len() as u64;
-                    assert!(
-                        open.1 <= open.0,
-                        "{id}: streamed {} bytes of a {}-byte literal",
-                        open.1,
-                        open.0
-                    );
-                }
-                Output::LiteralEnd { id } => {
-                    let (size, got) = self
-                        .streaming
-                        .remove(&id)
-                        .unwrap_or_else(|| panic!("LiteralEnd for {id} outside a literal"));
-                    assert_eq!(got, size, "{id}: literal ended after {got} of {size} bytes");
-                }
+                out @ (Output::LiteralStart { .. }
+                | Output::LiteralData { .. }
+                | Output::LiteralEnd { .. }) => self.check_stream_event(out),
                 Output::Error(e) => {
                     assert!(!self.error_seen, "Output::Error twice (again: {e})");
                     self.error_seen = true;
@@ -431,22 +410,108 @@ impl Harness {
         out
     }
 
+    /// Checks one streaming event: literals start, carry at most their size and end in
+    /// turn, for a pending command.
+    fn check_stream_event(&mut self, out: Output) {
+        match out {
+            Output::LiteralStart { id, size, .. } => {
+                assert_eq!(
+                    self.ids.get(&id),
+                    Some(&false),
+                    "LiteralStart for {id} not pending"
+                );
+                let prev = self.streaming.insert(id, (size, 0));
+                assert!(
+                    prev.is_none(),
+                    "LiteralStart for {id} inside another literal {prev:?}"
+                );
+            }
+            Output::LiteralData { id, data } => {
+                let open = self
+                    .streaming
+                    .get_mut(&id)
+                    .unwrap_or_else(|| panic!("LiteralData for {id} outside a literal"));
+                open.1 += data.len() as u64;
+                assert!(
+                    open.1 <= open.0,
+                    "{id}: streamed {} bytes of a {}-byte literal",
+                    open.1,
+                    open.0
+                );
+            }
+            Output::LiteralEnd { id } => {
+                let (size, got) = self
+                    .streaming
+                    .remove(&id)
+                    .unwrap_or_else(|| panic!("LiteralEnd for {id} outside a literal"));
+                assert_eq!(got, size, "{id}: literal ended after {got} of {size} bytes");
+            }
+            _ => unreachable!("not a streaming event"),
+        }
+    }
+
     fn feed(&mut self, bytes: &[u8], r: &mut Reader<'_>) {
         let cuts = r.below(4);
         let mut rest = bytes;
         for _ in 0..cuts {
             let n = r.below(rest.len() + 1);
             let (a, b) = rest.split_at(n);
-            if trace() {
-                eprintln!("> feed {}", show(a));
-            }
-            self.conn.feed(a);
+            self.feed_one(a);
             rest = b;
         }
-        if trace() {
-            eprintln!("> feed {}", show(rest));
+        self.feed_one(rest);
+    }
+
+    /// Feeds one chunk with `feed`, or with `feed_into` after draining the queued outputs
+    /// (as the clients do); what the sink receives is checked as the streaming outputs are.
+    fn feed_one(&mut self, chunk: &[u8]) {
+        self.feeds += 1;
+        if !(self.feed_into && self.feeds % 2 == 0) {
+            if trace() {
+                eprintln!("> feed {}", show(chunk));
+            }
+            self.conn.feed(chunk);
+            return;
         }
-        self.conn.feed(rest);
+        self.drain();
+        if trace() {
+            eprintln!("> feed_into {}", show(chunk));
+        }
+        let mut sink = Collect::default();
+        self.conn
+            .feed_into(chunk, &mut sink)
+            .expect("the collecting sink never fails");
+        if sink.0.is_empty() {
+            return;
+        }
+        // The streaming command: the one pending command submitted with stream_literals
+        // (only one may be in flight). It may have completed in this very feed, after its
+        // literals: the outputs are checked after the sink's events.
+        let pending: Vec<CommandId> = self
+            .streamers
+            .iter()
+            .copied()
+            .filter(|id| self.ids.get(id) == Some(&false))
+            .collect();
+        assert_eq!(
+            pending.len(),
+            1,
+            "literals reached the sink with streaming commands {pending:?} pending"
+        );
+        let id = pending[0];
+        for event in sink.0 {
+            let out = match event {
+                Event::Start(seq, header, size) => Output::LiteralStart {
+                    id,
+                    seq,
+                    header,
+                    size,
+                },
+                Event::Data(data) => Output::LiteralData { id, data },
+                Event::End => Output::LiteralEnd { id },
+            };
+            self.check_stream_event(out);
+        }
     }
 
     fn check_memory(&self) {
@@ -499,6 +564,9 @@ pub fn check(data: &[u8]) {
         max_buffered,
         literal_wanted: Vec::new(),
         streaming: BTreeMap::new(),
+        streamers: BTreeSet::new(),
+        feed_into: flags & 128 != 0,
+        feeds: 0,
         max_stored: opts.max_stored,
         conn: Connection::new(opts),
         ids: BTreeMap::new(),
@@ -527,10 +595,14 @@ pub fn check(data: &[u8]) {
                 if trace() {
                     eprintln!("> submit {cmd:?}");
                 }
+                let streams = cmd.streams_literals();
                 match h.conn.submit(cmd) {
                     Ok(id) => {
                         if trace() {
                             eprintln!("  = {id}");
+                        }
+                        if streams {
+                            h.streamers.insert(id);
                         }
                         assert!(h.ids.insert(id, false).is_none(), "submit reused {id}");
                     }
@@ -675,4 +747,33 @@ pub fn check(data: &[u8]) {
         "after feed_eof, commands never completed: {open:?}"
     );
     assert!(h.conn.is_closed(), "connection not closed after feed_eof");
+}
+
+/// What a `feed_into` sink received.
+enum Event {
+    Start(Option<u32>, Vec<u8>, u64),
+    Data(Vec<u8>),
+    End,
+}
+
+/// A sink that keeps every event, to be checked after the call.
+#[derive(Default)]
+struct Collect(Vec<Event>);
+
+impl LiteralSink for Collect {
+    fn start(&mut self, seq: Option<u32>, header: &[u8], size: u64) -> std::io::Result<()> {
+        self.0.push(Event::Start(seq, header.to_vec(), size));
+        Ok(())
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        assert!(!bytes.is_empty(), "the sink got an empty data call");
+        self.0.push(Event::Data(bytes.to_vec()));
+        Ok(())
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        self.0.push(Event::End);
+        Ok(())
+    }
 }

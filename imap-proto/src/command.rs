@@ -507,12 +507,18 @@ impl Command {
 
     /// Streams this FETCH's literals (message bodies) out as they arrive, as
     /// [`crate::Output::LiteralStart`], [`crate::Output::LiteralData`] and
-    /// [`crate::Output::LiteralEnd`], instead of keeping them in the result: memory stays
-    /// bounded whatever the message size. In the result the literals are empty. Only one
-    /// streaming command may be in flight at a time.
+    /// [`crate::Output::LiteralEnd`] (or, fed with [`crate::Connection::feed_into`], to a
+    /// sink), instead of keeping them in the result: memory stays bounded whatever the
+    /// message size. In the result the literals are empty. Only one streaming command may
+    /// be in flight at a time.
     pub fn stream_literals(mut self) -> Self {
         self.stream = true;
         self
+    }
+
+    /// True if this command streams its literals ([`Command::stream_literals`]).
+    pub fn streams_literals(&self) -> bool {
+        self.stream
     }
 
     /// Sends an APPEND message exactly as given (imaplib's newest
