@@ -1,11 +1,19 @@
 //! Server input: framed responses classified by imaplib's rules, filtered by state, stored,
 //! and routed to the commands they answer.
 
+use super::stream::ToSink;
 use super::*;
+use crate::frame::Step;
 
 impl Connection {
     /// Processes server bytes, in any chunking.
-    pub fn feed(&mut self, mut data: &[u8]) {
+    pub fn feed(&mut self, data: &[u8]) {
+        self.feed_with(data, None);
+    }
+
+    /// [`Connection::feed`]; with `to`, the literals of a streaming FETCH are passed to its
+    /// sink as they are framed ([`Connection::feed_into`]).
+    pub(super) fn feed_with(&mut self, mut data: &[u8], mut to: Option<&mut ToSink<'_>>) {
         if self.fatal.is_some() || data.is_empty() {
             return;
         }
@@ -14,8 +22,23 @@ impl Connection {
             return;
         }
         loop {
-            match self.framer.next_frame(&mut data) {
-                Ok(Some(frame)) => {
+            if let Some(to) = to.as_deref_mut() {
+                if self.pass_streamed(&mut data, to) {
+                    if data.is_empty() {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let step = match to {
+                Some(_) => self.framer.next_step(&mut data),
+                None => self
+                    .framer
+                    .next_frame(&mut data)
+                    .map(|f| f.map_or(Step::NeedMore, Step::Frame)),
+            };
+            match step {
+                Ok(Step::Frame(frame)) => {
                     self.process(frame);
                     if self.fatal.is_some() {
                         return;
@@ -25,7 +48,14 @@ impl Connection {
                         return;
                     }
                 }
-                Ok(None) => break,
+                // Passing to a sink, a literal of a FETCH response announced now is passed
+                // from the top of the loop; any other is taken in by the next step.
+                Ok(Step::LiteralStarts) => {
+                    if to.is_some() {
+                        let _ = self.open_streamed_literal(0);
+                    }
+                }
+                Ok(Step::NeedMore) => break,
                 Err(e) => {
                     self.fail(e);
                     return;

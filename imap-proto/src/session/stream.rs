@@ -3,12 +3,11 @@
 use std::io;
 
 use super::{CommandId, Connection, Output};
-use crate::frame::Step;
 use crate::sink::LiteralSink;
 
 /// The sink of [`Connection::feed_into`], and its first error (after which nothing more
 /// reaches it).
-struct ToSink<'a> {
+pub(super) struct ToSink<'a> {
     sink: &'a mut dyn LiteralSink,
     error: Option<io::Error>,
 }
@@ -80,7 +79,7 @@ impl Connection {
     /// (`kept` of its bytes received and kept): streams the literals of the same response
     /// that completed meanwhile, announces this one unless it was, and returns the FETCH's
     /// id. `None`, doing nothing, when this literal is not streamed.
-    fn open_streamed_literal(&mut self, kept: usize) -> Option<CommandId> {
+    pub(super) fn open_streamed_literal(&mut self, kept: usize) -> Option<CommandId> {
         let (_, id) = self.streaming?;
         let p = self.framer.literal_in_progress()?;
         let seq = Self::fetch_seq(p.first_line)?;
@@ -117,7 +116,7 @@ impl Connection {
     pub fn feed_into(&mut self, data: &[u8], sink: &mut dyn LiteralSink) -> io::Result<()> {
         let mut to = ToSink { sink, error: None };
         self.feeding_sink = true;
-        self.feed_passing(data, &mut to);
+        self.feed_with(data, Some(&mut to));
         self.feeding_sink = false;
         to.deliver(&mut self.direct);
         match to.error {
@@ -126,58 +125,28 @@ impl Connection {
         }
     }
 
-    fn feed_passing(&mut self, mut data: &[u8], to: &mut ToSink<'_>) {
-        if self.fatal.is_some() || data.is_empty() {
-            return;
+    /// With `to`'s sink taking a streaming FETCH's literals: passes bytes of the literal in
+    /// progress from the front of `data` to it, if that literal is being streamed and
+    /// none of its bytes were kept. False when nothing was passed.
+    pub(super) fn pass_streamed(&mut self, data: &mut &[u8], to: &mut ToSink<'_>) -> bool {
+        if !self.stream_open || self.streaming.is_none() {
+            return false;
         }
-        if self.tls_pending.is_some() {
-            self.fail_injection(data);
-            return;
+        let literal = self.framer.literal_in_progress().map(|p| p.index);
+        if literal != Some(self.stream_next) {
+            return false;
         }
-        loop {
-            if self.stream_open && self.streaming.is_some() {
-                let literal = self.framer.literal_in_progress().map(|p| p.index);
-                if literal == Some(self.stream_next) {
-                    if let Some((bytes, done)) = self.framer.pass_literal(&mut data) {
-                        to.deliver(&mut self.direct);
-                        to.data(bytes);
-                        if done {
-                            to.end();
-                            self.stream_next += 1;
-                            self.stream_open = false;
-                        }
-                        if data.is_empty() {
-                            break;
-                        }
-                        continue;
-                    }
-                }
-            }
-            match self.framer.next_step(&mut data) {
-                Ok(Step::Frame(frame)) => {
-                    self.process(frame);
-                    if self.fatal.is_some() {
-                        return;
-                    }
-                    if self.tls_pending.is_some() && !data.is_empty() {
-                        self.fail_injection(data);
-                        return;
-                    }
-                }
-                // A literal of a FETCH response announced now is passed on from the top of
-                // the loop; any other is taken in by the next step.
-                Ok(Step::LiteralStarts) => {
-                    let _ = self.open_streamed_literal(0);
-                }
-                Ok(Step::NeedMore) => break,
-                Err(e) => {
-                    self.fail(e);
-                    return;
-                }
-            }
+        let Some((bytes, done)) = self.framer.pass_literal(data) else {
+            return false;
+        };
+        to.deliver(&mut self.direct);
+        to.data(bytes);
+        if done {
+            to.end();
+            self.stream_next += 1;
+            self.stream_open = false;
         }
-        self.stream_partial_literal();
-        self.pump();
+        true
     }
 
     /// Streams (the rest of) literal `stream_next`: its start unless already started, its
