@@ -4,7 +4,9 @@
 //! [`Command`]; [`Connection::poll_output`] yields what to do next: bytes to send, completed
 //! commands with imaplib's `(typ, data)`, the STARTTLS upgrade point, IDLE events, and fatal
 //! errors. There is no clock, socket, thread or randomness inside: the tag prefix comes from
-//! [`Options::new`], and the caller owns time and I/O.
+//! [`Options::new`], and the caller owns time and I/O. [`Connection::feed_into`] is `feed`
+//! for a streaming FETCH: its message bodies go to a [`crate::LiteralSink`] as slices of the
+//! fed bytes.
 //!
 //! ```
 //! use imaplib_proto::{Command, Connection, Options, Output};
@@ -173,7 +175,8 @@ pub enum Output {
         /// The literal's announced size.
         size: u64,
     },
-    /// The next bytes of the literal being streamed (a fed chunk at most).
+    /// The next bytes of the literal being streamed (a fed chunk at most), copied out of
+    /// the fed bytes. [`Connection::feed_into`] hands them to a sink instead, uncopied.
     LiteralData {
         /// The FETCH command.
         id: CommandId,
