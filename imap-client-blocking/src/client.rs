@@ -407,15 +407,7 @@ impl Client {
             if let Some(e) = self.conn.fatal_error() {
                 break Err(e.duplicate());
             }
-            match io.sink.as_deref_mut() {
-                // Streamed literals go to the sink straight from the read buffer.
-                Some(sink) => match self.transport.read(&mut self.buf, self.config.timeout) {
-                    Ok(0) => self.conn.feed_eof(),
-                    Ok(n) => io.driver.feed(&mut self.conn, &self.buf[..n], sink),
-                    Err(e) => self.conn.transport_error(Error::io(e)),
-                },
-                None => self.read_more(self.config.timeout),
-            }
+            self.read_more_with(self.config.timeout, &mut io);
         };
         io.driver.finish(result)
     }
@@ -478,9 +470,18 @@ impl Client {
     /// Reads once from the transport (waiting at most `timeout`) and feeds the core. Errors
     /// and timeouts abort the connection.
     fn read_more(&mut self, timeout: Option<Duration>) {
+        self.read_more_with(timeout, &mut Streams::default());
+    }
+
+    /// [`Client::read_more`]; with a sink in `io`, streamed literals go to it straight from
+    /// the read buffer (`feed_into`).
+    fn read_more_with(&mut self, timeout: Option<Duration>, io: &mut Streams<'_>) {
         match self.transport.read(&mut self.buf, timeout) {
             Ok(0) => self.conn.feed_eof(),
-            Ok(n) => self.conn.feed(&self.buf[..n]),
+            Ok(n) => match io.sink.as_deref_mut() {
+                Some(sink) => io.driver.feed(&mut self.conn, &self.buf[..n], sink),
+                None => self.conn.feed(&self.buf[..n]),
+            },
             Err(e) => self.conn.transport_error(Error::io(e)),
         }
     }

@@ -52,18 +52,29 @@ impl SinkDriver {
         sink: &mut dyn LiteralSink,
         out: crate::Output,
     ) -> Option<crate::Output> {
-        let r = match out {
+        match out {
             crate::Output::LiteralStart {
                 seq, header, size, ..
-            } => self.ok().then(|| sink.start(seq, &header, size)),
-            crate::Output::LiteralData { data, .. } => self.ok().then(|| sink.data(&data)),
-            crate::Output::LiteralEnd { .. } => self.ok().then(|| sink.end()),
+            } => self.call(|| sink.start(seq, &header, size)),
+            crate::Output::LiteralData { data, .. } => self.call(|| sink.data(&data)),
+            crate::Output::LiteralEnd { .. } => self.call(|| sink.end()),
             other => return Some(other),
-        };
-        if let Some(Err(e)) = r {
-            self.error = Some(e);
         }
         None
+    }
+
+    /// Runs one sink call unless an earlier one failed; remembers its error.
+    pub(crate) fn call(&mut self, f: impl FnOnce() -> io::Result<()>) {
+        if self.ok() {
+            if let Err(e) = f() {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// The sink's first error, if any.
+    pub(crate) fn into_error(self) -> Option<io::Error> {
+        self.error
     }
 
     /// Feeds server bytes to `conn` with [`crate::Connection::feed_into`]: the literals of a

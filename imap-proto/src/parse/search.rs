@@ -264,8 +264,11 @@ fn bulk_ids(s: &[u8], ids: &mut SeqSetBuilder) -> usize {
             let Some(digits) = s.get(id..id + 8).and_then(<[u8]>::first_chunk::<8>) else {
                 return id;
             };
-            let v = digits_value(u64::from_le_bytes(*digits), len.clamp(1, 8));
-            if len == 0 || len > 7 || v == 0 {
+            if len == 0 || len > 7 {
+                return id;
+            }
+            let v = digits_value(u64::from_le_bytes(*digits), len);
+            if v == 0 {
                 return id;
             }
             ids.push(v as u32);

@@ -3,45 +3,32 @@
 use std::io;
 
 use super::{CommandId, Connection, Output};
-use crate::sink::LiteralSink;
+use crate::sink::{LiteralSink, SinkDriver};
 
-/// The sink of [`Connection::feed_into`], and its first error (after which nothing more
-/// reaches it).
+/// The sink of [`Connection::feed_into`], with the driver that remembers its first error
+/// (after which nothing more reaches it).
 pub(super) struct ToSink<'a> {
     sink: &'a mut dyn LiteralSink,
-    error: Option<io::Error>,
+    driver: SinkDriver,
 }
 
 impl ToSink<'_> {
-    fn call(&mut self, f: impl FnOnce(&mut dyn LiteralSink) -> io::Result<()>) {
-        if self.error.is_none() {
-            if let Err(e) = f(&mut *self.sink) {
-                self.error = Some(e);
-            }
-        }
-    }
-
     fn data(&mut self, bytes: &[u8]) {
         if !bytes.is_empty() {
-            self.call(|s| s.data(bytes));
+            let sink = &mut *self.sink;
+            self.driver.call(|| sink.data(bytes));
         }
     }
 
     fn end(&mut self) {
-        self.call(|s| s.end());
+        let sink = &mut *self.sink;
+        self.driver.call(|| sink.end());
     }
 
     /// Hands over the streaming outputs produced meanwhile, in order.
     fn deliver(&mut self, outputs: &mut Vec<Output>) {
         for out in outputs.drain(..) {
-            match out {
-                Output::LiteralStart {
-                    seq, header, size, ..
-                } => self.call(|s| s.start(seq, &header, size)),
-                Output::LiteralData { data, .. } => self.data(&data),
-                Output::LiteralEnd { .. } => self.end(),
-                _ => {}
-            }
+            let _ = self.driver.handle(&mut *self.sink, out);
         }
     }
 }
@@ -114,12 +101,15 @@ impl Connection {
     /// Drain the outputs queued by earlier calls before calling it, so that the sink sees
     /// every literal in order.
     pub fn feed_into(&mut self, data: &[u8], sink: &mut dyn LiteralSink) -> io::Result<()> {
-        let mut to = ToSink { sink, error: None };
+        let mut to = ToSink {
+            sink,
+            driver: SinkDriver::default(),
+        };
         self.feeding_sink = true;
         self.feed_with(data, Some(&mut to));
         self.feeding_sink = false;
         to.deliver(&mut self.direct);
-        match to.error {
+        match to.driver.into_error() {
             Some(e) => Err(e),
             None => Ok(()),
         }
