@@ -1,42 +1,42 @@
-//! The async client: a loop that moves bytes between a futures-io stream and the core.
+//! The async client: a poll loop that moves bytes between a futures-io stream and the
+//! core's driver.
 
-use std::collections::{HashMap, VecDeque};
 use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, Stream};
-use imaplib_proto::sink::SinkDriver;
-use imaplib_proto::{
-    Cause, Command, CommandId, Config, Connection, DateInput, Error, IntoSequenceSet, LiteralSink,
-    Output, Reply, Result, Text,
-};
+use imaplib_proto::driver::{Driver, SinkSlot, Step};
+use imaplib_proto::sink::{sink_failed, Spool};
+use imaplib_proto::{Config, Error, LiteralSink, Reply, Result};
 
-use crate::transport::{self, with_timeout, BoxStream, Duplex, ProcessStream, Transport};
+use crate::transport::{self, BoxStream, Duplex, ProcessStream, Transport};
+
+/// `Poll::Ready(x)` → `x`; `Poll::Pending` returns `Poll::Pending`.
+macro_rules! ready_or_pending {
+    ($e:expr) => {
+        match $e {
+            Poll::Ready(x) => x,
+            Poll::Pending => return Poll::Pending,
+        }
+    };
+}
 
 /// Size of each read from the stream.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// What one I/O step did.
-enum Step {
-    /// Read this many bytes (0: end of stream).
-    Read(usize),
-    /// Wrote some bytes, nothing to read yet.
-    Wrote,
-    /// The pending output is written and a STARTTLS upgrade is due.
-    Upgrade,
-}
-
-/// An async IMAP4rev1 client with imaplib's methods and results, generic over any
-/// futures-io stream.
+/// An async IMAP4rev1 client with imaplib's methods and results, over any futures-io
+/// stream.
 ///
-/// Every future it returns is cancellation-safe: dropping one leaves the connection usable
-/// (the command still completes in the background and its result is discarded, bytes not
-/// yet written are written before the next command) or, if the drop interrupted a TLS
-/// upgrade, cleanly aborted.
+/// Every future it returns is cancellation-safe: all state lives in the client, so
+/// dropping a future leaves the connection usable, following the driver's policy for
+/// abandoned tasks ([`imaplib_proto::driver#abandoned-tasks`]): the command completes in
+/// the background and its result is discarded, an IDLE gets its DONE, a TLS handshake
+/// resumes with the next call; only a streamed APPEND cut mid-message fails the connection.
+/// Dropping a connected client sends LOGOUT if the stream takes it at once, never waiting.
 ///
 /// ```no_run
 /// # async fn demo() -> imaplib_async::Result<()> {
@@ -48,35 +48,16 @@ enum Step {
 /// # Ok(()) }
 /// ```
 pub struct Client<S: Duplex = BoxStream> {
-    conn: Connection,
+    driver: Driver,
     transport: Transport<S>,
     config: Config,
     host: String,
     port: Option<u16>,
-    /// Bytes produced by the engine and not yet written.
-    out: Vec<u8>,
-    out_at: usize,
-    buf: Vec<u8>,
-    /// Results of commands nobody is waiting for yet (pipelining).
-    done: HashMap<CommandId, Result<Reply>>,
-    /// The command `run` is waiting for (still set if that future was dropped).
-    running: Option<CommandId>,
-    idle_queue: VecDeque<Reply>,
-    idle_started: Option<CommandId>,
-    tls_pending: bool,
-    /// The connection asks for a streamed APPEND message.
-    literal_request: Option<(CommandId, u64)>,
-    /// A streamed APPEND message is being written (still set if that future was dropped).
-    literal_interrupted: bool,
-    /// A streaming FETCH call consumes the literal events.
-    streaming: bool,
-    stream_events: VecDeque<Output>,
-}
-
-/// Where a streaming FETCH's literals go.
-enum StreamSink<'a> {
-    Callbacks(&'a mut dyn LiteralSink),
-    Writer(&'a mut (dyn AsyncWrite + Unpin + Send), Option<io::Error>),
+    buf: Box<[u8]>,
+    /// Bytes handed to the stream and not flushed yet (TLS buffers them).
+    unflushed: bool,
+    timer: Option<async_io::Timer>,
+    timer_at: Option<Instant>,
 }
 
 impl<S: Duplex> std::fmt::Debug for Client<S> {
@@ -84,7 +65,7 @@ impl<S: Duplex> std::fmt::Debug for Client<S> {
         f.debug_struct("Client")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("conn", &self.conn)
+            .field("driver", &self.driver)
             .finish_non_exhaustive()
     }
 }
@@ -96,13 +77,11 @@ impl Client<BoxStream> {
         Self::connect_with(host, port, &Config::default()).await
     }
 
-    /// `IMAP4(host, port)` with settings; with `config.require_tls`, STARTTLS follows the
-    /// greeting and its failure is an error before any credential is sent.
+    /// `IMAP4(host, port)` with settings; with TLS required, STARTTLS follows the greeting
+    /// and its failure is an error before any credential is sent.
     #[cfg(any(feature = "smol", feature = "async-std"))]
     pub async fn connect_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        config.check()?;
-        let s = transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout).await?;
-        Self::plain_over(s, host, port, config).await
+        Self::connect_on(transport::Net::DEFAULT, host, port, config, false).await
     }
 
     /// imaplib's `IMAP4_SSL(host, port)`: implicit TLS, verified.
@@ -114,17 +93,34 @@ impl Client<BoxStream> {
     /// `IMAP4_SSL(host, port, ssl_context=…)`.
     #[cfg(any(feature = "smol", feature = "async-std"))]
     pub async fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        config.check()?;
-        let s = transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout).await?;
-        Self::tls_over(s, host, port, config).await
+        Self::connect_on(transport::Net::DEFAULT, host, port, config, true).await
     }
 
     /// Plain TCP, then STARTTLS, required.
     #[cfg(any(feature = "smol", feature = "async-std"))]
     pub async fn connect_starttls(host: &str, port: u16, config: &Config) -> Result<Self> {
-        let mut config = config.clone();
-        config.require_tls = true;
-        Self::connect_with(host, port, &config).await
+        Self::connect_with(host, port, &config.clone().with_require_tls(true)).await
+    }
+
+    /// Connects over `net`'s TCP, with implicit TLS when `tls`.
+    #[cfg(any(feature = "smol", feature = "async-std"))]
+    pub(crate) async fn connect_on(
+        net: transport::Net,
+        host: &str,
+        port: u16,
+        config: &Config,
+        tls: bool,
+    ) -> Result<Self> {
+        config.check()?;
+        let s = transport::tcp_connect(net, host, port, config.timeout()).await?;
+        let t = if tls {
+            let name = config.server_name(host);
+            let tls = transport::tls_handshake(s, config.tls_config()?, name, config.timeout());
+            Transport::Tls(Box::new(tls.await?))
+        } else {
+            Transport::Plain(s)
+        };
+        Self::over(t, config, host, Some(port), tls).await
     }
 
     /// imaplib's `IMAP4_stream(command)`: `sh -c command`, IMAP over its stdin/stdout (a
@@ -136,738 +132,340 @@ impl Client<BoxStream> {
     /// `IMAP4_stream(command)` with settings.
     pub async fn connect_stream_with(command: &str, config: &Config) -> Result<Self> {
         config.check()?;
-        Self::over_process(ProcessStream::spawn(command)?, config).await
+        let p: BoxStream = Box::new(ProcessStream::spawn(command)?);
+        Self::over(Transport::Plain(p), config, "", None, true).await
     }
 
     /// Like [`Client::connect_stream`], for a program and arguments given without a shell.
     pub async fn connect_process(command: async_process::Command, config: &Config) -> Result<Self> {
         config.check()?;
-        Self::over_process(ProcessStream::spawn_command(command)?, config).await
-    }
-
-    async fn over_process(process: ProcessStream, config: &Config) -> Result<Self> {
-        let mut client = Client::new(
-            Transport::Plain(Box::new(process) as BoxStream),
-            config.clone(),
-            "",
-            None,
-            true,
-        );
-        client.greet().await?;
-        Ok(client)
-    }
-
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub(crate) async fn plain_over(
-        s: BoxStream,
-        host: &str,
-        port: u16,
-        config: &Config,
-    ) -> Result<Self> {
-        let mut client = Client::new(Transport::Plain(s), config.clone(), host, Some(port), false);
-        client.greet().await?;
-        if config.require_tls {
-            client.starttls().await?;
-        }
-        Ok(client)
-    }
-
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub(crate) async fn tls_over(
-        s: BoxStream,
-        host: &str,
-        port: u16,
-        config: &Config,
-    ) -> Result<Self> {
-        let tls = transport::tls_handshake(
-            s,
-            config.tls_config()?,
-            config.server_name(host),
-            config.timeout,
-        )
-        .await?;
-        let mut client = Client::new(
-            Transport::Tls(Box::new(tls)),
-            config.clone(),
-            host,
-            Some(port),
-            true,
-        );
-        client.greet().await?;
-        Ok(client)
+        let p: BoxStream = Box::new(ProcessStream::spawn_command(command)?);
+        Self::over(Transport::Plain(p), config, "", None, true).await
     }
 }
 
 impl<S: Duplex> Client<S> {
-    fn new(
-        transport: Transport<S>,
-        config: Config,
-        host: &str,
-        port: Option<u16>,
-        secure: bool,
-    ) -> Self {
-        Client {
-            conn: Connection::new(config.options(secure)),
-            transport,
-            config,
-            host: host.to_string(),
-            port,
-            out: Vec::new(),
-            out_at: 0,
-            buf: vec![0; READ_CHUNK],
-            done: HashMap::new(),
-            running: None,
-            idle_queue: VecDeque::new(),
-            idle_started: None,
-            tls_pending: false,
-            literal_request: None,
-            literal_interrupted: false,
-            streaming: false,
-            stream_events: VecDeque::new(),
-        }
-    }
-
     /// A client over a stream you connected yourself (any runtime; for tokio, wrap the
-    /// socket with `tokio_util::compat`). `secure` says whether the stream is already
-    /// encrypted or trusted; STARTTLS upgrades a plain stream in place.
+    /// socket with `tokio_util::compat`). `secure` says whether it is already encrypted or
+    /// trusted; STARTTLS upgrades a plain one in place.
     pub async fn from_stream(stream: S, host: &str, config: &Config, secure: bool) -> Result<Self> {
         config.check()?;
-        let mut client = Client::new(Transport::Plain(stream), config.clone(), host, None, secure);
-        client.greet().await?;
-        if config.require_tls && !secure {
-            client.starttls().await?;
-        }
-        Ok(client)
+        Self::over(Transport::Plain(stream), config, host, None, secure).await
     }
 
     /// Implicit TLS over a stream you connected yourself; `host` is verified.
     pub async fn from_stream_tls(stream: S, host: &str, config: &Config) -> Result<Self> {
         config.check()?;
-        let tls = transport::tls_handshake(
-            stream,
-            config.tls_config()?,
-            config.server_name(host),
-            config.timeout,
-        )
-        .await?;
-        let mut client = Client::new(
-            Transport::Tls(Box::new(tls)),
-            config.clone(),
+        let name = config.server_name(host);
+        let tls = transport::tls_handshake(stream, config.tls_config()?, name, config.timeout());
+        Self::over(
+            Transport::Tls(Box::new(tls.await?)),
+            config,
             host,
             None,
             true,
-        );
-        client.greet().await?;
-        Ok(client)
+        )
+        .await
     }
 
-    async fn greet(&mut self) -> Result<()> {
-        loop {
-            self.process_outputs();
-            if self.conn.is_connected() {
-                return Ok(());
-            }
-            if let Some(e) = self.conn.fatal_error() {
-                let e = e.duplicate();
-                self.transport.close().await;
-                return Err(e);
-            }
-            self.step(self.config.timeout).await;
+    async fn over(
+        transport: Transport<S>,
+        config: &Config,
+        host: &str,
+        port: Option<u16>,
+        secure: bool,
+    ) -> Result<Self> {
+        Client {
+            driver: Driver::new(config.options(secure), config.timeouts),
+            transport,
+            config: config.clone(),
+            host: host.to_string(),
+            port,
+            buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            unflushed: false,
+            timer: None,
+            timer_at: None,
         }
+        .greet()
+        .await
     }
 
-    /// The core connection (state, capabilities, untagged store, diagnostics).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
-    /// The core connection, mutable.
-    pub fn connection_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
-    /// The host dialled (`""` for IMAP4_stream or a stream given to [`Client::from_stream`]).
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// The port dialled, if known.
-    pub fn port(&self) -> Option<u16> {
-        self.port
-    }
-
-    /// The underlying stream (below TLS).
+    /// The stream under TLS.
     pub fn get_ref(&self) -> Option<&S> {
         self.transport.get_ref()
     }
 
-    /// The underlying stream, mutable. Writing to it desynchronises the session.
+    /// The stream under TLS, mutable. Reading or writing it desynchronises the session.
     pub fn get_mut(&mut self) -> Option<&mut S> {
         self.transport.get_mut()
     }
 
-    /// The settings this client was made with.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// imaplib's `socket()`: the stream under TLS.
+    pub fn socket(&self) -> Option<&S> {
+        self.transport.get_ref()
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    /// Closes the transport without LOGOUT (imaplib's `shutdown()`). A child process sees
-    /// its stdin close; if it has not exited when the client is dropped, it is killed, and
-    /// async-process reaps it.
-    pub async fn shutdown(&mut self) {
+    async fn close_transport(&mut self) {
         self.transport.close().await;
     }
 
-    /// Submits a command without waiting (pipelining); collect it with [`Client::wait`].
-    /// Its bytes go out with the next I/O.
-    pub fn submit(&mut self, cmd: Command) -> Result<CommandId> {
-        self.check_interrupted_literal();
-        let id = self.conn.submit(cmd)?;
-        self.process_outputs();
-        Ok(id)
+    /// Does what the driver asks until the task polled by `poll` is done.
+    async fn drive<T>(
+        &mut self,
+        io: &mut Streams<'_>,
+        mut poll: impl FnMut(&mut Driver, Instant) -> Step<T>,
+    ) -> T {
+        future::poll_fn(|cx| self.poll_drive(cx, io, &mut poll)).await
     }
 
-    /// Waits for a submitted command's result.
-    pub async fn wait(&mut self, id: CommandId) -> Result<Reply> {
-        self.check_interrupted_literal();
+    /// [`Client::drive`] as a poll function: every state is in `self`, so stopping at any
+    /// `Pending` loses nothing.
+    fn poll_drive<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        io: &mut Streams<'_>,
+        poll: &mut impl FnMut(&mut Driver, Instant) -> Step<T>,
+    ) -> Poll<T> {
         loop {
-            self.process_outputs();
-            if let Some(result) = self.done.remove(&id) {
-                return result;
+            if io.poll_spool(cx, &self.buf).is_pending() {
+                return Poll::Pending;
             }
-            if let Some(e) = self.conn.fatal_error() {
-                return Err(e.duplicate());
-            }
-            self.step(self.config.timeout).await;
-        }
-    }
-
-    /// Runs one command to completion.
-    pub async fn run(&mut self, cmd: Command) -> Result<Reply> {
-        self.check_interrupted_literal();
-        // A dropped streaming call no longer consumes literal events.
-        self.streaming = false;
-        self.stream_events.clear();
-        // A previous `run` future (or an IDLE stream) was dropped before its command
-        // completed: finish that command first, so that its untagged data cannot be
-        // mistaken for this one's, and discard its result.
-        while let Some(abandoned) = self.running {
-            let _ = self.wait(abandoned).await;
-            self.running = None;
-        }
-        let id = self.conn.submit(cmd)?;
-        self.running = Some(id);
-        let result = self.wait(id).await;
-        self.running = None;
-        result
-    }
-
-    /// Moves the engine's outputs: bytes into the write buffer, results into `done`.
-    fn process_outputs(&mut self) {
-        while let Some(out) = self.conn.poll_output() {
-            match out {
-                Output::Send(o) => self.out.extend_from_slice(&o.bytes),
-                Output::Completed { id, result } => {
-                    self.done.insert(id, result);
-                }
-                Output::StartTls { .. } => self.tls_pending = true,
-                Output::IdleStarted { id } => self.idle_started = Some(id),
-                Output::Unsolicited(r) => self.idle_queue.push_back(r),
-                Output::SendLiteral { id, len } => self.literal_request = Some((id, len)),
-                // Kept only while a streaming call consumes them.
-                out @ (Output::LiteralStart { .. }
-                | Output::LiteralData { .. }
-                | Output::LiteralEnd { .. })
-                    if self.streaming =>
-                {
-                    self.stream_events.push_back(out);
-                }
-                // Connected, Error (reported through fatal_error), and future variants.
-                _ => {}
-            }
-        }
-    }
-
-    /// A streamed APPEND interrupted mid-literal leaves the server owed bytes: nothing else
-    /// can be sent on this connection.
-    fn check_interrupted_literal(&mut self) {
-        if self.literal_interrupted {
-            self.literal_interrupted = false;
-            self.conn.transport_error(Error::abort(
-                Cause::Io,
-                "a streamed APPEND was interrupted in the middle of its message; the connection cannot continue",
-            ));
-        }
-    }
-
-    /// Writes everything produced so far, within the timeout.
-    async fn flush_out(&mut self) -> io::Result<()> {
-        let timeout = self.config.timeout;
-        let write = future::poll_fn(|cx| {
-            while self.out_at < self.out.len() {
-                match self.transport.poll_write(cx, &self.out[self.out_at..]) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::WriteZero,
-                            "write returned 0",
-                        )))
-                    }
-                    Poll::Ready(Ok(n)) => self.out_at += n,
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => return Poll::Pending,
-                }
-            }
-            self.out.clear();
-            self.out_at = 0;
-            self.transport.poll_flush(cx)
-        });
-        with_timeout(timeout, write).await
-    }
-
-    /// Copies exactly `len` bytes from `reader` to the server, a chunk at a time.
-    async fn copy_literal(
-        &mut self,
-        reader: &mut (dyn AsyncRead + Unpin + Send),
-        len: u64,
-    ) -> Result<()> {
-        use futures_lite::AsyncReadExt;
-        self.flush_out().await.map_err(Error::io)?;
-        self.literal_interrupted = true;
-        let mut left = len;
-        let mut chunk = vec![0u8; READ_CHUNK.min(len as usize).max(1)];
-        while left > 0 {
-            let want = chunk.len().min(left as usize);
-            let n = reader.read(&mut chunk[..want]).await.map_err(|e| {
-                Error::abort(Cause::Io, format!("reading the message: {e}")).with_source(e)
-            })?;
-            if n == 0 {
-                return Err(Error::abort(
-                    Cause::Argument,
-                    format!(
-                        "the message reader ended after {} of {len} bytes",
-                        len - left
-                    ),
-                ));
-            }
-            self.out.extend_from_slice(&chunk[..n]);
-            self.flush_out().await.map_err(Error::io)?;
-            left -= n as u64;
-        }
-        self.literal_interrupted = false;
-        Ok(())
-    }
-
-    /// Runs a command whose literals stream to a sink or come from a reader.
-    async fn run_streams(
-        &mut self,
-        cmd: Command,
-        mut sink: Option<StreamSink<'_>>,
-        mut reader: Option<&mut (dyn AsyncRead + Unpin + Send)>,
-    ) -> Result<Reply> {
-        self.check_interrupted_literal();
-        while let Some(abandoned) = self.running {
-            let _ = self.wait(abandoned).await;
-            self.running = None;
-        }
-        let id = self.conn.submit(cmd)?;
-        self.running = Some(id);
-        self.streaming = sink.is_some();
-        self.stream_events.clear();
-        let mut driver = SinkDriver::default();
-        let result = loop {
-            self.process_outputs();
-            while let Some(event) = self.stream_events.pop_front() {
-                match sink.as_mut() {
-                    Some(StreamSink::Callbacks(s)) => {
-                        driver.handle(&mut **s, event);
-                    }
-                    Some(StreamSink::Writer(w, failed)) => {
-                        if let (Output::LiteralData { data, .. }, None) = (&event, &failed) {
-                            if let Err(e) =
-                                futures_lite::AsyncWriteExt::write_all(&mut **w, data).await
-                            {
-                                *failed = Some(e);
-                            }
-                        }
-                    }
-                    None => {}
-                }
-            }
-            if let Some((lid, len)) = self.literal_request.take() {
-                let copied = match reader.as_deref_mut() {
-                    Some(r) => self.copy_literal(r, len).await,
-                    None => Err(Error::abort(
-                        Cause::Argument,
-                        "a streamed APPEND needs a reader",
-                    )),
-                };
-                match copied {
-                    Ok(()) => {
-                        let _ = self.conn.literal_written(lid);
-                    }
-                    Err(e) => self.conn.transport_error(e),
-                }
-                continue;
-            }
-            if let Some(result) = self.done.remove(&id) {
-                break result;
-            }
-            if let Some(e) = self.conn.fatal_error() {
-                break Err(e.duplicate());
-            }
-            match sink.as_mut() {
-                // Streamed literals go to the sink straight from the read buffer.
-                Some(StreamSink::Callbacks(s)) => self.step_into(&mut driver, &mut **s).await,
-                _ => self.step(self.config.timeout).await,
-            }
-        };
-        self.running = None;
-        self.streaming = false;
-        match sink {
-            Some(StreamSink::Writer(w, failed)) => {
-                let flushed = futures_lite::AsyncWriteExt::flush(w).await;
-                match failed.or(flushed.err()) {
-                    Some(e) => Err(Error::error(
-                        Cause::Io,
-                        format!("the literal sink failed: {e}"),
+            let now = Instant::now();
+            let step = poll(&mut self.driver, now);
+            let (progress, deadline) = match step {
+                Step::Done(value) => return Poll::Ready(value),
+                Step::Write { deadline } => (self.poll_write(cx), deadline),
+                Step::Read { deadline } => (self.poll_read(cx, io), deadline),
+                Step::StartTls => (self.poll_upgrade(cx), self.transport.handshake_deadline()),
+                Step::ReadMessage { max } => {
+                    let n = io.poll_message(cx, &mut self.buf[..max]);
+                    (
+                        n.map(|n| io.give_message(&mut self.driver, &self.buf, n)),
+                        None,
                     )
-                    .with_source(e)),
-                    None => result,
                 }
-            }
-            _ => driver.finish(result),
-        }
-    }
-
-    /// `FETCH set (parts)` with the message bodies (every literal) streamed to `sink` as
-    /// they arrive: memory stays bounded whatever their size. The result keeps imaplib's
-    /// shape with the literals left empty.
-    pub async fn fetch_stream(
-        &mut self,
-        set: impl IntoSequenceSet,
-        parts: &str,
-        sink: &mut dyn LiteralSink,
-    ) -> Result<Reply> {
-        let cmd = Command::fetch(set, parts)?.stream_literals();
-        self.run_streams(cmd, Some(StreamSink::Callbacks(sink)), None)
-            .await
-    }
-
-    /// `UID FETCH` with the literals streamed to `sink`.
-    pub async fn uid_fetch_stream(
-        &mut self,
-        set: impl IntoSequenceSet,
-        parts: &str,
-        sink: &mut dyn LiteralSink,
-    ) -> Result<Reply> {
-        let cmd = Command::uid_fetch(set, parts)?.stream_literals();
-        self.run_streams(cmd, Some(StreamSink::Callbacks(sink)), None)
-            .await
-    }
-
-    /// `FETCH` with every literal written, back to back, to an async `writer`.
-    pub async fn fetch_to(
-        &mut self,
-        set: impl IntoSequenceSet,
-        parts: &str,
-        writer: &mut (dyn AsyncWrite + Unpin + Send),
-    ) -> Result<Reply> {
-        let cmd = Command::fetch(set, parts)?.stream_literals();
-        self.run_streams(cmd, Some(StreamSink::Writer(writer, None)), None)
-            .await
-    }
-
-    /// `APPEND` of a message of `len` bytes read from `reader` as it is sent (memory stays
-    /// bounded; no line-ending translation). A reader that ends early — or dropping this
-    /// future mid-message — aborts the connection, as the server is then owed bytes.
-    pub async fn append_from<'a>(
-        &mut self,
-        mailbox: Option<Text<'a>>,
-        flags: Option<&str>,
-        date_time: Option<DateInput<'_>>,
-        reader: &mut (dyn AsyncRead + Unpin + Send),
-        len: u64,
-    ) -> Result<Reply> {
-        let cmd = Command::append_stream(mailbox, flags, date_time, len)?;
-        self.run_streams(cmd, None, Some(reader)).await
-    }
-
-    /// Writes what it can, then reads what is there.
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Step>> {
-        let mut wrote = false;
-        while self.out_at < self.out.len() {
-            match self.transport.poll_write(cx, &self.out[self.out_at..]) {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "write returned 0",
-                    )))
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.out_at += n;
-                    wrote = true;
-                }
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => break,
-            }
-        }
-        if !self.out.is_empty() && self.out_at == self.out.len() {
-            self.out.clear();
-            self.out_at = 0;
-        }
-        if wrote {
-            if let Poll::Ready(Err(e)) = self.transport.poll_flush(cx) {
-                return Poll::Ready(Err(e));
-            }
-        }
-        if self.tls_pending {
-            return if self.out.is_empty() {
-                Poll::Ready(Ok(Step::Upgrade))
-            } else if wrote {
-                Poll::Ready(Ok(Step::Wrote))
-            } else {
-                Poll::Pending
             };
-        }
-        match self.transport.poll_read(cx, &mut self.buf) {
-            Poll::Ready(Ok(n)) => Poll::Ready(Ok(Step::Read(n))),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending if wrote => Poll::Ready(Ok(Step::Wrote)),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    /// Handles the outcome of one step; returns true when server bytes were fed.
-    fn apply(&mut self, step: io::Result<Step>) -> Option<Step> {
-        match step {
-            Ok(Step::Read(0)) => {
-                self.conn.feed_eof();
-                Some(Step::Read(0))
-            }
-            Ok(Step::Read(n)) => {
-                self.conn.feed(&self.buf[..n]);
-                Some(Step::Read(n))
-            }
-            Ok(other) => Some(other),
-            Err(e) => {
-                self.conn.transport_error(Error::io(e));
-                None
+            if progress.is_pending() && self.poll_timer(cx, deadline).is_pending() {
+                return Poll::Pending;
             }
         }
     }
 
-    /// One I/O step, bounded by `timeout`; failures abort the connection.
-    async fn step(&mut self, timeout: Option<Duration>) {
-        let result = with_timeout(timeout, future::poll_fn(|cx| self.poll_step(cx))).await;
-        if let Some(Step::Upgrade) = self.apply(result) {
-            self.upgrade().await;
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let r = ready_or_pending!(self.transport.poll_write(cx, self.driver.output()));
+        match r {
+            Ok(0) => self.failed(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                self.driver.wrote(n, Instant::now());
+                self.unflushed = true;
+            }
+            Err(e) => self.failed(e),
         }
+        Poll::Ready(())
     }
 
-    /// [`Client::step`] for a streaming FETCH: the bytes read are fed with `feed_into`, so
-    /// that the literals reach `sink` without a copy.
-    async fn step_into(&mut self, driver: &mut SinkDriver, sink: &mut dyn LiteralSink) {
-        let timeout = self.config.timeout;
-        match with_timeout(timeout, future::poll_fn(|cx| self.poll_step(cx))).await {
-            Ok(Step::Read(n)) if n > 0 => driver.feed(&mut self.conn, &self.buf[..n], sink),
-            result => {
-                if let Some(Step::Upgrade) = self.apply(result) {
-                    self.upgrade().await;
+    fn poll_read(&mut self, cx: &mut Context<'_>, io: &mut Streams<'_>) -> Poll<()> {
+        if self.unflushed {
+            match ready_or_pending!(self.transport.poll_flush(cx)) {
+                Ok(()) => self.unflushed = false,
+                Err(e) => {
+                    self.failed(e);
+                    return Poll::Ready(());
                 }
             }
         }
+        match ready_or_pending!(self.transport.poll_read(cx, &mut self.buf)) {
+            Ok(0) => self.driver.feed_eof(Instant::now()),
+            Ok(n) => io.feed(&mut self.driver, &self.buf[..n]),
+            Err(e) => self.failed(e),
+        }
+        Poll::Ready(())
     }
 
-    async fn upgrade(&mut self) {
-        self.tls_pending = false;
-        let Some(plain) = self.transport.take_plain() else {
-            return self.conn.transport_error(Error::abort(
-                Cause::Tls,
-                "STARTTLS on a connection that is not plain (or an interrupted upgrade)",
-            ));
+    fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.unflushed {
+            match ready_or_pending!(self.transport.poll_flush(cx)) {
+                Ok(()) => self.unflushed = false,
+                Err(e) => {
+                    self.failed(e);
+                    return Poll::Ready(());
+                }
+            }
+        }
+        let r = ready_or_pending!(self.transport.poll_upgrade(cx, &self.config, &self.host));
+        let now = Instant::now();
+        match r {
+            Ok(()) => drop(self.driver.tls_established(now)),
+            Err(e) => self.driver.transport_error(e, now),
+        }
+        Poll::Ready(())
+    }
+
+    fn failed(&mut self, e: io::Error) {
+        self.driver.transport_error(Error::io(e), Instant::now());
+    }
+
+    /// Ready when `deadline` has passed (the next poll of the driver decides what it
+    /// means); one timer, moved as the deadline moves.
+    fn poll_timer(&mut self, cx: &mut Context<'_>, deadline: Option<Instant>) -> Poll<()> {
+        let Some(at) = deadline else {
+            return Poll::Pending;
         };
-        let config = match self.config.tls_config() {
-            Ok(c) => c,
-            Err(e) => return self.conn.transport_error(e),
+        let timer = self.timer.get_or_insert_with(|| async_io::Timer::at(at));
+        if self.timer_at != Some(at) {
+            timer.set_at(at);
+            self.timer_at = Some(at);
+        }
+        Pin::new(timer).poll(cx).map(|_| ())
+    }
+
+    imaplib_proto::client_methods!(
+        async,
+        writer: dyn AsyncWrite + Unpin + Send,
+        reader: dyn AsyncRead + Unpin + Send
+    );
+}
+
+impl<S: Duplex> Drop for Client<S> {
+    fn drop(&mut self) {
+        // LOGOUT if the stream takes it now: a drop cannot wait.
+        if self.driver.farewell(Instant::now()) {
+            let mut cx = Context::from_waker(Waker::noop());
+            let _ = self.poll_drive(&mut cx, &mut Streams::none(), &mut |d, now| {
+                d.poll_flush(now)
+            });
+        }
+    }
+}
+
+/// The streaming ends of a command in flight.
+struct Streams<'a> {
+    sink: SinkSlot<'a>,
+    /// `fetch_to`'s writer, the literal bytes it has still to take, its first error.
+    writer: Option<(
+        &'a mut (dyn AsyncWrite + Unpin + Send),
+        Spool,
+        Option<io::Error>,
+    )>,
+    reader: Option<&'a mut (dyn AsyncRead + Unpin + Send)>,
+}
+
+impl<'a> Streams<'a> {
+    fn none() -> Self {
+        Streams {
+            sink: SinkSlot::default(),
+            writer: None,
+            reader: None,
+        }
+    }
+
+    fn sink(sink: &'a mut (dyn LiteralSink + Send)) -> Self {
+        Streams {
+            sink: SinkSlot::new(sink),
+            ..Streams::none()
+        }
+    }
+
+    fn writer(writer: &'a mut (dyn AsyncWrite + Unpin + Send)) -> Self {
+        Streams {
+            writer: Some((writer, Spool::default(), None)),
+            ..Streams::none()
+        }
+    }
+
+    fn reader(reader: &'a mut (dyn AsyncRead + Unpin + Send)) -> Self {
+        Streams {
+            reader: Some(reader),
+            ..Streams::none()
+        }
+    }
+
+    /// Feeds server bytes; a writer's literals are spooled as ranges of `data`.
+    fn feed(&mut self, driver: &mut Driver, data: &[u8]) {
+        let now = Instant::now();
+        match &mut self.writer {
+            Some((_, spool, None)) => {
+                spool.bind(data);
+                let _ = driver.feed_into(data, spool, now);
+            }
+            Some(_) => driver.feed(data, now),
+            None => self.sink.feed(driver, data, now),
+        }
+    }
+
+    /// Writes the spooled literal bytes (they point into `fed`, the read buffer).
+    fn poll_spool(&mut self, cx: &mut Context<'_>, fed: &[u8]) -> Poll<()> {
+        let Some((writer, spool, failed)) = &mut self.writer else {
+            return Poll::Ready(());
         };
-        let name = self.config.server_name(&self.host).to_string();
-        match transport::tls_handshake(plain, config, &name, self.config.timeout).await {
-            Ok(tls) => {
-                self.transport = Transport::Tls(Box::new(tls));
-                let _ = self.conn.tls_established();
+        while let Some(chunk) = spool.front(fed) {
+            match ready_or_pending!(Pin::new(&mut **writer).poll_write(cx, chunk)) {
+                Ok(n) if n > 0 => spool.consume(n),
+                Ok(_) => {
+                    *failed = Some(io::ErrorKind::WriteZero.into());
+                    spool.clear();
+                }
+                Err(e) => {
+                    *failed = Some(e);
+                    spool.clear();
+                }
             }
-            Err(e) => self.conn.transport_error(e),
+        }
+        spool.unbind();
+        Poll::Ready(())
+    }
+
+    fn poll_message(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match self.reader.as_mut() {
+            Some(r) => Pin::new(&mut **r).poll_read(cx, buf),
+            None => Poll::Ready(Err(io::Error::other("a streamed APPEND needs a reader"))),
         }
     }
 
-    /// imaplib's `idle(duration)`: starts IDLE and returns a [`Stream`] of the untagged
-    /// responses the server sends, ending after `duration` (if given). A silence longer
-    /// than `idle_timeout` (keepalives such as `* OK Still here` reset it) ends the stream
-    /// with a timeout error. [`IdleStream::done`] sends DONE and returns the IDLE result;
-    /// dropping the stream sends DONE with the next command. Responses not consumed stay
-    /// in the untagged store.
-    pub async fn idle(
-        &mut self,
-        duration: Option<Duration>,
-        idle_timeout: Option<Duration>,
-    ) -> Result<IdleStream<'_, S>> {
-        self.check_interrupted_literal();
-        self.streaming = false;
-        self.stream_events.clear();
-        let id = self.conn.submit(Command::idle())?;
-        self.idle_queue.clear();
-        self.idle_started = None;
-        loop {
-            self.process_outputs();
-            if let Some(result) = self.done.remove(&id) {
-                result?;
-                return Err(Error::abort(
-                    Cause::Protocol,
-                    "IDLE ended before it started",
-                ));
-            }
-            if self.idle_started == Some(id) {
-                let now = Instant::now();
-                return Ok(IdleStream {
-                    deadline: duration.map(|d| async_io::Timer::at(now + d)),
-                    silence: idle_timeout.map(async_io::Timer::after),
-                    idle_timeout,
-                    client: self,
-                    id,
-                    ended: None,
-                    left: false,
-                });
-            }
-            if let Some(e) = self.conn.fatal_error() {
-                return Err(e.duplicate());
-            }
-            self.step(self.config.timeout).await;
+    fn give_message(&mut self, driver: &mut Driver, buf: &[u8], n: io::Result<usize>) {
+        let now = Instant::now();
+        match n {
+            Ok(0) => driver.message_eof(now),
+            Ok(n) => driver.message_data(&buf[..n], now),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => driver.message_error(e, now),
         }
     }
 
-    imaplib_proto::imaplib_methods!(async);
-}
-
-/// An IDLE session: a [`Stream`] of `(TYPE, [data])` responses, as imaplib's `Idler` yields.
-pub struct IdleStream<'a, S: Duplex = BoxStream> {
-    client: &'a mut Client<S>,
-    id: CommandId,
-    deadline: Option<async_io::Timer>,
-    silence: Option<async_io::Timer>,
-    idle_timeout: Option<Duration>,
-    /// The IDLE command's result, when the server ended IDLE on its own.
-    ended: Option<Result<Reply>>,
-    left: bool,
-}
-
-impl<S: Duplex> std::fmt::Debug for IdleStream<'_, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdleStream")
-            .field("id", &self.id)
-            .field("left", &self.left)
-            .finish_non_exhaustive()
+    async fn finish(self, result: Result<Reply>) -> Result<Reply> {
+        let Some((writer, _, failed)) = self.writer else {
+            return self.sink.finish(result);
+        };
+        let flushed = futures_lite::AsyncWriteExt::flush(writer).await;
+        match failed.or(flushed.err()) {
+            Some(e) => Err(sink_failed(e)),
+            None => result,
+        }
     }
 }
 
-impl<S: Duplex> IdleStream<'_, S> {
-    /// Leaves IDLE: unconsumed responses go to the untagged store, `DONE` is sent, and the
-    /// IDLE command's result is returned.
-    pub async fn done(mut self) -> Result<Reply> {
-        if let Some(result) = self.ended.take() {
-            self.left = true;
-            return result;
-        }
-        self.leave()?;
-        self.client.wait(self.id).await
-    }
+imaplib_proto::client_idler!(async, Duplex, BoxStream);
 
-    /// Collects every response until the stream ends (the deadline passes).
-    pub async fn collect_until_end(&mut self) -> Result<Vec<Reply>> {
-        let mut out = Vec::new();
-        while let Some(r) = futures_lite::StreamExt::next(self).await {
-            out.push(r?);
-        }
-        Ok(out)
-    }
-
-    fn leave(&mut self) -> Result<()> {
-        if self.left {
-            return Ok(());
-        }
-        self.left = true;
-        while let Some(r) = self.client.idle_queue.pop_front() {
-            self.client.conn.restore_unsolicited(r)?;
-        }
-        // Fails only when the IDLE already completed; its result then waits in `done`.
-        let _ = self.client.conn.idle_done(self.id);
-        self.client.process_outputs();
-        Ok(())
-    }
-}
-
-impl<S: Duplex> Stream for IdleStream<'_, S> {
+impl<S: Duplex> Stream for Idler<'_, S> {
     type Item = Result<Reply>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Reply>>> {
         let this = self.get_mut();
-        loop {
-            if let Some(r) = this.client.idle_queue.pop_front() {
-                return Poll::Ready(Some(Ok(r)));
-            }
-            if this.left || this.ended.is_some() {
-                return Poll::Ready(None);
-            }
-            this.client.process_outputs();
-            if let Some(result) = this.client.done.remove(&this.id) {
-                // The server ended IDLE (or the connection failed).
-                let err = result.as_ref().err().map(Error::duplicate);
-                this.ended = Some(result);
-                if this.client.idle_queue.is_empty() {
-                    return Poll::Ready(err.map(Err));
-                }
-                continue;
-            }
-            if !this.client.idle_queue.is_empty() {
-                continue;
-            }
-            if let Some(t) = this.deadline.as_mut() {
-                if Pin::new(t).poll(cx).is_ready() {
-                    return Poll::Ready(None);
-                }
-            }
-            if let Some(t) = this.silence.as_mut() {
-                if Pin::new(t).poll(cx).is_ready() {
-                    let err = Error::abort(Cause::Timeout, "timed out: no response during IDLE");
-                    this.client.conn.transport_error(err.duplicate());
-                    this.ended = Some(Err(err.duplicate()));
-                    return Poll::Ready(Some(Err(err)));
-                }
-            }
-            match this.client.poll_step(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(step) => {
-                    if let Some(Step::Read(_)) = this.client.apply(step) {
-                        if let (Some(t), Some(d)) = (this.silence.as_mut(), this.idle_timeout) {
-                            t.set_after(d);
-                        }
-                    }
-                }
-            }
+        if this.left {
+            return Poll::Ready(None);
         }
+        let until = this.until;
+        let mut poll = |d: &mut Driver, now| d.poll_idle_event(until, now);
+        this.client.poll_drive(cx, &mut Streams::none(), &mut poll)
     }
 }
 
-impl<S: Duplex> Drop for IdleStream<'_, S> {
+impl<S: Duplex> Drop for Idler<'_, S> {
+    /// DONE goes out with the client's next call (a drop cannot wait); updates not
+    /// consumed go to the untagged store.
     fn drop(&mut self) {
         if !self.left {
-            // DONE goes out with the client's next I/O, which first waits for the IDLE to
-            // complete and discards its result.
-            let _ = self.leave();
-            self.client.running = Some(self.id);
+            self.client.driver.idle_abandon(Instant::now());
         }
     }
 }

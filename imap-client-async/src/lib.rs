@@ -41,38 +41,32 @@ mod client;
 mod transport;
 
 pub use async_process;
-pub use client::{Client, IdleStream};
+pub use client::{Client, Idler};
+pub use imaplib_proto::driver::Timeouts;
 pub use imaplib_proto::{
     self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,
-    Reply, Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
+    LiteralSink, Reply, Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
 };
 pub use transport::{BoxStream, Duplex, ProcessStream};
 
 /// Connect helpers over async-std's networking (feature `async-std`).
 #[cfg(feature = "async-std")]
 pub mod async_std {
-    use crate::{transport, Client, Config, Result};
+    use crate::{transport::Net, Client, Config, Result};
 
     /// `IMAP4(host, port)` over `async_std::net::TcpStream`.
     pub async fn connect(host: &str, port: u16, config: &Config) -> Result<Client> {
-        config.check()?;
-        let s =
-            transport::tcp_connect(transport::Net::AsyncStd, host, port, config.timeout).await?;
-        Client::plain_over(s, host, port, config).await
+        Client::connect_on(Net::AsyncStd, host, port, config, false).await
     }
 
     /// `IMAP4_SSL(host, port)` over `async_std::net::TcpStream`.
     pub async fn connect_tls(host: &str, port: u16, config: &Config) -> Result<Client> {
-        config.check()?;
-        let s =
-            transport::tcp_connect(transport::Net::AsyncStd, host, port, config.timeout).await?;
-        Client::tls_over(s, host, port, config).await
+        Client::connect_on(Net::AsyncStd, host, port, config, true).await
     }
 
     /// Plain TCP then required STARTTLS, over `async_std::net::TcpStream`.
     pub async fn connect_starttls(host: &str, port: u16, config: &Config) -> Result<Client> {
-        let mut config = config.clone();
-        config.require_tls = true;
-        connect(host, port, &config).await
+        let config = config.clone().with_require_tls(true);
+        Client::connect_on(Net::AsyncStd, host, port, &config, false).await
     }
 }

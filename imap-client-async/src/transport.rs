@@ -1,17 +1,18 @@
 //! Byte pipes: any futures-io stream, TLS over it, a child process, and connect helpers.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_lite::future;
+use futures_lite::{future, ready};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
 use imaplib_proto::tls::rustls::ClientConfig;
-use imaplib_proto::{Cause, Error, Result};
+use imaplib_proto::{Cause, Config, Error, Result};
 
 /// A bidirectional byte stream the client can run over.
 pub trait Duplex: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -105,13 +106,16 @@ pub(crate) async fn tls_handshake<S: Duplex>(
     let connector = TlsConnector::from(config);
     with_timeout(timeout, connector.connect(name, stream))
         .await
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::TimedOut {
-                Error::io(e)
-            } else {
-                Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e)
-            }
-        })
+        .map_err(tls_error)
+}
+
+/// A failed handshake (a timeout stays a timeout).
+fn tls_error(e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::TimedOut {
+        Error::io(e)
+    } else {
+        Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e)
+    }
 }
 
 /// A child process's stdin and stdout as one stream (imaplib's `IMAP4_stream`). The child
@@ -192,28 +196,36 @@ impl AsyncWrite for ProcessStream {
     }
 }
 
-/// The stream under a client: plain, or wrapped in TLS after STARTTLS.
+/// The stream under a client: plain, in a TLS handshake (kept across dropped futures, so
+/// that an interrupted STARTTLS resumes with the next call), or TLS.
 pub(crate) enum Transport<S> {
     Plain(S),
+    Handshaking(Box<futures_rustls::Connect<S>>, Option<Instant>),
     Tls(Box<TlsStream<S>>),
     Closed,
 }
 
 impl<S: Duplex> Transport<S> {
+    fn io(&mut self) -> Option<Pin<&mut (dyn Duplex + '_)>> {
+        match self {
+            Transport::Plain(s) => Some(Pin::new(s)),
+            Transport::Tls(s) => Some(Pin::new(s.as_mut())),
+            Transport::Handshaking(..) | Transport::Closed => None,
+        }
+    }
+
     pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let r = match self {
-            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-            Transport::Closed => Poll::Ready(Ok(0)),
-        };
-        match r {
+        match self.io().map(|s| s.poll_read(cx, buf)) {
             // A peer that closes without close_notify: the end of the stream.
-            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(0)),
-            other => other,
+            Some(Poll::Ready(Err(e))) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Poll::Ready(Ok(0))
+            }
+            Some(other) => other,
+            None => Poll::Ready(Ok(0)),
         }
     }
 
@@ -222,52 +234,69 @@ impl<S: Duplex> Transport<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self {
-            Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-            Transport::Closed => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "connection closed",
-            ))),
+        match self.io() {
+            Some(s) => s.poll_write(cx, buf),
+            None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
         }
     }
 
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io().map_or(Poll::Ready(Ok(())), |s| s.poll_flush(cx))
+    }
+
+    /// Drives STARTTLS's handshake (starting it on a plain stream), bounded by `timeout`
+    /// from its start.
+    pub(crate) fn poll_upgrade(
+        &mut self,
+        cx: &mut Context<'_>,
+        config: &Config,
+        host: &str,
+    ) -> Poll<Result<()>> {
+        if let Transport::Plain(_) = self {
+            let Transport::Plain(s) = std::mem::replace(self, Transport::Closed) else {
+                unreachable!("matched above");
+            };
+            let name = imaplib_proto::tls::server_name(config.server_name(host))?;
+            let connect = TlsConnector::from(config.tls_config()?).connect(name, s);
+            let deadline = config.timeout().map(|t| Instant::now() + t);
+            *self = Transport::Handshaking(Box::new(connect), deadline);
+        }
+        let Transport::Handshaking(connect, deadline) = self else {
+            return Poll::Ready(Err(Error::abort(
+                Cause::Tls,
+                "TLS can only start on a plain stream",
+            )));
+        };
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            *self = Transport::Closed;
+            return Poll::Ready(Err(Error::io(io::ErrorKind::TimedOut.into())));
+        }
+        let tls = ready!(Pin::new(connect.as_mut()).poll(cx));
+        *self = Transport::Closed;
+        *self = Transport::Tls(Box::new(tls.map_err(tls_error)?));
+        Poll::Ready(Ok(()))
+    }
+
+    /// The deadline of a handshake in progress.
+    pub(crate) fn handshake_deadline(&self) -> Option<Instant> {
         match self {
-            Transport::Plain(s) => Pin::new(s).poll_flush(cx),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-            Transport::Closed => Poll::Ready(Ok(())),
+            Transport::Handshaking(_, d) => *d,
+            _ => None,
         }
     }
 
     pub(crate) async fn close(&mut self) {
-        match std::mem::replace(self, Transport::Closed) {
-            Transport::Plain(mut s) => {
-                let _ = future::poll_fn(|cx| Pin::new(&mut s).poll_close(cx)).await;
-            }
-            Transport::Tls(mut s) => {
-                let _ = future::poll_fn(|cx| Pin::new(s.as_mut()).poll_close(cx)).await;
-            }
-            Transport::Closed => {}
+        if let Some(mut s) = self.io() {
+            let _ = future::poll_fn(|cx| s.as_mut().poll_close(cx)).await;
         }
-    }
-
-    /// The plain stream, if the transport is not (yet) TLS.
-    pub(crate) fn take_plain(&mut self) -> Option<S> {
-        match std::mem::replace(self, Transport::Closed) {
-            Transport::Plain(s) => Some(s),
-            other => {
-                *self = other;
-                None
-            }
-        }
+        *self = Transport::Closed;
     }
 
     pub(crate) fn get_ref(&self) -> Option<&S> {
         match self {
             Transport::Plain(s) => Some(s),
             Transport::Tls(s) => Some(s.get_ref().0),
-            Transport::Closed => None,
+            Transport::Handshaking(..) | Transport::Closed => None,
         }
     }
 
@@ -275,7 +304,7 @@ impl<S: Duplex> Transport<S> {
         match self {
             Transport::Plain(s) => Some(s),
             Transport::Tls(s) => Some(s.get_mut().0),
-            Transport::Closed => None,
+            Transport::Handshaking(..) | Transport::Closed => None,
         }
     }
 }

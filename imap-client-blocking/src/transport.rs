@@ -1,4 +1,4 @@
-//! The byte pipes: TCP, TLS over TCP, and a child process's stdin/stdout.
+//! Byte pipes: any [`Socket`], TLS over it, and a child process's stdin/stdout.
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
@@ -12,17 +12,75 @@ use std::time::{Duration, Instant};
 use imaplib_proto::tls::rustls::{ClientConfig, ClientConnection, StreamOwned};
 use imaplib_proto::{Cause, Error, Result};
 
-/// Size of each read from the transport.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
-
 /// How long a child may take to exit once its stdin is closed, before it is killed.
 const PROCESS_GRACE: Duration = Duration::from_secs(1);
 
 /// Chunks the process reader thread may hold before the child blocks on its pipe.
 const PIPE_CHUNKS: usize = 16;
 
-/// Connects to `host:port`, trying every resolved address, each within `timeout`.
-pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream> {
+/// A byte stream the blocking client runs over: a TCP socket, a Unix socket, a child
+/// process, or your own (a proxy tunnel…), as long as reads and writes can time out.
+pub trait Socket: Read + Write + Send {
+    /// Applies `timeout` to the reads and writes that follow (`None`: wait forever). A read
+    /// or write that times out fails with `WouldBlock` or `TimedOut`.
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
+
+    /// The TCP socket, if this is one (imaplib's `socket()`).
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+
+    /// Closes both directions (a child process is reaped).
+    fn close(&mut self) {}
+}
+
+/// A type-erased socket: what the connect helpers use.
+pub type BoxSocket = Box<dyn Socket>;
+
+impl<T: Socket + ?Sized> Socket for Box<T> {
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_timeout(timeout)
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        (**self).tcp()
+    }
+
+    fn close(&mut self) {
+        (**self).close()
+    }
+}
+
+impl Socket for TcpStream {
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)?;
+        self.set_write_timeout(timeout)
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(self)
+    }
+
+    fn close(&mut self) {
+        let _ = self.shutdown(Shutdown::Both);
+    }
+}
+
+#[cfg(unix)]
+impl Socket for std::os::unix::net::UnixStream {
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)?;
+        self.set_write_timeout(timeout)
+    }
+
+    fn close(&mut self) {
+        let _ = self.shutdown(Shutdown::Both);
+    }
+}
+
+/// Connects to `host:port` (`""` means localhost), trying every resolved address, each
+/// within `timeout`.
+pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<BoxSocket> {
     let host = if host.is_empty() { "localhost" } else { host };
     let addrs = (host, port).to_socket_addrs().map_err(|e| {
         Error::abort(Cause::Io, format!("cannot resolve {host}:{port}: {e}")).with_source(e)
@@ -37,7 +95,7 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> R
             Ok(s) => {
                 // Commands are small and latency matters more than packet count.
                 let _ = s.set_nodelay(true);
-                return Ok(s);
+                return Ok(Box::new(s));
             }
             Err(e) => last = Some(e),
         }
@@ -48,25 +106,28 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> R
     })
 }
 
-/// A child process speaking IMAP on stdin/stdout. A thread reads stdout so that reads can
-/// time out; it holds at most [`PIPE_CHUNKS`] chunks.
-pub(crate) struct Process {
+/// A child process speaking IMAP on stdin/stdout (imaplib's `IMAP4_stream`). A thread reads
+/// stdout so that reads can time out; it holds at most [`PIPE_CHUNKS`] chunks.
+pub struct ProcessStream {
     child: Child,
     stdin: Option<ChildStdin>,
     rx: Receiver<io::Result<Vec<u8>>>,
     pending: Vec<u8>,
     at: usize,
     eof: bool,
+    timeout: Option<Duration>,
 }
 
-impl Process {
-    pub(crate) fn spawn(command: &str) -> Result<Process> {
+impl ProcessStream {
+    /// Runs `command` with `sh -c`, stdin and stdout piped, stderr inherited.
+    pub fn spawn(command: &str) -> Result<ProcessStream> {
         let mut sh = Command::new("sh");
         sh.arg("-c").arg(command);
         Self::spawn_command(sh)
     }
 
-    pub(crate) fn spawn_command(mut command: Command) -> Result<Process> {
+    /// Runs a program given without a shell; its stdin and stdout become the stream.
+    pub fn spawn_command(mut command: Command) -> Result<ProcessStream> {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -82,49 +143,45 @@ impl Process {
         thread::Builder::new()
             .name("imaplib-stream-reader".into())
             .spawn(move || {
-                let mut buf = vec![0u8; READ_CHUNK];
+                let mut buf = vec![0u8; 64 * 1024];
                 loop {
-                    match stdout.read(&mut buf) {
+                    let r = match stdout.read(&mut buf) {
                         Ok(0) => break,
-                        Ok(n) => {
-                            if tx.send(Ok(buf[..n].to_vec())).is_err() {
-                                break;
-                            }
-                        }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            break;
-                        }
+                        Ok(n) => Ok(buf[..n].to_vec()),
+                        Err(e) => Err(e),
+                    };
+                    let failed = r.is_err();
+                    if tx.send(r).is_err() || failed {
+                        break;
                     }
                 }
             })
             .map_err(Error::io)?;
-        Ok(Process {
+        Ok(ProcessStream {
             child,
             stdin,
             rx,
             pending: Vec::new(),
             at: 0,
             eof: false,
+            timeout: None,
         })
     }
+}
 
-    fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize> {
+impl Read for ProcessStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.at == self.pending.len() {
             if self.eof {
                 return Ok(0);
             }
-            let next = match timeout {
+            let next = match self.timeout {
                 Some(t) => self.rx.recv_timeout(t),
                 None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match next {
-                Ok(Ok(chunk)) => {
-                    self.pending = chunk;
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
+                Ok(chunk) => (self.pending, self.at) = (chunk?, 0),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out"))
                 }
@@ -139,25 +196,35 @@ impl Process {
         self.at += n;
         Ok(n)
     }
+}
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "stdin closed"))?;
-        stdin.write_all(data)?;
-        stdin.flush()
+impl Write for ProcessStream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self.stdin.as_mut() {
+            Some(s) => s.write(data),
+            None => Err(io::Error::new(io::ErrorKind::BrokenPipe, "stdin closed")),
+        }
     }
 
-    /// Closes stdin and reaps the child, killing it if it does not exit within `grace`.
-    fn shutdown(&mut self, grace: Duration) {
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdin.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+impl Socket for ProcessStream {
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// Closes stdin and reaps the child, killing it if it does not exit within a second.
+    fn close(&mut self) {
         self.stdin = None;
-        let deadline = Instant::now() + grace;
-        loop {
+        let deadline = Instant::now() + PROCESS_GRACE;
+        while Instant::now() < deadline {
             match self.child.try_wait() {
-                Ok(Some(_)) | Err(_) => return,
-                Ok(None) if Instant::now() >= deadline => break,
                 Ok(None) => thread::sleep(Duration::from_millis(10)),
+                _ => return,
             }
         }
         let _ = self.child.kill();
@@ -165,173 +232,152 @@ impl Process {
     }
 }
 
-impl Drop for Process {
+impl Drop for ProcessStream {
     fn drop(&mut self) {
-        self.shutdown(PROCESS_GRACE);
+        self.close();
     }
 }
 
-/// The byte pipe itself.
-pub(crate) enum Io {
-    Tcp(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
-    Process(Box<Process>),
-    Closed,
-}
-
-/// The transport under a client: the pipe, and the socket timeout last applied to it, so
-/// that a read changes the socket's timeout only when it differs (two `setsockopt` calls
-/// per read otherwise, about 5 % of a streamed FETCH's CPU).
-pub(crate) struct Transport {
-    io: Io,
-    /// `None`: unknown (never set, or the socket was handed out by `socket()`).
+/// The stream under a client: plain, or wrapped in TLS; and the timeout last applied, so
+/// that it is set again only when it changes (two system calls per read otherwise).
+pub(crate) struct Transport<S: Socket> {
+    pipe: Pipe<S>,
+    /// `None`: unknown (never set, or the socket was handed out).
     applied: Cell<Option<Option<Duration>>>,
 }
 
-fn set_read_timeout(sock: &TcpStream, timeout: Option<Duration>) -> io::Result<()> {
-    sock.set_read_timeout(timeout)?;
-    sock.set_write_timeout(timeout)
+enum Pipe<S: Socket> {
+    Plain(S),
+    Tls(Box<StreamOwned<ClientConnection, S>>),
+    Closed,
 }
 
-impl Transport {
-    pub(crate) fn new(io: Io) -> Transport {
+impl<S: Socket> Transport<S> {
+    pub(crate) fn plain(s: S) -> Self {
         Transport {
-            io,
+            pipe: Pipe::Plain(s),
             applied: Cell::new(None),
         }
     }
 
-    /// Gives the socket (if any) `timeout` for reads and writes, unless it has it already.
-    fn apply_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        if self.applied.get() == Some(timeout) {
-            return Ok(());
+    /// `s` with the TLS handshake done, within `timeout`.
+    pub(crate) fn tls(
+        s: S,
+        config: Arc<ClientConfig>,
+        name: &str,
+        t: Option<Duration>,
+    ) -> Result<Self> {
+        let mut transport = Self::plain(s);
+        transport.upgrade(config, name, t)?;
+        Ok(transport)
+    }
+
+    /// The socket, to inspect or configure: its timeout is set again before the next use.
+    pub(crate) fn socket(&self) -> Option<&S> {
+        self.applied.set(None);
+        match &self.pipe {
+            Pipe::Plain(s) => Some(s),
+            Pipe::Tls(s) => Some(&s.sock),
+            Pipe::Closed => None,
         }
-        if let Some(sock) = self.sock() {
-            self.applied.set(None);
-            set_read_timeout(sock, timeout)?;
+    }
+
+    /// The socket, mutable: its timeout is set again before the next use.
+    pub(crate) fn socket_mut(&mut self) -> Option<&mut S> {
+        self.applied.set(None);
+        match &mut self.pipe {
+            Pipe::Plain(s) => Some(s),
+            Pipe::Tls(s) => Some(&mut s.sock),
+            Pipe::Closed => None,
+        }
+    }
+
+    fn timed(&mut self, timeout: Option<Duration>) -> io::Result<&mut dyn ReadWrite> {
+        if self.applied.get() != Some(timeout) {
+            if let Some(s) = self.socket_mut() {
+                s.set_timeout(timeout)?;
+            }
             self.applied.set(Some(timeout));
         }
-        Ok(())
+        Ok(match &mut self.pipe {
+            Pipe::Plain(s) => s,
+            Pipe::Tls(s) => s.as_mut(),
+            Pipe::Closed => return Err(io::ErrorKind::NotConnected.into()),
+        })
     }
 
-    fn sock(&self) -> Option<&TcpStream> {
-        match &self.io {
-            Io::Tcp(s) => Some(s),
-            Io::Tls(s) => Some(&s.sock),
-            _ => None,
-        }
-    }
-
-    /// Reads what is available, waiting at most `timeout`. `Ok(0)` at end of stream.
+    /// Reads what is there, waiting at most `timeout`; `Ok(0)` at the end of the stream.
     pub(crate) fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize> {
-        self.apply_timeout(timeout)?;
-        loop {
-            let r = match &mut self.io {
-                Io::Tcp(s) => s.read(buf),
-                Io::Tls(s) => s.read(buf),
-                Io::Process(p) => p.read(buf, timeout),
-                Io::Closed => Ok(0),
-            };
-            match r {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // A peer that closes without close_notify: treat as the end of the stream.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
-                other => return other,
-            }
+        if matches!(self.pipe, Pipe::Closed) {
+            return Ok(0);
+        }
+        match self.timed(timeout)?.read(buf) {
+            // A peer that closes without close_notify: the end of the stream.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
         }
     }
 
-    pub(crate) fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        match &mut self.io {
-            Io::Tcp(s) => s.write_all(data),
-            Io::Tls(s) => {
-                s.write_all(data)?;
-                s.flush()
-            }
-            Io::Process(p) => p.write_all(data),
-            Io::Closed => Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "connection closed",
-            )),
-        }
+    /// Writes (a prefix of) `data`, waiting at most `timeout`.
+    pub(crate) fn write(&mut self, data: &[u8], timeout: Option<Duration>) -> io::Result<usize> {
+        let pipe = self.timed(timeout)?;
+        let n = pipe.write(data)?;
+        pipe.flush()?;
+        Ok(n)
     }
 
-    /// Wraps a TCP transport in TLS and completes the handshake within `timeout`.
+    /// Wraps the plain stream in TLS and completes the handshake within `timeout`.
     pub(crate) fn upgrade(
         &mut self,
         config: Arc<ClientConfig>,
-        host: &str,
+        name: &str,
         timeout: Option<Duration>,
     ) -> Result<()> {
-        let sock = match std::mem::replace(&mut self.io, Io::Closed) {
-            Io::Tcp(s) => s,
-            other => {
-                self.io = other;
-                return Err(Error::abort(
-                    Cause::Tls,
-                    "TLS can only be started on a TCP connection",
-                ));
-            }
+        let Pipe::Plain(mut sock) = std::mem::replace(&mut self.pipe, Pipe::Closed) else {
+            return Err(Error::abort(
+                Cause::Tls,
+                "TLS can only start on a plain stream",
+            ));
         };
-        self.applied.set(None);
-        self.io = Io::Tls(Box::new(tls_handshake(sock, config, host, timeout)?));
+        let name = imaplib_proto::tls::server_name(name)?;
+        let mut conn = ClientConnection::new(config, name).map_err(|e| {
+            Error::abort(Cause::Tls, format!("TLS setup failed: {e}")).with_source(e)
+        })?;
+        sock.set_timeout(timeout).map_err(Error::io)?;
         self.applied.set(Some(timeout));
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock).map_err(|e| match e.kind() {
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::io(e),
+                _ => Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e),
+            })?;
+        }
+        self.pipe = Pipe::Tls(Box::new(StreamOwned::new(conn, sock)));
         Ok(())
     }
 
-    /// The socket, for the caller to inspect or configure: the timeout it carries is
-    /// no longer known, and is set again before the next read.
-    pub(crate) fn socket(&self) -> Option<&TcpStream> {
-        self.applied.set(None);
-        self.sock()
-    }
-
     pub(crate) fn is_closed(&self) -> bool {
-        matches!(self.io, Io::Closed)
+        matches!(self.pipe, Pipe::Closed)
     }
 
-    /// Closes the transport: TLS close_notify, socket shutdown, child reaped.
-    pub(crate) fn shutdown(&mut self) {
+    /// Closes the transport: TLS close_notify, then the socket.
+    pub(crate) fn close(&mut self) {
         self.applied.set(None);
-        match std::mem::replace(&mut self.io, Io::Closed) {
-            Io::Tcp(s) => {
-                let _ = s.shutdown(Shutdown::Both);
-            }
-            Io::Tls(mut s) => {
+        match std::mem::replace(&mut self.pipe, Pipe::Closed) {
+            Pipe::Plain(mut s) => s.close(),
+            Pipe::Tls(mut s) => {
                 s.conn.send_close_notify();
                 let _ = s.conn.complete_io(&mut s.sock);
-                let _ = s.sock.shutdown(Shutdown::Both);
+                s.sock.close();
             }
-            Io::Process(mut p) => p.shutdown(PROCESS_GRACE),
-            Io::Closed => {}
+            Pipe::Closed => {}
         }
     }
 }
 
-/// Maps a TLS failure to an error naming it.
-pub(crate) fn tls_error(e: io::Error) -> Error {
-    if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock {
-        return Error::io(e);
-    }
-    Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e)
-}
+/// Read + Write, as one object.
+trait ReadWrite: Read + Write {}
 
-/// Runs the TLS handshake on `sock` to completion.
-pub(crate) fn tls_handshake(
-    mut sock: TcpStream,
-    config: Arc<ClientConfig>,
-    host: &str,
-    timeout: Option<Duration>,
-) -> Result<StreamOwned<ClientConnection, TcpStream>> {
-    let name = imaplib_proto::tls::server_name(host)?;
-    let mut conn = ClientConnection::new(config, name)
-        .map_err(|e| Error::abort(Cause::Tls, format!("TLS setup failed: {e}")).with_source(e))?;
-    set_read_timeout(&sock, timeout).map_err(Error::io)?;
-    while conn.is_handshaking() {
-        conn.complete_io(&mut sock).map_err(tls_error)?;
-    }
-    Ok(StreamOwned::new(conn, sock))
-}
+impl<T: Read + Write + ?Sized> ReadWrite for T {}
 
 #[cfg(test)]
 mod tests {
@@ -339,13 +385,11 @@ mod tests {
     use std::net::TcpListener;
 
     /// A read waits for what the caller asked this time, whatever the socket had before:
-    /// a shorter timeout of an earlier read, or one set through `socket()`.
+    /// a shorter timeout of an earlier read, or one set through `socket_mut()`.
     #[test]
     fn each_read_gets_its_own_timeout() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut t = Transport::new(Io::Tcp(
-            TcpStream::connect(listener.local_addr().unwrap()).unwrap(),
-        ));
+        let mut t = Transport::plain(TcpStream::connect(listener.local_addr().unwrap()).unwrap());
         let (mut peer, _) = listener.accept().unwrap();
         let mut buf = [0u8; 8];
         let short = Some(Duration::from_millis(50));

@@ -1,57 +1,58 @@
 //! Client settings shared by the blocking and async clients (feature `rustls`).
+//!
+//! A [`Config`] is the engine's [`Options`], the driver's [`Timeouts`] and the TLS
+//! settings, in one value that both clients take:
+//!
+//! ```
+//! use std::time::Duration;
+//! use imaplib_proto::Config;
+//!
+//! let config = Config::default()
+//!     .with_timeout(Some(Duration::from_secs(30)))       // imaplib's timeout (silence)
+//!     .with_command_timeout(Some(Duration::from_secs(300)))
+//!     .with_require_tls(true);
+//! assert!(config.check().is_ok());
+//! assert_eq!(config.timeout(), Some(Duration::from_secs(30)));
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::driver::Timeouts;
 use crate::error::{Cause, Error, Result};
 use crate::frame::Limits;
 use crate::session::Options;
 use crate::tls::rustls::ClientConfig;
 
 /// Connection settings. `Config::default()` verifies TLS against the Mozilla roots, times
-/// out after 60 seconds of silence, and uses imaplib's debug level 0.
+/// out after 60 seconds of silence, re-issues IDLE every 25 minutes, and uses imaplib's
+/// debug level 0.
 #[derive(Clone)]
 pub struct Config {
-    /// Timeout for connecting and for each wait on the server; `None` waits forever
-    /// (imaplib's default). Default: 60 s. `Some(Duration::ZERO)` is refused, as imaplib
-    /// refuses `timeout=0`.
-    pub timeout: Option<Duration>,
+    /// The engine's settings (limits, stored-response bound, LITERAL+, modified UTF-7,
+    /// debug level, TLS requirement). Its tag seed is replaced when a client connects (by
+    /// [`Config::tag_seed`], or a random one), and whether the transport is secure is the
+    /// client's to say.
+    pub options: Options,
+    /// The driver's deadlines; see [`crate::driver#timeouts`].
+    pub timeouts: Timeouts,
     /// The TLS configuration for IMAP4_SSL and STARTTLS (imaplib's `ssl_context`); `None`
     /// means [`crate::tls::default_config`].
     pub tls: Option<Arc<ClientConfig>>,
     /// The name to verify the server's certificate against, when it differs from the host
     /// dialled (e.g. dialling `127.0.0.1` for a certificate issued to `localhost`).
     pub tls_server_name: Option<String>,
-    /// On a plain connection, upgrade with STARTTLS right after the greeting and refuse to
-    /// go on (or to send any credential) without it.
-    pub require_tls: bool,
-    /// imaplib's `debug` level (0–5), logged through the `log` facade.
-    pub debug: u8,
-    /// Framing limits.
-    pub limits: Limits,
-    /// Most bytes of untagged responses kept before the connection aborts.
-    pub max_stored: usize,
-    /// Use LITERAL+/LITERAL- when the server offers them.
-    pub use_literal_plus: bool,
-    /// Send `str` mailbox names in modified UTF-7.
-    pub mailbox_utf7: bool,
     /// Fix the tag prefix seed (tests); random otherwise.
     pub tag_seed: Option<u16>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        let o = Options::new(0);
         Config {
-            timeout: Some(Duration::from_secs(60)),
+            options: Options::new(0),
+            timeouts: Timeouts::default(),
             tls: None,
             tls_server_name: None,
-            require_tls: false,
-            debug: 0,
-            limits: o.limits,
-            max_stored: o.max_stored,
-            use_literal_plus: o.use_literal_plus,
-            mailbox_utf7: o.mailbox_utf7,
             tag_seed: None,
         }
     }
@@ -60,29 +61,96 @@ impl Default for Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("timeout", &self.timeout)
+            .field("options", &self.options)
+            .field("timeouts", &self.timeouts)
             .field("custom_tls", &self.tls.is_some())
             .field("tls_server_name", &self.tls_server_name)
-            .field("require_tls", &self.require_tls)
-            .field("debug", &self.debug)
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
+            .field("tag_seed", &self.tag_seed)
+            .finish()
     }
 }
 
 impl Config {
     /// The engine options for a connection whose transport is `secure` (TLS or a local
-    /// pipe).
+    /// pipe), with the tag seed to use.
     pub fn options(&self, secure: bool) -> Options {
-        let mut o = Options::new(self.tag_seed.unwrap_or_else(random_tag_seed));
-        o.limits = self.limits;
-        o.max_stored = self.max_stored;
+        let mut o = self
+            .options
+            .clone()
+            .with_tag_seed(self.tag_seed.unwrap_or_else(random_tag_seed));
         o.secure = secure;
-        o.require_tls = self.require_tls;
-        o.use_literal_plus = self.use_literal_plus;
-        o.mailbox_utf7 = self.mailbox_utf7;
-        o.debug = self.debug;
         o
+    }
+
+    /// imaplib's `timeout`: the silence timeout ([`Timeouts::silence`]).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeouts.silence
+    }
+
+    /// With imaplib's `timeout` (the silence timeout); `None` waits forever.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeouts.silence = timeout;
+        self
+    }
+
+    /// With a per-command deadline ([`Timeouts::command`]).
+    pub fn with_command_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeouts.command = timeout;
+        self
+    }
+
+    /// With an IDLE silence timeout ([`Timeouts::idle_silence`]).
+    pub fn with_idle_silence(mut self, timeout: Option<Duration>) -> Self {
+        self.timeouts.idle_silence = timeout;
+        self
+    }
+
+    /// With an IDLE keepalive period ([`Timeouts::idle_keepalive`]).
+    pub fn with_idle_keepalive(mut self, period: Option<Duration>) -> Self {
+        self.timeouts.idle_keepalive = period;
+        self
+    }
+
+    /// With STARTTLS required on plain connections ([`Options::require_tls`]).
+    pub fn with_require_tls(mut self, require: bool) -> Self {
+        self.options.require_tls = require;
+        self
+    }
+
+    /// With this TLS configuration.
+    pub fn with_tls(mut self, tls: Arc<ClientConfig>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Verifying the server's certificate against `name`.
+    pub fn with_tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls_server_name = Some(name.into());
+        self
+    }
+
+    /// With imaplib's debug level ([`Options::debug`]).
+    pub fn with_debug(mut self, level: u8) -> Self {
+        self.options.debug = level;
+        self
+    }
+
+    /// With these framing limits ([`Options::limits`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.options.limits = limits;
+        self
+    }
+
+    /// With this bound on stored untagged responses ([`Options::max_stored`]).
+    pub fn with_max_stored(mut self, bytes: usize) -> Self {
+        self.options.max_stored = bytes;
+        self
+    }
+
+    /// With a fixed tag seed (tests).
+    pub fn with_tag_seed(mut self, seed: u16) -> Self {
+        self.tag_seed = Some(seed);
+        self
     }
 
     /// The TLS configuration to use.
@@ -102,16 +170,34 @@ impl Config {
         }
     }
 
-    /// Refuses settings imaplib refuses (`timeout=0`).
+    /// Refuses settings imaplib refuses (`timeout=0`), and zero durations elsewhere.
     pub fn check(&self) -> Result<()> {
-        if self.timeout == Some(Duration::ZERO) {
+        check_timeouts(&self.timeouts)
+    }
+}
+
+/// Refuses zero durations: imaplib refuses `timeout=0`, and a zero deadline of another
+/// kind would fail every command at once.
+pub fn check_timeouts(t: &Timeouts) -> Result<()> {
+    if t.silence == Some(Duration::ZERO) {
+        return Err(Error::error(
+            Cause::Argument,
+            "Non-blocking socket (timeout=0) is not supported",
+        ));
+    }
+    for (name, d) in [
+        ("command timeout", t.command),
+        ("IDLE silence timeout", t.idle_silence),
+        ("IDLE keepalive", t.idle_keepalive),
+    ] {
+        if d == Some(Duration::ZERO) {
             return Err(Error::error(
                 Cause::Argument,
-                "Non-blocking socket (timeout=0) is not supported",
+                format!("a zero {name} is not supported"),
             ));
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// A random tag-prefix seed in imaplib's range (4096..=65535), for clients. Tags need to be
@@ -133,21 +219,23 @@ mod tests {
         assert!(c.check().is_ok());
         assert_eq!(c.server_name(""), "localhost");
         assert_eq!(c.server_name("imap.example.org"), "imap.example.org");
-        let zero = Config {
-            timeout: Some(Duration::ZERO),
-            ..Config::default()
-        };
+        let zero = Config::default().with_timeout(Some(Duration::ZERO));
         assert_eq!(
             zero.check().unwrap_err().message(),
             "Non-blocking socket (timeout=0) is not supported"
         );
+        let zero = Config::default().with_idle_keepalive(Some(Duration::ZERO));
+        assert_eq!(
+            zero.check().unwrap_err().message(),
+            "a zero IDLE keepalive is not supported"
+        );
         let seeds: std::collections::HashSet<u16> = (0..50).map(|_| random_tag_seed()).collect();
         assert!(seeds.len() > 40, "tag seeds should vary");
         assert!(seeds.iter().all(|s| *s >= 4096));
-        let fixed = Config {
-            tag_seed: Some(0x1234),
-            ..Config::default()
-        };
-        assert_eq!(fixed.options(true).tag_prefix(), b"BCDE");
+        let fixed = Config::default().with_tag_seed(0x1234).with_debug(3);
+        let o = fixed.options(true);
+        assert_eq!(o.tag_prefix(), b"BCDE");
+        assert!(o.secure);
+        assert_eq!(o.debug, 3);
     }
 }

@@ -54,6 +54,7 @@ pub mod auth;
 pub mod command;
 #[cfg(feature = "rustls")]
 pub mod config;
+pub mod driver;
 pub mod encode;
 pub mod error;
 pub mod frame;

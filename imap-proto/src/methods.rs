@@ -1,21 +1,26 @@
-//! The imaplib method surface, written once for both clients.
+//! The client method surface, written once for both clients.
 //!
-//! [`imaplib_methods!`](crate::imaplib_methods) expands, inside a client's `impl` block, to
-//! one method per imaplib command — blocking or `async` — each of which builds a
-//! [`Command`](crate::Command) and hands it to the client's `run` method. The client only
-//! has to provide:
+//! [`client_methods!`](crate::client_methods) expands, inside a client's `impl` block, to
+//! every public method of the client — blocking or `async` — so that the two clients have
+//! the same surface by construction: the imaplib methods ([`imaplib_methods!`], one per
+//! imaplib command, each building a [`Command`](crate::Command) and running it), pipelining
+//! (`submit`, `wait`, `flush`), streaming (`fetch_stream`, `fetch_to`, `append_from`),
+//! IDLE, imaplib's raw transport methods (`send`, `read`, `readline`) and the accessors.
+//! Every one of them is a [`Driver`](crate::driver::Driver) poll method driven by the
+//! client's `drive` loop. [`client_idler!`](crate::client_idler) expands to the IDLE handle.
+//! The client provides:
 //!
 //! ```ignore
-//! fn run(&mut self, cmd: Command) -> Result<Reply>;        // or `async fn`
-//! fn connection(&self) -> &Connection;
-//! fn connection_mut(&mut self) -> &mut Connection;
-//! fn config(&self) -> &Config;
-//! fn config_mut(&mut self) -> &mut Config;
-//! fn shutdown(&mut self);                                   // or `async fn`
+//! struct Client<S> { driver: Driver, config: Config, host: String, port: Option<u16>, .. }
+//! struct Streams<'a>;   // none(), sink(&mut dyn LiteralSink), writer(&mut W), reader(&mut R),
+//!                       // and (async) fn finish(self, Result<Reply>) -> Result<Reply>
+//! fn drive<T>(&mut self, io: &mut Streams<'_>,
+//!             poll: impl FnMut(&mut Driver, Instant) -> Step<T>) -> T;   // or `async fn`
+//! fn close_transport(&mut self);                                        // or `async fn`
 //! ```
 //!
-//! and then write `imaplib_proto::imaplib_methods!();` (blocking) or
-//! `imaplib_proto::imaplib_methods!(async);` inside the `impl`.
+//! and writes `imaplib_proto::client_methods!(writer: W, reader: R);` (blocking) or
+//! `imaplib_proto::client_methods!(async, writer: W, reader: R);` inside `impl<S> Client<S>`.
 
 /// Expands to the imaplib methods. See the [module documentation](crate::methods).
 #[macro_export]
@@ -525,21 +530,6 @@ macro_rules! imaplib_methods {
             self.connection().is_secure()
         }
 
-        /// The timeout for each wait on the server.
-        pub fn timeout(&self) -> Option<std::time::Duration> {
-            self.config().timeout
-        }
-
-        /// Changes the timeout; `None` waits forever, zero is refused (imaplib refuses
-        /// `timeout=0`).
-        pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> $crate::Result<()> {
-            let mut c = self.config().clone();
-            c.timeout = timeout;
-            c.check()?;
-            self.config_mut().timeout = timeout;
-            Ok(())
-        }
-
         /// imaplib's `debug` level.
         pub fn debug(&self) -> u8 {
             self.connection().debug()
@@ -548,6 +538,298 @@ macro_rules! imaplib_methods {
         /// Sets imaplib's `debug` level (0–5): what is logged through the `log` facade.
         pub fn set_debug(&mut self, level: u8) {
             self.connection_mut().set_debug(level);
+        }
+    };
+}
+
+/// Expands to every public method of a client. See the [module documentation](crate::methods).
+#[macro_export]
+macro_rules! client_methods {
+    (async, writer: $W:ty, reader: $R:ty) => {
+        $crate::client_methods!(@emit [async] [.await] $W, $R);
+        $crate::imaplib_methods!(async);
+    };
+    (writer: $W:ty, reader: $R:ty) => {
+        $crate::client_methods!(@emit [] [] $W, $R);
+        $crate::imaplib_methods!();
+    };
+    (@emit [$($async:tt)*] [$($await:tt)*] $W:ty, $R:ty) => {
+        /// The protocol state machine (state, capabilities, untagged store, diagnostics).
+        pub fn connection(&self) -> &$crate::Connection {
+            self.driver.connection()
+        }
+
+        /// The protocol state machine, mutable.
+        pub fn connection_mut(&mut self) -> &mut $crate::Connection {
+            self.driver.connection_mut()
+        }
+
+        /// The client driver (routing, IDLE, deadlines) this client moves bytes for.
+        pub fn driver(&self) -> &$crate::driver::Driver {
+            &self.driver
+        }
+
+        /// The host dialled (`""` for IMAP4_stream).
+        pub fn host(&self) -> &str {
+            &self.host
+        }
+
+        /// The port dialled, if known.
+        pub fn port(&self) -> Option<u16> {
+            self.port
+        }
+
+        /// The settings this client was made with (its timeouts as they are now).
+        pub fn config(&self) -> &$crate::Config {
+            &self.config
+        }
+
+        /// imaplib's `timeout`: the silence timeout of every wait on the server.
+        pub fn timeout(&self) -> Option<std::time::Duration> {
+            self.driver.timeouts().silence
+        }
+
+        /// Changes the timeout; `None` waits forever, zero is refused (imaplib refuses
+        /// `timeout=0`).
+        pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> $crate::Result<()> {
+            let t = $crate::driver::Timeouts { silence: timeout, ..*self.driver.timeouts() };
+            self.set_timeouts(t)
+        }
+
+        /// Changes every deadline ([`Timeouts`]($crate::driver::Timeouts)); zero durations are
+        /// refused.
+        pub fn set_timeouts(&mut self, timeouts: $crate::driver::Timeouts) -> $crate::Result<()> {
+            $crate::config::check_timeouts(&timeouts)?;
+            *self.driver.timeouts_mut() = timeouts;
+            self.config.timeouts = timeouts;
+            Ok(())
+        }
+
+        /// Submits a command without waiting (pipelining); collect it with `wait`. Its bytes
+        /// go out with the next wait (or `flush`).
+        pub fn submit(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::CommandId> {
+            self.driver.submit(cmd, std::time::Instant::now())
+        }
+
+        /// Waits for a submitted command's result.
+        pub $($async)* fn wait(&mut self, id: $crate::CommandId) -> $crate::Result<$crate::Reply> {
+            self.drive(&mut Streams::none(), |d, now| d.poll_result(id, now))$($await)*
+        }
+
+        /// Runs one command to completion (after finishing a STARTTLS upgrade whose caller
+        /// gave up).
+        pub $($async)* fn run(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::Reply> {
+            if self.driver.is_upgrading() {
+                self.drive(&mut Streams::none(), |d, now| d.poll_ready(now))$($await)*?;
+            }
+            let id = self.submit(cmd)?;
+            self.wait(id)$($await)*
+        }
+
+        /// Writes everything submitted so far without waiting for answers.
+        pub $($async)* fn flush(&mut self) -> $crate::Result<()> {
+            self.drive(&mut Streams::none(), |d, now| d.poll_flush(now))$($await)*;
+            match self.driver.connection().fatal_error() {
+                Some(e) => Err(e.duplicate()),
+                None => Ok(()),
+            }
+        }
+
+        /// Runs a command whose literals go to, or come from, `io`.
+        $($async)* fn run_streams(
+            &mut self,
+            cmd: $crate::Command,
+            mut io: Streams<'_>,
+        ) -> $crate::Result<$crate::Reply> {
+            let id = self.submit(cmd)?;
+            let result = self.drive(&mut io, |d, now| d.poll_result(id, now))$($await)*;
+            io.finish(result)$($await)*
+        }
+
+        /// `FETCH set (parts)` with the message bodies (every literal) streamed to `sink` as
+        /// they arrive, straight from the read buffer: memory stays bounded whatever their
+        /// size. The result keeps imaplib's shape with the literals left empty.
+        pub $($async)* fn fetch_stream(
+            &mut self,
+            set: impl $crate::IntoSequenceSet,
+            parts: &str,
+            sink: &mut (dyn $crate::LiteralSink + Send),
+        ) -> $crate::Result<$crate::Reply> {
+            let cmd = $crate::Command::fetch(set, parts)?.stream_literals();
+            self.run_streams(cmd, Streams::sink(sink))$($await)*
+        }
+
+        /// `UID FETCH` with the literals streamed to `sink`.
+        pub $($async)* fn uid_fetch_stream(
+            &mut self,
+            set: impl $crate::IntoSequenceSet,
+            parts: &str,
+            sink: &mut (dyn $crate::LiteralSink + Send),
+        ) -> $crate::Result<$crate::Reply> {
+            let cmd = $crate::Command::uid_fetch(set, parts)?.stream_literals();
+            self.run_streams(cmd, Streams::sink(sink))$($await)*
+        }
+
+        /// `FETCH` with every literal written, back to back, to `writer`, from the read
+        /// buffer without a copy.
+        pub $($async)* fn fetch_to(
+            &mut self,
+            set: impl $crate::IntoSequenceSet,
+            parts: &str,
+            writer: &mut $W,
+        ) -> $crate::Result<$crate::Reply> {
+            let cmd = $crate::Command::fetch(set, parts)?.stream_literals();
+            self.run_streams(cmd, Streams::writer(writer))$($await)*
+        }
+
+        /// `APPEND` of a message of `len` bytes read from `reader` as it is sent (memory
+        /// stays bounded; no line-ending translation). A reader that ends early aborts the
+        /// connection, as the server is then owed bytes that will not come.
+        pub $($async)* fn append_from<'m>(
+            &mut self,
+            mailbox: Option<$crate::Text<'m>>,
+            flags: Option<&str>,
+            date_time: Option<$crate::DateInput<'_>>,
+            reader: &mut $R,
+            len: u64,
+        ) -> $crate::Result<$crate::Reply> {
+            let cmd = $crate::Command::append_stream(mailbox, flags, date_time, len)?;
+            self.run_streams(cmd, Streams::reader(reader))$($await)*
+        }
+
+        /// imaplib's `idle(duration)`: starts IDLE and returns the updates the server
+        /// sends, ending after `duration` (if given). IDLE is re-issued every
+        /// [`Timeouts::idle_keepalive`]($crate::driver::Timeouts::idle_keepalive), unseen;
+        /// [`Timeouts::idle_silence`]($crate::driver::Timeouts::idle_silence) bounds a silent
+        /// server. `done()` sends DONE and returns the IDLE result; updates not iterated go
+        /// to the untagged store.
+        pub $($async)* fn idle(
+            &mut self,
+            duration: Option<std::time::Duration>,
+        ) -> $crate::Result<Idler<'_, S>> {
+            let now = std::time::Instant::now();
+            let until = duration.map(|d| now + d);
+            self.driver.idle_start(now)?;
+            self.drive(&mut Streams::none(), |d, now| d.poll_idle_start(now))$($await)*?;
+            Ok(Idler {
+                client: self,
+                until,
+                left: false,
+            })
+        }
+
+        /// Sends raw bytes (imaplib's `send()`). They bypass the protocol engine: anything
+        /// but a complete, well-formed command desynchronises the session.
+        pub $($async)* fn send(&mut self, data: &[u8]) -> $crate::Result<()> {
+            self.driver.send_raw(data);
+            self.flush()$($await)*
+        }
+
+        /// Reads `size` raw bytes from the server, fewer at the end of the stream
+        /// (imaplib's `read()`), bypassing the protocol engine.
+        pub $($async)* fn read(&mut self, size: usize) -> $crate::Result<Vec<u8>> {
+            let want = $crate::driver::RawRead::Exactly(size);
+            self.drive(&mut Streams::none(), |d, now| d.poll_read_raw(want, now))$($await)*
+        }
+
+        /// Reads one raw line, LF included (imaplib's `readline()`), bypassing the protocol
+        /// engine; at most the configured line limit.
+        pub $($async)* fn readline(&mut self) -> $crate::Result<Vec<u8>> {
+            let max = self.config.options.limits.max_line;
+            let want = $crate::driver::RawRead::Line { max };
+            self.drive(&mut Streams::none(), |d, now| d.poll_read_raw(want, now))$($await)*
+        }
+
+        /// Closes the transport without LOGOUT (imaplib's `shutdown()`).
+        pub $($async)* fn shutdown(&mut self) {
+            self.close_transport()$($await)*
+        }
+
+        /// Waits for the greeting and the capabilities; STARTTLS follows when TLS is
+        /// required on a plain transport.
+        $($async)* fn greet(mut self) -> $crate::Result<Self> {
+            let greeted = self.drive(&mut Streams::none(), |d, now| d.poll_connect(now))$($await)*;
+            if let Err(e) = greeted {
+                self.close_transport()$($await)*;
+                return Err(e);
+            }
+            if self.config.options.require_tls && !self.is_secure() {
+                self.starttls()$($await)*?;
+            }
+            Ok(self)
+        }
+    };
+}
+
+/// Expands to a client's IDLE handle, `Idler`. See the [module documentation](crate::methods).
+#[macro_export]
+macro_rules! client_idler {
+    (async, $bound:path, $default:ty) => {
+        $crate::client_idler!(@emit [async] [.await] $bound, $default);
+    };
+    ($bound:path, $default:ty) => {
+        $crate::client_idler!(@emit [] [] $bound, $default);
+    };
+    (@emit [$($async:tt)*] [$($await:tt)*] $bound:path, $default:ty) => {
+        /// An IDLE in progress (imaplib's `Idler`): the server's updates as
+        /// `(TYPE, [data])` replies, until the `duration` given to `idle` passes.
+        pub struct Idler<'a, S: $bound = $default> {
+            client: &'a mut Client<S>,
+            until: Option<std::time::Instant>,
+            /// `done` was called.
+            left: bool,
+        }
+
+        impl<S: $bound> std::fmt::Debug for Idler<'_, S> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Idler")
+                    .field("until", &self.until)
+                    .field("left", &self.left)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl<S: $bound> Idler<'_, S> {
+            /// The next update, waiting at most until `until` (and never past the end of
+            /// the IDLE).
+            $($async)* fn next_until(
+                &mut self,
+                until: Option<std::time::Instant>,
+            ) -> Option<$crate::Result<$crate::Reply>> {
+                if self.left {
+                    return None;
+                }
+                let until = match (until, self.until) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                self.client
+                    .drive(&mut Streams::none(), |d, now| d.poll_idle_event(until, now))
+                    $($await)*
+            }
+
+            /// imaplib's `burst(interval)`: the next update, then every update arriving
+            /// within `interval` of the previous one.
+            pub $($async)* fn burst(
+                &mut self,
+                interval: std::time::Duration,
+            ) -> $crate::Result<Vec<$crate::Reply>> {
+                let mut out = Vec::new();
+                let mut until = None;
+                while let Some(r) = self.next_until(until)$($await)* {
+                    out.push(r?);
+                    until = Some(std::time::Instant::now() + interval);
+                }
+                Ok(out)
+            }
+
+            /// Leaves IDLE: updates not iterated go to the untagged store, `DONE` is sent,
+            /// and the IDLE command's result is returned.
+            pub $($async)* fn done(mut self) -> $crate::Result<$crate::Reply> {
+                self.left = true;
+                let id = self.client.driver.idle_done(std::time::Instant::now())?;
+                self.client.wait(id)$($await)*
+            }
         }
     };
 }

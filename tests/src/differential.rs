@@ -628,11 +628,7 @@ pub $($async)* fn run_rust(steps: &[Step], transport: Transport, user: &UserAcco
         Transport::Tls => {
             let tls = imaplib_proto::tls::config_with_ca_pem(server.ca_pem())
                 .unwrap_or_else(|e| panic!("cannot load the test CA: {e}"));
-            let config = Config {
-                tls: Some(tls),
-                tls_server_name: Some(server.tls_server_name().into()),
-                ..Config::default()
-            };
+            let config = Config::default().with_tls(tls).with_tls_server_name(server.tls_server_name());
             Client::connect_tls_with(server.host(), server.tls_port(), &config)$($await)*
         }
         Transport::Stream => Client::connect_stream(&server.stdio_command_for(&user.name))$($await)*,

@@ -165,10 +165,7 @@ fn timeouts_under_both_runtimes() {
             std::thread::sleep(Duration::from_secs(3));
             drop((a, b));
         });
-        let cfg = Config {
-            timeout: Some(Duration::from_millis(300)),
-            ..Config::default()
-        };
+        let cfg = Config::default().with_timeout(Some(Duration::from_millis(300)));
         block_on(rt, async {
             let t = Instant::now();
             let e = match rt {
@@ -201,10 +198,7 @@ fn idle_is_a_stream() {
         block_on(rt, async {
             let mut m = connect(rt, Transport::Plain, &user).await;
             m.select("INBOX", false).await.unwrap();
-            let mut idle = m
-                .idle(Some(Duration::from_secs(5)), Some(Duration::from_secs(10)))
-                .await
-                .unwrap();
+            let mut idle = m.idle(Some(Duration::from_secs(5))).await.unwrap();
             d.deliver(&user.name, "INBOX", MESSAGES[0]);
             let first = idle.next().await.unwrap().unwrap();
             assert_eq!(first.python_repr(), "('EXISTS', [b'1'])");
@@ -213,15 +207,12 @@ fn idle_is_a_stream() {
             assert_eq!(m.state(), State::Selected);
             // A deadline ends the stream; nothing arrived.
             let t = Instant::now();
-            let mut idle = m
-                .idle(Some(Duration::from_millis(300)), None)
-                .await
-                .unwrap();
+            let mut idle = m.idle(Some(Duration::from_millis(300))).await.unwrap();
             assert!(idle.next().await.is_none());
             assert!(t.elapsed() < Duration::from_secs(2));
             idle.done().await.unwrap();
             // Dropping the stream leaves IDLE with the next command.
-            let idle = m.idle(None, None).await.unwrap();
+            let idle = m.idle(None).await.unwrap();
             drop(idle);
             assert_eq!(m.noop().await.unwrap().typ, "OK");
             assert_eq!(m.state(), State::Selected);
@@ -261,10 +252,13 @@ fn idle_keepalives_reset_the_silence_timer() {
             let mut m = Client::connect("127.0.0.1", port).await.unwrap();
             m.login("u", "p").await.unwrap();
             let t = Instant::now();
-            let mut idle = m
-                .idle(None, Some(Duration::from_millis(500)))
-                .await
-                .unwrap();
+            let silence = Some(Duration::from_millis(500));
+            let timeouts = imaplib_async::Timeouts {
+                idle_silence: silence,
+                ..*m.driver().timeouts()
+            };
+            m.set_timeouts(timeouts).unwrap();
+            let mut idle = m.idle(None).await.unwrap();
             let mut keepalives = 0;
             let mut end = None;
             while let Some(item) = idle.next().await {

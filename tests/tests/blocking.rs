@@ -160,10 +160,8 @@ fn tls_is_verified_by_default() {
     let m = Client::connect_tls_with(d.host(), d.tls_port(), &cfg).unwrap();
     assert!(m.is_secure());
     // Only the explicitly dangerous configuration skips verification.
-    let cfg = Config {
-        tls: Some(imaplib_blocking::tls::dangerous_config_without_verification()),
-        ..Config::default()
-    };
+    let cfg =
+        Config::default().with_tls(imaplib_blocking::tls::dangerous_config_without_verification());
     let mut m = Client::connect_tls_with(d.host(), d.tls_port(), &cfg).unwrap();
     assert_eq!(m.noop().unwrap().typ, "OK");
 }
@@ -173,10 +171,7 @@ fn require_tls_refuses_credentials_on_cleartext() {
     let d = dovecot();
     let user = d.new_user();
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-    let cfg = Config {
-        require_tls: true,
-        ..tls_config()
-    };
+    let cfg = tls_config().with_require_tls(true);
     // Without require_tls the cleartext login works (Dovecot allows it here) …
     m.login(user.name.as_str(), user.password.as_str()).unwrap();
     // … with it, STARTTLS happens first and succeeds.
@@ -199,10 +194,7 @@ fn timeouts_end_waits_on_silent_servers() {
         std::thread::sleep(Duration::from_secs(3));
         drop(sock);
     });
-    let cfg = Config {
-        timeout: Some(Duration::from_millis(300)),
-        ..Config::default()
-    };
+    let cfg = Config::default().with_timeout(Some(Duration::from_millis(300)));
     let t = Instant::now();
     let e = Client::connect_with("127.0.0.1", port, &cfg).unwrap_err();
     assert!(e.is_timeout() && e.is_abort(), "{e:?}");
@@ -233,10 +225,7 @@ fn timeouts_end_waits_on_silent_servers() {
     let mut m = plain(&d.new_user());
     // Zero is refused, as imaplib refuses timeout=0; None is allowed.
     assert!(m.set_timeout(Some(Duration::ZERO)).is_err());
-    let cfg = Config {
-        timeout: Some(Duration::ZERO),
-        ..Config::default()
-    };
+    let cfg = Config::default().with_timeout(Some(Duration::ZERO));
     let e = Client::connect_with(d.host(), d.plain_port(), &cfg).unwrap_err();
     assert_eq!(
         e.message(),

@@ -22,11 +22,9 @@ const MIB: u64 = 1 << 20;
 
 /// Fixed tag prefix `BCDE`, a short timeout as a backstop against hangs.
 fn cfg() -> Config {
-    Config {
-        tag_seed: Some(0x1234),
-        timeout: Some(Duration::from_secs(5)),
-        ..Config::default()
-    }
+    Config::default()
+        .with_tag_seed(0x1234)
+        .with_timeout(Some(Duration::from_secs(5)))
 }
 
 fn connect(server: &Server, config: &Config) -> imaplib_blocking::Result<Client> {
@@ -83,10 +81,7 @@ fn starttls_injection_in_the_same_segment() {
             ))
             .wait_for_close(),
     );
-    let config = Config {
-        require_tls: true,
-        ..cfg()
-    };
+    let config = cfg().with_require_tls(true);
     let t = Instant::now();
     let e = connect(&server, &config).unwrap_err();
     let elapsed = t.elapsed();
@@ -159,10 +154,7 @@ fn starttls_injection_in_the_next_segment_goes_to_the_tls_layer() {
             .wait_for_close()
     };
     let server = Server::start(script());
-    let config = Config {
-        require_tls: true,
-        ..cfg()
-    };
+    let config = cfg().with_require_tls(true);
     let t = Instant::now();
     let e = connect(&server, &config).unwrap_err();
     let elapsed = t.elapsed();
@@ -207,11 +199,9 @@ fn starttls_injection_racing_the_handshake() {
                 .send(INJECTED)
                 .wait_for_close(),
         );
-        let config = Config {
-            require_tls: true,
-            timeout: Some(Duration::from_secs(2)),
-            ..cfg()
-        };
+        let config = cfg()
+            .with_require_tls(true)
+            .with_timeout(Some(Duration::from_secs(2)));
         let t1 = Instant::now();
         let e = connect(&server, &config).unwrap_err();
         let elapsed = t1.elapsed();
@@ -254,12 +244,10 @@ fn starttls_success_discards_pre_tls_state() {
             .reply("{tag} OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] LOGIN completed\r\n")
             .respond(),
     );
-    let config = Config {
-        require_tls: true,
-        tls: Some(imaplib_blocking::tls::config_with_only_ca_pem(&id.cert_pem).unwrap()),
-        tls_server_name: Some("localhost".into()),
-        ..cfg()
-    };
+    let config = cfg()
+        .with_require_tls(true)
+        .with_tls(imaplib_blocking::tls::config_with_only_ca_pem(&id.cert_pem).unwrap())
+        .with_tls_server_name("localhost");
     let t = Instant::now();
     let mut m = connect(&server, &config).unwrap();
     assert!(m.is_secure());
@@ -305,10 +293,7 @@ fn starttls_handshake_failures_never_fall_back_to_cleartext() {
         ("STARTTLS OK, then the server closes", closing),
     ] {
         let server = Server::start(script);
-        let config = Config {
-            require_tls: true,
-            ..cfg()
-        };
+        let config = cfg().with_require_tls(true);
         let t = Instant::now();
         let e = connect(&server, &config).unwrap_err();
         let elapsed = t.elapsed();
@@ -409,10 +394,7 @@ fn starttls_refused_or_missing_in_require_tls_mode() {
         let t = Instant::now();
         // Both entry points: connect_with(require_tls) and connect_starttls.
         let e = if i % 2 == 0 {
-            let config = Config {
-                require_tls: true,
-                ..cfg()
-            };
+            let config = cfg().with_require_tls(true);
             connect(&server, &config).unwrap_err()
         } else {
             Client::connect_starttls("127.0.0.1", server.port(), &cfg()).unwrap_err()
@@ -673,11 +655,9 @@ fn alerts_on_cleartext_are_not_alerts() {
             .reply("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n")
             .respond(),
     );
-    let config = Config {
-        tls: Some(imaplib_blocking::tls::config_with_only_ca_pem(&id.cert_pem).unwrap()),
-        tls_server_name: Some("localhost".into()),
-        ..cfg()
-    };
+    let config = cfg()
+        .with_tls(imaplib_blocking::tls::config_with_only_ca_pem(&id.cert_pem).unwrap())
+        .with_tls_server_name("localhost");
     let mut m = Client::connect_tls_with("127.0.0.1", server.port(), &config).unwrap();
     assert!(m.is_secure());
     assert_eq!(m.response("ALERT").python_repr(), "('ALERT', [b''])");
@@ -840,10 +820,7 @@ fn hostile_literal_headers() {
             &format!("* 1 FETCH (BODY[] {}\r\n{tail}", case.header),
             if case.want.is_err() { 64 * MIB } else { 0 },
         ));
-        let config = Config {
-            limits: case.limits,
-            ..cfg()
-        };
+        let config = cfg().with_limits(case.limits);
         let ((result, consumed, stored), growth, elapsed) = mem::peak_growth(|| {
             let mut m = connect(&server, &config).unwrap();
             login_select(&mut m);
@@ -916,14 +893,11 @@ fn literal_larger_than_u32_with_raised_limits_grows_only_with_received_bytes() {
             .reply("* 1 FETCH (BODY[] {4294967296}\r\n")
             .send_repeated(b"B", 8 * MIB, 64 * 1024),
     );
-    let config = Config {
-        limits: Limits {
-            max_literal: u64::MAX,
-            max_response: u64::MAX,
-            ..Limits::default()
-        },
-        ..cfg()
-    };
+    let config = cfg().with_limits(Limits {
+        max_literal: u64::MAX,
+        max_response: u64::MAX,
+        ..Limits::default()
+    });
     let (e, growth, elapsed) = mem::peak_growth(|| {
         let mut m = connect(&server, &config).unwrap();
         login_select(&mut m);
@@ -988,13 +962,10 @@ fn endless_line_stops_at_a_configured_limit() {
             .send_repeated(b"y", 1 << 30, 64 * 1024)
             .wait_for_close(),
     );
-    let config = Config {
-        limits: Limits {
-            max_line: 1 << 20,
-            ..Limits::default()
-        },
-        ..cfg()
-    };
+    let config = cfg().with_limits(Limits {
+        max_line: 1 << 20,
+        ..Limits::default()
+    });
     let (e, growth, elapsed) = mem::peak_growth(|| {
         let mut m = connect(&server, &config).unwrap();
         login_select(&mut m);
@@ -1137,10 +1108,7 @@ fn a_million_unsolicited_exists() {
             .reply("{tag} OK NOOP completed\r\n")
             .wait_for_close(),
     );
-    let config = Config {
-        max_stored: 1 << 20,
-        ..cfg()
-    };
+    let config = cfg().with_max_stored(1 << 20);
     let ((e, stored), growth, elapsed) = mem::peak_growth(|| {
         let mut m = connect(&server, &config).unwrap();
         login_select(&mut m);
@@ -1463,10 +1431,7 @@ fn connection_cut_at_every_byte_offset() {
 
 #[test]
 fn silent_servers_time_out() {
-    let short = Config {
-        timeout: Some(Duration::from_millis(300)),
-        ..cfg()
-    };
+    let short = cfg().with_timeout(Some(Duration::from_millis(300)));
     struct Case {
         name: &'static str,
         script: Script,
@@ -1860,10 +1825,7 @@ fn check_one(
     literal_plus: bool,
 ) -> Result<Outcome, String> {
     let ctx = || format!("{} ← {payload:?} (LITERAL+ {literal_plus})", site.name);
-    let config = Config {
-        timeout: Some(Duration::from_secs(3)),
-        ..cfg()
-    };
+    let config = cfg().with_timeout(Some(Duration::from_secs(3)));
     let mut m = connect(server, &config).map_err(|e| format!("{}: connect: {e}", ctx()))?;
     if site.need != Need::NonAuth {
         m.login("alice", "pw").unwrap();

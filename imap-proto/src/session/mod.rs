@@ -110,6 +110,12 @@ impl Options {
         }
     }
 
+    /// The same options with another tag seed (see [`Options::new`]).
+    pub fn with_tag_seed(mut self, seed: u16) -> Self {
+        self.tag_seed = seed.max(4096);
+        self
+    }
+
     /// The tag prefix these options produce, e.g. `b"BCDE"`.
     pub fn tag_prefix(&self) -> Vec<u8> {
         int2ap(i64::from(self.tag_seed))

@@ -369,6 +369,35 @@ impl Connection {
         Ok(())
     }
 
+    /// Ends IDLE in order to start it again (a keepalive re-issue, RFC 2177): sends `DONE`
+    /// once the server's `+` has arrived, but untagged responses keep coming out as
+    /// [`Output::Unsolicited`] until the IDLE command completes, so that a caller iterating
+    /// over the IDLE misses none of them. The state returns to what it was before IDLE when
+    /// the command completes.
+    pub fn idle_renew(&mut self, id: CommandId) -> Result<()> {
+        let Some((_, job)) = self
+            .jobs
+            .iter_mut()
+            .find(|(_, j)| j.id == Some(id) && matches!(j.kind, Kind::Idle))
+        else {
+            return Err(Error::error(
+                Cause::State,
+                "no IDLE in progress for this command",
+            ));
+        };
+        if !job.idle_started || job.idle_done_sent {
+            return Err(Error::error(
+                Cause::State,
+                "IDLE can be renewed only while the server is idling",
+            ));
+        }
+        job.idle_done_sent = true;
+        let mut out = Outgoing::default();
+        out.push(b"DONE\r\n");
+        self.emit_send(out);
+        Ok(())
+    }
+
     pub(super) fn send_done(&mut self, tag: u64) {
         let Some(job) = self.jobs.get_mut(&tag) else {
             return;
