@@ -10,7 +10,8 @@ use std::fmt;
 
 use crate::error::{Cause, Error, Result};
 use crate::frame::Frame;
-use crate::trace::bytes_repr;
+use crate::grammar::{self, is_type_char};
+use crate::repr::bytes_repr;
 
 /// One element of an imaplib result list.
 ///
@@ -215,14 +216,10 @@ pub(crate) enum ClassifyQuirk {
     TaggedMissingText,
 }
 
-fn is_type_char(b: u8) -> bool {
-    b.is_ascii_uppercase() || b == b'-'
-}
-
 /// imaplib's `tagre`: `PREFIX\d+ [A-Z]+ .*` (plus the missing-text quirk).
 fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, String, Vec<u8>, bool)> {
     let rest = line.strip_prefix(tagpre)?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = grammar::digits(rest);
     if digits == 0 {
         return None;
     }
@@ -241,7 +238,7 @@ fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, String, Vec<
     let tag = if num.len() > 1 && num[0] == b'0' {
         None
     } else {
-        std::str::from_utf8(num).ok()?.parse::<u64>().ok()
+        grammar::parse_u64(num)
     };
     Some((
         tag,
@@ -286,7 +283,7 @@ pub(crate) fn classify(
             return Ok(untagged(typ, dat, parts));
         }
         // Untagged_status: `\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?`
-        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let d = grammar::digits(rest);
         if d > 0 && rest.get(d) == Some(&b' ') {
             let after = &rest[d + 1..];
             let t = after.iter().take_while(|&&b| is_type_char(b)).count();

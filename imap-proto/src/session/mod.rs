@@ -35,8 +35,9 @@ use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, S
 use crate::encode::{self, Arg, Chunk, Ctx};
 use crate::error::{Cause, Error, Result};
 use crate::frame::{FrameStats, Framer, Limits};
+use crate::outgoing::Outgoing;
 use crate::response::{classify, response_code, Classified, ClassifyQuirk, Item, Reply};
-use crate::trace::{self, Outgoing};
+use crate::trace;
 use crate::util::int2ap;
 
 mod complete;

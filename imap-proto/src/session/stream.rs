@@ -37,15 +37,11 @@ impl Connection {
     /// True for a `* n FETCH …` line.
     pub(super) fn fetch_seq(line: &[u8]) -> Option<Option<u32>> {
         let rest = line.strip_prefix(b"* ")?;
-        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let d = crate::grammar::digits(rest);
         if d == 0 || !rest[d..].starts_with(b" FETCH") {
             return None;
         }
-        Some(
-            std::str::from_utf8(&rest[..d])
-                .ok()
-                .and_then(|n| n.parse().ok()),
-        )
+        Some(crate::grammar::parse_u32(&rest[..d]))
     }
 
     /// With a streaming FETCH in flight, passes on the bytes of a FETCH literal received so
