@@ -14,7 +14,7 @@ fn list_repr(items: &[Item]) -> String {
 }
 
 impl Connection {
-    pub(super) fn untagged_response(&mut self, typ: Typ, data: Vec<Item>, name: &str) -> Reply {
+    fn untagged_response(&mut self, typ: Typ, data: Vec<Item>, name: &str) -> Reply {
         if typ == Typ::No {
             return Reply::new(typ, data);
         }
@@ -164,7 +164,7 @@ impl Connection {
         self.pump();
     }
 
-    pub(super) fn finish_follow_up(&mut self, job: Job, typ: Typ) {
+    fn finish_follow_up(&mut self, job: Job, typ: Typ) {
         let result = match job.stage {
             Stage::CapabilityFollowUp(saved) if typ == Typ::Ok && self.learn_capabilities(true) => {
                 Ok(saved)

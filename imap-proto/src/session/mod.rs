@@ -190,7 +190,8 @@ pub enum Output {
 pub struct Diagnostics {
     /// Framing counters.
     pub frames: FrameStats,
-    /// Uses of each tolerated server quirk, by name.
+    /// Uses of each tolerated server quirk, by its name in the one catalogue
+    /// ([`crate::parse::Quirk::name`], e.g. `"missing_text"`).
     pub quirks: BTreeMap<&'static str, u64>,
     /// Untagged responses and codes not stored because the state did not allow them.
     pub dropped_untagged: u64,

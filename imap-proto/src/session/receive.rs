@@ -92,7 +92,7 @@ impl Connection {
         self.pump();
     }
 
-    pub(super) fn fail_injection(&mut self, data: &[u8]) {
+    fn fail_injection(&mut self, data: &[u8]) {
         self.fail(
             Error::abort(
                 Cause::Protocol,
@@ -102,7 +102,7 @@ impl Connection {
         );
     }
 
-    pub(super) fn process(&mut self, mut frame: Frame) {
+    fn process(&mut self, mut frame: Frame) {
         if self.opts.debug >= 4 {
             trace::received(&frame);
         }
@@ -142,14 +142,14 @@ impl Connection {
     }
 
     /// Counts a tolerated server quirk under its catalogue name ([`Quirk::name`]).
-    pub(super) fn quirk(&mut self, q: Quirk) {
+    fn quirk(&mut self, q: Quirk) {
         if self.opts.debug >= 1 {
             log::debug!(target: trace::TARGET, "tolerated server quirk: {q}");
         }
         *self.diagnostics.quirks.entry(q.name()).or_default() += 1;
     }
 
-    pub(super) fn invalid_greeting(line: &[u8]) -> Error {
+    fn invalid_greeting(line: &[u8]) -> Error {
         Error::error(
             Cause::Protocol,
             format!("invalid greeting: {}", String::from_utf8_lossy(line)),
@@ -157,7 +157,7 @@ impl Connection {
         .with_bytes(line)
     }
 
-    pub(super) fn greeting(&mut self, line: Vec<u8>, c: Classified) {
+    fn greeting(&mut self, line: Vec<u8>, c: Classified) {
         self.phase = Phase::Connecting;
         let (typ, items, code_text) = match c {
             Classified::Untagged {
@@ -232,13 +232,7 @@ impl Connection {
         true
     }
 
-    pub(super) fn tagged(
-        &mut self,
-        tag: Option<u64>,
-        typ: Typ,
-        data: Vec<Item>,
-        code_text: Vec<u8>,
-    ) {
+    fn tagged(&mut self, tag: Option<u64>, typ: Typ, data: Vec<Item>, code_text: Vec<u8>) {
         let Some(tag) = tag.filter(|t| self.jobs.contains_key(t)) else {
             if let Some(t) = tag {
                 if let Some(i) = self.silent_tags.iter().position(|&s| s == t) {
@@ -276,7 +270,7 @@ impl Connection {
         self.pump();
     }
 
-    pub(super) fn untagged(&mut self, typ: Typ, items: Vec<Item>, code_text: Vec<u8>) {
+    fn untagged(&mut self, typ: Typ, items: Vec<Item>, code_text: Vec<u8>) {
         if typ == Typ::Bye {
             return self.on_bye(items);
         }
@@ -338,7 +332,7 @@ impl Connection {
 
     /// imaplib's response-code bookkeeping: `[CODE data]` at the start of an OK/NO/BAD
     /// text is stored under CODE.
-    pub(super) fn code(&mut self, text: &[u8]) {
+    fn code(&mut self, text: &[u8]) {
         let Some((name, data)) = response_code(text) else {
             return;
         };
@@ -359,7 +353,7 @@ impl Connection {
         }
     }
 
-    pub(super) fn on_bye(&mut self, items: Vec<Item>) {
+    fn on_bye(&mut self, items: Vec<Item>) {
         let text = last_text(&items);
         for item in items {
             if let Err(e) = self.store.append("BYE", item, self.opts.max_stored) {
@@ -400,7 +394,7 @@ impl Connection {
         }
     }
 
-    pub(super) fn continuation(&mut self, data: Option<Vec<u8>>) {
+    fn continuation(&mut self, data: Option<Vec<u8>>) {
         let Some((tag, after)) = self.sendq.blocked() else {
             return self.fail(
                 Error::abort(Cause::Protocol, "unexpected continuation request")

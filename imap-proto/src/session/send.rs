@@ -128,6 +128,12 @@ impl SendQueue {
         }
     }
 
+    /// True when [`SendQueue::pump`] would hand something out.
+    #[inline]
+    pub(super) fn may_send(&self) -> bool {
+        self.blocked.is_none() && !self.queue.is_empty()
+    }
+
     /// The tag the queue is blocked on, and why.
     pub(super) fn blocked(&self) -> Option<(u64, After)> {
         self.blocked
@@ -192,12 +198,15 @@ mod tests {
             After::Nothing,
         );
         q.push_back(1, vec![chunk(b"A1 NOOP\r\n", false, None)], After::Nothing);
+        assert!(q.may_send());
         assert_eq!(pump(&mut q), vec![bytes(b"A0 LOGIN {1}\r\n")]);
         assert_eq!(q.blocked(), Some((0, After::Continuation)));
+        assert!(!q.may_send());
         assert_eq!(pump(&mut q), vec![]);
         q.unblock();
         assert_eq!(pump(&mut q), vec![bytes(b"x\r\n"), bytes(b"A1 NOOP\r\n")]);
         assert_eq!(q.blocked(), None);
+        assert!(!q.may_send());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Submission: the state table and connection checks, tags, encoding, and the calls that
 //! move a command on (a literal written, IDLE's DONE).
 
-use super::job::{Idle, Stage};
+use super::job::{Idle, Job, Stage};
 use super::send::{After, Send};
+use super::stream::Streaming;
 use super::{push_send, CommandId, Connection, Output, Phase};
 use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
 use crate::encode::{self, Arg, Chunk, Ctx};
@@ -10,9 +11,6 @@ use crate::error::{Cause, Error, Result};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
 use crate::trace;
-
-use super::job::Job;
-use super::stream::Streaming;
 
 impl Connection {
     pub(super) fn ctx(&self) -> Ctx {
@@ -42,7 +40,15 @@ impl Connection {
     }
 
     /// Sends queued chunks until one must wait (nothing while upgrading or failed).
+    #[inline]
     pub(super) fn pump(&mut self) {
+        // Called after every feed: most of the time there is nothing to send.
+        if self.sendq.may_send() {
+            self.pump_queue();
+        }
+    }
+
+    fn pump_queue(&mut self) {
         if matches!(self.phase, Phase::Upgrading { .. } | Phase::Failed(_)) {
             return;
         }
@@ -85,7 +91,7 @@ impl Connection {
         result
     }
 
-    pub(super) fn submit_inner(&mut self, cmd: Command) -> Result<CommandId> {
+    fn submit_inner(&mut self, cmd: Command) -> Result<CommandId> {
         let is_logout = matches!(cmd.kind, Kind::Logout);
         match &self.phase {
             Phase::Failed(err) => return Err(Self::wrap(&cmd.name, err)),
@@ -214,7 +220,7 @@ impl Connection {
         Ok(id)
     }
 
-    pub(super) fn check_precondition(&self, p: Precondition, cmd: &Command) -> Result<()> {
+    fn check_precondition(&self, p: Precondition, cmd: &Command) -> Result<()> {
         match p {
             Precondition::Capability(cap, flavor, msg) => {
                 if cap == "STARTTLS" && self.secure {
@@ -260,7 +266,7 @@ impl Connection {
         Ok(())
     }
 
-    pub(super) fn check_state(&self, name: &str, register: bool) -> Result<()> {
+    fn check_state(&self, name: &str, register: bool) -> Result<()> {
         let extra;
         let allowed: &[State] = match allowed_states(name) {
             Some(states) => states,
