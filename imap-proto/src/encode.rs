@@ -21,7 +21,8 @@
 
 use crate::error::{Cause, Error, Result};
 use crate::frame::{literal_marker, MarkerScan};
-use crate::trace::Outgoing;
+use crate::grammar::is_atom_char;
+use crate::outgoing::Outgoing;
 
 /// A text argument as imaplib receives it: a `str` or `bytes`.
 ///
@@ -226,14 +227,6 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
         }
     }
     Ok(b.to_vec())
-}
-
-/// RFC 3501 ATOM-CHAR: any CHAR except atom-specials.
-pub(crate) fn is_atom_char(b: u8) -> bool {
-    !matches!(
-        b,
-        b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
-    ) && (0x21..0x7f).contains(&b)
 }
 
 /// Validates an atom (command names, SASL mechanism names).

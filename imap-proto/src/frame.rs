@@ -12,6 +12,7 @@
 //! is still open (a legitimately empty trailer, as after a LIST mailbox literal, is kept).
 
 use crate::error::{Cause, Error, Result};
+use crate::grammar;
 
 /// A partial-line buffer up to this capacity is kept between lines.
 const KEEP_LINE_BUFFER: usize = 16 * 1024;
@@ -114,34 +115,18 @@ pub enum MarkerScan {
 }
 
 /// Looks for a literal marker at the end of a line (CRLF already removed), as imaplib's
-/// `Literal` regex `.*{(?P<size>\d+)}$` does, plus `{N+}`.
+/// `Literal` regex `.*{(?P<size>\d+)}$` does, plus `{N+}`. The marker's syntax is
+/// [`crate::grammar`]'s, shared with the parser.
 pub fn literal_marker(line: &[u8]) -> MarkerScan {
-    let Some((&b'}', rest)) = line.split_last() else {
+    let Some(m) = grammar::marker_suffix(line) else {
         return MarkerScan::None;
     };
-    let (nonsync, rest) = match rest.split_last() {
-        Some((&b'+', r)) => (true, r),
-        _ => (false, rest),
+    let Some(n) = m.size else {
+        return MarkerScan::Overflow;
     };
-    let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || rest.len() == digits || rest[rest.len() - digits - 1] != b'{' {
-        return MarkerScan::None;
-    }
-    let open = rest.len() - digits - 1;
-    let mut n: u64 = 0;
-    for &d in &rest[open + 1..] {
-        match n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(d - b'0')))
-        {
-            Some(v) => n = v,
-            None => return MarkerScan::Overflow,
-        }
-    }
-    let binary = !nonsync && open > 0 && line[open - 1] == b'~';
-    MarkerScan::Marker(if nonsync {
+    MarkerScan::Marker(if m.nonsync {
         LiteralMarker::NonSync(n)
-    } else if binary {
+    } else if m.binary {
         LiteralMarker::Binary(n)
     } else {
         LiteralMarker::Sync(n)

@@ -17,6 +17,7 @@
 //!   ENVELOPE and BODYSTRUCTURE, LIST, STATUS, SEARCH as ranges, THREAD as a tree, response
 //!   codes — over a raw [`frame::Frame`] or an imaplib-shaped [`Reply`], tolerating the
 //!   catalogued server quirks by name.
+//! * [`outgoing`] is what goes to the server, secrets marked; [`trace`] logs it redacted.
 //! * [`auth`] has the SASL mechanisms; [`util`] imaplib's `Int2AP`, `ParseFlags`,
 //!   `Internaldate2tuple` and `Time2Internaldate`; [`mutf7`] modified UTF-7.
 //!
@@ -58,9 +59,12 @@ pub mod driver;
 pub mod encode;
 pub mod error;
 pub mod frame;
+mod grammar;
 pub mod methods;
 pub mod mutf7;
+pub mod outgoing;
 pub mod parse;
+mod repr;
 pub mod response;
 pub mod session;
 pub mod sink;

@@ -10,7 +10,9 @@ use std::fmt;
 
 use crate::error::{Cause, Error, Result};
 use crate::frame::Frame;
-use crate::trace::bytes_repr;
+use crate::grammar::{self, is_type_char};
+use crate::parse::{Quirk, Quirks};
+use crate::repr::bytes_repr;
 
 /// One element of an imaplib result list.
 ///
@@ -180,6 +182,115 @@ impl fmt::Debug for Reply {
     }
 }
 
+/// A response's type as imaplib's regexes read it (`[A-Z]+` after a tag, `[A-Z-]+` after
+/// `*`): the types the session acts on by name, and any other as it was written. The
+/// name is the key under which untagged data is stored and the `typ` of a [`Reply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Typ {
+    /// `OK`
+    Ok,
+    /// `NO`
+    No,
+    /// `BAD`
+    Bad,
+    /// `BYE`
+    Bye,
+    /// `PREAUTH`
+    Preauth,
+    /// `CAPABILITY`
+    Capability,
+    /// `FLAGS`
+    Flags,
+    /// `EXISTS`
+    Exists,
+    /// `RECENT`
+    Recent,
+    /// `EXPUNGE`
+    Expunge,
+    /// `FETCH`
+    Fetch,
+    /// `VANISHED`
+    Vanished,
+    /// Any other name (upper case, as sent).
+    Other(String),
+}
+
+impl Typ {
+    /// The type named by `name` (bytes of [`grammar::is_type_char`]).
+    fn from_name(name: &[u8]) -> Typ {
+        match name {
+            b"OK" => Typ::Ok,
+            b"NO" => Typ::No,
+            b"BAD" => Typ::Bad,
+            b"BYE" => Typ::Bye,
+            b"PREAUTH" => Typ::Preauth,
+            b"CAPABILITY" => Typ::Capability,
+            b"FLAGS" => Typ::Flags,
+            b"EXISTS" => Typ::Exists,
+            b"RECENT" => Typ::Recent,
+            b"EXPUNGE" => Typ::Expunge,
+            b"FETCH" => Typ::Fetch,
+            b"VANISHED" => Typ::Vanished,
+            other => Typ::Other(String::from_utf8_lossy(other).into_owned()),
+        }
+    }
+
+    /// The name, e.g. `"OK"`.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Typ::Ok => "OK",
+            Typ::No => "NO",
+            Typ::Bad => "BAD",
+            Typ::Bye => "BYE",
+            Typ::Preauth => "PREAUTH",
+            Typ::Capability => "CAPABILITY",
+            Typ::Flags => "FLAGS",
+            Typ::Exists => "EXISTS",
+            Typ::Recent => "RECENT",
+            Typ::Expunge => "EXPUNGE",
+            Typ::Fetch => "FETCH",
+            Typ::Vanished => "VANISHED",
+            Typ::Other(name) => name,
+        }
+    }
+
+    /// `OK`, `NO` or `BAD`: a status whose text may start with a response code.
+    pub(crate) fn is_status(&self) -> bool {
+        matches!(self, Typ::Ok | Typ::No | Typ::Bad)
+    }
+
+    /// Data describing the selected mailbox.
+    pub(crate) fn is_mailbox_data(&self) -> bool {
+        matches!(
+            self,
+            Typ::Flags | Typ::Exists | Typ::Recent | Typ::Expunge | Typ::Fetch | Typ::Vanished
+        )
+    }
+
+    /// Honoured before authentication.
+    pub(crate) fn is_preauth(&self) -> bool {
+        matches!(
+            self,
+            Typ::Ok | Typ::No | Typ::Bad | Typ::Bye | Typ::Preauth | Typ::Capability
+        )
+    }
+}
+
+impl fmt::Display for Typ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Typ> for String {
+    fn from(t: Typ) -> String {
+        match t {
+            Typ::Other(name) => name,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
 /// A framed response after imaplib's classification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Classified {
@@ -189,7 +300,7 @@ pub(crate) enum Classified {
         /// command can own it).
         tag: Option<u64>,
         /// The status, e.g. `OK`.
-        typ: String,
+        typ: Typ,
         /// The data items (one line unless a literal was involved).
         data: Vec<Item>,
         /// The text searched for a response code.
@@ -198,7 +309,7 @@ pub(crate) enum Classified {
     /// `* TYPE data` or `* n TYPE data`.
     Untagged {
         /// The type, e.g. `FETCH`.
-        typ: String,
+        typ: Typ,
         /// The items to append under `typ`.
         items: Vec<Item>,
         /// The text searched for a response code (the last line's data).
@@ -208,21 +319,10 @@ pub(crate) enum Classified {
     Continuation(Option<Vec<u8>>),
 }
 
-/// Quirks tolerated while classifying; the connection counts their uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClassifyQuirk {
-    /// `PREFIXn OK` without the space and text the grammar requires.
-    TaggedMissingText,
-}
-
-fn is_type_char(b: u8) -> bool {
-    b.is_ascii_uppercase() || b == b'-'
-}
-
-/// imaplib's `tagre`: `PREFIX\d+ [A-Z]+ .*` (plus the missing-text quirk).
-fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, String, Vec<u8>, bool)> {
+/// imaplib's `tagre`: `PREFIX\d+ [A-Z]+ .*` (plus [`Quirk::MissingText`]).
+fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, Typ, Vec<u8>, bool)> {
     let rest = line.strip_prefix(tagpre)?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = grammar::digits(rest);
     if digits == 0 {
         return None;
     }
@@ -241,26 +341,26 @@ fn match_tagged(line: &[u8], tagpre: &[u8]) -> Option<(Option<u64>, String, Vec<
     let tag = if num.len() > 1 && num[0] == b'0' {
         None
     } else {
-        std::str::from_utf8(num).ok()?.parse::<u64>().ok()
+        grammar::parse_u64(num)
     };
-    Some((
-        tag,
-        String::from_utf8_lossy(typ).into_owned(),
-        data.to_vec(),
-        quirk,
-    ))
+    Some((tag, Typ::from_name(typ), data.to_vec(), quirk))
 }
 
-/// Applies imaplib's response rules to one frame.
-pub(crate) fn classify(
-    frame: Frame,
-    tagpre: &[u8],
-    quirks: &mut Vec<ClassifyQuirk>,
-) -> Result<Classified> {
+/// Applies imaplib's response rules to one frame; tolerated quirks are added to `quirks`.
+///
+/// This is imaplib's reading of a line (its regexes), not the RFC grammar's: it accepts
+/// what imaplib accepts and cuts `data` exactly where imaplib does, so that results stay
+/// byte-identical to CPython's. [`crate::parse::parse_response`] is the grammar's reading
+/// of the same frame, with typed values; it is not built on this (or this on it) because
+/// the two disagree on purpose (imaplib takes any `[A-Z]+` status and untyped data; the
+/// grammar rejects what imaplib lets through), and because this runs on every response
+/// while a full parse would cost the hot path a second pass over every FETCH and SEARCH.
+/// What both need — character classes, numbers, literal markers — is [`crate::grammar`].
+pub(crate) fn classify(frame: Frame, tagpre: &[u8], quirks: &mut Quirks) -> Result<Classified> {
     let Frame { first, parts } = frame;
     if let Some((tag, typ, data, quirk)) = match_tagged(&first, tagpre) {
         if quirk {
-            quirks.push(ClassifyQuirk::TaggedMissingText);
+            quirks.insert(Quirk::MissingText);
         }
         let code_text = data.clone();
         let data = expand(data, parts);
@@ -275,7 +375,7 @@ pub(crate) fn classify(
         let n = rest.iter().take_while(|&&b| is_type_char(b)).count();
         if n > 0 {
             // Untagged_response: `\* (?P<type>[A-Z-]+)( (?P<data>.*))?`
-            let typ = String::from_utf8_lossy(&rest[..n]).into_owned();
+            let typ = Typ::from_name(&rest[..n]);
             // The data after `TYPE SP`, cut out of the line in place (no second copy).
             let mut dat = first;
             if dat.get(2 + n) == Some(&b' ') {
@@ -286,12 +386,12 @@ pub(crate) fn classify(
             return Ok(untagged(typ, dat, parts));
         }
         // Untagged_status: `\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?`
-        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let d = grammar::digits(rest);
         if d > 0 && rest.get(d) == Some(&b' ') {
             let after = &rest[d + 1..];
             let t = after.iter().take_while(|&&b| is_type_char(b)).count();
             if t > 0 {
-                let typ = String::from_utf8_lossy(&after[..t]).into_owned();
+                let typ = Typ::from_name(&after[..t]);
                 let keep = after[t..]
                     .strip_prefix(b" ")
                     .is_some_and(|data2| !data2.is_empty());
@@ -329,12 +429,12 @@ pub(crate) fn classify(
     .with_bytes(&first))
 }
 
-fn untagged(typ: String, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
+fn untagged(typ: Typ, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
     let items = expand(dat, parts);
     // Only OK, NO and BAD carry a response code the session reads: no copy of a FETCH or
     // a multi-megabyte SEARCH line.
     let code_text = match items.last() {
-        Some(Item::Line(l)) if matches!(typ.as_str(), "OK" | "NO" | "BAD") => l.clone(),
+        Some(Item::Line(l)) if typ.is_status() => l.clone(),
         _ => Vec::new(),
     };
     Classified::Untagged {
@@ -354,6 +454,18 @@ fn expand(dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<Item> {
     }
     items.push(Item::Line(dat));
     items
+}
+
+/// For a `* n FETCH …` line (complete or still being framed): `Some(n)`, with `n` `None`
+/// when it does not fit in 32 bits. `None` for any other line. The streaming FETCH uses it
+/// to recognise its responses before they are classified.
+pub(crate) fn fetch_seq(line: &[u8]) -> Option<Option<u32>> {
+    let rest = line.strip_prefix(b"* ")?;
+    let d = grammar::digits(rest);
+    if d == 0 || !rest[d..].starts_with(b" FETCH") {
+        return None;
+    }
+    Some(grammar::parse_u32(&rest[..d]))
 }
 
 /// imaplib's `Response_code`: `\[(?P<type>[A-Z-]+)( (?P<data>.*))?\]`, matched at the start
@@ -384,7 +496,7 @@ mod tests {
     use super::*;
 
     fn cls(line: &[u8]) -> Result<Classified> {
-        classify(Frame::line(line), b"ABCD", &mut Vec::new())
+        classify(Frame::line(line), b"ABCD", &mut Quirks::new())
     }
 
     #[test]
@@ -393,7 +505,7 @@ mod tests {
             cls(b"ABCD12 OK [READ-WRITE] SELECT completed.").unwrap(),
             Classified::Tagged {
                 tag: Some(12),
-                typ: "OK".into(),
+                typ: Typ::Ok,
                 data: vec![b"[READ-WRITE] SELECT completed.".into()],
                 code_text: b"[READ-WRITE] SELECT completed.".to_vec(),
             }
@@ -410,10 +522,10 @@ mod tests {
 
     #[test]
     fn quirk_tagged_missing_text() {
-        let mut q = Vec::new();
+        let mut q = Quirks::new();
         let c = classify(Frame::line(&b"ABCD6 OK"[..]), b"ABCD", &mut q).unwrap();
         assert!(matches!(c, Classified::Tagged { tag: Some(6), .. }));
-        assert_eq!(q, vec![ClassifyQuirk::TaggedMissingText]);
+        assert_eq!(q, Quirks::from(Quirk::MissingText));
     }
 
     #[test]
@@ -449,7 +561,8 @@ mod tests {
             first: b"* 1 FETCH (BODY[HEADER] {13}".to_vec(),
             parts: vec![(b"Subject: test".to_vec(), b")".to_vec())],
         };
-        let Classified::Untagged { items, .. } = classify(frame, b"ABCD", &mut Vec::new()).unwrap()
+        let Classified::Untagged { items, .. } =
+            classify(frame, b"ABCD", &mut Quirks::new()).unwrap()
         else {
             panic!()
         };

@@ -12,6 +12,7 @@ use super::error::{ParseError, ParseResult};
 use super::quirk::{Quirk, Quirks};
 use super::token;
 use crate::frame::Frame;
+use crate::grammar::{self, Marker};
 use crate::response::Item;
 
 /// Where the pairs after the first text segment come from.
@@ -215,7 +216,7 @@ impl<'a> Cursor<'a> {
         let n = kw.len();
         if self.rest.len() >= n
             && self.rest[..n].eq_ignore_ascii_case(kw)
-            && self.rest.get(n).is_none_or(|&b| !token::is_atom_char(b))
+            && self.rest.get(n).is_none_or(|&b| !grammar::is_atom_char(b))
         {
             self.rest = &self.rest[n..];
             true
@@ -260,13 +261,20 @@ impl<'a> Cursor<'a> {
     /// Takes the literal announced by `{N}` / `{N+}` / `~{N}`, which must end the current
     /// text segment, and moves to the text after it.
     pub(crate) fn literal(&mut self) -> ParseResult<(&'a [u8], bool)> {
-        let (rest, (n, binary)) = match token::literal_marker(self.rest) {
-            Ok(v) => v,
-            Err(_) => return self.fail("a literal marker"),
+        let (n, binary) = match grammar::marker_prefix(self.rest) {
+            Some((
+                Marker {
+                    size: Some(n),
+                    binary,
+                    ..
+                },
+                len,
+            )) if len == self.rest.len() => (n, binary),
+            Some((Marker { size: Some(_), .. }, _)) => {
+                return self.fail("a literal marker at the end of the line")
+            }
+            _ => return self.fail("a literal marker"),
         };
-        if !rest.is_empty() {
-            return self.fail("a literal marker at the end of the line");
-        }
         let mark = self.rest;
         let Some((lit, text)) = self.src.next_pair() else {
             return self.fail("the literal's data");

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use super::cursor::Cursor;
 use super::error::ParseResult;
 use super::quirk::Quirk;
-use super::token::{is_astring_char, Flag, NString, Raw, Str, StrForm};
+use super::token::{Flag, NString, Raw, Str, StrForm};
+use crate::grammar::is_astring_char;
 use crate::mutf7;
 
 /// A mailbox name as the server sent it.

@@ -1,4 +1,6 @@
-//! Named server defects the parser tolerates, and the set of those that fired.
+//! Named server defects the parser and the session tolerate, and the set of those that
+//! fired. This is the one catalogue: the session's [`crate::Diagnostics`] count quirks under
+//! these names too.
 //!
 //! Policy (see the quirk catalogue): a defect is accepted only by a rule named here, each
 //! with a test of its exact bytes called `quirk_<name>`; framing (literal counts, CRLF) is
@@ -41,7 +43,8 @@ quirks! {
     /// `(UID 19436 )` — a space before a closing parenthesis (qq.com, mail-api #209).
     SpaceBeforeParen = 4, "space_before_paren";
     /// `* OK [HIGHESTMODSEQ 1]`, `A1 OK`, `* BYE` — no SP and text after the status or the
-    /// response code (Gmail, iCloud; imap-codec `quirk_missing_text`).
+    /// response code (Gmail, iCloud; imap-codec `quirk_missing_text`). The session
+    /// tolerates it in a tagged status and counts it in [`crate::Diagnostics`].
     MissingText = 5, "missing_text";
     /// `\[test]`, `OIB-Seen-[Gmail]/All Mail` — a `]` inside a flag (Gmail, Dovecot 1.0).
     BracketInFlag = 6, "bracket_in_flag";

@@ -8,8 +8,9 @@ use super::mailbox::{MailboxList, MailboxStatus, Namespaces};
 use super::quirk::{Quirk, Quirks};
 use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
-use super::token::{is_tag_char, Flag, Raw};
+use super::token::{Flag, Raw};
 use crate::frame::Frame;
+use crate::grammar::is_tag_char;
 
 /// A parsed server response.
 #[derive(Debug, Clone, PartialEq, Eq)]

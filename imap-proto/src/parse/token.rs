@@ -4,12 +4,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::take_while1;
 use nom::character::complete::digit1;
 
 use super::cursor::{Cursor, Part, Segments};
 use super::error::ParseResult;
 use super::quirk::Quirk;
+use crate::grammar::{self, is_astring_char, is_atom_char};
 
 /// nom's result with a unit error: the cursor builds the real error from its position.
 pub(crate) type R<'a, T> = nom::IResult<&'a [u8], T, ()>;
@@ -17,37 +18,6 @@ pub(crate) type R<'a, T> = nom::IResult<&'a [u8], T, ()>;
 /// Deepest nesting of parenthesised values (bodies, body extensions, unknown values) that
 /// is parsed; deeper input is an error, never a stack overflow.
 pub const MAX_NESTING: usize = 64;
-
-/// ATOM-CHAR: any CHAR except atom-specials.
-#[inline]
-pub(crate) fn is_atom_char(b: u8) -> bool {
-    ATOM[b as usize]
-}
-
-/// ASTRING-CHAR: ATOM-CHAR or `]`.
-#[inline]
-pub(crate) fn is_astring_char(b: u8) -> bool {
-    ATOM[b as usize] || b == b']'
-}
-
-/// TAG characters: ASTRING-CHAR except `+`.
-#[inline]
-pub(crate) fn is_tag_char(b: u8) -> bool {
-    is_astring_char(b) && b != b'+'
-}
-
-const ATOM: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0x21;
-    while b < 0x7f {
-        t[b] = !matches!(
-            b as u8,
-            b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']'
-        );
-        b += 1;
-    }
-    t
-};
 
 pub(crate) fn atom(i: &[u8]) -> R<'_, &[u8]> {
     take_while1(is_atom_char)(i)
@@ -60,13 +30,7 @@ pub(crate) fn astring_atom(i: &[u8]) -> R<'_, &[u8]> {
 /// A run of decimal digits as u64 (overflow is an error).
 pub(crate) fn number64(i: &[u8]) -> R<'_, u64> {
     let (rest, d) = digit1(i)?;
-    let mut n: u64 = 0;
-    for &c in d {
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(c - b'0')))
-            .ok_or(nom::Err::Error(()))?;
-    }
+    let n = grammar::parse_u64(d).ok_or(nom::Err::Error(()))?;
     Ok((rest, n))
 }
 
@@ -75,19 +39,6 @@ pub(crate) fn number(i: &[u8]) -> R<'_, u32> {
     let (rest, n) = number64(i)?;
     let n = u32::try_from(n).map_err(|_| nom::Err::Error(()))?;
     Ok((rest, n))
-}
-
-/// `{N}`, `{N+}` or `~{N}`: the size and whether it is literal8.
-pub(crate) fn literal_marker(i: &[u8]) -> R<'_, (u64, bool)> {
-    let (i, tilde) = take_while(|b| b == b'~')(i)?;
-    if tilde.len() > 1 {
-        return Err(nom::Err::Error(()));
-    }
-    let (i, _) = tag(&b"{"[..])(i)?;
-    let (i, n) = number64(i)?;
-    let i = i.strip_prefix(b"+").unwrap_or(i);
-    let (i, _) = tag(&b"}"[..])(i)?;
-    Ok((i, (n, tilde.len() == 1)))
 }
 
 /// How a string was written.
@@ -609,7 +560,10 @@ impl<'a> Cursor<'a> {
                         break;
                     }
                 }
-                Some(b'{' | b'~') if literal_marker(self.rest).is_ok_and(|(r, _)| r.is_empty()) => {
+                Some(b'{' | b'~')
+                    if grammar::marker_prefix(self.rest)
+                        .is_some_and(|(m, len)| m.size.is_some() && len == self.rest.len()) =>
+                {
                     match pending.take() {
                         None => first = Some(cur),
                         Some(l) => more.push((l, cur)),

@@ -1,11 +1,21 @@
 //! Completion: the server's tagged answer becomes imaplib's `(typ, data)` (or an error), with
 //! the side effects each method has.
 
-use super::*;
+use super::job::{Job, Stage};
+use super::send::After;
+use super::{last_text, Connection, Output, Phase};
+use crate::command::{Kind, State};
+use crate::encode;
+use crate::error::{Cause, Error, Result};
+use crate::response::{Item, Reply, Typ};
+
+fn list_repr(items: &[Item]) -> String {
+    format!("{items:?}")
+}
 
 impl Connection {
-    pub(super) fn untagged_response(&mut self, typ: String, data: Vec<Item>, name: &str) -> Reply {
-        if typ == "NO" {
+    fn untagged_response(&mut self, typ: Typ, data: Vec<Item>, name: &str) -> Reply {
+        if typ == Typ::No {
             return Reply::new(typ, data);
         }
         match self.store.pop(name) {
@@ -14,32 +24,32 @@ impl Connection {
         }
     }
 
-    pub(super) fn finish(&mut self, tag: u64, mut job: Job, typ: String, data: Vec<Item>) {
+    pub(super) fn finish(&mut self, tag: u64, mut job: Job, typ: Typ, data: Vec<Item>) {
         let id = job.id;
         let name = job.name.clone();
-        if job.phase == Phase::CapabilityFollowUp {
+        if let Stage::CapabilityFollowUp(_) = job.stage {
             return self.finish_follow_up(job, typ);
         }
-        if let Kind::Deselect = job.kind {
+        if job.is_deselect() {
             self.state = State::Auth;
         }
-        if let Kind::Idle = job.kind {
-            self.idle_tag = None;
-            if job.idle_started {
-                self.state = job.idle_prev_state;
-            } else {
-                let err = if typ == "NO" {
-                    Error::error(Cause::Server, format!("idle denied: {}", list_repr(&data)))
-                } else {
-                    Error::abort(
-                        Cause::Protocol,
-                        format!("unexpected status response: {typ} {}", list_repr(&data)),
-                    )
-                };
-                return self.complete(id, Err(err.with_command(name)));
+        if let Some(idle) = job.idle() {
+            match idle.accepted() {
+                Some(prev) => self.state = prev,
+                None => {
+                    let err = if typ == Typ::No {
+                        Error::error(Cause::Server, format!("idle denied: {}", list_repr(&data)))
+                    } else {
+                        Error::abort(
+                            Cause::Protocol,
+                            format!("unexpected status response: {typ} {}", list_repr(&data)),
+                        )
+                    };
+                    return self.complete(id, Err(err.with_command(name)));
+                }
             }
         }
-        if typ == "BAD" {
+        if typ == Typ::Bad {
             let err = Error::error(
                 Cause::Server,
                 format!("{name} command error: BAD {}", list_repr(&data)),
@@ -55,7 +65,7 @@ impl Connection {
             }
             Kind::Capability => {
                 if job.id.is_none() {
-                    if typ == "OK" && self.learn_capabilities(true) {
+                    if typ == Typ::Ok && self.learn_capabilities(true) {
                         Ok(Reply::new(typ, vec![]))
                     } else {
                         Err(Error::error(
@@ -77,7 +87,7 @@ impl Connection {
                 ))
             }
             Kind::Enable { utf8 } => {
-                if typ == "OK" && *utf8 {
+                if typ == Typ::Ok && *utf8 {
                     self.utf8 = true;
                 }
                 Ok(Reply::new(typ, data))
@@ -86,7 +96,7 @@ impl Connection {
                 readonly,
                 mailbox_repr,
             } => {
-                if typ != "OK" {
+                if typ != Typ::Ok {
                     self.state = State::Auth;
                     Ok(Reply::new(typ, data))
                 } else {
@@ -105,9 +115,9 @@ impl Connection {
                 }
             }
             Kind::Login | Kind::Authenticate(_) => {
-                if let Some(err) = job.auth_error.take() {
+                if let Stage::AuthCancelled(err) = std::mem::replace(&mut job.stage, Stage::Main) {
                     Err(err.with_command(name))
-                } else if typ != "OK" {
+                } else if typ != Typ::Ok {
                     Err(Error::error(Cause::Server, last_text(&data))
                         .with_command(name)
                         .with_bytes(data.last().and_then(Item::as_line).unwrap_or_default()))
@@ -119,22 +129,21 @@ impl Connection {
                         Ok(Reply::new(typ, data))
                     } else {
                         // imaplib 3.14.7+: ask again, as the old list may be stale.
-                        job.saved = Some(Reply::new(typ, data));
+                        job.stage = Stage::CapabilityFollowUp(Reply::new(typ, data));
                         let new_tag = self.next_tag();
                         return self.start_capability(new_tag, job);
                     }
                 }
             }
             Kind::StartTls => {
-                if typ != "OK" {
+                if typ != Typ::Ok {
                     Err(
                         Error::error(Cause::Server, "Couldn't establish TLS session")
                             .with_command(name),
                     )
                 } else {
-                    job.saved = Some(self.untagged_response(typ, data, "STARTTLS"));
-                    job.phase = Phase::AwaitingTls;
-                    self.tls_pending = Some(tag);
+                    job.stage = Stage::AwaitingTls(self.untagged_response(typ, data, "STARTTLS"));
+                    self.phase = Phase::Upgrading { tag };
                     self.jobs.insert(tag, job);
                     if let Some(id) = id {
                         self.emit(Output::StartTls { id });
@@ -146,26 +155,24 @@ impl Connection {
         self.complete(id, result);
     }
 
-    pub(super) fn start_capability(&mut self, tag: u64, mut job: Job) {
-        if job.id.is_some() {
-            job.phase = Phase::CapabilityFollowUp;
-        }
+    /// Sends CAPABILITY for `job`: at connect time (no id), or on behalf of a command whose
+    /// result `job.stage` holds ([`Stage::CapabilityFollowUp`]).
+    pub(super) fn start_capability(&mut self, tag: u64, job: Job) {
         let chunks = encode::command(&self.tag_bytes(tag), b"CAPABILITY", &[], self.ctx());
         self.jobs.insert(tag, job);
-        self.queue_front(tag, chunks, After::Nothing);
+        self.sendq.push_front(tag, chunks, After::Nothing);
         self.pump();
     }
 
-    pub(super) fn finish_follow_up(&mut self, job: Job, typ: String) {
-        let result = if typ == "OK" && self.learn_capabilities(true) {
-            Ok(job
-                .saved
-                .unwrap_or_else(|| Reply::new("OK", vec![Item::None])))
-        } else {
-            Err(
+    fn finish_follow_up(&mut self, job: Job, typ: Typ) {
+        let result = match job.stage {
+            Stage::CapabilityFollowUp(saved) if typ == Typ::Ok && self.learn_capabilities(true) => {
+                Ok(saved)
+            }
+            _ => Err(
                 Error::error(Cause::Protocol, "no CAPABILITY response from server")
                     .with_command(job.name),
-            )
+            ),
         };
         self.complete(job.id, result);
     }
@@ -174,15 +181,19 @@ impl Connection {
     /// untagged data are discarded, CAPABILITY is asked again, and STARTTLS completes when
     /// it answers.
     pub fn tls_established(&mut self) -> Result<()> {
-        let Some(tag) = self.tls_pending.take() else {
+        let Phase::Upgrading { tag } = self.phase else {
             return Err(Error::error(Cause::State, "no STARTTLS upgrade is pending"));
         };
+        self.phase = Phase::Ready;
         self.secure = true;
         self.store.clear();
         self.capabilities.clear();
-        let Some(job) = self.jobs.remove(&tag) else {
+        let Some(mut job) = self.jobs.remove(&tag) else {
             return Ok(());
         };
+        if let Stage::AwaitingTls(saved) = std::mem::replace(&mut job.stage, Stage::Main) {
+            job.stage = Stage::CapabilityFollowUp(saved);
+        }
         let new_tag = self.next_tag();
         self.start_capability(new_tag, job);
         Ok(())

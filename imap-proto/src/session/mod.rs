@@ -8,6 +8,17 @@
 //! for a streaming FETCH: its message bodies go to a [`crate::LiteralSink`] as slices of the
 //! fed bytes.
 //!
+//! Inside, states are types. The connection is in one `Phase` (awaiting the greeting,
+//! connecting, ready, upgrading to TLS, after BYE, logged out, failed); each command in
+//! flight is a `Job` whose `Stage` is its kind's own progress (IDLE's `Idle`: starting,
+//! DONE requested, idling, DONE sent; AUTHENTICATE cancelled; STARTTLS awaiting the
+//! upgrade; the CAPABILITY follow-up holding the command's result). A streaming FETCH has
+//! a `Streaming` record that exists only while it is in flight. The submodules:
+//! `submit` (state table, tags, encoding, IDLE's DONE), `send` (the `SendQueue`),
+//! `receive` (framing, classification, routing of untagged data and continuations),
+//! `complete` (tagged answers into imaplib's results), `stream` (streamed literals),
+//! `store` (the untagged store) and `job`.
+//!
 //! ```
 //! use imaplib_proto::{Command, Connection, Options, Output};
 //!
@@ -29,45 +40,26 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
-use base64::Engine;
-
-use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
-use crate::encode::{self, Arg, Chunk, Ctx};
+use crate::command::State;
 use crate::error::{Cause, Error, Result};
 use crate::frame::{FrameStats, Framer, Limits};
-use crate::response::{classify, response_code, Classified, ClassifyQuirk, Item, Reply};
-use crate::trace::{self, Outgoing};
+use crate::outgoing::Outgoing;
+use crate::response::{Item, Reply};
+use crate::trace;
 use crate::util::int2ap;
 
 mod complete;
+mod job;
 mod receive;
 mod send;
 mod store;
 mod stream;
+mod submit;
 
+use job::Job;
+use send::SendQueue;
 use store::Store;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// Untagged types that describe the selected mailbox; outside the selected state (and
-/// without a SELECT/EXAMINE or IDLE in flight) they are not stored.
-const MAILBOX_TYPES: &[&str] = &["FLAGS", "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED"];
-/// Response codes that describe the selected mailbox.
-const MAILBOX_CODES: &[&str] = &[
-    "READ-ONLY",
-    "READ-WRITE",
-    "PERMANENTFLAGS",
-    "UIDVALIDITY",
-    "UIDNEXT",
-    "UNSEEN",
-    "HIGHESTMODSEQ",
-    "NOMODSEQ",
-];
-/// Untagged types honoured before authentication.
-const PREAUTH_TYPES: &[&str] = &["OK", "NO", "BAD", "BYE", "PREAUTH", "CAPABILITY"];
-
-/// imaplib's `AllowedVersions`.
-const ALLOWED_VERSIONS: &[&str] = &["IMAP4REV1", "IMAP4"];
+use stream::{Direct, Streaming};
 
 /// Settings for a [`Connection`].
 #[derive(Debug, Clone)]
@@ -204,7 +196,8 @@ pub enum Output {
 pub struct Diagnostics {
     /// Framing counters.
     pub frames: FrameStats,
-    /// Uses of each tolerated server quirk, by name.
+    /// Uses of each tolerated server quirk, by its name in the one catalogue
+    /// ([`crate::parse::Quirk::name`], e.g. `"missing_text"`).
     pub quirks: BTreeMap<&'static str, u64>,
     /// Untagged responses and codes not stored because the state did not allow them.
     pub dropped_untagged: u64,
@@ -212,93 +205,29 @@ pub struct Diagnostics {
     pub buffered: usize,
 }
 
-/// Where a multi-step command is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the connection is in its life. What a phase allows is decided here once:
+/// feeding, sending, submitting and closing all ask the phase.
+#[derive(Debug)]
 enum Phase {
-    /// The command itself is on the wire.
-    Main,
-    /// A CAPABILITY sent on the command's behalf (after LOGIN/AUTHENTICATE/STARTTLS, or
-    /// at connect time).
-    CapabilityFollowUp,
-    /// STARTTLS accepted; waiting for the transport upgrade.
-    AwaitingTls,
-}
-
-struct Job {
-    /// `None` for the connect-time CAPABILITY.
-    id: Option<CommandId>,
-    /// Command name for messages (`UID` for UID commands).
-    name: String,
-    kind: Kind,
-    phase: Phase,
-    /// `Store::capability_appends` when the command was submitted.
-    caps_before: u64,
-    /// The main result, kept while a follow-up runs.
-    saved: Option<Reply>,
-    /// An AUTHENTICATE challenge could not be decoded: the exchange was cancelled.
-    auth_error: Option<Error>,
-    /// IDLE: the server sent its `+`.
-    idle_started: bool,
-    /// IDLE: DONE was asked for before the `+` arrived.
-    idle_done_requested: bool,
-    /// IDLE: DONE was sent.
-    idle_done_sent: bool,
-    /// IDLE: the state to return to.
-    idle_prev_state: State,
-    /// FETCH: literals are streamed out.
-    stream: bool,
-}
-
-impl Job {
-    fn new(id: Option<CommandId>, name: String, kind: Kind, caps_before: u64) -> Self {
-        Job {
-            id,
-            name,
-            kind,
-            phase: Phase::Main,
-            caps_before,
-            saved: None,
-            auth_error: None,
-            idle_started: false,
-            idle_done_requested: false,
-            idle_done_sent: false,
-            idle_prev_state: State::Auth,
-            stream: false,
-        }
-    }
-
-    /// The untagged type this job's result is made of.
-    fn expects(&self, typ: &str) -> bool {
-        match &self.kind {
-            Kind::Untagged(t) => t == typ,
-            Kind::Capability => typ == "CAPABILITY",
-            Kind::GetQuotaRoot => typ == "QUOTA" || typ == "QUOTAROOT",
-            // SELECT brings the mailbox's data; IDLE asks for unsolicited updates.
-            Kind::Select { .. } | Kind::Idle => true,
-            _ => self.phase == Phase::CapabilityFollowUp && typ == "CAPABILITY",
-        }
-    }
-}
-
-/// What the send queue waits for after a chunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum After {
-    Nothing,
-    /// A synchronizing literal: the next chunk needs the server's `+`.
-    Continuation,
-    /// Nothing else may be sent until this command completes (AUTHENTICATE, IDLE,
-    /// STARTTLS); `+` requests go to the command.
-    Completion,
-    /// The caller is writing a streamed literal ([`Output::SendLiteral`]).
-    External,
-}
-
-struct Queued {
-    tag: u64,
-    out: Outgoing,
-    after: After,
-    /// Literal bytes the caller streams after `out`.
-    external: Option<u64>,
+    /// Waiting for the server's greeting.
+    AwaitingGreeting,
+    /// The greeting was accepted; the connect-time CAPABILITY is in flight.
+    Connecting,
+    /// Connected: commands may be submitted.
+    Ready,
+    /// STARTTLS (the job with this tag) was accepted: no byte may be fed or sent until
+    /// [`Connection::tls_established`].
+    Upgrading {
+        /// The STARTTLS command's tag.
+        tag: u64,
+    },
+    /// The server said BYE (this text) with no LOGOUT pending: every pending command
+    /// failed, and only LOGOUT may still be submitted.
+    Bye(String),
+    /// LOGOUT completed on the server's BYE: the transport can be closed.
+    LoggedOut,
+    /// The connection failed and is unusable.
+    Failed(Error),
 }
 
 /// The sans-IO IMAP4rev1 client connection. See the [module documentation](self).
@@ -307,44 +236,30 @@ pub struct Connection {
     tagpre: Vec<u8>,
     tagnum: u64,
     framer: Framer,
+    phase: Phase,
+    /// imaplib's state.
     state: State,
-    greeted: bool,
-    connected: bool,
     welcome: Option<Vec<u8>>,
     capabilities: Vec<String>,
+    /// Set when the connection is established (and never unset).
     protocol_version: Option<String>,
     utf8: bool,
     is_readonly: bool,
     secure: bool,
     store: Store,
+    /// Commands in flight, by tag.
     jobs: BTreeMap<u64, Job>,
     next_id: u64,
-    sendq: VecDeque<Queued>,
-    /// The tag the send queue is blocked on, and why.
-    blocked: Option<(u64, After)>,
+    sendq: SendQueue,
     outputs: VecDeque<Output>,
-    fatal: Option<Error>,
-    /// The text of the server's BYE, once received.
-    bye: Option<String>,
-    /// STARTTLS accepted, upgrade pending.
-    tls_pending: Option<u64>,
-    /// Tag of the IDLE command capturing untagged responses.
-    idle_tag: Option<u64>,
     /// Tags whose late tagged response is accepted silently (LOGOUT after BYE).
     silent_tags: Vec<u64>,
-    logged_out: bool,
     /// Names registered by `xatom`, with the state they are allowed in.
     extra_commands: HashMap<String, State>,
-    /// The streaming FETCH in flight: its tag and id.
-    streaming: Option<(u64, CommandId)>,
-    /// In the response being framed: literals before this index were streamed whole.
-    stream_next: usize,
-    /// The literal at `stream_next` was started (its first bytes streamed).
-    stream_open: bool,
-    /// Inside [`Connection::feed_into`]: streaming outputs go to `direct`, not `outputs`.
-    feeding_sink: bool,
-    /// Streaming outputs waiting to be handed to the sink of `feed_into`.
-    direct: Vec<Output>,
+    /// The streaming FETCH in flight, if any.
+    streaming: Option<Streaming>,
+    /// Streaming outputs on their way to the sink of [`Connection::feed_into`].
+    direct: Direct,
     diagnostics: Diagnostics,
 }
 
@@ -357,13 +272,9 @@ impl fmt::Debug for Connection {
             .field("pending", &self.jobs.len())
             .field("secure", &self.secure)
             .field("utf8", &self.utf8)
-            .field("fatal", &self.fatal)
+            .field("phase", &self.phase)
             .finish()
     }
-}
-
-fn list_repr(items: &[Item]) -> String {
-    format!("{items:?}")
 }
 
 fn last_text(items: &[Item]) -> String {
@@ -384,9 +295,8 @@ impl Connection {
             opts,
             tagpre,
             tagnum: 0,
+            phase: Phase::AwaitingGreeting,
             state: State::Logout,
-            greeted: false,
-            connected: false,
             welcome: None,
             capabilities: Vec::new(),
             protocol_version: None,
@@ -396,21 +306,12 @@ impl Connection {
             store: Store::default(),
             jobs: BTreeMap::new(),
             next_id: 0,
-            sendq: VecDeque::new(),
-            blocked: None,
+            sendq: SendQueue::default(),
             outputs: VecDeque::new(),
-            fatal: None,
-            bye: None,
-            tls_pending: None,
-            idle_tag: None,
             silent_tags: Vec::new(),
-            logged_out: false,
             extra_commands: HashMap::new(),
             streaming: None,
-            stream_next: 0,
-            stream_open: false,
-            feeding_sink: false,
-            direct: Vec::new(),
+            direct: Direct::default(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -461,7 +362,7 @@ impl Connection {
 
     /// True once the greeting was accepted and capabilities are known.
     pub fn is_connected(&self) -> bool {
-        self.connected
+        self.protocol_version.is_some()
     }
 
     /// True when the transport is encrypted or trusted.
@@ -471,12 +372,19 @@ impl Connection {
 
     /// The fatal error, once the connection failed.
     pub fn fatal_error(&self) -> Option<&Error> {
-        self.fatal.as_ref()
+        match &self.phase {
+            Phase::Failed(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// True after LOGOUT completed or a fatal error: the transport can be closed.
     pub fn is_closed(&self) -> bool {
-        self.logged_out || self.fatal.is_some()
+        matches!(self.phase, Phase::LoggedOut | Phase::Failed(_))
+    }
+
+    fn is_failed(&self) -> bool {
+        matches!(self.phase, Phase::Failed(_))
     }
 
     /// Number of submitted commands not yet completed.
@@ -543,26 +451,13 @@ impl Connection {
     }
 
     fn emit(&mut self, out: Output) {
-        let streamed = matches!(
-            out,
-            Output::LiteralStart { .. } | Output::LiteralData { .. } | Output::LiteralEnd { .. }
-        );
-        if streamed && self.feeding_sink {
-            self.direct.push(out);
-        } else {
+        if let Some(out) = self.direct.divert(out) {
             self.outputs.push_back(out);
         }
     }
 
     fn emit_send(&mut self, out: Outgoing) {
-        if self.opts.debug >= 4 {
-            trace::sent(&out);
-        }
-        if let Some(Output::Send(prev)) = self.outputs.back_mut() {
-            prev.append(out);
-        } else {
-            self.outputs.push_back(Output::Send(out));
-        }
+        push_send(&mut self.outputs, self.opts.debug, out);
     }
 
     fn complete(&mut self, id: Option<CommandId>, result: Result<Reply>) {
@@ -587,19 +482,17 @@ impl Connection {
     /// Fails the connection: every pending command completes with an error derived from
     /// `err` (imaplib's `command: NAME => message`), and [`Output::Error`] is emitted.
     fn fail(&mut self, err: Error) {
-        if self.fatal.is_some() {
+        if self.is_failed() {
             return;
         }
         if self.opts.debug >= 1 {
             log::debug!(target: trace::TARGET, "connection failed: {err}");
         }
         self.sendq.clear();
-        self.blocked = None;
-        self.idle_tag = None;
         self.streaming = None;
         let jobs = std::mem::take(&mut self.jobs);
         for (_, job) in jobs {
-            if let Kind::Deselect = job.kind {
+            if job.is_deselect() {
                 // imaplib's close()/unselect() return to AUTH in a `finally`.
                 self.state = State::Auth;
             }
@@ -610,10 +503,9 @@ impl Connection {
         }
         // An upgrade not performed yet must not be performed at all: the connection is dead
         // (e.g. response injection right after the STARTTLS OK).
-        self.tls_pending = None;
         self.outputs
             .retain(|o| !matches!(o, Output::StartTls { .. }));
-        self.fatal = Some(err.duplicate());
+        self.phase = Phase::Failed(err.duplicate());
         self.emit(Output::Error(err));
     }
 
@@ -633,9 +525,10 @@ impl Connection {
 
     /// The transport reached end of stream.
     pub fn feed_eof(&mut self) {
-        if self.fatal.is_some() || (self.logged_out && self.jobs.is_empty()) {
-            self.logged_out = true;
-            return;
+        match self.phase {
+            // LOGOUT already completed on BYE; a missing tagged OK is normal.
+            Phase::Failed(_) | Phase::LoggedOut => return,
+            _ => {}
         }
         let err = if self.framer.is_idle() {
             Error::abort(Cause::Io, "socket error: EOF")
@@ -645,16 +538,23 @@ impl Connection {
                 "socket error: EOF in the middle of a response (unterminated line or literal)",
             )
         };
-        if self.logged_out {
-            // LOGOUT already completed on BYE; a missing tagged OK is normal.
-            self.jobs.clear();
-            return;
-        }
         self.fail(err);
     }
 
     /// The transport failed (or timed out): pending commands complete with this error.
     pub fn transport_error(&mut self, err: Error) {
         self.fail(err);
+    }
+}
+
+/// Queues bytes to send, joined to the previous output when that is a send too.
+fn push_send(outputs: &mut VecDeque<Output>, debug: u8, out: Outgoing) {
+    if debug >= 4 {
+        trace::sent(&out);
+    }
+    if let Some(Output::Send(prev)) = outputs.back_mut() {
+        prev.append(out);
+    } else {
+        outputs.push_back(Output::Send(out));
     }
 }

@@ -1,9 +1,36 @@
 //! Server input: framed responses classified by imaplib's rules, filtered by state, stored,
 //! and routed to the commands they answer.
 
+use base64::Engine;
+
+use super::job::{Idle, Job, Stage};
+use super::send::After;
 use super::stream::ToSink;
-use super::*;
-use crate::frame::Step;
+use super::{last_text, Connection, Output, Phase};
+use crate::command::{Kind, State};
+use crate::error::{Cause, Error};
+use crate::frame::{Frame, Step};
+use crate::outgoing::Outgoing;
+use crate::parse::{Quirk, Quirks};
+use crate::response::{classify, response_code, Classified, Item, Reply, Typ};
+use crate::trace;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Response codes that describe the selected mailbox.
+const MAILBOX_CODES: &[&str] = &[
+    "READ-ONLY",
+    "READ-WRITE",
+    "PERMANENTFLAGS",
+    "UIDVALIDITY",
+    "UIDNEXT",
+    "UNSEEN",
+    "HIGHESTMODSEQ",
+    "NOMODSEQ",
+];
+
+/// imaplib's `AllowedVersions`.
+const ALLOWED_VERSIONS: &[&str] = &["IMAP4REV1", "IMAP4"];
 
 impl Connection {
     /// Processes server bytes, in any chunking.
@@ -14,12 +41,11 @@ impl Connection {
     /// [`Connection::feed`]; with `to`, the literals of a streaming FETCH are passed to its
     /// sink as they are framed ([`Connection::feed_into`]).
     pub(super) fn feed_with(&mut self, mut data: &[u8], mut to: Option<&mut ToSink<'_>>) {
-        if self.fatal.is_some() || data.is_empty() {
-            return;
-        }
-        if self.tls_pending.is_some() {
-            self.fail_injection(data);
-            return;
+        match self.phase {
+            Phase::Failed(_) => return,
+            _ if data.is_empty() => return,
+            Phase::Upgrading { .. } => return self.fail_injection(data),
+            _ => {}
         }
         loop {
             if let Some(to) = to.as_deref_mut() {
@@ -40,12 +66,12 @@ impl Connection {
             match step {
                 Ok(Step::Frame(frame)) => {
                     self.process(frame);
-                    if self.fatal.is_some() {
-                        return;
-                    }
-                    if self.tls_pending.is_some() && !data.is_empty() {
-                        self.fail_injection(data);
-                        return;
+                    match self.phase {
+                        Phase::Failed(_) => return,
+                        Phase::Upgrading { .. } if !data.is_empty() => {
+                            return self.fail_injection(data)
+                        }
+                        _ => {}
                     }
                 }
                 // Passing to a sink, a literal of a FETCH response announced now is passed
@@ -66,7 +92,7 @@ impl Connection {
         self.pump();
     }
 
-    pub(super) fn fail_injection(&mut self, data: &[u8]) {
+    fn fail_injection(&mut self, data: &[u8]) {
         self.fail(
             Error::abort(
                 Cause::Protocol,
@@ -76,18 +102,16 @@ impl Connection {
         );
     }
 
-    pub(super) fn process(&mut self, mut frame: crate::frame::Frame) {
+    fn process(&mut self, mut frame: Frame) {
         if self.opts.debug >= 4 {
             trace::received(&frame);
         }
         self.stream_complete_literals(&mut frame);
-        let first_line = (!self.greeted).then(|| frame.first.clone());
-        let mut quirks = Vec::new();
+        let first_line = matches!(self.phase, Phase::AwaitingGreeting).then(|| frame.first.clone());
+        let mut quirks = Quirks::new();
         let classified = classify(frame, &self.tagpre, &mut quirks);
-        for q in quirks {
-            self.quirk(match q {
-                ClassifyQuirk::TaggedMissingText => "quirk_tagged_missing_text",
-            });
+        for q in quirks.iter() {
+            self.quirk(q);
         }
         let classified = match classified {
             Ok(c) => c,
@@ -117,14 +141,15 @@ impl Connection {
         }
     }
 
-    pub(super) fn quirk(&mut self, name: &'static str) {
+    /// Counts a tolerated server quirk under its catalogue name ([`Quirk::name`]).
+    fn quirk(&mut self, q: Quirk) {
         if self.opts.debug >= 1 {
-            log::debug!(target: trace::TARGET, "tolerated server quirk: {name}");
+            log::debug!(target: trace::TARGET, "tolerated server quirk: {q}");
         }
-        *self.diagnostics.quirks.entry(name).or_default() += 1;
+        *self.diagnostics.quirks.entry(q.name()).or_default() += 1;
     }
 
-    pub(super) fn invalid_greeting(line: &[u8]) -> Error {
+    fn invalid_greeting(line: &[u8]) -> Error {
         Error::error(
             Cause::Protocol,
             format!("invalid greeting: {}", String::from_utf8_lossy(line)),
@@ -132,18 +157,18 @@ impl Connection {
         .with_bytes(line)
     }
 
-    pub(super) fn greeting(&mut self, line: Vec<u8>, c: Classified) {
-        self.greeted = true;
+    fn greeting(&mut self, line: Vec<u8>, c: Classified) {
+        self.phase = Phase::Connecting;
         let (typ, items, code_text) = match c {
             Classified::Untagged {
                 typ,
                 items,
                 code_text,
-            } if typ == "OK" || typ == "PREAUTH" => (typ, items, code_text),
+            } if matches!(typ, Typ::Ok | Typ::Preauth) => (typ, items, code_text),
             _ => return self.fail(Self::invalid_greeting(&line)),
         };
         self.welcome = Some(line);
-        if typ == "PREAUTH" {
+        if typ == Typ::Preauth {
             if self.opts.require_tls && !self.secure {
                 return self.fail(Error::abort(
                     Cause::TlsPolicy,
@@ -155,11 +180,11 @@ impl Connection {
             self.state = State::NonAuth;
         }
         for item in items {
-            if let Err(e) = self.store.append(&typ, item, self.opts.max_stored) {
+            if let Err(e) = self.store.append(typ.as_str(), item, self.opts.max_stored) {
                 return self.fail(e);
             }
         }
-        if typ == "OK" {
+        if typ == Typ::Ok {
             self.code(&code_text);
         }
         if self.store.get("CAPABILITY").is_some() {
@@ -181,7 +206,7 @@ impl Connection {
         {
             Some(v) => {
                 self.protocol_version = Some((*v).to_string());
-                self.connected = true;
+                self.phase = Phase::Ready;
                 self.emit(Output::Connected);
             }
             None => self.fail(Error::error(Cause::Protocol, "server not IMAP4 compliant")),
@@ -207,13 +232,7 @@ impl Connection {
         true
     }
 
-    pub(super) fn tagged(
-        &mut self,
-        tag: Option<u64>,
-        typ: String,
-        data: Vec<Item>,
-        code_text: Vec<u8>,
-    ) {
+    fn tagged(&mut self, tag: Option<u64>, typ: Typ, data: Vec<Item>, code_text: Vec<u8>) {
         let Some(tag) = tag.filter(|t| self.jobs.contains_key(t)) else {
             if let Some(t) = tag {
                 if let Some(i) = self.silent_tags.iter().position(|&s| s == t) {
@@ -234,14 +253,14 @@ impl Connection {
                 .with_bytes(&line),
             );
         };
-        if matches!(typ.as_str(), "OK" | "NO" | "BAD") {
+        if typ.is_status() {
             self.code(&code_text);
         }
-        if self.fatal.is_some() {
+        if self.is_failed() {
             return;
         }
-        self.release(tag);
-        if matches!(self.streaming, Some((t, _)) if t == tag) {
+        self.sendq.release(tag);
+        if self.streaming.as_ref().is_some_and(|s| s.tag == tag) {
             self.streaming = None;
         }
         let Some(job) = self.jobs.remove(&tag) else {
@@ -251,14 +270,12 @@ impl Connection {
         self.pump();
     }
 
-    pub(super) fn untagged(&mut self, typ: String, items: Vec<Item>, code_text: Vec<u8>) {
-        if typ == "BYE" {
+    fn untagged(&mut self, typ: Typ, items: Vec<Item>, code_text: Vec<u8>) {
+        if typ == Typ::Bye {
             return self.on_bye(items);
         }
-        if self.idle_tag.is_some() {
-            let code = matches!(typ.as_str(), "OK" | "NO" | "BAD")
-                .then(|| response_code(&code_text))
-                .flatten();
+        if self.jobs.values().any(Job::captures_unsolicited) {
+            let code = typ.is_status().then(|| response_code(&code_text)).flatten();
             self.emit(Output::Unsolicited(Reply::new(typ, items)));
             if let Some((name, data)) = code {
                 if name != "ALERT" || self.secure {
@@ -270,7 +287,7 @@ impl Connection {
             }
             return;
         }
-        if !self.honoured(&typ, false) {
+        if !self.honoured(&typ) {
             self.diagnostics.dropped_untagged += 1;
             if self.opts.debug >= 1 {
                 log::debug!(target: trace::TARGET, "ignored untagged {typ} in state {}", self.state);
@@ -281,41 +298,41 @@ impl Connection {
             log::debug!(target: trace::TARGET, "untagged {typ}: {items:?}");
         }
         for item in items {
-            if let Err(e) = self.store.append(&typ, item, self.opts.max_stored) {
+            if let Err(e) = self.store.append(typ.as_str(), item, self.opts.max_stored) {
                 return self.fail(e);
             }
         }
-        if matches!(typ.as_str(), "OK" | "NO" | "BAD") {
+        if typ.is_status() {
             self.code(&code_text);
         }
     }
 
-    /// Whether an untagged type (or response code) may be stored now.
-    pub(super) fn honoured(&self, typ: &str, code: bool) -> bool {
-        if self.jobs.values().any(|j| j.expects(typ)) {
+    /// Whether an untagged type may be stored now.
+    fn honoured(&self, typ: &Typ) -> bool {
+        if self.jobs.values().any(|j| j.expects(typ.as_str())) {
             return true;
         }
-        let mailbox = if code {
-            MAILBOX_CODES.contains(&typ)
-        } else {
-            MAILBOX_TYPES.contains(&typ)
-        };
         match self.state {
-            State::Logout | State::NonAuth => {
-                if code {
-                    !mailbox
-                } else {
-                    PREAUTH_TYPES.contains(&typ)
-                }
-            }
-            State::Auth => !mailbox,
+            State::Logout | State::NonAuth => typ.is_preauth(),
+            State::Auth => !typ.is_mailbox_data(),
+            State::Selected | State::Idling => true,
+        }
+    }
+
+    /// Whether a response code may be stored now.
+    fn honoured_code(&self, name: &str) -> bool {
+        if self.jobs.values().any(|j| j.expects(name)) {
+            return true;
+        }
+        match self.state {
+            State::Logout | State::NonAuth | State::Auth => !MAILBOX_CODES.contains(&name),
             State::Selected | State::Idling => true,
         }
     }
 
     /// imaplib's response-code bookkeeping: `[CODE data]` at the start of an OK/NO/BAD
     /// text is stored under CODE.
-    pub(super) fn code(&mut self, text: &[u8]) {
+    fn code(&mut self, text: &[u8]) {
         let Some((name, data)) = response_code(text) else {
             return;
         };
@@ -324,7 +341,7 @@ impl Connection {
             self.diagnostics.dropped_untagged += 1;
             return;
         }
-        if !self.honoured(&name, true) {
+        if !self.honoured_code(&name) {
             self.diagnostics.dropped_untagged += 1;
             return;
         }
@@ -336,14 +353,13 @@ impl Connection {
         }
     }
 
-    pub(super) fn on_bye(&mut self, items: Vec<Item>) {
+    fn on_bye(&mut self, items: Vec<Item>) {
         let text = last_text(&items);
         for item in items {
             if let Err(e) = self.store.append("BYE", item, self.opts.max_stored) {
                 return self.fail(e);
             }
         }
-        self.bye = Some(text.clone());
         // LOGOUT returns on BYE; every other pending command aborts.
         let logout = self
             .jobs
@@ -359,7 +375,6 @@ impl Connection {
                 self.silent_tags.push(tag);
                 let data = self.store.get("BYE").cloned().unwrap_or_default();
                 self.complete(job.id, Ok(Reply::new("BYE", data)));
-                self.logged_out = true;
             } else {
                 let err = Error::abort(Cause::Bye, text.clone());
                 let err = Self::wrap(&job.name, &err);
@@ -371,13 +386,16 @@ impl Connection {
             }
         }
         self.sendq.clear();
-        self.blocked = None;
-        self.idle_tag = None;
         self.streaming = None;
+        match self.phase {
+            Phase::Failed(_) | Phase::LoggedOut => {}
+            _ if logout.is_some() => self.phase = Phase::LoggedOut,
+            _ => self.phase = Phase::Bye(text),
+        }
     }
 
-    pub(super) fn continuation(&mut self, data: Option<Vec<u8>>) {
-        let Some((tag, after)) = self.blocked else {
+    fn continuation(&mut self, data: Option<Vec<u8>>) {
+        let Some((tag, after)) = self.sendq.blocked() else {
             return self.fail(
                 Error::abort(Cause::Protocol, "unexpected continuation request")
                     .with_bytes(data.as_deref().unwrap_or(b"+")),
@@ -385,7 +403,7 @@ impl Connection {
         };
         if after == After::Continuation {
             // A synchronizing literal may go now.
-            self.blocked = None;
+            self.sendq.unblock();
             self.pump();
             return;
         }
@@ -395,8 +413,8 @@ impl Connection {
                 "unexpected continuation request",
             ));
         };
-        match &mut job.kind {
-            Kind::Authenticate(auth) => {
+        match (&mut job.kind, &job.stage) {
+            (Kind::Authenticate(auth), _) => {
                 let challenge = match data.as_deref() {
                     None | Some(b"") => Ok(Vec::new()),
                     Some(d) => B64.decode(d),
@@ -408,7 +426,7 @@ impl Connection {
                         None => out.push(b"*"),
                     },
                     Err(_) => {
-                        job.auth_error = Some(
+                        job.stage = Stage::AuthCancelled(
                             Error::error(
                                 Cause::Protocol,
                                 "AUTHENTICATE challenge is not valid base64; exchange cancelled",
@@ -421,16 +439,14 @@ impl Connection {
                 out.push(b"\r\n");
                 self.emit_send(out);
             }
-            Kind::Idle if !job.idle_started => {
-                job.idle_started = true;
-                job.idle_prev_state = self.state;
+            (_, &Stage::Idle(idle @ (Idle::Starting | Idle::DoneRequested))) => {
+                job.stage = Stage::Idle(Idle::Idling { prev: self.state });
                 let id = job.id;
-                let send_done = job.idle_done_requested;
                 self.state = State::Idling;
                 if let Some(id) = id {
                     self.emit(Output::IdleStarted { id });
                 }
-                if send_done {
+                if idle == Idle::DoneRequested {
                     self.send_done(tag);
                 }
             }

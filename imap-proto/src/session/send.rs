@@ -1,80 +1,117 @@
-//! Sending: submission checks, tags, encoding, the send queue and the literal handshakes.
+//! The send queue: commands' chunks in order, held at synchronizing literals, at commands
+//! that take over the connection (AUTHENTICATE, IDLE, STARTTLS) and at literals the caller
+//! writes itself.
 
-use super::*;
+use std::collections::VecDeque;
 
-impl Connection {
-    pub(super) fn ctx(&self) -> Ctx {
-        Ctx {
-            utf8: self.utf8,
-            literal_plus: self.opts.use_literal_plus && self.has_capability("LITERAL+"),
-            literal_minus: self.opts.use_literal_plus && self.has_capability("LITERAL-"),
-            mutf7: self.opts.mailbox_utf7,
-        }
-    }
+use super::CommandId;
+use crate::encode::Chunk;
+use crate::outgoing::Outgoing;
 
-    pub(super) fn next_tag(&mut self) -> u64 {
-        let t = self.tagnum;
-        self.tagnum += 1;
-        t
-    }
+/// What the send queue waits for after a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum After {
+    /// Nothing: the next chunk may follow.
+    Nothing,
+    /// A synchronizing literal: the next chunk needs the server's `+`.
+    Continuation,
+    /// Nothing else may be sent until this command completes (AUTHENTICATE, IDLE,
+    /// STARTTLS); `+` requests go to the command.
+    Completion,
+    /// The caller is writing a streamed literal ([`super::Output::SendLiteral`]).
+    External,
+}
 
-    pub(super) fn tag_bytes(&self, tag: u64) -> Vec<u8> {
-        let mut t = self.tagpre.clone();
-        t.extend_from_slice(tag.to_string().as_bytes());
-        t
-    }
+#[derive(Debug)]
+struct Queued {
+    tag: u64,
+    out: Outgoing,
+    after: After,
+    /// Literal bytes the caller streams after `out`.
+    external: Option<u64>,
+}
 
-    pub(super) fn enqueue(&mut self, tag: u64, chunks: Vec<Chunk>, last: After) -> Vec<Queued> {
+/// What [`SendQueue::pump`] hands out.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Send {
+    /// Bytes to write.
+    Bytes(Outgoing),
+    /// The caller writes `len` literal bytes for command `id` now.
+    Literal {
+        /// The command.
+        id: CommandId,
+        /// Bytes to write.
+        len: u64,
+    },
+}
+
+/// Chunks waiting to be sent, and what the queue is blocked on.
+#[derive(Debug, Default)]
+pub(super) struct SendQueue {
+    queue: VecDeque<Queued>,
+    /// The tag the queue is blocked on, and why.
+    blocked: Option<(u64, After)>,
+}
+
+impl SendQueue {
+    fn queued(
+        tag: u64,
+        chunks: Vec<Chunk>,
+        last: After,
+    ) -> impl DoubleEndedIterator<Item = Queued> {
         let n = chunks.len();
-        chunks
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| Queued {
-                tag,
-                out: c.out,
-                after: if c.wait {
-                    After::Continuation
-                } else if i + 1 == n {
-                    last
-                } else {
-                    After::Nothing
-                },
-                external: c.external,
-            })
-            .collect()
+        chunks.into_iter().enumerate().map(move |(i, c)| Queued {
+            tag,
+            out: c.out,
+            after: if c.wait {
+                After::Continuation
+            } else if i + 1 == n {
+                last
+            } else {
+                After::Nothing
+            },
+            external: c.external,
+        })
     }
 
-    pub(super) fn queue_back(&mut self, tag: u64, chunks: Vec<Chunk>, last: After) {
-        let q = self.enqueue(tag, chunks, last);
-        self.sendq.extend(q);
+    /// Queues a command's chunks after everything else; `last` is what its last chunk
+    /// waits for.
+    pub(super) fn push_back(&mut self, tag: u64, chunks: Vec<Chunk>, last: After) {
+        self.queue.extend(Self::queued(tag, chunks, last));
     }
 
-    pub(super) fn queue_front(&mut self, tag: u64, chunks: Vec<Chunk>, last: After) {
-        let q = self.enqueue(tag, chunks, last);
-        for item in q.into_iter().rev() {
-            self.sendq.push_front(item);
+    /// Queues a command's chunks before everything else (a follow-up on behalf of a
+    /// command that just completed).
+    pub(super) fn push_front(&mut self, tag: u64, chunks: Vec<Chunk>, last: After) {
+        for q in Self::queued(tag, chunks, last).rev() {
+            self.queue.push_front(q);
         }
     }
 
-    /// Sends queued chunks until one must wait.
-    pub(super) fn pump(&mut self) {
-        while self.blocked.is_none() && self.tls_pending.is_none() && self.fatal.is_none() {
-            let Some(q) = self.sendq.pop_front() else {
+    /// Hands out chunks in order until one must wait. A literal the caller writes itself
+    /// goes out as [`Send::Literal`] for the command `id_of` names (it is skipped when
+    /// none does) and blocks the queue until [`SendQueue::unblock`].
+    pub(super) fn pump(
+        &mut self,
+        id_of: impl Fn(u64) -> Option<CommandId>,
+        mut send: impl FnMut(Send),
+    ) {
+        while self.blocked.is_none() {
+            let Some(q) = self.queue.pop_front() else {
                 break;
             };
             if !q.out.bytes.is_empty() {
-                self.emit_send(q.out);
+                send(Send::Bytes(q.out));
             }
             if let Some(len) = q.external {
                 // The caller writes the literal; the rest of the queue waits for it. A
                 // continuation the literal needed has already arrived.
-                let id = self.jobs.get(&q.tag).and_then(|j| j.id);
-                if let Some(id) = id {
-                    self.emit(Output::SendLiteral { id, len });
+                if let Some(id) = id_of(q.tag) {
+                    send(Send::Literal { id, len });
                     self.blocked = Some((q.tag, After::External));
                     if q.after != After::Nothing {
                         // Not produced by the encoder; kept simple: re-block after.
-                        self.sendq.push_front(Queued {
+                        self.queue.push_front(Queued {
                             tag: q.tag,
                             out: Outgoing::default(),
                             after: q.after,
@@ -91,340 +128,179 @@ impl Connection {
         }
     }
 
-    /// The caller finished writing the literal of [`Output::SendLiteral`]; the command
-    /// goes on.
-    pub fn literal_written(&mut self, id: CommandId) -> Result<()> {
-        match self.blocked {
-            Some((tag, After::External)) if self.jobs.get(&tag).and_then(|j| j.id) == Some(id) => {
-                self.blocked = None;
-                self.pump();
-                Ok(())
-            }
-            _ => Err(Error::error(
-                Cause::State,
-                "no streamed literal is being written for this command",
-            )),
-        }
+    /// True when [`SendQueue::pump`] would hand something out.
+    #[inline]
+    pub(super) fn may_send(&self) -> bool {
+        self.blocked.is_none() && !self.queue.is_empty()
     }
 
-    /// A command completed: drop what it had left to send and unblock the queue.
+    /// The tag the queue is blocked on, and why.
+    pub(super) fn blocked(&self) -> Option<(u64, After)> {
+        self.blocked
+    }
+
+    /// What blocked the queue has happened (a `+`, a literal written).
+    pub(super) fn unblock(&mut self) {
+        self.blocked = None;
+    }
+
+    /// A command completed: drops what it had left to send and unblocks the queue if it
+    /// was blocked on it.
     pub(super) fn release(&mut self, tag: u64) {
         if matches!(self.blocked, Some((t, _)) if t == tag) {
             self.blocked = None;
         }
-        self.sendq.retain(|q| q.tag != tag);
+        self.queue.retain(|q| q.tag != tag);
     }
 
-    /// Submits a command: checks it against the state table and the connection, encodes it
-    /// and queues its bytes. Errors come before any byte is queued.
-    pub fn submit(&mut self, cmd: Command) -> Result<CommandId> {
-        let deselect = matches!(cmd.kind, Kind::Deselect) && self.state == State::Selected;
-        let result = self.submit_inner(cmd);
-        if deselect && result.is_err() {
-            // imaplib's close()/unselect() return to AUTH in a `finally`, even when the
-            // command never left (a recorded READ-ONLY, a BYE…).
-            self.state = State::Auth;
-        }
-        result
+    /// Drops everything (the connection failed or the server said BYE).
+    pub(super) fn clear(&mut self) {
+        self.queue.clear();
+        self.blocked = None;
     }
+}
 
-    pub(super) fn submit_inner(&mut self, cmd: Command) -> Result<CommandId> {
-        if let Some(err) = &self.fatal {
-            return Err(Self::wrap(&cmd.name, err));
-        }
-        if !self.connected {
-            return Err(Error::error(
-                Cause::State,
-                "not connected: the greeting has not been processed",
-            ));
-        }
-        if self.logged_out {
-            return Err(Error::abort(Cause::Io, "connection closed after LOGOUT"));
-        }
-        let is_logout = matches!(cmd.kind, Kind::Logout);
-        if let Some(text) = &self.bye {
-            if !is_logout {
-                return Err(Error::abort(Cause::Bye, text.clone()).with_command(cmd.name));
-            }
-        }
-        if let Kind::Select { readonly, .. } = cmd.kind {
-            // imaplib flushes before anything else, even before the state check.
-            self.store.clear();
-            self.is_readonly = readonly;
-        }
-        for p in &cmd.pre {
-            self.check_precondition(*p, &cmd)?;
-        }
-        if self.tls_pending.is_some() {
-            return Err(Error::error(
-                Cause::State,
-                "STARTTLS in progress: complete the TLS upgrade first",
-            ));
-        }
-        for name in &cmd.states_of {
-            self.check_state(name, cmd.register)?;
-        }
-        if cmd.register && allowed_states(&cmd.name).is_none() {
-            self.extra_commands
-                .entry(cmd.name.clone())
-                .or_insert(self.state);
-        }
-        for t in ["OK", "NO", "BAD"] {
-            self.store.pop(t);
-        }
-        if self.store.get("READ-ONLY").is_some() && !self.is_readonly {
-            return Err(
-                Error::readonly("mailbox status changed to READ-ONLY").with_command(cmd.name)
-            );
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-        let id = CommandId(self.next_id);
-        self.next_id += 1;
-        if self.opts.debug >= 1 {
-            log::debug!(target: trace::TARGET, "{id} {} submitted", cmd.name);
-        }
-
-        if let Kind::Recent = cmd.kind {
-            if let Some(items) = self.store.pop("RECENT") {
-                let truthy = match items.last() {
-                    Some(Item::Line(l)) => !l.is_empty(),
-                    Some(Item::None) | None => false,
-                    Some(_) => true,
-                };
-                if truthy {
-                    self.emit(Output::Completed {
-                        id,
-                        result: Ok(Reply::new("OK", items)),
-                    });
-                    return Ok(id);
-                }
-            }
-        }
-        if is_logout {
-            self.state = State::Logout;
-            if self.bye.is_some() {
-                // imaplib returns the stored BYE at once.
-                let data = self.store.get("BYE").cloned().unwrap_or_default();
-                let tag = self.next_tag();
-                let chunks = encode::command(&self.tag_bytes(tag), b"LOGOUT", &[], self.ctx());
-                self.silent_tags.push(tag);
-                self.queue_back(tag, chunks, After::Nothing);
-                self.pump();
-                self.logged_out = true;
-                self.emit(Output::Completed {
-                    id,
-                    result: Ok(Reply::new("BYE", data)),
-                });
-                return Ok(id);
-            }
-        }
-
-        if cmd.stream && self.streaming.is_some() {
-            return Err(Error::error(
-                Cause::State,
-                "another streaming FETCH is in flight",
-            ));
-        }
-        let Command {
-            name,
-            args,
-            kind,
-            translate,
-            stream,
-            ..
-        } = cmd;
-        let args: Vec<Arg> = args
-            .into_iter()
-            .map(|a| match a {
-                Arg::Message(m) if translate => Arg::Message(encode::translate_line_endings(&m)),
-                other => other,
-            })
-            .collect();
-        let tag = self.next_tag();
-        let ctx = self.ctx();
-        let chunks = encode::command(&self.tag_bytes(tag), name.as_bytes(), &args, ctx);
-        let last = match kind {
-            Kind::Authenticate(_) | Kind::Idle | Kind::StartTls => After::Completion,
-            _ => After::Nothing,
-        };
-        if let Kind::Idle = kind {
-            self.idle_tag = Some(tag);
-        }
-        let caps_before = self.store.capability_appends;
-        let mut job = Job::new(Some(id), name, kind, caps_before);
-        job.stream = stream;
-        if stream {
-            self.streaming = Some((tag, id));
-        }
-        self.jobs.insert(tag, job);
-        self.queue_back(tag, chunks, last);
-        self.pump();
-        Ok(id)
-    }
-
-    pub(super) fn check_precondition(&self, p: Precondition, cmd: &Command) -> Result<()> {
-        match p {
-            Precondition::Capability(cap, flavor, msg) => {
-                if cap == "STARTTLS" && self.secure {
-                    return Err(Error::abort(
-                        Cause::State,
-                        "TLS session already established",
-                    ));
-                }
-                if !self.has_capability(cap) {
-                    return Err(match flavor {
-                        ErrorFlavor::Error => Error::error(Cause::Unsupported, msg),
-                        ErrorFlavor::Abort => Error::abort(Cause::Unsupported, msg),
-                    }
-                    .with_command(&cmd.name));
-                }
-            }
-            Precondition::NoCharsetInUtf8 => {
-                if self.utf8 {
-                    return Err(Error::error(
-                        Cause::Argument,
-                        "Non-None charset not valid in UTF8 mode",
-                    )
-                    .with_command(&cmd.name));
-                }
-            }
-            Precondition::Credentials { login } => {
-                if self.opts.require_tls && !self.secure {
-                    return Err(Error::error(
-                        Cause::TlsPolicy,
-                        "TLS is required: refusing to send credentials over a cleartext connection",
-                    )
-                    .with_command(&cmd.name));
-                }
-                if login && self.has_capability("LOGINDISABLED") && self.state == State::NonAuth {
-                    return Err(Error::error(
-                        Cause::Unsupported,
-                        "LOGIN is disabled by the server (LOGINDISABLED): use STARTTLS or AUTHENTICATE",
-                    )
-                    .with_command(&cmd.name));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) fn check_state(&self, name: &str, register: bool) -> Result<()> {
-        let extra;
-        let allowed: &[State] = match allowed_states(name) {
-            Some(states) => states,
-            None => match self.extra_commands.get(name) {
-                Some(s) => {
-                    extra = [*s];
-                    &extra
-                }
-                None if register => return Ok(()),
-                None => {
-                    return Err(Error::error(
-                        Cause::Argument,
-                        format!("unknown command {name}"),
-                    ))
-                }
-            },
-        };
-        if allowed.contains(&self.state) {
-            return Ok(());
-        }
-        let states: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-        Err(Error::error(
-            Cause::State,
-            format!(
-                "command {name} illegal in state {}, only allowed in states {}",
-                self.state,
-                states.join(", ")
-            ),
-        )
-        .with_command(name))
-    }
-
-    /// Ends IDLE: sends `DONE` (once the server's `+` has arrived), returns to the state
-    /// before IDLE, and moves the unsolicited responses not yet polled into the untagged
-    /// store, as imaplib's `Idler` does on exit. The IDLE command then completes.
-    ///
-    /// Drain [`Connection::poll_output`] first if you want every response as an
-    /// [`Output::Unsolicited`] event: those still queued go to the store instead.
-    pub fn idle_done(&mut self, id: CommandId) -> Result<()> {
-        let Some((&tag, job)) = self
-            .jobs
-            .iter_mut()
-            .find(|(_, j)| j.id == Some(id) && matches!(j.kind, Kind::Idle))
-        else {
-            return Err(Error::error(
-                Cause::State,
-                "no IDLE in progress for this command",
-            ));
-        };
-        if job.idle_done_sent {
-            return Ok(());
-        }
-        if !job.idle_started {
-            job.idle_done_requested = true;
-            return Ok(());
-        }
-        self.send_done(tag);
-        Ok(())
-    }
-
-    /// Ends IDLE in order to start it again (a keepalive re-issue, RFC 2177): sends `DONE`
-    /// once the server's `+` has arrived, but untagged responses keep coming out as
-    /// [`Output::Unsolicited`] until the IDLE command completes, so that a caller iterating
-    /// over the IDLE misses none of them. The state returns to what it was before IDLE when
-    /// the command completes.
-    pub fn idle_renew(&mut self, id: CommandId) -> Result<()> {
-        let Some((_, job)) = self
-            .jobs
-            .iter_mut()
-            .find(|(_, j)| j.id == Some(id) && matches!(j.kind, Kind::Idle))
-        else {
-            return Err(Error::error(
-                Cause::State,
-                "no IDLE in progress for this command",
-            ));
-        };
-        if !job.idle_started || job.idle_done_sent {
-            return Err(Error::error(
-                Cause::State,
-                "IDLE can be renewed only while the server is idling",
-            ));
-        }
-        job.idle_done_sent = true;
+    fn chunk(bytes: &[u8], wait: bool, external: Option<u64>) -> Chunk {
         let mut out = Outgoing::default();
-        out.push(b"DONE\r\n");
-        self.emit_send(out);
-        Ok(())
+        out.push(bytes);
+        Chunk {
+            out,
+            wait,
+            external,
+        }
     }
 
-    pub(super) fn send_done(&mut self, tag: u64) {
-        let Some(job) = self.jobs.get_mut(&tag) else {
-            return;
-        };
-        job.idle_done_sent = true;
-        self.state = job.idle_prev_state;
-        self.idle_tag = None;
-        // Unpolled IDLE responses go back to the store, in order. If the store overflows,
-        // the connection fails, but only after every output already queued (results of
-        // completed commands, the responses not restored) is kept in its place.
-        let outputs = std::mem::take(&mut self.outputs);
-        let mut overflow = None;
-        for out in outputs {
-            match out {
-                Output::Unsolicited(reply) if overflow.is_none() => {
-                    if let Err(e) = self.restore_unsolicited(reply) {
-                        overflow = Some(e);
-                    }
-                }
-                other => self.outputs.push_back(other),
-            }
-        }
-        if let Some(e) = overflow {
-            return self.fail(e);
-        }
+    fn pump(q: &mut SendQueue) -> Vec<Send> {
+        let mut sent = Vec::new();
+        q.pump(|tag| Some(CommandId(tag + 100)), |s| sent.push(s));
+        sent
+    }
+
+    fn bytes(s: &[u8]) -> Send {
         let mut out = Outgoing::default();
-        out.push(b"DONE\r\n");
-        self.emit_send(out);
+        out.push(s);
+        Send::Bytes(out)
+    }
+
+    #[test]
+    fn synchronizing_literal_waits_for_continuation() {
+        let mut q = SendQueue::default();
+        q.push_back(
+            0,
+            vec![
+                chunk(b"A0 LOGIN {1}\r\n", true, None),
+                chunk(b"x\r\n", false, None),
+            ],
+            After::Nothing,
+        );
+        q.push_back(1, vec![chunk(b"A1 NOOP\r\n", false, None)], After::Nothing);
+        assert!(q.may_send());
+        assert_eq!(pump(&mut q), vec![bytes(b"A0 LOGIN {1}\r\n")]);
+        assert_eq!(q.blocked(), Some((0, After::Continuation)));
+        assert!(!q.may_send());
+        assert_eq!(pump(&mut q), vec![]);
+        q.unblock();
+        assert_eq!(pump(&mut q), vec![bytes(b"x\r\n"), bytes(b"A1 NOOP\r\n")]);
+        assert_eq!(q.blocked(), None);
+        assert!(!q.may_send());
+    }
+
+    #[test]
+    fn completion_blocks_until_released() {
+        let mut q = SendQueue::default();
+        q.push_back(
+            0,
+            vec![chunk(b"A0 IDLE\r\n", false, None)],
+            After::Completion,
+        );
+        q.push_back(1, vec![chunk(b"A1 NOOP\r\n", false, None)], After::Nothing);
+        assert_eq!(pump(&mut q), vec![bytes(b"A0 IDLE\r\n")]);
+        assert_eq!(q.blocked(), Some((0, After::Completion)));
+        // Releasing another tag does not unblock.
+        q.release(1);
+        assert_eq!(q.blocked(), Some((0, After::Completion)));
+        assert_eq!(pump(&mut q), vec![]);
+        q.push_back(2, vec![chunk(b"A2 NOOP\r\n", false, None)], After::Nothing);
+        q.release(0);
+        // A1 was dropped by its own release; A2 goes.
+        assert_eq!(pump(&mut q), vec![bytes(b"A2 NOOP\r\n")]);
+    }
+
+    #[test]
+    fn release_drops_the_rest_of_a_command() {
+        let mut q = SendQueue::default();
+        q.push_back(
+            0,
+            vec![
+                chunk(b"A0 APPEND x {1}\r\n", true, None),
+                chunk(b"y\r\n", false, None),
+            ],
+            After::Nothing,
+        );
+        assert_eq!(pump(&mut q).len(), 1);
+        q.release(0);
+        assert_eq!(q.blocked(), None);
+        assert_eq!(pump(&mut q), vec![]);
+    }
+
+    #[test]
+    fn external_literal_is_handed_to_the_caller() {
+        let mut q = SendQueue::default();
+        q.push_back(
+            3,
+            vec![
+                chunk(b"A3 APPEND x {5+}\r\n", false, Some(5)),
+                chunk(b"\r\n", false, None),
+            ],
+            After::Nothing,
+        );
+        assert_eq!(
+            pump(&mut q),
+            vec![
+                bytes(b"A3 APPEND x {5+}\r\n"),
+                Send::Literal {
+                    id: CommandId(103),
+                    len: 5
+                }
+            ]
+        );
+        assert_eq!(q.blocked(), Some((3, After::External)));
+        q.unblock();
+        assert_eq!(pump(&mut q), vec![bytes(b"\r\n")]);
+        // Without a command to write it for, the literal is skipped.
+        q.push_back(4, vec![chunk(b"h", false, Some(1))], After::Nothing);
+        let mut sent = Vec::new();
+        q.pump(|_| None, |s| sent.push(s));
+        assert_eq!(sent, vec![bytes(b"h")]);
+        assert_eq!(q.blocked(), None);
+    }
+
+    #[test]
+    fn front_goes_first_and_clear_empties() {
+        let mut q = SendQueue::default();
+        q.push_back(
+            0,
+            vec![chunk(b"A0 IDLE\r\n", false, None)],
+            After::Completion,
+        );
+        q.push_front(
+            1,
+            vec![
+                chunk(b"A1 X {1}\r\n", true, None),
+                chunk(b"y\r\n", false, None),
+            ],
+            After::Nothing,
+        );
+        assert_eq!(pump(&mut q), vec![bytes(b"A1 X {1}\r\n")]);
+        q.unblock();
+        assert_eq!(pump(&mut q), vec![bytes(b"y\r\n"), bytes(b"A0 IDLE\r\n")]);
+        q.clear();
+        assert_eq!(q.blocked(), None);
+        q.push_back(2, vec![chunk(b"A2 NOOP\r\n", false, None)], After::Nothing);
+        assert_eq!(pump(&mut q), vec![bytes(b"A2 NOOP\r\n")]);
     }
 }

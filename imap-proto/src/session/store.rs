@@ -14,7 +14,7 @@ pub(super) struct Store {
 }
 
 impl Store {
-    pub(super) fn position(&self, typ: &str) -> Option<usize> {
+    fn position(&self, typ: &str) -> Option<usize> {
         self.entries.iter().position(|(t, _)| t == typ)
     }
 

@@ -1,9 +1,72 @@
 //! Streamed FETCH literals: handed out as they arrive instead of kept.
+//!
+//! [`Streaming`] exists only while a streaming FETCH is in flight and knows where its
+//! current response is; [`Direct`] holds the streaming outputs produced inside
+//! [`Connection::feed_into`] until they reach its sink.
 
 use std::io;
 
 use super::{CommandId, Connection, Output};
+use crate::frame::Frame;
+use crate::response::fetch_seq;
 use crate::sink::{LiteralSink, SinkDriver};
+
+/// The streaming FETCH in flight, and its progress through the response being framed.
+#[derive(Debug)]
+pub(super) struct Streaming {
+    /// The FETCH's tag.
+    pub(super) tag: u64,
+    /// The FETCH's id.
+    id: CommandId,
+    /// In the response being framed: literals before this index were streamed whole.
+    next: usize,
+    /// The literal at `next` was started (its first bytes streamed).
+    open: bool,
+}
+
+impl Streaming {
+    pub(super) fn new(tag: u64, id: CommandId) -> Self {
+        Streaming {
+            tag,
+            id,
+            next: 0,
+            open: false,
+        }
+    }
+
+    /// A response ended: the next one starts at its first literal.
+    fn reset(&mut self) {
+        self.next = 0;
+        self.open = false;
+    }
+}
+
+/// Streaming outputs produced inside [`Connection::feed_into`], on their way to its sink
+/// (outside it, they are queued like any output). They outlive the FETCH that produced
+/// them: its tagged answer, or a failure, may end it in the same call.
+#[derive(Debug, Default)]
+pub(super) struct Direct {
+    /// Inside `feed_into`.
+    active: bool,
+    /// Waiting for the sink; empty unless `active`.
+    outputs: Vec<Output>,
+}
+
+impl Direct {
+    /// Keeps a streaming output for the sink while active; gives anything else back.
+    pub(super) fn divert(&mut self, out: Output) -> Option<Output> {
+        let streamed = matches!(
+            out,
+            Output::LiteralStart { .. } | Output::LiteralData { .. } | Output::LiteralEnd { .. }
+        );
+        if streamed && self.active {
+            self.outputs.push(out);
+            None
+        } else {
+            Some(out)
+        }
+    }
+}
 
 /// The sink of [`Connection::feed_into`], with the driver that remembers its first error
 /// (after which nothing more reaches it).
@@ -34,20 +97,6 @@ impl ToSink<'_> {
 }
 
 impl Connection {
-    /// True for a `* n FETCH …` line.
-    pub(super) fn fetch_seq(line: &[u8]) -> Option<Option<u32>> {
-        let rest = line.strip_prefix(b"* ")?;
-        let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        if d == 0 || !rest[d..].starts_with(b" FETCH") {
-            return None;
-        }
-        Some(
-            std::str::from_utf8(&rest[..d])
-                .ok()
-                .and_then(|n| n.parse().ok()),
-        )
-    }
-
     /// With a streaming FETCH in flight, passes on the bytes of a FETCH literal received so
     /// far, so that they are not kept. Literals of the same response that completed
     /// meanwhile go out first, whole, so that every literal ends before the next starts.
@@ -67,19 +116,24 @@ impl Connection {
     /// that completed meanwhile, announces this one unless it was, and returns the FETCH's
     /// id. `None`, doing nothing, when this literal is not streamed.
     pub(super) fn open_streamed_literal(&mut self, kept: usize) -> Option<CommandId> {
-        let (_, id) = self.streaming?;
+        let id = self.streaming.as_ref()?.id;
         let p = self.framer.literal_in_progress()?;
-        let seq = Self::fetch_seq(p.first_line)?;
+        let seq = fetch_seq(p.first_line)?;
         let (index, size) = (p.index, kept as u64 + p.remaining);
         let header = p.header.to_vec();
-        while self.stream_next < index {
-            let Some((earlier, data)) = self.framer.take_completed_literal(self.stream_next) else {
+        while let Some(next) = self
+            .streaming
+            .as_ref()
+            .map(|s| s.next)
+            .filter(|&n| n < index)
+        {
+            let Some((earlier, data)) = self.framer.take_completed_literal(next) else {
                 break;
             };
             self.stream_literal(id, seq, earlier, data, true);
         }
-        if !self.stream_open {
-            self.stream_open = true;
+        if let Some(s) = self.streaming.as_mut().filter(|s| !s.open) {
+            s.open = true;
             self.emit(Output::LiteralStart {
                 id,
                 seq,
@@ -105,10 +159,10 @@ impl Connection {
             sink,
             driver: SinkDriver::default(),
         };
-        self.feeding_sink = true;
+        self.direct.active = true;
         self.feed_with(data, Some(&mut to));
-        self.feeding_sink = false;
-        to.deliver(&mut self.direct);
+        self.direct.active = false;
+        to.deliver(&mut self.direct.outputs);
         match to.driver.into_error() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -119,28 +173,30 @@ impl Connection {
     /// progress from the front of `data` to it, if that literal is being streamed and
     /// none of its bytes were kept. False when nothing was passed.
     pub(super) fn pass_streamed(&mut self, data: &mut &[u8], to: &mut ToSink<'_>) -> bool {
-        if !self.stream_open || self.streaming.is_none() {
+        let Some(next) = self.streaming.as_ref().filter(|s| s.open).map(|s| s.next) else {
             return false;
-        }
+        };
         let literal = self.framer.literal_in_progress().map(|p| p.index);
-        if literal != Some(self.stream_next) {
+        if literal != Some(next) {
             return false;
         }
         let Some((bytes, done)) = self.framer.pass_literal(data) else {
             return false;
         };
-        to.deliver(&mut self.direct);
+        to.deliver(&mut self.direct.outputs);
         to.data(bytes);
         if done {
             to.end();
-            self.stream_next += 1;
-            self.stream_open = false;
+            if let Some(s) = self.streaming.as_mut() {
+                s.next += 1;
+                s.open = false;
+            }
         }
         true
     }
 
-    /// Streams (the rest of) literal `stream_next`: its start unless already started, its
-    /// bytes, and, when `end`, its end.
+    /// Streams (the rest of) the literal at the streaming FETCH's `next`: its start unless
+    /// already started, its bytes, and, when `end`, its end.
     fn stream_literal(
         &mut self,
         id: CommandId,
@@ -149,7 +205,15 @@ impl Connection {
         data: Vec<u8>,
         end: bool,
     ) {
-        if !self.stream_open {
+        let Some(s) = self.streaming.as_mut() else {
+            return;
+        };
+        let open = s.open;
+        if end {
+            s.next += 1;
+            s.open = false;
+        }
+        if !open {
             self.emit(Output::LiteralStart {
                 id,
                 seq,
@@ -162,33 +226,30 @@ impl Connection {
         }
         if end {
             self.emit(Output::LiteralEnd { id });
-            self.stream_next += 1;
-            self.stream_open = false;
         }
     }
 
     /// At the end of every response: with a streaming FETCH in flight, a FETCH response
     /// hands out the literals not streamed yet, and keeps them all empty.
-    pub(super) fn stream_complete_literals(&mut self, frame: &mut crate::frame::Frame) {
-        let next = std::mem::take(&mut self.stream_next);
-        let open = std::mem::take(&mut self.stream_open);
-        let Some((_, id)) = self.streaming else {
+    pub(super) fn stream_complete_literals(&mut self, frame: &mut Frame) {
+        let Some(s) = self.streaming.as_mut() else {
             return;
         };
-        let Some(seq) = Self::fetch_seq(&frame.first) else {
+        let (id, next) = (s.id, s.next);
+        let Some(seq) = fetch_seq(&frame.first) else {
+            s.reset();
             return;
         };
-        self.stream_next = next;
-        self.stream_open = open;
         let mut header = frame.first.clone();
         for (index, (literal, line)) in frame.parts.iter_mut().enumerate() {
             let data = std::mem::take(literal);
-            if index >= self.stream_next {
+            if index >= next {
                 self.stream_literal(id, seq, header, data, true);
             }
             header = line.clone();
         }
-        self.stream_next = 0;
-        self.stream_open = false;
+        if let Some(s) = self.streaming.as_mut() {
+            s.reset();
+        }
     }
 }
