@@ -93,6 +93,8 @@ use crate::session::{CommandId, Connection, Options, Output};
 use crate::sink::{LiteralSink, SinkDriver};
 
 mod idle;
+#[cfg(test)]
+mod tests;
 
 use idle::Idle;
 
