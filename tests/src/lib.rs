@@ -12,3 +12,8 @@ pub mod dovecot;
 pub mod hostile;
 pub mod mailgen;
 pub mod scenarios;
+
+/// The README's Rust examples, compiled (and run, unless marked `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
