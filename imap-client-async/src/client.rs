@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, Stream};
+use imaplib_proto::client::Core;
 use imaplib_proto::driver::{Driver, SinkSlot, Step};
-use imaplib_proto::sink::{sink_failed, Spool};
 use imaplib_proto::{Config, Error, LiteralSink, Reply, Result};
 
 use crate::transport::{self, BoxStream, Duplex, ProcessStream, Transport};
@@ -24,9 +24,6 @@ macro_rules! ready_or_pending {
         }
     };
 }
-
-/// Size of each read from the stream.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// An async IMAP4rev1 client with imaplib's methods and results, over any futures-io
 /// stream.
@@ -48,12 +45,8 @@ const READ_CHUNK: usize = 64 * 1024;
 /// # Ok(()) }
 /// ```
 pub struct Client<S: Duplex = BoxStream> {
-    driver: Driver,
+    core: Core,
     transport: Transport<S>,
-    config: Config,
-    host: String,
-    port: Option<u16>,
-    buf: Box<[u8]>,
     /// Bytes handed to the stream and not flushed yet (TLS buffers them).
     unflushed: bool,
     timer: Option<async_io::Timer>,
@@ -62,48 +55,26 @@ pub struct Client<S: Duplex = BoxStream> {
 
 impl<S: Duplex> std::fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("driver", &self.driver)
-            .finish_non_exhaustive()
+        self.core.fmt(f)
     }
 }
 
 impl Client<BoxStream> {
-    /// imaplib's `IMAP4(host, port)` (plain TCP).
     #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub async fn connect(host: &str, port: u16) -> Result<Self> {
-        Self::connect_with(host, port, &Config::default()).await
+    async fn dial(host: &str, port: u16, config: &Config) -> Result<BoxStream> {
+        transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout()).await
     }
 
-    /// `IMAP4(host, port)` with settings; with TLS required, STARTTLS follows the greeting
-    /// and its failure is an error before any credential is sent.
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub async fn connect_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        Self::connect_on(transport::Net::DEFAULT, host, port, config, false).await
+    fn spawn(command: &str) -> Result<BoxStream> {
+        Ok(Box::new(ProcessStream::spawn(command)?))
     }
 
-    /// imaplib's `IMAP4_SSL(host, port)`: implicit TLS, verified.
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub async fn connect_tls(host: &str, port: u16) -> Result<Self> {
-        Self::connect_tls_with(host, port, &Config::default()).await
+    fn spawn_command(command: async_process::Command) -> Result<BoxStream> {
+        Ok(Box::new(ProcessStream::spawn_command(command)?))
     }
 
-    /// `IMAP4_SSL(host, port, ssl_context=…)`.
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub async fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        Self::connect_on(transport::Net::DEFAULT, host, port, config, true).await
-    }
-
-    /// Plain TCP, then STARTTLS, required.
-    #[cfg(any(feature = "smol", feature = "async-std"))]
-    pub async fn connect_starttls(host: &str, port: u16, config: &Config) -> Result<Self> {
-        Self::connect_with(host, port, &config.clone().with_require_tls(true)).await
-    }
-
-    /// Connects over `net`'s TCP, with implicit TLS when `tls`.
-    #[cfg(any(feature = "smol", feature = "async-std"))]
+    /// Connects over `net`'s TCP, with implicit TLS when `tls` (the async-std helpers).
+    #[cfg(feature = "async-std")]
     pub(crate) async fn connect_on(
         net: transport::Net,
         host: &str,
@@ -113,75 +84,35 @@ impl Client<BoxStream> {
     ) -> Result<Self> {
         config.check()?;
         let s = transport::tcp_connect(net, host, port, config.timeout()).await?;
-        let t = if tls {
-            let name = config.server_name(host);
-            let tls = transport::tls_handshake(s, config.tls_config()?, name, config.timeout());
-            Transport::Tls(Box::new(tls.await?))
-        } else {
-            Transport::Plain(s)
+        let t = match tls {
+            true => Self::tls(s, host, config).await?,
+            false => Self::plain(s),
         };
-        Self::over(t, config, host, Some(port), tls).await
+        Self::over(t, Core::new(config, host, Some(port), tls)).await
     }
 
-    /// imaplib's `IMAP4_stream(command)`: `sh -c command`, IMAP over its stdin/stdout (a
-    /// trusted local transport).
-    pub async fn connect_stream(command: &str) -> Result<Self> {
-        Self::connect_stream_with(command, &Config::default()).await
-    }
-
-    /// `IMAP4_stream(command)` with settings.
-    pub async fn connect_stream_with(command: &str, config: &Config) -> Result<Self> {
-        config.check()?;
-        let p: BoxStream = Box::new(ProcessStream::spawn(command)?);
-        Self::over(Transport::Plain(p), config, "", None, true).await
-    }
-
-    /// Like [`Client::connect_stream`], for a program and arguments given without a shell.
-    pub async fn connect_process(command: async_process::Command, config: &Config) -> Result<Self> {
-        config.check()?;
-        let p: BoxStream = Box::new(ProcessStream::spawn_command(command)?);
-        Self::over(Transport::Plain(p), config, "", None, true).await
-    }
+    imaplib_proto::client_constructors!(
+        async,
+        net: [#[cfg(any(feature = "smol", feature = "async-std"))]],
+        process: async_process::Command
+    );
 }
 
 impl<S: Duplex> Client<S> {
-    /// A client over a stream you connected yourself (any runtime; for tokio, wrap the
-    /// socket with `tokio_util::compat`). `secure` says whether it is already encrypted or
-    /// trusted; STARTTLS upgrades a plain one in place.
-    pub async fn from_stream(stream: S, host: &str, config: &Config, secure: bool) -> Result<Self> {
-        config.check()?;
-        Self::over(Transport::Plain(stream), config, host, None, secure).await
+    fn plain(stream: S) -> Transport<S> {
+        Transport::Plain(stream)
     }
 
-    /// Implicit TLS over a stream you connected yourself; `host` is verified.
-    pub async fn from_stream_tls(stream: S, host: &str, config: &Config) -> Result<Self> {
-        config.check()?;
+    async fn tls(stream: S, host: &str, config: &Config) -> Result<Transport<S>> {
         let name = config.server_name(host);
         let tls = transport::tls_handshake(stream, config.tls_config()?, name, config.timeout());
-        Self::over(
-            Transport::Tls(Box::new(tls.await?)),
-            config,
-            host,
-            None,
-            true,
-        )
-        .await
+        Ok(Transport::Tls(Box::new(tls.await?)))
     }
 
-    async fn over(
-        transport: Transport<S>,
-        config: &Config,
-        host: &str,
-        port: Option<u16>,
-        secure: bool,
-    ) -> Result<Self> {
+    async fn over(transport: Transport<S>, core: Core) -> Result<Self> {
         Client {
-            driver: Driver::new(config.options(secure), config.timeouts),
+            core,
             transport,
-            config: config.clone(),
-            host: host.to_string(),
-            port,
-            buf: vec![0; READ_CHUNK].into_boxed_slice(),
             unflushed: false,
             timer: None,
             timer_at: None,
@@ -227,20 +158,20 @@ impl<S: Duplex> Client<S> {
         poll: &mut impl FnMut(&mut Driver, Instant) -> Step<T>,
     ) -> Poll<T> {
         loop {
-            if io.poll_spool(cx, &self.buf).is_pending() {
+            if io.poll_spool(cx, &self.core.buf).is_pending() {
                 return Poll::Pending;
             }
             let now = Instant::now();
-            let step = poll(&mut self.driver, now);
+            let step = poll(&mut self.core.driver, now);
             let (progress, deadline) = match step {
                 Step::Done(value) => return Poll::Ready(value),
                 Step::Write { deadline } => (self.poll_write(cx), deadline),
                 Step::Read { deadline } => (self.poll_read(cx, io), deadline),
                 Step::StartTls => (self.poll_upgrade(cx), self.transport.handshake_deadline()),
                 Step::ReadMessage { max } => {
-                    let n = io.poll_message(cx, &mut self.buf[..max]);
+                    let n = io.poll_message(cx, &mut self.core.buf[..max]);
                     (
-                        n.map(|n| io.give_message(&mut self.driver, &self.buf, n)),
+                        n.map(|n| io.give_message(&mut self.core.driver, &self.core.buf, n)),
                         None,
                     )
                 }
@@ -252,11 +183,11 @@ impl<S: Duplex> Client<S> {
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let r = ready_or_pending!(self.transport.poll_write(cx, self.driver.output()));
+        let r = ready_or_pending!(self.transport.poll_write(cx, self.core.driver.output()));
         match r {
             Ok(0) => self.failed(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
-                self.driver.wrote(n, Instant::now());
+                self.core.driver.wrote(n, Instant::now());
                 self.unflushed = true;
             }
             Err(e) => self.failed(e),
@@ -264,45 +195,53 @@ impl<S: Duplex> Client<S> {
         Poll::Ready(())
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, io: &mut Streams<'_>) -> Poll<()> {
+    /// Ready(true) once what was written is flushed (TLS buffers it); Ready(false) when
+    /// flushing failed (the driver knows).
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if self.unflushed {
             match ready_or_pending!(self.transport.poll_flush(cx)) {
                 Ok(()) => self.unflushed = false,
                 Err(e) => {
                     self.failed(e);
-                    return Poll::Ready(());
+                    return Poll::Ready(false);
                 }
             }
         }
-        match ready_or_pending!(self.transport.poll_read(cx, &mut self.buf)) {
-            Ok(0) => self.driver.feed_eof(Instant::now()),
-            Ok(n) => io.feed(&mut self.driver, &self.buf[..n]),
+        Poll::Ready(true)
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, io: &mut Streams<'_>) -> Poll<()> {
+        if !ready_or_pending!(self.poll_flushed(cx)) {
+            return Poll::Ready(());
+        }
+        match ready_or_pending!(self.transport.poll_read(cx, &mut self.core.buf)) {
+            Ok(0) => self.core.driver.feed_eof(Instant::now()),
+            Ok(n) => io
+                .sink
+                .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now()),
             Err(e) => self.failed(e),
         }
         Poll::Ready(())
     }
 
     fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.unflushed {
-            match ready_or_pending!(self.transport.poll_flush(cx)) {
-                Ok(()) => self.unflushed = false,
-                Err(e) => {
-                    self.failed(e);
-                    return Poll::Ready(());
-                }
-            }
+        if !ready_or_pending!(self.poll_flushed(cx)) {
+            return Poll::Ready(());
         }
-        let r = ready_or_pending!(self.transport.poll_upgrade(cx, &self.config, &self.host));
+        let config = &self.core.config;
+        let r = ready_or_pending!(self.transport.poll_upgrade(cx, config, &self.core.host));
         let now = Instant::now();
         match r {
-            Ok(()) => drop(self.driver.tls_established(now)),
-            Err(e) => self.driver.transport_error(e, now),
+            Ok(()) => drop(self.core.driver.tls_established(now)),
+            Err(e) => self.core.driver.transport_error(e, now),
         }
         Poll::Ready(())
     }
 
     fn failed(&mut self, e: io::Error) {
-        self.driver.transport_error(Error::io(e), Instant::now());
+        self.core
+            .driver
+            .transport_error(Error::io(e), Instant::now());
     }
 
     /// Ready when `deadline` has passed (the next poll of the driver decides what it
@@ -327,13 +266,16 @@ impl<S: Duplex> Client<S> {
 }
 
 impl<S: Duplex> Drop for Client<S> {
+    /// LOGOUT, if the stream takes it at once: a drop cannot wait.
     fn drop(&mut self) {
-        // LOGOUT if the stream takes it now: a drop cannot wait.
-        if self.driver.farewell(Instant::now()) {
+        let driver = &mut self.core.driver;
+        if driver.farewell(Instant::now()) {
             let mut cx = Context::from_waker(Waker::noop());
-            let _ = self.poll_drive(&mut cx, &mut Streams::none(), &mut |d, now| {
-                d.poll_flush(now)
-            });
+            while let Poll::Ready(Ok(n @ 1..)) = self.transport.poll_write(&mut cx, driver.output())
+            {
+                driver.wrote(n, Instant::now());
+            }
+            let _ = self.transport.poll_flush(&mut cx);
         }
     }
 }
@@ -341,75 +283,59 @@ impl<S: Duplex> Drop for Client<S> {
 /// The streaming ends of a command in flight.
 struct Streams<'a> {
     sink: SinkSlot<'a>,
-    /// `fetch_to`'s writer, the literal bytes it has still to take, its first error.
-    writer: Option<(
-        &'a mut (dyn AsyncWrite + Unpin + Send),
-        Spool,
-        Option<io::Error>,
-    )>,
+    writer: Option<&'a mut (dyn AsyncWrite + Unpin + Send)>,
     reader: Option<&'a mut (dyn AsyncRead + Unpin + Send)>,
 }
 
 impl<'a> Streams<'a> {
-    fn none() -> Self {
+    fn with(sink: SinkSlot<'a>) -> Self {
         Streams {
-            sink: SinkSlot::default(),
+            sink,
             writer: None,
             reader: None,
         }
     }
 
+    fn none() -> Self {
+        Self::with(SinkSlot::default())
+    }
+
     fn sink(sink: &'a mut (dyn LiteralSink + Send)) -> Self {
-        Streams {
-            sink: SinkSlot::new(sink),
-            ..Streams::none()
-        }
+        Self::with(SinkSlot::new(sink))
     }
 
     fn writer(writer: &'a mut (dyn AsyncWrite + Unpin + Send)) -> Self {
+        let writer = Some(writer);
         Streams {
-            writer: Some((writer, Spool::default(), None)),
-            ..Streams::none()
+            writer,
+            ..Self::with(SinkSlot::spooled())
         }
     }
 
     fn reader(reader: &'a mut (dyn AsyncRead + Unpin + Send)) -> Self {
+        let reader = Some(reader);
         Streams {
-            reader: Some(reader),
-            ..Streams::none()
-        }
-    }
-
-    /// Feeds server bytes; a writer's literals are spooled as ranges of `data`.
-    fn feed(&mut self, driver: &mut Driver, data: &[u8]) {
-        let now = Instant::now();
-        match &mut self.writer {
-            Some((_, spool, None)) => {
-                spool.bind(data);
-                let _ = driver.feed_into(data, spool, now);
-            }
-            Some(_) => driver.feed(data, now),
-            None => self.sink.feed(driver, data, now),
+            reader,
+            ..Self::none()
         }
     }
 
     /// Writes the spooled literal bytes (they point into `fed`, the read buffer).
     fn poll_spool(&mut self, cx: &mut Context<'_>, fed: &[u8]) -> Poll<()> {
-        let Some((writer, spool, failed)) = &mut self.writer else {
+        let (Some(writer), Some(spool)) = (self.writer.as_mut(), self.sink.spool()) else {
             return Poll::Ready(());
         };
         while let Some(chunk) = spool.front(fed) {
-            match ready_or_pending!(Pin::new(&mut **writer).poll_write(cx, chunk)) {
-                Ok(n) if n > 0 => spool.consume(n),
-                Ok(_) => {
-                    *failed = Some(io::ErrorKind::WriteZero.into());
-                    spool.clear();
+            let err = match ready_or_pending!(Pin::new(&mut **writer).poll_write(cx, chunk)) {
+                Ok(n @ 1..) => {
+                    spool.consume(n);
+                    continue;
                 }
-                Err(e) => {
-                    *failed = Some(e);
-                    spool.clear();
-                }
-            }
+                Ok(_) => io::ErrorKind::WriteZero.into(),
+                Err(e) => e,
+            };
+            self.sink.fail(err);
+            return Poll::Ready(());
         }
         spool.unbind();
         Poll::Ready(())
@@ -432,15 +358,13 @@ impl<'a> Streams<'a> {
         }
     }
 
-    async fn finish(self, result: Result<Reply>) -> Result<Reply> {
-        let Some((writer, _, failed)) = self.writer else {
-            return self.sink.finish(result);
-        };
-        let flushed = futures_lite::AsyncWriteExt::flush(writer).await;
-        match failed.or(flushed.err()) {
-            Some(e) => Err(sink_failed(e)),
-            None => result,
+    async fn finish(mut self, result: Result<Reply>) -> Result<Reply> {
+        if let Some(writer) = self.writer.take() {
+            if let Err(e) = futures_lite::AsyncWriteExt::flush(writer).await {
+                self.sink.fail(e);
+            }
         }
+        self.sink.finish(result)
     }
 }
 
@@ -465,7 +389,7 @@ impl<S: Duplex> Drop for Idler<'_, S> {
     /// consumed go to the untagged store.
     fn drop(&mut self) {
         if !self.left {
-            self.client.driver.idle_abandon(Instant::now());
+            self.client.core.driver.idle_abandon(Instant::now());
         }
     }
 }

@@ -42,11 +42,7 @@ mod transport;
 
 pub use async_process;
 pub use client::{Client, Idler};
-pub use imaplib_proto::driver::Timeouts;
-pub use imaplib_proto::{
-    self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,
-    LiteralSink, Reply, Result, State, Text, IMAP4_PORT, IMAP4_SSL_PORT,
-};
+pub use imaplib_proto::client::exports::*;
 pub use transport::{BoxStream, Duplex, ProcessStream};
 
 /// Connect helpers over async-std's networking (feature `async-std`).

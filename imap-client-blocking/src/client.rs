@@ -4,13 +4,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use imaplib_proto::client::Core;
 use imaplib_proto::driver::{Driver, SinkSlot, Step};
 use imaplib_proto::{Config, Error, LiteralSink, Reply, Result, WriteSink};
 
 use crate::transport::{self, BoxSocket, ProcessStream, Socket, Transport};
-
-/// Size of each read from the transport.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// A blocking IMAP4rev1 client with imaplib's methods and results, over any [`Socket`].
 ///
@@ -33,113 +31,44 @@ const READ_CHUNK: usize = 64 * 1024;
 /// # Ok::<(), imaplib_blocking::Error>(())
 /// ```
 pub struct Client<S: Socket = BoxSocket> {
-    driver: Driver,
+    core: Core,
     transport: Transport<S>,
-    config: Config,
-    host: String,
-    port: Option<u16>,
-    buf: Box<[u8]>,
 }
 
 impl<S: Socket> std::fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("driver", &self.driver)
-            .finish_non_exhaustive()
+        self.core.fmt(f)
     }
 }
 
 impl Client<BoxSocket> {
-    /// imaplib's `IMAP4(host, port)` with default settings: plain TCP (`""` means
-    /// localhost).
-    pub fn connect(host: &str, port: u16) -> Result<Self> {
-        Self::connect_with(host, port, &Config::default())
+    fn dial(host: &str, port: u16, config: &Config) -> Result<BoxSocket> {
+        transport::tcp_connect(host, port, config.timeout())
     }
 
-    /// `IMAP4(host, port)` with settings; with TLS required, STARTTLS follows the greeting
-    /// and its failure is an error before any credential is sent.
-    pub fn connect_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        config.check()?;
-        let s = transport::tcp_connect(host, port, config.timeout())?;
-        Self::over(Transport::plain(s), config, host, Some(port), false)
+    fn spawn(command: &str) -> Result<BoxSocket> {
+        Ok(Box::new(ProcessStream::spawn(command)?))
     }
 
-    /// imaplib's `IMAP4_SSL(host, port)`: implicit TLS, verified.
-    pub fn connect_tls(host: &str, port: u16) -> Result<Self> {
-        Self::connect_tls_with(host, port, &Config::default())
+    fn spawn_command(command: std::process::Command) -> Result<BoxSocket> {
+        Ok(Box::new(ProcessStream::spawn_command(command)?))
     }
 
-    /// `IMAP4_SSL(host, port, ssl_context=…)`: implicit TLS with settings.
-    pub fn connect_tls_with(host: &str, port: u16, config: &Config) -> Result<Self> {
-        config.check()?;
-        let s = transport::tcp_connect(host, port, config.timeout())?;
-        let name = config.server_name(host);
-        let t = Transport::tls(s, config.tls_config()?, name, config.timeout())?;
-        Self::over(t, config, host, Some(port), true)
-    }
-
-    /// Plain TCP, then STARTTLS, required: the secure way to use port 143.
-    pub fn connect_starttls(host: &str, port: u16, config: &Config) -> Result<Self> {
-        Self::connect_with(host, port, &config.clone().with_require_tls(true))
-    }
-
-    /// imaplib's `IMAP4_stream(command)`: runs `command` with `sh -c` and speaks IMAP over
-    /// its stdin and stdout (e.g. Dovecot's pre-authenticated `imap` binary), a trusted
-    /// local transport. The child is reaped on shutdown.
-    pub fn connect_stream(command: &str) -> Result<Self> {
-        Self::connect_stream_with(command, &Config::default())
-    }
-
-    /// `IMAP4_stream(command)` with settings.
-    pub fn connect_stream_with(command: &str, config: &Config) -> Result<Self> {
-        config.check()?;
-        let p: BoxSocket = Box::new(ProcessStream::spawn(command)?);
-        Self::over(Transport::plain(p), config, "", None, true)
-    }
-
-    /// Like [`Client::connect_stream`], for a program and arguments given without a shell.
-    pub fn connect_process(command: std::process::Command, config: &Config) -> Result<Self> {
-        config.check()?;
-        let p: BoxSocket = Box::new(ProcessStream::spawn_command(command)?);
-        Self::over(Transport::plain(p), config, "", None, true)
-    }
+    imaplib_proto::client_constructors!(net: [], process: std::process::Command);
 }
 
 impl<S: Socket> Client<S> {
-    /// A client over a stream you connected yourself (a proxy tunnel, a Unix socket…).
-    /// `secure` says whether it is already encrypted or trusted; STARTTLS upgrades a
-    /// plain one in place.
-    pub fn from_stream(stream: S, host: &str, config: &Config, secure: bool) -> Result<Self> {
-        config.check()?;
-        Self::over(Transport::plain(stream), config, host, None, secure)
+    fn plain(stream: S) -> Transport<S> {
+        Transport::plain(stream)
     }
 
-    /// Implicit TLS over a stream you connected yourself; `host` is verified.
-    pub fn from_stream_tls(stream: S, host: &str, config: &Config) -> Result<Self> {
-        config.check()?;
+    fn tls(stream: S, host: &str, config: &Config) -> Result<Transport<S>> {
         let name = config.server_name(host);
-        let t = Transport::tls(stream, config.tls_config()?, name, config.timeout())?;
-        Self::over(t, config, host, None, true)
+        Transport::tls(stream, config.tls_config()?, name, config.timeout())
     }
 
-    fn over(
-        transport: Transport<S>,
-        config: &Config,
-        host: &str,
-        port: Option<u16>,
-        secure: bool,
-    ) -> Result<Self> {
-        Client {
-            driver: Driver::new(config.options(secure), config.timeouts),
-            transport,
-            config: config.clone(),
-            host: host.to_string(),
-            port,
-            buf: vec![0; READ_CHUNK].into_boxed_slice(),
-        }
-        .greet()
+    fn over(transport: Transport<S>, core: Core) -> Result<Self> {
+        Client { core, transport }.greet()
     }
 
     /// The stream under TLS (its timeout is set again before the next use).
@@ -169,45 +98,54 @@ impl<S: Socket> Client<S> {
     ) -> T {
         loop {
             let now = Instant::now();
-            let moved = match poll(&mut self.driver, now) {
+            let moved = match poll(&mut self.core.driver, now) {
                 Step::Done(value) => return value,
                 Step::Write { deadline } => self.write_some(until(deadline, now)),
                 Step::Read { deadline } => self.read_some(io, until(deadline, now)),
                 Step::StartTls => self.upgrade(),
-                Step::ReadMessage { max } => io.message(&mut self.driver, &mut self.buf[..max]),
+                Step::ReadMessage { max } => {
+                    io.message(&mut self.core.driver, &mut self.core.buf[..max])
+                }
             };
             match moved {
                 // A deadline passed: the next poll decides what it means.
                 Err(e) if matches!(e.kind(), TimedOut | WouldBlock | Interrupted) => {}
-                Err(e) => self.driver.transport_error(Error::io(e), Instant::now()),
+                Err(e) => self
+                    .core
+                    .driver
+                    .transport_error(Error::io(e), Instant::now()),
                 Ok(()) => {}
             }
         }
     }
 
     fn write_some(&mut self, wait: Option<Duration>) -> std::io::Result<()> {
-        let n = self.transport.write(self.driver.output(), wait)?;
-        self.driver.wrote(n, Instant::now());
+        let n = self.transport.write(self.core.driver.output(), wait)?;
+        self.core.driver.wrote(n, Instant::now());
         Ok(())
     }
 
     fn read_some(&mut self, io: &mut Streams<'_>, wait: Option<Duration>) -> std::io::Result<()> {
-        let n = self.transport.read(&mut self.buf, wait)?;
+        let n = self.transport.read(&mut self.core.buf, wait)?;
         match n {
-            0 => self.driver.feed_eof(Instant::now()),
+            0 => self.core.driver.feed_eof(Instant::now()),
             n => io
                 .sink
-                .feed(&mut self.driver, &self.buf[..n], Instant::now()),
+                .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now()),
         }
         Ok(())
     }
 
     fn upgrade(&mut self) -> std::io::Result<()> {
-        let (host, timeout) = (self.config.server_name(&self.host), self.timeout());
-        let up = (self.config.tls_config()).and_then(|c| self.transport.upgrade(c, host, timeout));
+        let (host, timeout) = (
+            self.core.config.server_name(&self.core.host),
+            self.timeout(),
+        );
+        let up =
+            (self.core.config.tls_config()).and_then(|c| self.transport.upgrade(c, host, timeout));
         match up {
-            Ok(()) => drop(self.driver.tls_established(Instant::now())),
-            Err(e) => self.driver.transport_error(e, Instant::now()),
+            Ok(()) => drop(self.core.driver.tls_established(Instant::now())),
+            Err(e) => self.core.driver.transport_error(e, Instant::now()),
         }
         Ok(())
     }
@@ -229,7 +167,7 @@ fn until(deadline: Option<Instant>, now: Instant) -> Option<Duration> {
 impl<S: Socket> Drop for Client<S> {
     fn drop(&mut self) {
         // LOGOUT, written within a bound and never waited for; then close.
-        if !self.transport.is_closed() && self.driver.farewell(Instant::now()) {
+        if !self.transport.is_closed() && self.core.driver.farewell(Instant::now()) {
             self.drive(&mut Streams::none(), |d, now| d.poll_flush(now));
         }
         self.transport.close();
@@ -308,7 +246,7 @@ impl<S: Socket> Drop for Idler<'_, S> {
     fn drop(&mut self) {
         if !self.left {
             self.left = true;
-            if let Ok(id) = self.client.driver.idle_done(Instant::now()) {
+            if let Ok(id) = self.client.core.driver.idle_done(Instant::now()) {
                 let _ = self.client.wait(id);
             }
         }

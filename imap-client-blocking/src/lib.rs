@@ -34,11 +34,7 @@ mod client;
 mod transport;
 
 pub use client::{Client, Idler};
-pub use imaplib_proto::driver::Timeouts;
-pub use imaplib_proto::{
-    self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind, Item,
-    LiteralSink, Reply, Result, State, Text, WriteSink, IMAP4_PORT, IMAP4_SSL_PORT,
-};
+pub use imaplib_proto::client::exports::*;
 pub use transport::{BoxSocket, ProcessStream, Socket};
 
 /// imaplib's `IMAP4(host, port)`.

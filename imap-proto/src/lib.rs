@@ -52,6 +52,8 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+#[cfg(feature = "rustls")]
+pub mod client;
 pub mod command;
 #[cfg(feature = "rustls")]
 pub mod config;

@@ -11,7 +11,7 @@
 //! The client provides:
 //!
 //! ```ignore
-//! struct Client<S> { driver: Driver, config: Config, host: String, port: Option<u16>, .. }
+//! struct Client<S> { core: imaplib_proto::client::Core, .. }
 //! struct Streams<'a>;   // none(), sink(&mut dyn LiteralSink), writer(&mut W), reader(&mut R),
 //!                       // and (async) fn finish(self, Result<Reply>) -> Result<Reply>
 //! fn drive<T>(&mut self, io: &mut Streams<'_>,
@@ -554,45 +554,71 @@ macro_rules! client_methods {
         $crate::imaplib_methods!();
     };
     (@emit [$($async:tt)*] [$($await:tt)*] $W:ty, $R:ty) => {
+        /// A client over a stream you connected yourself (a proxy tunnel, a Unix socket,
+        /// another runtime's socket…). `secure` says whether it is already encrypted or
+        /// trusted; STARTTLS upgrades a plain one in place.
+        pub $($async)* fn from_stream(
+            stream: S,
+            host: &str,
+            config: &$crate::Config,
+            secure: bool,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let core = $crate::client::Core::new(config, host, None, secure);
+            Self::over(Self::plain(stream), core)$($await)*
+        }
+
+        /// Implicit TLS over a stream you connected yourself; `host` is verified.
+        pub $($async)* fn from_stream_tls(
+            stream: S,
+            host: &str,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let transport = Self::tls(stream, host, config)$($await)*?;
+            let core = $crate::client::Core::new(config, host, None, true);
+            Self::over(transport, core)$($await)*
+        }
+
         /// The protocol state machine (state, capabilities, untagged store, diagnostics).
         pub fn connection(&self) -> &$crate::Connection {
-            self.driver.connection()
+            self.core.driver.connection()
         }
 
         /// The protocol state machine, mutable.
         pub fn connection_mut(&mut self) -> &mut $crate::Connection {
-            self.driver.connection_mut()
+            self.core.driver.connection_mut()
         }
 
         /// The client driver (routing, IDLE, deadlines) this client moves bytes for.
         pub fn driver(&self) -> &$crate::driver::Driver {
-            &self.driver
+            &self.core.driver
         }
 
         /// The host dialled (`""` for IMAP4_stream).
         pub fn host(&self) -> &str {
-            &self.host
+            &self.core.host
         }
 
         /// The port dialled, if known.
         pub fn port(&self) -> Option<u16> {
-            self.port
+            self.core.port
         }
 
         /// The settings this client was made with (its timeouts as they are now).
         pub fn config(&self) -> &$crate::Config {
-            &self.config
+            &self.core.config
         }
 
         /// imaplib's `timeout`: the silence timeout of every wait on the server.
         pub fn timeout(&self) -> Option<std::time::Duration> {
-            self.driver.timeouts().silence
+            self.core.driver.timeouts().silence
         }
 
         /// Changes the timeout; `None` waits forever, zero is refused (imaplib refuses
         /// `timeout=0`).
         pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> $crate::Result<()> {
-            let t = $crate::driver::Timeouts { silence: timeout, ..*self.driver.timeouts() };
+            let t = $crate::driver::Timeouts { silence: timeout, ..*self.core.driver.timeouts() };
             self.set_timeouts(t)
         }
 
@@ -600,15 +626,15 @@ macro_rules! client_methods {
         /// refused.
         pub fn set_timeouts(&mut self, timeouts: $crate::driver::Timeouts) -> $crate::Result<()> {
             $crate::config::check_timeouts(&timeouts)?;
-            *self.driver.timeouts_mut() = timeouts;
-            self.config.timeouts = timeouts;
+            *self.core.driver.timeouts_mut() = timeouts;
+            self.core.config.timeouts = timeouts;
             Ok(())
         }
 
         /// Submits a command without waiting (pipelining); collect it with `wait`. Its bytes
         /// go out with the next wait (or `flush`).
         pub fn submit(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::CommandId> {
-            self.driver.submit(cmd, std::time::Instant::now())
+            self.core.driver.submit(cmd, std::time::Instant::now())
         }
 
         /// Waits for a submitted command's result.
@@ -619,7 +645,7 @@ macro_rules! client_methods {
         /// Runs one command to completion (after finishing a STARTTLS upgrade whose caller
         /// gave up).
         pub $($async)* fn run(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::Reply> {
-            if self.driver.is_upgrading() {
+            if self.core.driver.is_upgrading() {
                 self.drive(&mut Streams::none(), |d, now| d.poll_ready(now))$($await)*?;
             }
             let id = self.submit(cmd)?;
@@ -629,7 +655,7 @@ macro_rules! client_methods {
         /// Writes everything submitted so far without waiting for answers.
         pub $($async)* fn flush(&mut self) -> $crate::Result<()> {
             self.drive(&mut Streams::none(), |d, now| d.poll_flush(now))$($await)*;
-            match self.driver.connection().fatal_error() {
+            match self.core.driver.connection().fatal_error() {
                 Some(e) => Err(e.duplicate()),
                 None => Ok(()),
             }
@@ -709,7 +735,7 @@ macro_rules! client_methods {
         ) -> $crate::Result<Idler<'_, S>> {
             let now = std::time::Instant::now();
             let until = duration.map(|d| now + d);
-            self.driver.idle_start(now)?;
+            self.core.driver.idle_start(now)?;
             self.drive(&mut Streams::none(), |d, now| d.poll_idle_start(now))$($await)*?;
             Ok(Idler {
                 client: self,
@@ -721,7 +747,7 @@ macro_rules! client_methods {
         /// Sends raw bytes (imaplib's `send()`). They bypass the protocol engine: anything
         /// but a complete, well-formed command desynchronises the session.
         pub $($async)* fn send(&mut self, data: &[u8]) -> $crate::Result<()> {
-            self.driver.send_raw(data);
+            self.core.driver.send_raw(data);
             self.flush()$($await)*
         }
 
@@ -735,7 +761,7 @@ macro_rules! client_methods {
         /// Reads one raw line, LF included (imaplib's `readline()`), bypassing the protocol
         /// engine; at most the configured line limit.
         pub $($async)* fn readline(&mut self) -> $crate::Result<Vec<u8>> {
-            let max = self.config.options.limits.max_line;
+            let max = self.core.config.options.limits.max_line;
             let want = $crate::driver::RawRead::Line { max };
             self.drive(&mut Streams::none(), |d, now| d.poll_read_raw(want, now))$($await)*
         }
@@ -753,7 +779,7 @@ macro_rules! client_methods {
                 self.close_transport()$($await)*;
                 return Err(e);
             }
-            if self.config.options.require_tls && !self.is_secure() {
+            if self.core.config.options.require_tls && !self.is_secure() {
                 self.starttls()$($await)*?;
             }
             Ok(self)
@@ -827,9 +853,109 @@ macro_rules! client_idler {
             /// and the IDLE command's result is returned.
             pub $($async)* fn done(mut self) -> $crate::Result<$crate::Reply> {
                 self.left = true;
-                let id = self.client.driver.idle_done(std::time::Instant::now())?;
+                let id = self.client.core.driver.idle_done(std::time::Instant::now())?;
                 self.client.wait(id)$($await)*
             }
+        }
+    };
+}
+
+/// Expands to a client's constructors — imaplib's `IMAP4`, `IMAP4_SSL`, `IMAP4_stream` and
+/// the settings variants — inside `impl Client<DefaultStream>`. See the
+/// [module documentation](crate::methods): the client provides `dial(host, port, &Config)
+/// -> Result<DefaultStream>`, `spawn(&str)` and `spawn_command(P)` (child processes), and,
+/// for every stream type, `plain(S) -> Transport<S>`, `tls(S, host, &Config) ->
+/// Result<Transport<S>>` and `over(Transport<S>, Core) -> Result<Self>` (async where the
+/// client is). `net` are attributes for the constructors that dial TCP (feature gates).
+#[macro_export]
+macro_rules! client_constructors {
+    (async, net: [$(#[$net:meta])*], process: $P:ty) => {
+        $crate::client_constructors!(@emit [async] [.await] [$(#[$net])*] $P);
+    };
+    (net: [$(#[$net:meta])*], process: $P:ty) => {
+        $crate::client_constructors!(@emit [] [] [$(#[$net])*] $P);
+    };
+    (@emit [$($async:tt)*] [$($await:tt)*] [$(#[$net:meta])*] $P:ty) => {
+        /// imaplib's `IMAP4(host, port)` with default settings: plain TCP (`""` means
+        /// localhost).
+        $(#[$net])*
+        pub $($async)* fn connect(host: &str, port: u16) -> $crate::Result<Self> {
+            Self::connect_with(host, port, &$crate::Config::default())$($await)*
+        }
+
+        /// `IMAP4(host, port)` with settings; with TLS required, STARTTLS follows the
+        /// greeting and its failure is an error before any credential is sent.
+        $(#[$net])*
+        pub $($async)* fn connect_with(
+            host: &str,
+            port: u16,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let stream = Self::dial(host, port, config)$($await)*?;
+            let core = $crate::client::Core::new(config, host, Some(port), false);
+            Self::over(Self::plain(stream), core)$($await)*
+        }
+
+        /// imaplib's `IMAP4_SSL(host, port)`: implicit TLS, verified.
+        $(#[$net])*
+        pub $($async)* fn connect_tls(host: &str, port: u16) -> $crate::Result<Self> {
+            Self::connect_tls_with(host, port, &$crate::Config::default())$($await)*
+        }
+
+        /// `IMAP4_SSL(host, port, ssl_context=…)`: implicit TLS with settings.
+        $(#[$net])*
+        pub $($async)* fn connect_tls_with(
+            host: &str,
+            port: u16,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let stream = Self::dial(host, port, config)$($await)*?;
+            let transport = Self::tls(stream, host, config)$($await)*?;
+            let core = $crate::client::Core::new(config, host, Some(port), true);
+            Self::over(transport, core)$($await)*
+        }
+
+        /// Plain TCP, then STARTTLS, required: the secure way to use port 143.
+        $(#[$net])*
+        pub $($async)* fn connect_starttls(
+            host: &str,
+            port: u16,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            let config = config.clone().with_require_tls(true);
+            Self::connect_with(host, port, &config)$($await)*
+        }
+
+        /// imaplib's `IMAP4_stream(command)`: runs `command` with `sh -c` and speaks IMAP
+        /// over its stdin and stdout (e.g. Dovecot's pre-authenticated `imap` binary), a
+        /// trusted local transport. The child is reaped when the client closes.
+        pub $($async)* fn connect_stream(command: &str) -> $crate::Result<Self> {
+            Self::connect_stream_with(command, &$crate::Config::default())$($await)*
+        }
+
+        /// `IMAP4_stream(command)` with settings.
+        pub $($async)* fn connect_stream_with(
+            command: &str,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let stream = Self::spawn(command)?;
+            let core = $crate::client::Core::new(config, "", None, true);
+            Self::over(Self::plain(stream), core)$($await)*
+        }
+
+        /// Like `connect_stream`, for a program and arguments given without a shell (no
+        /// quoting to get wrong). Its stdin and stdout are replaced by pipes.
+        pub $($async)* fn connect_process(
+            command: $P,
+            config: &$crate::Config,
+        ) -> $crate::Result<Self> {
+            config.check()?;
+            let stream = Self::spawn_command(command)?;
+            let core = $crate::client::Core::new(config, "", None, true);
+            Self::over(Self::plain(stream), core)$($await)*
         }
     };
 }

@@ -111,7 +111,7 @@ impl SinkDriver {
 }
 
 /// The error of a streaming command whose sink (or writer) failed.
-pub fn sink_failed(e: io::Error) -> crate::Error {
+pub(crate) fn sink_failed(e: io::Error) -> crate::Error {
     crate::Error::error(crate::Cause::Io, format!("the literal sink failed: {e}")).with_source(e)
 }
 

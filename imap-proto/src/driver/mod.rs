@@ -90,7 +90,7 @@ use crate::command::{Command, Kind};
 use crate::error::{Cause, Error, Result};
 use crate::response::Reply;
 use crate::session::{CommandId, Connection, Options, Output};
-use crate::sink::{LiteralSink, SinkDriver};
+use crate::sink::{LiteralSink, SinkDriver, Spool};
 
 mod idle;
 #[cfg(test)]
@@ -844,12 +844,14 @@ impl Driver {
     }
 }
 
-/// Where a streaming FETCH's literals go while a client drives it: a sink, and the first
-/// error it returned (after which the literals are dropped, so that the protocol stays in
-/// step; the command still completes, and the error becomes its result).
+/// Where a streaming FETCH's literals go while a client drives it: a sink, or a [`Spool`]
+/// for a writer the client drives itself (an async writer), and the first error of either
+/// (after which the literals are dropped, so that the protocol stays in step; the command
+/// still completes, and the error becomes its result).
 #[derive(Default)]
 pub struct SinkSlot<'a> {
     sink: Option<Box<dyn LiteralSink + Send + 'a>>,
+    spool: Option<Spool>,
     memory: SinkDriver,
 }
 
@@ -857,6 +859,7 @@ impl std::fmt::Debug for SinkSlot<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SinkSlot")
             .field("sink", &self.sink.is_some())
+            .field("spool", &self.spool)
             .field("ok", &self.memory.ok())
             .finish()
     }
@@ -867,24 +870,55 @@ impl<'a> SinkSlot<'a> {
     pub fn new(sink: impl LiteralSink + Send + 'a) -> Self {
         SinkSlot {
             sink: Some(Box::new(sink)),
-            memory: SinkDriver::default(),
+            ..SinkSlot::default()
         }
     }
 
-    /// Feeds server bytes to `driver`, the streamed literals to the sink (straight from
-    /// `data`) while it has not failed.
+    /// A slot keeping the literals in a [`Spool`], for a writer the caller drives: write
+    /// [`SinkSlot::spool`]'s pieces out before the read buffer is reused.
+    pub fn spooled() -> Self {
+        SinkSlot {
+            spool: Some(Spool::default()),
+            ..SinkSlot::default()
+        }
+    }
+
+    /// The spool, while its writer has not failed.
+    pub fn spool(&mut self) -> Option<&mut Spool> {
+        self.spool.as_mut().filter(|_| self.memory.ok())
+    }
+
+    /// The writer of the spool failed: remembered, and nothing more is spooled.
+    pub fn fail(&mut self, err: io::Error) {
+        self.memory.remember(err);
+        if let Some(s) = self.spool.as_mut() {
+            s.clear();
+        }
+    }
+
+    /// Feeds server bytes to `driver`, the streamed literals to the sink (or the spool)
+    /// straight from `data`, while neither has failed.
     pub fn feed(&mut self, driver: &mut Driver, data: &[u8], now: Instant) {
-        match self.sink.as_mut() {
-            Some(sink) if self.memory.ok() => {
-                if let Err(e) = driver.feed_into(data, sink.as_mut(), now) {
+        let target: Option<&mut dyn LiteralSink> = match (&mut self.sink, &mut self.spool) {
+            _ if !self.memory.ok() => None,
+            (Some(sink), _) => Some(sink.as_mut()),
+            (None, Some(spool)) => {
+                spool.bind(data);
+                Some(spool)
+            }
+            (None, None) => None,
+        };
+        match target {
+            Some(sink) => {
+                if let Err(e) = driver.feed_into(data, sink, now) {
                     self.memory.remember(e);
                 }
             }
-            _ => driver.feed(data, now),
+            None => driver.feed(data, now),
         }
     }
 
-    /// The command's result, or the sink's first error.
+    /// The command's result, or the first error of the sink or writer.
     pub fn finish(self, result: Result<Reply>) -> Result<Reply> {
         self.memory.finish(result)
     }
