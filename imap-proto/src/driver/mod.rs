@@ -230,7 +230,6 @@ pub struct Driver {
     last_output: Option<Instant>,
     transfer: Transfer,
     idle: Idle,
-    connected: bool,
     /// A farewell LOGOUT is being written.
     farewell_until: Option<Instant>,
     /// Bytes received for raw reads and not handed out yet; fed to the engine when an
@@ -257,7 +256,6 @@ impl Driver {
             last_output: None,
             transfer: Transfer::None,
             idle: Idle::default(),
-            connected: false,
             farewell_until: None,
             raw: Vec::new(),
             raw_eof: false,
@@ -269,8 +267,9 @@ impl Driver {
         &self.conn
     }
 
-    /// The protocol state machine, mutable. Commands submitted to it directly are routed
-    /// like the driver's own (their results wait for [`Driver::poll_result`]).
+    /// The protocol state machine, mutable (for `response()`, the untagged store, the
+    /// debug level). Submit commands through [`Driver::submit`]: the driver does not track
+    /// commands submitted to the connection directly.
     pub fn connection_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
@@ -408,7 +407,6 @@ impl Driver {
                     }
                     self.out.extend_from_slice(&o.bytes);
                 }
-                Output::Connected => self.connected = true,
                 Output::Completed { id, result } => self.completed(id, result, now),
                 Output::StartTls { .. } => self.transfer = Transfer::Upgrade,
                 Output::SendLiteral { id, len } => {
@@ -598,7 +596,7 @@ impl Driver {
     pub fn poll_connect(&mut self, now: Instant) -> Step<Result<()>> {
         self.enter(Task::Connect, now);
         self.handle_timeout(now);
-        if self.connected {
+        if self.conn.is_connected() {
             return self.leave(Ok(()));
         }
         if let Some(e) = self.fatal() {
@@ -731,7 +729,7 @@ impl Driver {
     /// answer. True when there is something to write ([`Driver::poll_flush`], bounded by
     /// [`FAREWELL_WRITE`]); nothing is ever waited for.
     pub fn farewell(&mut self, now: Instant) -> bool {
-        if !self.connected
+        if !self.conn.is_connected()
             || self.conn.is_closed()
             || self.conn.state() == crate::State::Logout
             || matches!(self.transfer, Transfer::Upgrade | Transfer::Message { .. })
@@ -750,7 +748,7 @@ impl Driver {
 
     /// True when a caller waits for the server to say something.
     fn awaiting_server(&self) -> bool {
-        if !self.connected {
+        if !self.conn.is_connected() {
             return true;
         }
         self.in_flight
