@@ -11,12 +11,16 @@
 //!   the views over imaplib-shaped items agree with `parse_response`.
 //! * [`session`] — a whole `Connection` under interleaved commands and server bytes: bounded
 //!   memory, every command completes exactly once, nothing completes twice or unknown.
+//! * [`driver`] — the client driver under tasks polled and abandoned at random and a
+//!   jumping clock: deadlines in the future, results handed out once, nothing waits on a
+//!   dead connection, everything done after EOF.
 //! * [`encoder`] — every constructor either refuses an argument with a clear error or
 //!   sends exactly one command that carries the argument's value.
 
 pub mod bytes;
 pub mod command_reader;
 pub mod commands;
+pub mod driver;
 pub mod encoder;
 pub mod framer;
 pub mod parser;

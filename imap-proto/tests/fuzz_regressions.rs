@@ -15,6 +15,8 @@ mod bytes;
 mod command_reader;
 #[path = "../../fuzz/src/commands.rs"]
 mod commands;
+#[path = "../../fuzz/src/driver.rs"]
+mod driver;
 #[path = "../../fuzz/src/encoder.rs"]
 mod encoder;
 #[path = "../../fuzz/src/framer.rs"]
@@ -95,4 +97,27 @@ fn session_regressions() {
 #[test]
 fn encoder_regressions() {
     replay("encoder", encoder::check);
+}
+
+#[test]
+fn driver_regressions() {
+    replay("driver", driver::check);
+}
+
+/// The driver's check on inputs made here: a long random walk of each length, so that the
+/// replay exercises it even before the fuzzer found anything.
+#[test]
+fn driver_random_walks() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for len in (0..4096).step_by(97) {
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect();
+        driver::check(&data);
+    }
 }

@@ -777,7 +777,7 @@ impl Driver {
         if self.conn.is_closed() {
             return None;
         }
-        if self.awaiting_server() {
+        if self.awaiting_server() || !self.output().is_empty() {
             at(self.silence_deadline());
         }
         for f in self.in_flight.values() {
@@ -794,7 +794,7 @@ impl Driver {
         if self.conn.is_closed() {
             return;
         }
-        if self.awaiting_server() {
+        if self.awaiting_server() || !self.output().is_empty() {
             if let (Some(t), Some(d)) = (self.timeouts.silence, self.silence_deadline()) {
                 if now >= d {
                     let what = if self.output().is_empty() {
