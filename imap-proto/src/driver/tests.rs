@@ -442,3 +442,17 @@ fn a_failing_sink_becomes_the_result_and_the_stream_stays_in_step() {
         "('OK', [b'noop'])"
     );
 }
+
+#[test]
+fn a_write_that_never_progresses_times_out_even_with_nothing_in_flight() {
+    let mut d = greeted(Timeouts::default());
+    d.send_raw(b"x");
+    assert!(matches!(d.poll_flush(t0()), Step::Write { deadline } if deadline == Some(at(60))));
+    // The peer never reads: at the deadline the flush ends and the connection failed.
+    done(d.poll_flush(at(60)));
+    let e = d.connection().fatal_error().expect("timed out");
+    assert_eq!(
+        e.message(),
+        "timed out: could not write to the server for 60s"
+    );
+}
