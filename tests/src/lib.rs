@@ -12,3 +12,4 @@ pub mod dovecot;
 pub mod hostile;
 pub mod mailgen;
 pub mod scenarios;
+pub mod wire;
