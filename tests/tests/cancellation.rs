@@ -898,3 +898,61 @@ fn starttls_and_login_dropped_at_every_poll() {
     report("STARTTLS and LOGIN, TCP, smol", &tallies);
     println!("took {:?}", started.elapsed());
 }
+
+// ----- the same operation again at once ----------------------------------------------------
+
+#[test]
+fn idle_again_right_after_a_dropped_one() {
+    let user = new_user_with_messages();
+    let mut tallies = Vec::new();
+    smol::block_on(async {
+        let (mut m, log) = open(&user).await;
+        m.select("INBOX", false).await.unwrap();
+
+        // idle() dropped before `+`, then idle() at once: the first gets its DONE, the
+        // second starts after it.
+        let (idler, p) = run_counted(m.idle(Some(IDLE_FOR))).await;
+        assert_eq!(idler.unwrap().done().await.unwrap().typ, "OK");
+        let mut t = Tally::new("idle() then idle()", p);
+        while let Some(k) = t.next_k() {
+            let from = log.len();
+            match poll_k(m.idle(Some(IDLE_FOR)), k).await {
+                None => t.cancel(),
+                Some(idler) => {
+                    t.complete();
+                    drop(idler.unwrap());
+                }
+            }
+            let idler = m.idle(Some(IDLE_FOR)).await;
+            let idler = idler.unwrap_or_else(|e| panic!("idle() dropped after {k} polls: {e}"));
+            assert_eq!(idler.done().await.unwrap().typ, "OK");
+            assert_eq!(m.state(), State::Selected);
+            let lines = log.lines_from(from);
+            let idles = lines.iter().filter(|l| l.ends_with(" IDLE")).count();
+            let dones = lines.iter().filter(|l| *l == "DONE").count();
+            assert_eq!((idles, dones), (1 + usize::from(k > 0), idles), "{lines:?}");
+            expect_status(&mut m, "INBOX", INBOX_MESSAGES).await;
+        }
+        tallies.push(t);
+
+        // done() dropped, then idle() at once.
+        let idler = m.idle(Some(IDLE_FOR)).await.unwrap();
+        let (r, p) = run_counted(idler.done()).await;
+        assert_eq!(r.unwrap().typ, "OK");
+        let mut t = Tally::new("done() then idle()", p);
+        while let Some(k) = t.next_k() {
+            let idler = m.idle(Some(IDLE_FOR)).await.unwrap();
+            let out = poll_k(idler.done(), k).await;
+            if !t.record(&out) {
+                assert_eq!(out.unwrap().unwrap().typ, "OK");
+            }
+            let idler = m.idle(Some(IDLE_FOR)).await;
+            let idler = idler.unwrap_or_else(|e| panic!("done() dropped after {k} polls: {e}"));
+            assert_eq!(idler.done().await.unwrap().typ, "OK");
+            assert_eq!(m.state(), State::Selected);
+            expect_status(&mut m, "INBOX", INBOX_MESSAGES).await;
+        }
+        tallies.push(t);
+    });
+    report("IDLE again at once, TCP, smol", &tallies);
+}
