@@ -72,3 +72,36 @@ fn idle_again_after_a_dropped_done() {
     d.feed(b"+ idling\r\n", now);
     assert!(matches!(d.poll_idle_start(now), Step::Done(Ok(()))));
 }
+
+#[test]
+fn a_streaming_fetch_waits_for_an_abandoned_one() {
+    use imaplib_proto::Command;
+    let now = Instant::now();
+    let mut d = ready(now);
+    let id = d
+        .submit(Command::select("INBOX", true).unwrap(), now)
+        .unwrap();
+    assert_eq!(write_all(&mut d, now), "BCDE1 EXAMINE INBOX\r\n");
+    d.feed(b"* 2 EXISTS\r\nBCDE1 OK [READ-ONLY] done\r\n", now);
+    assert!(matches!(d.poll_result(id, now), Step::Done(Ok(_))));
+
+    let fetch = || Command::fetch("1", "(BODY[])").unwrap().stream_literals();
+    let id = d.submit(fetch(), now).unwrap();
+    assert!(matches!(d.poll_result(id, now), Step::Write { .. }));
+    assert_eq!(write_all(&mut d, now), "BCDE2 FETCH 1 (BODY[])\r\n");
+    d.feed(b"* 1 FETCH (BODY[] {10}\r\nhello", now);
+    assert!(matches!(d.poll_result(id, now), Step::Read { .. }));
+    // The caller gave up mid-literal. The connection streams one FETCH at a time: the
+    // next one waits until this one is over, its literal going nowhere.
+    assert!(d.is_streaming());
+    assert!(d.submit(fetch(), now).is_err());
+    assert!(matches!(d.poll_ready_to_stream(now), Step::Read { .. }));
+    d.feed(b" you!)\r\n", now);
+    assert!(matches!(d.poll_ready_to_stream(now), Step::Read { .. }));
+    d.feed(b"BCDE2 OK done\r\n", now);
+    assert!(matches!(d.poll_ready_to_stream(now), Step::Done(Ok(()))));
+    assert!(!d.is_streaming());
+    let id = d.submit(fetch(), now).unwrap();
+    assert!(matches!(d.poll_result(id, now), Step::Write { .. }));
+    assert_eq!(write_all(&mut d, now), "BCDE3 FETCH 1 (BODY[])\r\n");
+}

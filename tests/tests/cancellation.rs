@@ -956,3 +956,42 @@ fn idle_again_right_after_a_dropped_one() {
     });
     report("IDLE again at once, TCP, smol", &tallies);
 }
+#[test]
+fn fetch_stream_again_right_after_a_dropped_one() {
+    let user = new_user_with_messages();
+    let big = big_message();
+    smol::block_on(async {
+        let (mut m, _) = open(&user).await;
+        m.select("INBOX", true).await.unwrap();
+        let mut sink = WriteSink(Vec::new());
+        let (r, p) = run_counted(m.fetch_stream("1", "(BODY.PEEK[])", &mut sink)).await;
+        assert_eq!(r.unwrap().typ, "OK");
+        let mut t = Tally::new("fetch_stream twice", p);
+        while let Some(k) = t.next_k() {
+            let mut sink = WriteSink(Vec::new());
+            let out = poll_k(m.fetch_stream("1", "(BODY.PEEK[])", &mut sink), k).await;
+            t.record(&out);
+            let mut sink = WriteSink(Vec::new());
+            let r = m.fetch_stream("1", "(BODY.PEEK[])", &mut sink).await;
+            let r = r.unwrap_or_else(|e| panic!("fetch_stream dropped after {k} polls: {e}"));
+            assert_eq!(r.typ, "OK");
+            assert!(sink.0 == big, "{} bytes", sink.0.len());
+        }
+        // fetch_to dropped, then fetch_stream.
+        let mut written: Vec<u8> = Vec::new();
+        let (r, p) = run_counted(m.fetch_to("1", "(BODY.PEEK[])", &mut written)).await;
+        assert_eq!(r.unwrap().typ, "OK");
+        let mut t2 = Tally::new("fetch_to then fetch_stream", p);
+        while let Some(k) = t2.next_k() {
+            let mut written: Vec<u8> = Vec::new();
+            let out = poll_k(m.fetch_to("1", "(BODY.PEEK[])", &mut written), k).await;
+            t2.record(&out);
+            let mut sink = WriteSink(Vec::new());
+            let r = m.fetch_stream("2", "(BODY.PEEK[])", &mut sink).await;
+            let r = r.unwrap_or_else(|e| panic!("fetch_to dropped after {k} polls: {e}"));
+            assert_eq!(r.typ, "OK");
+            assert_eq!(sink.0, TWO);
+        }
+        report("streaming FETCH again at once, TCP, smol", &[t, t2]);
+    });
+}
