@@ -8,12 +8,13 @@
 //!   read, write and flush of the client is thereby an await point at which its future
 //!   returns `Pending` at least once, whatever the timing of the server: a test can count
 //!   the polls an operation takes and drop it after each of them.
-//! * [`Recorder`] wraps a blocking [`Socket`] (a `std::net::TcpStream`…) for the blocking
-//!   client and records what it writes.
+//! * [`Recorder`] records what the client writes and changes nothing else: around a
+//!   blocking [`Socket`] (a `std::net::TcpStream`…) for the blocking client, or around a
+//!   futures-io stream for the async one.
 //!
 //! Both record the client's bytes into a [`Written`] log shared with the test, which reads
-//! it while the client still owns the stream. Record plain streams: below TLS the log holds
-//! ciphertext.
+//! it while the client still owns the stream, and on request (`record_reads`) the server's
+//! bytes into another. Record plain streams: below TLS the logs hold ciphertext.
 
 use std::io::{self, Read, Write};
 use std::pin::Pin;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use futures_lite::{AsyncRead, AsyncWrite};
 use imaplib_blocking::Socket;
 
-/// The bytes a client wrote, in order, shared between a wrapper and the test.
+/// The bytes that went one way through a wrapper, in order, shared with the test.
 #[derive(Debug, Clone, Default)]
 pub struct Written(Arc<Mutex<Vec<u8>>>);
 
@@ -88,11 +89,14 @@ struct Held {
 #[derive(Debug)]
 pub struct Stutter<S> {
     inner: S,
+    /// The kinds of call that stutter (all, unless [`Stutter::reads_only`]).
+    holds: Held,
     /// True when the last call of that kind returned the stutter's own `Pending`: the next
     /// one goes through.
     held: Held,
     stalls: u64,
     written: Option<Written>,
+    read: Option<Written>,
 }
 
 impl<S> Stutter<S> {
@@ -100,9 +104,15 @@ impl<S> Stutter<S> {
     pub fn new(inner: S) -> Self {
         Stutter {
             inner,
+            holds: Held {
+                read: true,
+                write: true,
+                flush: true,
+            },
             held: Held::default(),
             stalls: 0,
             written: None,
+            read: None,
         }
     }
 
@@ -112,6 +122,20 @@ impl<S> Stutter<S> {
         let mut s = Stutter::new(inner);
         s.written = Some(log.clone());
         (s, log)
+    }
+
+    /// Records every byte read through this stream too, in the log returned.
+    pub fn record_reads(&mut self) -> Written {
+        self.read.get_or_insert_with(Written::new).clone()
+    }
+
+    /// Only reads stutter; writes and flushes go through at once. A future that writes a
+    /// command and then waits for the answer is `Pending` after its first poll with the
+    /// command written and nothing read, whatever the server's speed.
+    pub fn reads_only(mut self) -> Self {
+        self.holds.write = false;
+        self.holds.flush = false;
+        self
     }
 
     /// How many times this stream returned its own `Pending` so far.
@@ -125,7 +149,10 @@ impl<S> Stutter<S> {
     }
 
     /// Returns `Pending` (waking the task) when the previous call of this kind did not.
-    fn stutter(held: &mut bool, stalls: &mut u64, cx: &mut Context<'_>) -> bool {
+    fn stutter(holds: bool, held: &mut bool, stalls: &mut u64, cx: &mut Context<'_>) -> bool {
+        if !holds {
+            return false;
+        }
         *held = !*held;
         if *held {
             *stalls += 1;
@@ -142,10 +169,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Stutter<S> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if Self::stutter(&mut this.held.read, &mut this.stalls, cx) {
+        if Self::stutter(this.holds.read, &mut this.held.read, &mut this.stalls, cx) {
             return Poll::Pending;
         }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(n)), Some(log)) = (&r, &this.read) {
+            log.push(&buf[..*n]);
+        }
+        r
     }
 }
 
@@ -156,7 +187,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Stutter<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if Self::stutter(&mut this.held.write, &mut this.stalls, cx) {
+        if Self::stutter(this.holds.write, &mut this.held.write, &mut this.stalls, cx) {
             return Poll::Pending;
         }
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
@@ -168,7 +199,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Stutter<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if Self::stutter(&mut this.held.flush, &mut this.stalls, cx) {
+        if Self::stutter(this.holds.flush, &mut this.held.flush, &mut this.stalls, cx) {
             return Poll::Pending;
         }
         Pin::new(&mut this.inner).poll_flush(cx)
@@ -180,11 +211,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Stutter<S> {
     }
 }
 
-/// A blocking [`Socket`] that records every byte written through it.
+/// A stream that records every byte written through it: a blocking [`Socket`] when `S` is
+/// one, a futures-io stream when `S` is one.
 #[derive(Debug)]
 pub struct Recorder<S> {
     inner: S,
     written: Written,
+    read: Option<Written>,
 }
 
 impl<S> Recorder<S> {
@@ -195,15 +228,25 @@ impl<S> Recorder<S> {
             Recorder {
                 inner,
                 written: written.clone(),
+                read: None,
             },
             written,
         )
+    }
+
+    /// Records every byte read through this stream too, in the log returned.
+    pub fn record_reads(&mut self) -> Written {
+        self.read.get_or_insert_with(Written::new).clone()
     }
 }
 
 impl<S: Read> Read for Recorder<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        if let Some(log) = &self.read {
+            log.push(&buf[..n]);
+        }
+        Ok(n)
     }
 }
 
@@ -230,5 +273,43 @@ impl<S: Socket> Socket for Recorder<S> {
 
     fn close(&mut self) {
         self.inner.close()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(n)), Some(log)) = (&r, &this.read) {
+            log.push(&buf[..*n]);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &r {
+            this.written.push(&buf[..*n]);
+        }
+        r
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_close(cx)
     }
 }
