@@ -667,6 +667,11 @@ macro_rules! client_methods {
             cmd: $crate::Command,
             mut io: Streams<'_>,
         ) -> $crate::Result<$crate::Reply> {
+            // One FETCH streams at a time: one whose caller gave up is finished first.
+            let streams = cmd.streams_literals();
+            if self.core.driver.is_upgrading() || (streams && self.core.driver.is_streaming()) {
+                self.drive(&mut Streams::none(), |d, now| d.poll_ready_to_stream(now))$($await)*?;
+            }
             let id = self.submit(cmd)?;
             let result = self.drive(&mut io, |d, now| d.poll_result(id, now))$($await)*;
             io.finish(result)$($await)*

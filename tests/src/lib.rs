@@ -12,6 +12,7 @@ pub mod dovecot;
 pub mod hostile;
 pub mod mailgen;
 pub mod scenarios;
+pub mod wire;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) as doc tests.
 #[cfg(doctest)]

@@ -142,6 +142,11 @@ impl Driver {
     /// Starts IDLE (imaplib's `idle()`): submits it and routes the server's updates to
     /// [`Driver::poll_idle_event`] from now on. Drive it with [`Driver::poll_idle_start`].
     pub fn idle_start(&mut self, now: Instant) -> Result<CommandId> {
+        // A task still current was abandoned (its future dropped): apply the policy before
+        // looking, so that an IDLE whose caller gave up is on its way out, not "in progress".
+        if let Some(old) = self.task.take() {
+            self.abandon(old, now);
+        }
         if self.idle.command().is_some() {
             return Err(Error::error(Cause::State, "IDLE is already in progress"));
         }

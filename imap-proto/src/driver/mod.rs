@@ -32,6 +32,7 @@
 //!
 //! // Silence is a timeout, decided on the caller's clock.
 //! let id = d.submit(Command::noop(), t0)?;
+//! assert!(matches!(d.poll_result(id, t0), Step::Write { .. })); // the wait starts
 //! d.wrote(d.output().len(), t0);
 //! let later = t0 + Duration::from_secs(61);
 //! let Step::Done(Err(e)) = d.poll_result(id, later) else { panic!() };
@@ -611,15 +612,32 @@ impl Driver {
         self.transfer == Transfer::Upgrade
     }
 
+    /// True while a FETCH that streams its literals is in flight: a connection streams one
+    /// at a time, so another waits for it ([`Driver::poll_ready_to_stream`]).
+    pub fn is_streaming(&self) -> bool {
+        self.streaming.is_some()
+    }
+
     /// Drives what must happen before a command can be submitted: an upgrade whose caller
     /// gave up ([`Driver::is_upgrading`]).
     pub fn poll_ready(&mut self, now: Instant) -> Step<Result<()>> {
+        self.poll_ready_for(false, now)
+    }
+
+    /// [`Driver::poll_ready`] for a command that streams its literals: also waits until the
+    /// streaming FETCH in flight, if any, completes ([`Driver::is_streaming`]; when its
+    /// caller gave up, its literals go nowhere meanwhile).
+    pub fn poll_ready_to_stream(&mut self, now: Instant) -> Step<Result<()>> {
+        self.poll_ready_for(true, now)
+    }
+
+    fn poll_ready_for(&mut self, streams: bool, now: Instant) -> Step<Result<()>> {
         self.enter(Task::Ready, now);
         self.handle_timeout(now);
         if let Some(e) = self.fatal() {
             return self.leave(Err(e));
         }
-        if self.transfer != Transfer::Upgrade {
+        if self.transfer != Transfer::Upgrade && !(streams && self.streaming.is_some()) {
             return self.leave(Ok(()));
         }
         self.io()
