@@ -1,0 +1,437 @@
+//! Both clients over an in-memory server ([`MemoryStream`]): a realistic session cut after
+//! every byte offset, and the whole session in several chunkings, with identical results.
+//!
+//! The session is greeting, LOGIN, SELECT, a FETCH whose two literals (in the same
+//! response) hold `{5}`, `* 1 EXISTS` and a line that looks like the FETCH's tagged answer,
+//! STORE, LOGOUT. For every cut N from 0 to its length, through each client: the step whose
+//! answer is incomplete fails with an `abort` (cause `Io`, not a timeout), every step before
+//! it succeeded, the client wrote exactly the commands up to that step, and a following
+//! `noop()` fails at once with an `abort` without writing a byte. Nothing here reads a clock
+//! or a socket: a hang is caught by a watchdog, a read before the server may answer is
+//! counted by the stream and refused.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use imaplib_integration_tests::hostile::Script;
+use imaplib_integration_tests::memory::{Chunking, MemoryStream, Peer};
+use imaplib_proto::{Cause, Config, Error, Item, Reply};
+
+const HEADER: &str = "From: a@example.org\r\nSubject: {5}\r\n\r\n";
+/// Looks like a literal announcement, an untagged response and the FETCH's tagged answer.
+const TEXT: &str = "Body with {5}\r\nhello\r\n* 1 EXISTS\r\nBCDE2 OK not the end\r\n) \r\n";
+
+const TAGS: [&str; 5] = ["BCDE0", "BCDE1", "BCDE2", "BCDE3", "BCDE4"];
+const STEPS: [&str; 6] = ["connect", "login", "select", "fetch", "store", "logout"];
+const BYE: &str = "* BYE Logging out\r\n";
+
+/// What the client must write: one command per step after the greeting.
+const COMMANDS: [&str; 5] = [
+    "BCDE0 LOGIN alice \"pw\"\r\n",
+    "BCDE1 SELECT INBOX\r\n",
+    "BCDE2 FETCH 1 (UID BODY[HEADER] BODY[TEXT])\r\n",
+    "BCDE3 STORE 1 +FLAGS (\\Deleted)\r\n",
+    "BCDE4 LOGOUT\r\n",
+];
+
+fn script() -> Script {
+    Script::new()
+        .send("* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] ready\r\n")
+        .expect("LOGIN")
+        .reply("{tag} OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS] LOGIN completed\r\n")
+        .expect("SELECT")
+        .reply(
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
+             * OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited\r\n* 2 EXISTS\r\n* 0 RECENT\r\n\
+             * OK [UIDVALIDITY 1700000000] UIDs valid\r\n\
+             {tag} OK [READ-WRITE] SELECT completed\r\n",
+        )
+        .expect("FETCH")
+        .reply(&format!(
+            "* 1 FETCH (UID 7 BODY[HEADER] {{{}}}\r\n{HEADER} BODY[TEXT] {{{}}}\r\n{TEXT})\r\n\
+             * 3 EXISTS\r\n{{tag}} OK FETCH completed\r\n",
+            HEADER.len(),
+            TEXT.len()
+        ))
+        .expect("STORE")
+        .reply("* 1 FETCH (FLAGS (\\Seen \\Deleted))\r\n{tag} OK STORE completed\r\n")
+        .expect("LOGOUT")
+        .reply(&format!("{BYE}{{tag}} OK LOGOUT completed\r\n"))
+}
+
+/// The server's bytes, the marks where each answer starts, and where each step's answer is
+/// complete (LOGOUT completes on BYE).
+fn server_bytes() -> (Vec<u8>, Vec<usize>, [usize; 6]) {
+    let (bytes, marks) = script().server_bytes(&TAGS);
+    let ends = [
+        marks[0],
+        marks[1],
+        marks[2],
+        marks[3],
+        marks[4],
+        marks[4] + BYE.len(),
+    ];
+    (bytes, marks, ends)
+}
+
+fn config() -> Config {
+    Config::default()
+        .with_tag_seed(0x1234)
+        // A backstop only: nothing here ever waits.
+        .with_timeout(Some(Duration::from_secs(30)))
+}
+
+/// What a session did.
+#[derive(Debug, Default)]
+struct Run {
+    /// Steps that succeeded (0: the connection failed).
+    reached: usize,
+    /// The steps' results, as imaplib's repr.
+    replies: Vec<String>,
+    /// The FETCH result.
+    fetch: Option<Reply>,
+    /// The error that stopped the session.
+    error: Option<Error>,
+    /// A `noop()` after the session (the client still alive), and how long it took.
+    after: Option<(imaplib_proto::Result<Reply>, Duration)>,
+    /// Bytes the client had written before that `noop()`.
+    written_before_after: usize,
+}
+
+/// Expands to a function running the session through one client.
+macro_rules! session {
+    ($name:ident, $client:ident, [$($async:tt)*] [$($await:tt)*]) => {
+        $($async)* fn $name(stream: MemoryStream) -> Run {
+            let peer = stream.peer();
+            let mut run = Run::default();
+            let mut m = match $client::Client::from_stream(stream, "", &config(), false)$($await)* {
+                Ok(m) => m,
+                Err(e) => {
+                    run.error = Some(e);
+                    return run;
+                }
+            };
+            run.reached = 1;
+            'session: {
+                macro_rules! step {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(r) => {
+                                run.replies.push(r.python_repr());
+                                run.reached += 1;
+                                r
+                            }
+                            Err(e) => {
+                                run.error = Some(e);
+                                break 'session;
+                            }
+                        }
+                    };
+                }
+                step!(m.login("alice", "pw")$($await)*);
+                step!(m.select("INBOX", false)$($await)*);
+                run.fetch = Some(step!(m.fetch("1", "(UID BODY[HEADER] BODY[TEXT])")$($await)*));
+                step!(m.store("1", "+FLAGS", "(\\Deleted)")$($await)*);
+                step!(m.logout()$($await)*);
+            }
+            run.written_before_after = peer.written().len();
+            let t = Instant::now();
+            let r = m.noop()$($await)*;
+            run.after = Some((r, t.elapsed()));
+            drop(m);
+            run
+        }
+    };
+}
+
+session!(blocking_session, imaplib_blocking, [] []);
+session!(async_session_inner, imaplib_async, [async] [.await]);
+
+fn async_session(stream: MemoryStream) -> Run {
+    futures_lite::future::block_on(async_session_inner(stream))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Adapter {
+    Blocking,
+    Async,
+}
+
+impl Adapter {
+    fn run(self, stream: MemoryStream) -> Run {
+        match self {
+            Adapter::Blocking => blocking_session(stream),
+            Adapter::Async => async_session(stream),
+        }
+    }
+}
+
+/// Runs `f` on a thread and fails if it does not finish within `limit` (a hang).
+fn watchdog<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::Builder::new()
+        .name(what.to_string())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .unwrap();
+    match rx.recv_timeout(limit) {
+        Ok(v) => {
+            handle.join().unwrap();
+            v
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The thread panicked: re-raise its panic here.
+            match handle.join() {
+                Err(p) => std::panic::resume_unwind(p),
+                Ok(()) => unreachable!("the thread ended without sending"),
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no result within {limit:?} (hang)"),
+    }
+}
+
+fn literals(r: &Reply) -> Vec<(Vec<u8>, Vec<u8>)> {
+    r.data
+        .iter()
+        .filter_map(Item::as_literal)
+        .map(|(h, d)| (h.to_vec(), d.to_vec()))
+        .collect()
+}
+
+/// Checks a complete session and returns its replies.
+fn check_complete(run: &Run, peer: &Peer, what: &str) -> Vec<String> {
+    assert!(run.error.is_none(), "{what}: {:?}", run.error);
+    assert_eq!(run.reached, STEPS.len(), "{what}");
+    let fetch = run.fetch.as_ref().expect("the FETCH result");
+    assert_eq!(
+        literals(fetch),
+        [
+            (
+                format!("1 (UID 7 BODY[HEADER] {{{}}}", HEADER.len()).into_bytes(),
+                HEADER.as_bytes().to_vec()
+            ),
+            (
+                format!(" BODY[TEXT] {{{}}}", TEXT.len()).into_bytes(),
+                TEXT.as_bytes().to_vec()
+            ),
+        ],
+        "{what}"
+    );
+    assert_eq!(
+        fetch.data.last(),
+        Some(&Item::Line(b")".to_vec())),
+        "{what}"
+    );
+    assert_eq!(fetch.data.len(), 3, "{what}: {fetch:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&peer.written()),
+        COMMANDS.concat(),
+        "{what}"
+    );
+    assert_eq!(peer.starved(), 0, "{what}");
+    // After LOGOUT: refused at once, not a byte written.
+    let (after, took) = run.after.as_ref().unwrap();
+    assert!(after.is_err(), "{what}: {after:?}");
+    assert!(*took < Duration::from_secs(1), "{what}: {took:?}");
+    assert_eq!(peer.written().len(), run.written_before_after, "{what}");
+    run.replies.clone()
+}
+
+/// The same complete session in every chunking, through both clients: the same replies.
+#[test]
+fn whole_session_in_every_chunking_gives_identical_results() {
+    let (bytes, marks, _) = server_bytes();
+    let mut reference: Option<Vec<String>> = None;
+    let variants: Vec<(&str, Chunking, usize, bool)> = vec![
+        ("whole", Chunking::Whole, usize::MAX, false),
+        ("1-byte reads and writes", Chunking::Pieces(1), 1, false),
+        ("4 KiB reads", Chunking::Pieces(4096), usize::MAX, false),
+        ("7-byte reads, 3-byte writes", Chunking::Pieces(7), 3, false),
+        (
+            "1-byte reads, stutter",
+            Chunking::Pieces(1),
+            usize::MAX,
+            true,
+        ),
+        (
+            "4 KiB reads, 5-byte writes, stutter",
+            Chunking::Pieces(4096),
+            5,
+            true,
+        ),
+    ];
+    for adapter in [Adapter::Blocking, Adapter::Async] {
+        for (name, chunking, write_limit, stutter) in &variants {
+            if *stutter && adapter == Adapter::Blocking {
+                continue;
+            }
+            let what = format!("{adapter:?}, {name}");
+            let stream = MemoryStream::from_marks(&bytes, &marks)
+                .chunking(*chunking)
+                .write_limit(*write_limit)
+                .stutter(*stutter);
+            let peer = stream.peer();
+            let run = adapter.run(stream);
+            let replies = check_complete(&run, &peer, &what);
+            // LOGOUT completes on BYE, as imaplib's does: its tagged OK may stay unread.
+            assert!(peer.served() >= marks[4] + BYE.len(), "{what}");
+            if *chunking == Chunking::Pieces(1) {
+                assert!(
+                    peer.reads() >= peer.served(),
+                    "{what}: {} reads",
+                    peer.reads()
+                );
+            }
+            if *stutter {
+                assert!(peer.pendings() > 10, "{what}: {} Pending", peer.pendings());
+            }
+            match &reference {
+                None => reference = Some(replies),
+                Some(r) => assert_eq!(&replies, r, "{what}"),
+            }
+        }
+    }
+    let reference = reference.unwrap();
+    assert_eq!(
+        reference,
+        [
+            "('OK', [b'[CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS] LOGIN completed'])",
+            "('OK', [b'2'])",
+            "('OK', [(b'1 (UID 7 BODY[HEADER] {37}', \
+             b'From: a@example.org\\r\\nSubject: {5}\\r\\n\\r\\n'), \
+             (b' BODY[TEXT] {60}', \
+             b'Body with {5}\\r\\nhello\\r\\n* 1 EXISTS\\r\\nBCDE2 OK not the end\\r\\n) \\r\\n'), \
+             b')'])",
+            "('OK', [b'1 (FLAGS (\\\\Seen \\\\Deleted))'])",
+            "('BYE', [b'Logging out'])",
+        ]
+    );
+}
+
+/// One sweep: the session cut after every offset through `adapter`, each cut twice: all
+/// bytes in one read, and byte by byte (with 1-byte writes for the blocking client, with a
+/// `Pending` at every other poll for the async one). Returns the number of offsets tested,
+/// the runs made, and a summary line.
+fn sweep(adapter: Adapter) -> (usize, usize, String) {
+    let (bytes, marks, ends) = server_bytes();
+    let total = bytes.len();
+    let t = Instant::now();
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    let mut runs = 0;
+    for (n, bytewise) in (0..=total).flat_map(|n| [(n, false), (n, true)]) {
+        runs += 1;
+        let chunking = if bytewise {
+            Chunking::Pieces(1)
+        } else {
+            Chunking::Whole
+        };
+        let stutter = adapter == Adapter::Async && bytewise;
+        let write_limit = if adapter == Adapter::Blocking && bytewise {
+            1
+        } else {
+            usize::MAX
+        };
+        let stream = MemoryStream::from_marks(&bytes, &marks)
+            .chunking(chunking)
+            .write_limit(write_limit)
+            .stutter(stutter)
+            .cut_after(n);
+        let peer = stream.peer();
+        let what =
+            format!("{adapter:?}, cut after {n} of {total} ({chunking:?}, stutter {stutter})");
+        let run = adapter.run(stream);
+        assert_eq!(peer.starved(), 0, "{what}");
+        // The first step whose answer is not complete within the first n bytes fails.
+        let want = ends.iter().position(|&e| e > n).unwrap_or(STEPS.len());
+        assert_eq!(
+            run.reached,
+            want,
+            "{what}: expected to fail at {}, got to {} ({:?})",
+            STEPS.get(want).unwrap_or(&"the end"),
+            STEPS.get(run.reached).unwrap_or(&"the end"),
+            run.error
+        );
+        // Exactly the commands of the steps started.
+        let sent = COMMANDS[..want.min(COMMANDS.len())].concat();
+        let (after, took) = run
+            .after
+            .as_ref()
+            .map_or((None, Duration::ZERO), |(r, d)| (Some(r), *d));
+        match &run.error {
+            None => {
+                assert!(n >= ends[5], "{what}");
+                check_complete(&run, &peer, &what);
+                *outcomes.entry("complete".into()).or_default() += 1;
+            }
+            Some(e) => {
+                assert_eq!(String::from_utf8_lossy(&peer.written()), sent, "{what}");
+                assert!(e.is_abort(), "{what}: {e:?}");
+                assert!(!e.is_timeout(), "{what}: {e:?}");
+                assert_eq!(e.cause(), Cause::Io, "{what}: {e:?}");
+                assert!(e.message().contains("EOF"), "{what}: {e}");
+                assert!(peer.eof_reads() >= 1, "{what}");
+                if want > 0 {
+                    // The client lives on, dead: the next command fails at once, unsent.
+                    let after = after.unwrap_or_else(|| panic!("{what}: no follow-up"));
+                    let e2 = after.as_ref().unwrap_err();
+                    assert!(e2.is_abort() && e2.cause() == Cause::Io, "{what}: {e2:?}");
+                    assert!(took < Duration::from_secs(1), "{what}: {took:?}");
+                    assert_eq!(peer.written().len(), run.written_before_after, "{what}");
+                }
+                let key = format!(
+                    "{}: {:?}/{:?} {}",
+                    STEPS[want],
+                    e.kind(),
+                    e.cause(),
+                    e.message().split(" => ").last().unwrap_or_default()
+                );
+                *outcomes.entry(key).or_default() += 1;
+            }
+        }
+        // Nothing was read past the cut, and the end of the stream was read at most twice.
+        assert!(peer.served() <= n, "{what}");
+        assert!(
+            peer.eof_reads() <= 2,
+            "{what}: {} EOF reads",
+            peer.eof_reads()
+        );
+    }
+    let elapsed = t.elapsed();
+    let summary: Vec<String> = outcomes.iter().map(|(k, v)| format!("{v}× {k}")).collect();
+    let line = format!(
+        "IN-MEMORY | {adapter:?} client | session cut at every offset 0..={total}: {} cut offsets, \
+         {runs} runs (whole and byte by byte) | {elapsed:.2?} | {}",
+        total + 1,
+        summary.join("; ")
+    );
+    (total + 1, runs, line)
+}
+
+#[test]
+fn session_cut_at_every_byte_both_clients() {
+    let t = Instant::now();
+    let mut counts = Vec::new();
+    for adapter in [Adapter::Blocking, Adapter::Async] {
+        let (n, runs, line) = watchdog(
+            &format!("{adapter:?} sweep"),
+            Duration::from_secs(120),
+            move || sweep(adapter),
+        );
+        println!("{line}");
+        assert_eq!(runs, 2 * n);
+        counts.push(n);
+    }
+    let (bytes, _, _) = server_bytes();
+    assert_eq!(counts, [bytes.len() + 1, bytes.len() + 1]);
+    println!(
+        "IN-MEMORY | both clients | {} cut offsets per client | {:.2?}",
+        counts[0],
+        t.elapsed()
+    );
+}
