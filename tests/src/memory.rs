@@ -302,6 +302,11 @@ impl Peer {
         lock(&self.inner).writes
     }
 
+    /// Turns the stutter on or off from now on.
+    pub fn set_stutter(&self, on: bool) {
+        lock(&self.inner).stutter = on;
+    }
+
     /// `Pending`s returned (stutter).
     pub fn pendings(&self) -> usize {
         lock(&self.inner).pendings

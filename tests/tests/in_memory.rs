@@ -11,6 +11,8 @@
 //! counted by the stream and refused.
 
 use std::sync::mpsc;
+
+use futures_lite::StreamExt as _; // `next()` of the async Idler
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -434,4 +436,174 @@ fn session_cut_at_every_byte_both_clients() {
         counts[0],
         t.elapsed()
     );
+}
+
+// ----- cancellation and IDLE, in memory ----------------------------------------------------
+
+const GREETING: &[u8] = b"* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] ready\r\n";
+const LOGIN_OK: &[u8] = b"BCDE0 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] LOGIN completed\r\n";
+
+/// Turns the stutter of the stream under `m` off.
+fn peer_stutter_off(m: &imaplib_async::Client<MemoryStream>) {
+    if let Some(s) = m.get_ref() {
+        s.peer().set_stutter(false);
+    }
+}
+
+/// An async FETCH dropped after each of its await points in turn (the stream answers
+/// `Pending` at every other poll): the connection stays usable, the FETCH's answer is read
+/// and discarded, and the next command gets its own result.
+#[test]
+fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    let fetch_answer = format!(
+        "* 1 FETCH (BODY[] {{{}}}\r\n{TEXT})\r\nBCDE2 OK FETCH completed\r\n",
+        TEXT.len()
+    );
+    let segments = || {
+        vec![
+            (0, GREETING.to_vec()),
+            (1, LOGIN_OK.to_vec()),
+            (
+                2,
+                b"* 1 EXISTS\r\nBCDE1 OK [READ-WRITE] SELECT completed\r\n".to_vec(),
+            ),
+            (3, fetch_answer.clone().into_bytes()),
+            (4, b"* 5 EXISTS\r\nBCDE3 OK NOOP completed\r\n".to_vec()),
+        ]
+    };
+    let mut drops = 0;
+    for polls in 1.. {
+        assert!(polls < 10_000, "the FETCH never completed");
+        let stream = MemoryStream::new(segments())
+            .chunking(Chunking::Pieces(4))
+            .stutter(true);
+        let peer = stream.peer();
+        let completed = futures_lite::future::block_on(async {
+            let mut m = imaplib_async::Client::from_stream(stream, "", &config(), false)
+                .await
+                .unwrap();
+            m.login("alice", "pw").await.unwrap();
+            m.select("INBOX", false).await.unwrap();
+            let mut completed = false;
+            {
+                let mut fetch = std::pin::pin!(m.fetch("1", "(BODY[])"));
+                let mut cx = Context::from_waker(Waker::noop());
+                for _ in 0..polls {
+                    if let std::task::Poll::Ready(r) = fetch.as_mut().poll(&mut cx) {
+                        let r = r.unwrap();
+                        assert_eq!(literals(&r)[0].1, TEXT.as_bytes());
+                        completed = true;
+                        break;
+                    }
+                }
+            }
+            let r = m.noop().await.unwrap();
+            assert_eq!(
+                r.python_repr(),
+                "('OK', [b'NOOP completed'])",
+                "after {polls} polls"
+            );
+            assert_eq!(
+                m.response("EXISTS").python_repr(),
+                "('EXISTS', [b'1', b'5'])"
+            );
+            // A connected client dropped says LOGOUT if the stream takes it at once: make
+            // sure it does (the stutter would refuse every other write).
+            peer_stutter_off(&m);
+            completed
+        });
+        assert_eq!(
+            String::from_utf8_lossy(&peer.written()),
+            "BCDE0 LOGIN alice \"pw\"\r\nBCDE1 SELECT INBOX\r\nBCDE2 FETCH 1 (BODY[])\r\n\
+             BCDE3 NOOP\r\nBCDE4 LOGOUT\r\n",
+            "after {polls} polls"
+        );
+        assert_eq!(peer.starved(), 0);
+        if completed {
+            break;
+        }
+        drops += 1;
+    }
+    assert!(drops > 20, "only {drops} await points");
+    println!("IN-MEMORY | async client | FETCH dropped at each of {drops} await points | usable");
+}
+
+/// Expands to a function running IDLE through one client: two updates, DONE, the IDLE's
+/// result, then NOOP.
+macro_rules! idle_session {
+    ($name:ident, $client:ident, [$($async:tt)*] [$($await:tt)*]) => {
+        $($async)* fn $name(stream: MemoryStream) -> Vec<String> {
+            let mut out = Vec::new();
+            let mut m = $client::Client::from_stream(stream, "", &config(), false)$($await)*
+                .unwrap();
+            m.login("alice", "pw")$($await)*.unwrap();
+            {
+                let mut idler = m.idle(None)$($await)*.unwrap();
+                for _ in 0..2 {
+                    let r = idler.next()$($await)*.expect("an update").unwrap();
+                    out.push(r.python_repr());
+                }
+                out.push(idler.done()$($await)*.unwrap().python_repr());
+            }
+            out.push(m.noop()$($await)*.unwrap().python_repr());
+            out.push(m.response("EXISTS").python_repr());
+            // The farewell LOGOUT goes out only if the stream takes it at once.
+            if let Some(s) = m.get_ref() {
+                s.peer().set_stutter(false);
+            }
+            out
+        }
+    };
+}
+
+idle_session!(blocking_idle, imaplib_blocking, [] []);
+idle_session!(async_idle_inner, imaplib_async, [async] [.await]);
+
+#[test]
+fn idle_in_memory_through_both_clients() {
+    let segments = || {
+        vec![
+            (0, GREETING.to_vec()),
+            (1, LOGIN_OK.to_vec()),
+            (
+                2,
+                b"+ idling\r\n* 2 EXISTS\r\n* 1 FETCH (FLAGS (\\Seen))\r\n".to_vec(),
+            ),
+            (3, b"* 3 EXISTS\r\nBCDE1 OK IDLE terminated\r\n".to_vec()),
+            (4, b"BCDE2 OK NOOP completed\r\n".to_vec()),
+        ]
+    };
+    let want = [
+        "('EXISTS', [b'2'])",
+        "('FETCH', [b'1 (FLAGS (\\\\Seen))'])",
+        "('OK', [b'IDLE terminated'])",
+        "('OK', [b'NOOP completed'])",
+        "('EXISTS', [b'3'])",
+    ];
+    // The client is dropped connected: LOGOUT, unanswered.
+    let wire = "BCDE0 LOGIN alice \"pw\"\r\nBCDE1 IDLE\r\nDONE\r\nBCDE2 NOOP\r\nBCDE3 LOGOUT\r\n";
+    for (chunking, stutter) in [
+        (Chunking::Whole, false),
+        (Chunking::Pieces(1), false),
+        (Chunking::Pieces(1), true),
+    ] {
+        if !stutter {
+            let stream = MemoryStream::new(segments()).chunking(chunking);
+            let peer = stream.peer();
+            assert_eq!(blocking_idle(stream), want, "blocking, {chunking:?}");
+            assert_eq!(String::from_utf8_lossy(&peer.written()), wire);
+            assert_eq!(peer.starved(), 0);
+        }
+        let stream = MemoryStream::new(segments())
+            .chunking(chunking)
+            .stutter(stutter);
+        let peer = stream.peer();
+        let got = futures_lite::future::block_on(async_idle_inner(stream));
+        assert_eq!(got, want, "async, {chunking:?}, stutter {stutter}");
+        assert_eq!(String::from_utf8_lossy(&peer.written()), wire);
+        assert_eq!(peer.starved(), 0);
+    }
 }
