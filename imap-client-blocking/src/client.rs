@@ -187,6 +187,11 @@ impl<S: Socket> Client<S> {
 
     fn write_some(&mut self, wait: Option<Duration>) -> std::io::Result<()> {
         let n = self.transport.write(self.driver.output(), wait)?;
+        if n == 0 {
+            // The stream takes nothing more (there is always something to write here):
+            // retrying would spin until the silence timeout, or forever without one.
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
         self.driver.wrote(n, Instant::now());
         Ok(())
     }

@@ -80,6 +80,8 @@ struct Inner {
     at: usize,
     chunking: Chunking,
     write_limit: usize,
+    /// Writes take nothing (`Ok(0)`) once the client has written this many bytes.
+    write_zero_after: Option<usize>,
     stutter: bool,
     /// The next poll of each direction returns `Pending` (stutter).
     read_pending_next: bool,
@@ -131,7 +133,10 @@ impl Inner {
 
     fn write(&mut self, data: &[u8]) -> usize {
         self.writes += 1;
-        let n = data.len().min(self.write_limit);
+        let room = self
+            .write_zero_after
+            .map_or(usize::MAX, |max| max.saturating_sub(self.written.len()));
+        let n = data.len().min(self.write_limit).min(room);
         self.written.extend_from_slice(&data[..n]);
         self.lines += data[..n].iter().filter(|&&b| b == b'\n').count();
         n
@@ -188,6 +193,7 @@ impl MemoryStream {
                 at: 0,
                 chunking: Chunking::Whole,
                 write_limit: usize::MAX,
+                write_zero_after: None,
                 stutter: false,
                 read_pending_next: false,
                 write_pending_next: false,
@@ -234,6 +240,13 @@ impl MemoryStream {
     /// Each write takes at most `n` bytes (partial writes).
     pub fn write_limit(self, n: usize) -> Self {
         lock(&self.inner).write_limit = n.max(1);
+        self
+    }
+
+    /// Once the client has written `n` bytes, writes return `Ok(0)`: the stream takes
+    /// nothing more (a closed pipe that says so without an error).
+    pub fn write_zero_after(self, n: usize) -> Self {
+        lock(&self.inner).write_zero_after = Some(n);
         self
     }
 

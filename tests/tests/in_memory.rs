@@ -607,3 +607,45 @@ fn idle_in_memory_through_both_clients() {
         assert_eq!(peer.starved(), 0);
     }
 }
+
+/// A stream whose writes return `Ok(0)` (it takes nothing more): the command fails at once
+/// with an I/O abort (`WriteZero`), through both clients, rather than retrying the write
+/// until the silence timeout.
+#[test]
+fn a_write_returning_zero_fails_the_command_at_once() {
+    let segments = || vec![(0, GREETING.to_vec()), (1, LOGIN_OK.to_vec())];
+    let config = config().with_timeout(Some(Duration::from_secs(5)));
+    // LOGIN is written whole; NOOP's first 3 bytes go, then nothing.
+    let login = "BCDE0 LOGIN alice \"pw\"\r\n";
+    let check = |r: imaplib_proto::Result<Reply>, took: Duration, peer: &Peer, what: &str| {
+        let e = r.unwrap_err();
+        assert!(took < Duration::from_secs(2), "{what}: {took:?} ({e})");
+        assert!(e.is_abort() && !e.is_timeout(), "{what}: {e:?}");
+        assert_eq!(e.cause(), Cause::Io, "{what}: {e:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&peer.written()),
+            format!("{login}BCD"),
+            "{what}"
+        );
+    };
+    let stream = MemoryStream::new(segments()).write_zero_after(login.len() + 3);
+    let peer = stream.peer();
+    let mut m = imaplib_blocking::Client::from_stream(stream, "", &config, false).unwrap();
+    m.login("alice", "pw").unwrap();
+    let t = Instant::now();
+    let r = m.noop();
+    check(r, t.elapsed(), &peer, "blocking");
+    drop(m);
+
+    let stream = MemoryStream::new(segments()).write_zero_after(login.len() + 3);
+    let peer = stream.peer();
+    futures_lite::future::block_on(async {
+        let mut m = imaplib_async::Client::from_stream(stream, "", &config, false)
+            .await
+            .unwrap();
+        m.login("alice", "pw").await.unwrap();
+        let t = Instant::now();
+        let r = m.noop().await;
+        check(r, t.elapsed(), &peer, "async");
+    });
+}
