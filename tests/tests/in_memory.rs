@@ -649,3 +649,169 @@ fn a_write_returning_zero_fails_the_command_at_once() {
         check(r, t.elapsed(), &peer, "async");
     });
 }
+
+/// An async writer that refuses every other write with `Pending` (waking the task) and
+/// takes at most 5 bytes at a time.
+#[derive(Default)]
+struct SlowWriter {
+    data: Vec<u8>,
+    pend: bool,
+}
+
+impl futures_lite::io::AsyncWrite for SlowWriter {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.pend = !self.pend;
+        if self.pend {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let n = buf.len().min(5);
+        self.data.extend_from_slice(&buf[..n]);
+        std::task::Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// `fetch_to` (literals streamed to a writer from the read buffer) cut after every byte of
+/// its answer, through both clients: the writer holds a prefix of the literals, the error is
+/// an I/O abort; uncut, the literals arrive whole and the reply keeps imaplib's shape with
+/// empty literals.
+#[test]
+fn fetch_to_cut_at_every_byte_both_clients() {
+    let answer = format!(
+        "* 1 FETCH (UID 7 BODY[HEADER] {{{}}}\r\n{HEADER} BODY[TEXT] {{{}}}\r\n{TEXT})\r\n\
+         BCDE2 OK FETCH completed\r\n",
+        HEADER.len(),
+        TEXT.len()
+    );
+    let select = b"* 1 EXISTS\r\nBCDE1 OK [READ-WRITE] SELECT completed\r\n";
+    let before = GREETING.len() + LOGIN_OK.len() + select.len();
+    let bodies = format!("{HEADER}{TEXT}");
+    let stream = |cut: usize| {
+        MemoryStream::new(vec![
+            (0, GREETING.to_vec()),
+            (1, LOGIN_OK.to_vec()),
+            (2, select.to_vec()),
+            (3, answer.clone().into_bytes()),
+        ])
+        .cut_after(before + cut)
+    };
+    let parts = "(UID BODY[HEADER] BODY[TEXT])";
+    let check = |cut: usize, r: imaplib_proto::Result<Reply>, written: &[u8], what: &str| {
+        let what = format!("{what}, FETCH answer cut after {cut} of {}", answer.len());
+        assert!(bodies.as_bytes().starts_with(written), "{what}");
+        match r {
+            Ok(r) => {
+                assert!(cut >= answer.len(), "{what}");
+                assert_eq!(written, bodies.as_bytes(), "{what}");
+                assert_eq!(
+                    literals(&r),
+                    [
+                        (
+                            format!("1 (UID 7 BODY[HEADER] {{{}}}", HEADER.len()).into_bytes(),
+                            vec![]
+                        ),
+                        (
+                            format!(" BODY[TEXT] {{{}}}", TEXT.len()).into_bytes(),
+                            vec![]
+                        ),
+                    ],
+                    "{what}"
+                );
+            }
+            Err(e) => {
+                assert!(cut < answer.len(), "{what}: {e:?}");
+                assert!(e.is_abort() && e.cause() == Cause::Io, "{what}: {e:?}");
+            }
+        }
+    };
+    for cut in 0..=answer.len() {
+        let s = stream(cut).chunking(Chunking::Pieces(1 + cut % 7));
+        let mut m = imaplib_blocking::Client::from_stream(s, "", &config(), false).unwrap();
+        m.login("alice", "pw").unwrap();
+        m.select("INBOX", false).unwrap();
+        let mut out = Vec::new();
+        let r = m.fetch_to("1", parts, &mut out);
+        check(cut, r, &out, "blocking");
+
+        for stutter in [false, true] {
+            let s = stream(cut)
+                .chunking(Chunking::Pieces(1 + cut % 7))
+                .stutter(stutter);
+            futures_lite::future::block_on(async {
+                let mut m = imaplib_async::Client::from_stream(s, "", &config(), false)
+                    .await
+                    .unwrap();
+                m.login("alice", "pw").await.unwrap();
+                m.select("INBOX", false).await.unwrap();
+                let mut out = SlowWriter::default();
+                let r = m.fetch_to("1", parts, &mut out).await;
+                check(cut, r, &out.data, &format!("async, stutter {stutter}"));
+            });
+        }
+    }
+}
+
+/// An async Idler dropped without `done()`: DONE goes out with the next call, the IDLE's
+/// answer is discarded, updates not iterated reach the untagged store, and the next command
+/// gets its own result.
+#[test]
+fn async_idler_dropped_gets_done_with_the_next_call() {
+    for (chunking, stutter) in [(Chunking::Whole, false), (Chunking::Pieces(1), true)] {
+        let stream = MemoryStream::new(vec![
+            (0, GREETING.to_vec()),
+            (1, LOGIN_OK.to_vec()),
+            (2, b"+ idling\r\n* 2 EXISTS\r\n* 3 EXISTS\r\n".to_vec()),
+            (3, b"* 4 EXISTS\r\nBCDE1 OK IDLE terminated\r\n".to_vec()),
+            (4, b"BCDE2 OK NOOP completed\r\n".to_vec()),
+        ])
+        .chunking(chunking)
+        .stutter(stutter);
+        let peer = stream.peer();
+        futures_lite::future::block_on(async {
+            let mut m = imaplib_async::Client::from_stream(stream, "", &config(), false)
+                .await
+                .unwrap();
+            m.login("alice", "pw").await.unwrap();
+            let mut idler = m.idle(None).await.unwrap();
+            let first = idler.next().await.unwrap().unwrap();
+            assert_eq!(first.python_repr(), "('EXISTS', [b'2'])");
+            drop(idler);
+            assert_eq!(
+                String::from_utf8_lossy(&peer.written()),
+                "BCDE0 LOGIN alice \"pw\"\r\nBCDE1 IDLE\r\n",
+                "nothing written by the drop itself"
+            );
+            let r = m.noop().await.unwrap();
+            assert_eq!(r.python_repr(), "('OK', [b'NOOP completed'])");
+            assert_eq!(
+                m.response("EXISTS").python_repr(),
+                "('EXISTS', [b'3', b'4'])",
+                "{chunking:?}"
+            );
+            peer.set_stutter(false);
+        });
+        assert_eq!(
+            String::from_utf8_lossy(&peer.written()),
+            "BCDE0 LOGIN alice \"pw\"\r\nBCDE1 IDLE\r\nDONE\r\nBCDE2 NOOP\r\nBCDE3 LOGOUT\r\n"
+        );
+        assert_eq!(peer.starved(), 0);
+    }
+}
