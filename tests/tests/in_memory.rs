@@ -9,6 +9,10 @@
 //! `noop()` fails at once with an `abort` without writing a byte. Nothing here reads a clock
 //! or a socket: a hang is caught by a watchdog, a read before the server may answer is
 //! counted by the stream and refused.
+//!
+//! Also in memory: an async FETCH dropped at each of its await points, IDLE through both
+//! clients, an async Idler dropped, `fetch_to` cut after every byte of its answer, and a
+//! stream whose writes return `Ok(0)`.
 
 use std::sync::mpsc;
 
