@@ -121,6 +121,11 @@ impl<S: Socket> Client<S> {
 
     fn write_some(&mut self, wait: Option<Duration>) -> std::io::Result<()> {
         let n = self.transport.write(self.core.driver.output(), wait)?;
+        if n == 0 {
+            // The stream takes nothing more (there is always something to write here):
+            // retrying would spin until the silence timeout, or forever without one.
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
         self.core.driver.wrote(n, Instant::now());
         Ok(())
     }

@@ -1284,14 +1284,37 @@ pub mod mem {
     /// Runs `f` holding [`exclusive`]; returns its result, the growth of the process's
     /// peak RSS over the RSS before it (KiB), and the time `f` took.
     pub fn peak_growth<T>(f: impl FnOnce() -> T) -> (T, u64, Duration) {
-        let _guard = exclusive();
-        reset_peak();
-        let before = rss_kib();
-        let t = std::time::Instant::now();
+        let m = measure();
         let out = f();
-        let elapsed = t.elapsed();
-        let peak = peak_kib();
-        (out, peak.saturating_sub(before), elapsed)
+        let (growth, elapsed) = m.finish();
+        (out, growth, elapsed)
+    }
+
+    /// [`peak_growth`] without a closure (for code that awaits in between): holds
+    /// [`exclusive`] and resets the peak now; [`Measure::finish`] reads the growth.
+    pub fn measure() -> Measure {
+        let guard = exclusive();
+        reset_peak();
+        Measure {
+            _guard: guard,
+            before: rss_kib(),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// A measurement in progress (see [`measure`]).
+    pub struct Measure {
+        _guard: MutexGuard<'static, ()>,
+        before: u64,
+        start: std::time::Instant,
+    }
+
+    impl Measure {
+        /// The growth of the peak RSS over the RSS at the start (KiB), and the time since.
+        pub fn finish(self) -> (u64, Duration) {
+            let elapsed = self.start.elapsed();
+            (peak_kib().saturating_sub(self.before), elapsed)
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! The tests in `tests/tests/` run the clients against a real Dovecot on loopback, started by
 //! [`dovecot::dovecot()`], and compare with CPython's `imaplib` where `python3` helps. Dovecot
 //! must be installed (`scripts/setup-dovecot`, as root); the harness panics, and never skips,
-//! when it is not.
+//! when it is not. [`hostile`] plays scripted hostile servers on loopback, and [`memory`] is
+//! an in-memory server stream that both clients run over without a socket or a clock.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod differential;
 pub mod dovecot;
 pub mod hostile;
 pub mod mailgen;
+pub mod memory;
 pub mod scenarios;
 pub mod wire;
 
