@@ -1,42 +1,44 @@
 //! `event_loop`: the sans-IO core embedded in a hand-written, single-threaded event loop.
 //!
 //! Two IMAP sessions to the same server run side by side in one thread, with no async
-//! runtime and no thread per connection: that is what a sans-IO [`Connection`] is for. The
-//! loop owns everything the core refuses to own:
+//! runtime and no thread per connection: that is what the sans-IO [`Driver`] is for. A
+//! session is a socket, a driver and a script. The driver does everything IMAP (commands,
+//! results, the IDLE lifecycle, deadlines); the loop owns what the core refuses to own:
 //!
 //! * **the sockets** — non-blocking `mio` TCP streams, registered for readiness (epoll on
-//!   Linux, kqueue on the BSDs). Reads drain a socket until `WouldBlock` and go to
-//!   [`Connection::feed`]; end of stream goes to [`Connection::feed_eof`].
-//! * **the writes** — each [`Output::Send`] is appended to the session's outgoing buffer;
-//!   the loop writes what the socket takes and keeps the rest for the next writable event
-//!   (partial writes and `WouldBlock` are normal, not errors).
-//! * **the clock** — the core has no timer. The loop gives every wait a deadline (connect
-//!   and greeting, then "the server has been silent for `--timeout` seconds while a
-//!   command is pending"), sleeps in `poll` no longer than the nearest one, and when one
-//!   passes it tells the core with [`Connection::transport_error`]: every pending command
-//!   then completes with a timeout error. The IDLE duration and the pauses of the script
-//!   are timers of the same loop.
+//!   Linux, kqueue on the BSDs).
+//! * **the bytes** — each session keeps the task it is polling (connecting, a command's
+//!   result, the start of IDLE, IDLE's next update) and, on every readiness event or
+//!   timeout, polls it and does what the [`Step`] says: `Write` → write what the socket
+//!   takes of [`Driver::output`] and report it with [`Driver::wrote`] (partial writes and
+//!   `WouldBlock` are normal: the rest stays in the driver); `Read` → read until
+//!   `WouldBlock` into [`Driver::feed`] (end of stream: [`Driver::feed_eof`]); `Done` → the
+//!   task's result, and the script goes on.
+//! * **the clock and the sleep** — the loop reads the clock once per turn and passes `now`
+//!   to the drivers; the thread sleeps only in `mio::Poll::poll`, until a socket is ready or
+//!   the earliest instant a session must be polled again: the `deadline` of its last
+//!   `Read` / `Write` step, [`Driver::poll_timeout`], or a pause of its script.
 //!
-//! Only name resolution blocks (std has no asynchronous resolver); connecting, the
-//! greeting, every command and IDLE are non-blocking, and the thread only ever sleeps in
-//! `poll`.
+//! The *deadlines* belong to the driver ([`Timeouts`]): `--timeout` is its silence timeout,
+//! which also bounds the TCP connect and the greeting; once it has passed, the next poll
+//! ends the task with a timeout error. The IDLE duration is the `until` of
+//! [`Driver::poll_idle_event`]. The loop keeps no timer of its own but the script's pauses,
+//! and only name resolution blocks (std has no asynchronous resolver).
 //!
 //! Why `mio` (a dev-dependency of this crate only; the library depends on no IO crate): std
 //! can make a socket non-blocking but cannot wait for *several* sockets and a deadline at
-//! once. Without a readiness API a loop over two connections must either spin or sleep a
-//! guessed interval between passes, which is polling, not an event loop. `mio` is the thin,
-//! safe wrapper over `epoll`/`kqueue` that tokio itself is built on; `poll(2)` through
-//! `libc` would do as well, at the price of `unsafe` code. Everything that touches the
-//! IMAP core is the same whichever readiness API wakes the loop.
+//! once, so a loop over two connections would have to spin or sleep a guessed interval.
+//! `mio` is the thin, safe wrapper over `epoll`/`kqueue` that tokio is built on; `poll(2)`
+//! through `libc` would do as well, at the price of `unsafe` code.
 //!
 //! # The script
 //!
 //! * `watch`: `LOGIN`, `EXAMINE mailbox`, `FETCH` the last three messages, `IDLE` for
-//!   `--idle` seconds printing every [`Output::Unsolicited`] response, `LOGOUT`.
+//!   `--idle` seconds printing every update, `LOGOUT`.
 //! * `other`: `LOGIN`, `LIST "" %`, `STATUS mailbox`, then, once `watch` is idling, a
 //!   `NOOP` and `LOGOUT`. With `--append` it instead appends a small test message to the
-//!   mailbox while `watch` idles (so that IDLE has something to report: `EXISTS`), and a
-//!   second later removes it again with `UID STORE +FLAGS.SILENT (\Deleted)` and
+//!   mailbox while `watch` idles (so that IDLE has something to report: `EXISTS`), and
+//!   removes it again with `UID STORE +FLAGS.SILENT (\Deleted)` and, a second later,
 //!   `UID EXPUNGE` (UIDPLUS), which `watch` sees as `FETCH` and `EXPUNGE`. Without
 //!   `--append` nothing is changed on the server.
 //!
@@ -46,7 +48,8 @@
 //! IMAP_PASSWORD='…' cargo run -p imaplib-proto --example event_loop -- HOST PORT USER [options]
 //!
 //!   --idle SECS         how long `watch` stays in IDLE (default 5)
-//!   --timeout SECS      how long the server may stay silent while a command waits (default 30)
+//!   --timeout SECS      how long the server may stay silent while a session waits for it
+//!                       (the driver's silence timeout; default 30)
 //!   --mailbox NAME      the mailbox to watch (default INBOX)
 //!   --append            make IDLE show something: append a test message, then remove it
 //!   --write-chunk N     write at most N bytes per write and one write per loop turn: shows
@@ -54,25 +57,32 @@
 //!   --allow-plaintext   permit a host that is not loopback (LOGIN crosses the network in clear)
 //! ```
 //!
-//! The password comes from the environment variable `IMAP_PASSWORD`, never the command line,
-//! and every trace of it is redacted by the core (the `LOGIN` line prints as
-//! `<redacted N bytes>`).
+//! The password comes from the environment variable `IMAP_PASSWORD`, never the command line.
+//! The driver hands out raw bytes to write; the `->` lines are the core's wire trace (the
+//! `log` target `imaplib::wire`), where the encoder has already replaced the password by
+//! `<redacted N bytes>`. The exit status is 0 when both sessions ran their script to the
+//! end, 1 when one failed (the summary says why: a refusal, a broken connection, a
+//! timeout), 2 for a usage error.
 //!
-//! **Plain TCP only.** The example never asks for STARTTLS, so the core never yields
-//! [`Output::StartTls`]; if it did, the session fails rather than carry on in clear. (TLS in
-//! a loop like this is one more sans-IO layer — e.g. a `rustls::ClientConnection` between the
-//! socket and [`Connection`] — omitted to keep the example about the IMAP core.) Against a
-//! remote server, use a TLS-capable client such as `imaplib-blocking`.
+//! **Plain TCP only.** The script sends no STARTTLS and streams no APPEND, so the driver
+//! never returns [`Step::StartTls`] or [`Step::ReadMessage`]; if it did, the session would
+//! fail rather than carry on in clear. (TLS here would be one more sans-IO layer, e.g. a
+//! `rustls::ClientConnection` between socket and driver.) Against a remote server, use a
+//! TLS-capable client such as `imaplib-blocking`.
 
+use std::cell::Cell;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::hash::BuildHasher;
+use std::io::ErrorKind::{Interrupted, NotConnected, WouldBlock, WriteZero};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use imaplib_proto::{Command, CommandId, Connection, Error, Options, Output, Reply, State};
+use imaplib_proto::driver::{Driver, Step, Timeouts};
+use imaplib_proto::{Command, CommandId, Connection, Error, Options, Reply, Result, State};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
@@ -85,36 +95,29 @@ macro_rules! say {
 }
 
 const USAGE: &str = "\
-usage: IMAP_PASSWORD=… event_loop HOST PORT USER [--idle SECS] [--timeout SECS] [--mailbox NAME]
-                                  [--append] [--write-chunk N] [--allow-plaintext]";
-
-const HELP: &str = "\
-Runs a small IMAP script on two plain-TCP connections driven by one single-threaded event
-loop: `watch` logs in, examines the mailbox, fetches the last messages and IDLEs; `other`
-lists, asks STATUS and, with --append, adds and removes a test message while `watch` idles.
-The password comes from IMAP_PASSWORD.
+usage: IMAP_PASSWORD=… event_loop HOST PORT USER [options]
 
   --idle SECS        how long `watch` stays in IDLE (default 5)
-  --timeout SECS     how long the server may stay silent while a command waits (default 30)
+  --timeout SECS     how long the server may stay silent while a session waits (default 30)
   --mailbox NAME     the mailbox to watch (default INBOX)
   --append           append a test message while `watch` idles, then remove it
   --write-chunk N    write at most N bytes per write, one write per loop turn
   --allow-plaintext  permit a host that is not loopback (LOGIN in clear)";
 
-/// The message `--append` adds (and removes a second later).
+/// The message `--append` adds (and removes a few seconds later).
 const TEST_MESSAGE: &[u8] =
     b"From: imaplib-proto event_loop example <event-loop@example.invalid>\r\n\
 Subject: sans-IO event loop test message\r\n\
 Content-Type: text/plain; charset=us-ascii\r\n\
 \r\n\
 Appended by imaplib-proto's event_loop example to show IDLE at work.\r\n\
-The example deletes it again (UID STORE \\Deleted + UID EXPUNGE) a second later.\r\n";
+The example deletes it again (UID STORE \\Deleted + UID EXPUNGE) a moment later.\r\n";
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
         Ok(Some(a)) => a,
         Ok(None) => {
-            say!("{USAGE}\n\n{HELP}");
+            say!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(msg) => {
@@ -148,7 +151,7 @@ struct Args {
 
 impl Args {
     /// `Ok(None)` for `--help`.
-    fn parse(argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    fn parse(argv: impl Iterator<Item = String>) -> std::result::Result<Option<Args>, String> {
         let mut positional = Vec::new();
         let mut idle = Duration::from_secs(5);
         let mut timeout = Duration::from_secs(30);
@@ -157,7 +160,7 @@ impl Args {
         let mut write_chunk = None;
         let mut allow_plaintext = false;
         let mut argv = argv;
-        let secs = |v: Option<String>, what: &str| -> Result<Duration, String> {
+        let secs = |v: Option<String>, what: &str| -> std::result::Result<Duration, String> {
             v.as_deref()
                 .and_then(|v| v.parse::<f64>().ok())
                 .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
@@ -216,7 +219,7 @@ struct Stats {
     would_block_writes: u64,
 }
 
-fn run(args: Args) -> Result<bool, String> {
+fn run(args: Args) -> std::result::Result<bool, String> {
     let password = std::env::var("IMAP_PASSWORD")
         .map_err(|_| "set the environment variable IMAP_PASSWORD".to_string())?;
     let addr = resolve(&args.host, args.port)?;
@@ -227,13 +230,20 @@ fn run(args: Args) -> Result<bool, String> {
             addr.ip()
         ));
     }
+    let t0 = *T0.get_or_init(Instant::now);
+    log::set_logger(&WireTrace).map_err(|e| format!("installing the logger: {e}"))?;
+    log::set_max_level(log::LevelFilter::Trace);
 
-    let t0 = Instant::now();
     let mut poll = Poll::new().map_err(|e| format!("creating the poller: {e}"))?;
     let mut events = Events::with_capacity(16);
     // What sessions tell each other: (who, what), e.g. ("watch", "idling").
-    let mut board = BTreeSet::new();
+    let mut board = Board::new();
     let mut stats = Stats::default();
+    // Every deadline is the driver's; --timeout is its silence timeout.
+    let timeouts = Timeouts {
+        silence: Some(args.timeout),
+        ..Timeouts::default()
+    };
     let memo = Memo {
         user: args.user.clone(),
         password,
@@ -247,29 +257,40 @@ fn run(args: Args) -> Result<bool, String> {
     ];
     let mut sessions = Vec::new();
     for (i, (name, script)) in scripts.into_iter().enumerate() {
-        let mut s = Session::connect(name, Token(i), addr, &poll, t0, &args, memo.clone())
-            .map_err(|e| format!("{name}: connecting to {addr}: {e}"))?;
-        s.steps = script;
-        s.log(format!("connecting to {addr}"));
-        sessions.push(s);
+        line(name, &format!("connecting to {addr}"));
+        // Non-blocking connect: it completes (or fails) while the loop runs.
+        let mut sock = TcpStream::connect(addr).map_err(|e| format!("{name}: {addr}: {e}"))?;
+        (poll.registry())
+            .register(&mut sock, Token(i), Interest::READABLE | Interest::WRITABLE)
+            .map_err(|e| format!("{name}: registering the socket: {e}"))?;
+        // Each connection gets its own random tag prefix; randomness is the caller's business.
+        let mut options = Options::new(4096 + (RandomState::new().hash_one(i) % 61440) as u16);
+        options.debug = 4; // the core's wire trace, for the `->` lines
+        sessions.push(Session {
+            name,
+            sock: Some(sock),
+            driver: Driver::new(options, timeouts),
+            write_chunk: args.write_chunk,
+            write_blocked: false,
+            task: Task::Connect,
+            wake: None,
+            script,
+            memo: memo.clone(),
+            failed: None,
+        });
     }
 
     loop {
         stats.turns += 1;
         let now = Instant::now();
-        // 1. Let every session act on what it has: core outputs, its script, its timers.
-        //    Outputs are drained before timers run, so that IDLE's last responses are
-        //    printed before DONE takes the unpolled ones back into the untagged store.
-        //    Go round again while sessions leave words for each other: no socket event
-        //    would wake a session for that.
+        // 1. Every session polls its task and moves the bytes it asks for, until it has to
+        //    wait for its socket or the clock. Go round again while sessions leave words
+        //    for each other: no socket event would wake a session for that.
         loop {
             let words = board.len();
             for s in &mut sessions {
-                s.advance(now, &mut board);
-                s.on_time(now);
-                s.advance(now, &mut board);
-                s.flush(&mut stats);
-                if s.is_finished() {
+                s.drive(now, &mut board, &mut stats);
+                if s.task == Task::Finished {
                     s.close(poll.registry());
                     board.insert((s.name, "finished"));
                 }
@@ -278,34 +299,28 @@ fn run(args: Args) -> Result<bool, String> {
                 break;
             }
         }
-        if sessions.iter().all(Session::is_finished) {
+        if sessions.iter().all(|s| s.task == Task::Finished) {
             break;
         }
 
-        // 2. Sleep in the kernel until a socket is ready or the nearest deadline. A session
-        //    with bytes left to write that did not hit WouldBlock (only with --write-chunk)
-        //    must not wait for a writable edge that will never come: poll without sleeping.
-        let wake = sessions.iter().filter_map(Session::next_wakeup).min();
-        let busy = sessions.iter().any(Session::wants_write_now);
-        let timeout = if busy {
-            Some(Duration::ZERO)
-        } else {
-            wake.map(|w| w.saturating_duration_since(Instant::now()))
-        };
+        // 2. Sleep in the kernel until a socket is ready or the earliest instant a session
+        //    must be polled again.
+        let wake = sessions.iter().filter_map(Session::next_wake).min();
+        let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
         match poll.poll(&mut events, timeout) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == Interrupted => continue,
             Err(e) => return Err(format!("poll: {e}")),
         }
-        if events.is_empty() && !busy {
+        if events.is_empty() && timeout != Some(Duration::ZERO) {
             stats.timer_wakeups += 1;
         }
-
-        // 3. Move bytes for every ready socket.
+        // 3. Readiness only says "try again": the next turn polls every task, and reads and
+        //    writes go on until they would block (readiness is edge-triggered).
         for event in &events {
             stats.events += 1;
             if let Some(s) = sessions.get_mut(event.token().0) {
-                s.on_ready(event, &mut stats);
+                s.write_blocked &= !event.is_writable();
             }
         }
     }
@@ -323,19 +338,16 @@ fn run(args: Args) -> Result<bool, String> {
         stats.writes,
         stats.would_block_writes
     );
-    let mut ok = true;
     for s in &sessions {
-        if let Some(why) = &s.failed {
-            say!("{}: FAILED: {why}", s.name);
-            ok = false;
-        } else {
-            say!("{}: ok", s.name);
+        match &s.failed {
+            Some(why) => say!("{}: FAILED: {why}", s.name),
+            None => say!("{}: ok", s.name),
         }
     }
-    Ok(ok)
+    Ok(sessions.iter().all(|s| s.failed.is_none()))
 }
 
-fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+fn resolve(host: &str, port: u16) -> std::result::Result<SocketAddr, String> {
     // The one blocking step: std has no asynchronous name resolution.
     (host, port)
         .to_socket_addrs()
@@ -369,14 +381,14 @@ enum Next {
 }
 
 /// Builds a step's command when the step starts, from what the session learnt so far.
-type Build = Box<dyn FnOnce(&mut Memo, &mut Connection) -> imaplib_proto::Result<Next>>;
+type Build = Box<dyn FnOnce(&mut Memo, &mut Connection) -> Result<Next>>;
 
-enum Step {
-    /// Submit a command and wait for its completion.
+enum Action {
+    /// Submit a command and wait for its result.
     Run(&'static str, Build),
-    /// IDLE for this long, printing unsolicited responses, then DONE.
+    /// IDLE for this long, printing its updates, then DONE.
     Idle(Duration),
-    /// A timer owned by the loop.
+    /// A pause of the script.
     Pause(Duration),
     /// Wait until a session (first) puts a word (second) on the board, or is finished.
     WaitFor(&'static str, &'static str),
@@ -384,12 +396,12 @@ enum Step {
 
 fn cmd(
     label: &'static str,
-    f: impl FnOnce(&mut Memo, &mut Connection) -> imaplib_proto::Result<Next> + 'static,
-) -> Step {
-    Step::Run(label, Box::new(f))
+    f: impl FnOnce(&mut Memo, &mut Connection) -> Result<Next> + 'static,
+) -> Action {
+    Action::Run(label, Box::new(f))
 }
 
-fn login() -> Step {
+fn login() -> Action {
     cmd("LOGIN", |m, conn| {
         if conn.state() != State::NonAuth {
             return Ok(Next::Skip("the server greeted with PREAUTH"));
@@ -398,11 +410,11 @@ fn login() -> Step {
     })
 }
 
-fn logout() -> Step {
+fn logout() -> Action {
     cmd("LOGOUT", |_, _| Ok(Next::Send(Command::logout())))
 }
 
-fn watch_script(idle: Duration) -> VecDeque<Step> {
+fn watch_script(idle: Duration) -> VecDeque<Action> {
     VecDeque::from([
         login(),
         cmd("EXAMINE", |m, _| {
@@ -426,12 +438,12 @@ fn watch_script(idle: Duration) -> VecDeque<Step> {
             )
             .map(Next::Send)
         }),
-        Step::Idle(idle),
+        Action::Idle(idle),
         logout(),
     ])
 }
 
-fn other_script(append: bool) -> VecDeque<Step> {
+fn other_script(append: bool) -> VecDeque<Action> {
     let mut steps = VecDeque::from([
         login(),
         cmd("LIST", |_, _| {
@@ -440,7 +452,7 @@ fn other_script(append: bool) -> VecDeque<Step> {
         cmd("STATUS", |m, _| {
             Command::status(m.mailbox.as_str(), "(MESSAGES UNSEEN UIDNEXT)").map(Next::Send)
         }),
-        Step::WaitFor("watch", "idling"),
+        Action::WaitFor("watch", "idling"),
     ]);
     if !append {
         steps.extend([
@@ -449,462 +461,352 @@ fn other_script(append: bool) -> VecDeque<Step> {
         ]);
         return steps;
     }
+    let uid_cmd = |label, f: fn(&str) -> Result<Command>| {
+        cmd(label, move |m, _| match &m.uid {
+            Some(uid) => f(uid).map(Next::Send),
+            None => Ok(Next::Skip("no UID")),
+        })
+    };
+    // A second between the changes, so that `watch` hears of each one: Dovecot tells
+    // an IDLE client what changed since its last look, and a message already gone has no
+    // flags to report.
+    let pause = || Action::Pause(Duration::from_secs(1));
     steps.extend([
-        Step::Pause(Duration::from_secs(1)),
+        pause(),
         cmd("APPEND", |m, _| {
-            Command::append(
-                Some(m.mailbox.as_str().into()),
-                Some("(\\Seen)"),
-                None,
-                TEST_MESSAGE,
-            )
-            .map(Next::Send)
+            let mailbox = Some(m.mailbox.as_str().into());
+            Command::append(mailbox, Some("(\\Seen)"), None, TEST_MESSAGE).map(Next::Send)
         }),
         cmd("SELECT", |m, conn| {
             // imaplib keeps response codes of tagged answers: APPEND's [APPENDUID v uid].
             let code = conn.response("APPENDUID");
-            m.uid = code.lines().last().and_then(|l| {
-                std::str::from_utf8(l)
-                    .ok()?
-                    .split(' ')
-                    .nth(1)
-                    .map(str::to_string)
+            let uid = code.lines().last().and_then(|l| {
+                let uid = std::str::from_utf8(l).ok()?.split(' ').nth(1)?;
+                Some(uid.to_string())
             });
-            if m.uid.is_none() || !conn.has_capability("UIDPLUS") {
-                m.uid = None;
+            m.uid = uid.filter(|_| conn.has_capability("UIDPLUS"));
+            if m.uid.is_none() {
                 return Ok(Next::Skip(
                     "no APPENDUID or no UIDPLUS: the test message stays, delete it by hand",
                 ));
             }
             Command::select(m.mailbox.as_str(), false).map(Next::Send)
         }),
-        Step::Pause(Duration::from_secs(1)),
-        cmd("UID STORE", |m, _| match &m.uid {
-            Some(uid) => Command::uid_store(uid, "+FLAGS.SILENT", "(\\Deleted)").map(Next::Send),
-            None => Ok(Next::Skip("no UID")),
+        pause(),
+        uid_cmd("UID STORE", |uid| {
+            Command::uid_store(uid, "+FLAGS.SILENT", "(\\Deleted)")
         }),
-        cmd("UID EXPUNGE", |m, _| match &m.uid {
-            Some(uid) => Command::uid_expunge(uid).map(Next::Send),
-            None => Ok(Next::Skip("no UID")),
-        }),
+        pause(),
+        uid_cmd("UID EXPUNGE", |uid| Command::uid_expunge(uid)),
         logout(),
     ]);
     steps
 }
 
-// ----- a session: one socket, one core, one script -----------------------------------------
+// ----- a session: one socket, one driver, one script ---------------------------------------
 
-/// What a session is waiting for.
+/// The task a session is polling.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Wait {
-    /// The TCP handshake.
-    Connecting,
-    /// The server's greeting (and, inside the core, the capabilities).
-    Greeting,
-    /// Nothing: the next step may start.
+enum Task {
+    /// The TCP connect and the greeting: [`Driver::poll_connect`].
+    Connect,
+    /// A command's result: [`Driver::poll_result`].
+    Command(&'static str, CommandId),
+    /// The server's `+` for IDLE ([`Driver::poll_idle_start`]); then idle this long.
+    IdleStart(Duration),
+    /// IDLE's updates until then ([`Driver::poll_idle_event`]); then `DONE`.
+    Idling(Instant),
+    /// A pause of the script, until then.
+    Pause(Instant),
+    /// A word of a session on the board.
+    WaitFor(&'static str, &'static str),
+    /// The next step of the script may start.
     Ready,
-    /// A command's completion.
-    Reply(CommandId),
-    /// The server's `+` for IDLE; then idle this long.
-    IdleStart(CommandId, Duration),
-    /// Inside IDLE until the instant, then DONE.
-    Idling(CommandId, Instant),
-    /// A pause.
-    Timer(Instant),
-    /// A word of a session on the board, giving up at the instant.
-    Flag(&'static str, &'static str, Instant),
-    /// The socket is closed.
+    /// The script is over.
     Finished,
 }
 
 struct Session {
     name: &'static str,
     sock: Option<TcpStream>,
-    conn: Connection,
-    /// Bytes the core produced that the socket has not taken yet.
-    out: VecDeque<u8>,
+    driver: Driver,
+    write_chunk: Option<usize>,
     /// The last write hit WouldBlock: wait for a writable event.
     write_blocked: bool,
-    write_chunk: Option<usize>,
-    wait: Wait,
-    steps: VecDeque<Step>,
-    labels: HashMap<CommandId, &'static str>,
+    task: Task,
+    /// When the task wants to be polled again if nothing else happens.
+    wake: Option<Instant>,
+    script: VecDeque<Action>,
     memo: Memo,
-    timeout: Duration,
-    /// When the server last gave a sign of life (or we started waiting on it).
-    heard: Instant,
-    t0: Instant,
     failed: Option<String>,
 }
 
 impl Session {
-    fn connect(
-        name: &'static str,
-        token: Token,
-        addr: SocketAddr,
-        poll: &Poll,
-        t0: Instant,
-        args: &Args,
-        memo: Memo,
-    ) -> io::Result<Session> {
-        // Non-blocking connect: completion (or failure) is reported as a writable event.
-        let mut sock = TcpStream::connect(addr)?;
-        poll.registry()
-            .register(&mut sock, token, Interest::READABLE | Interest::WRITABLE)?;
-        // Each connection gets its own random tag prefix; randomness is the caller's business.
-        let seed = 4096 + (RandomState::new().hash_one(token.0) % 61440) as u16;
-        Ok(Session {
-            name,
-            sock: Some(sock),
-            conn: Connection::new(Options::new(seed)),
-            out: VecDeque::new(),
-            write_blocked: false,
-            write_chunk: args.write_chunk,
-            wait: Wait::Connecting,
-            steps: VecDeque::new(),
-            labels: HashMap::new(),
-            memo,
-            timeout: args.timeout,
-            heard: Instant::now(),
-            t0,
-            failed: None,
-        })
-    }
-
     fn log(&self, msg: impl AsRef<str>) {
-        let t = self.t0.elapsed().as_secs_f64();
-        say!("{t:>8.3}s {:<6} {}", self.name, msg.as_ref());
+        line(self.name, msg.as_ref());
     }
 
-    fn is_finished(&self) -> bool {
-        self.wait == Wait::Finished
-    }
-
-    /// The deadline of the current wait on the server, if any. This is the whole timeout
-    /// machinery: the core never sees a clock.
-    fn deadline(&self) -> Option<Instant> {
-        match self.wait {
-            Wait::Connecting | Wait::Greeting | Wait::Reply(_) | Wait::IdleStart(..) => {
-                Some(self.heard + self.timeout)
-            }
-            _ => None,
+    /// When the loop must poll this session again, whatever its socket does.
+    fn next_wake(&self) -> Option<Instant> {
+        match (self.wake, self.driver.poll_timeout()) {
+            _ if self.task == Task::Finished => None,
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
-    /// When the loop must wake up for this session even if no socket is ready.
-    fn next_wakeup(&self) -> Option<Instant> {
-        match self.wait {
-            Wait::Idling(_, until) | Wait::Timer(until) | Wait::Flag(_, _, until) => Some(until),
-            _ => self.deadline(),
-        }
-    }
-
-    fn wants_write_now(&self) -> bool {
-        !self.out.is_empty() && !self.write_blocked && self.sock.is_some()
-    }
-
-    /// Timers and deadlines.
-    fn on_time(&mut self, now: Instant) {
-        match self.wait {
-            Wait::Timer(t) if now >= t => self.wait = Wait::Ready,
-            Wait::Flag(who, what, t) if now >= t => {
-                self.log(format!("gave up waiting for {who} {what}"));
-                self.wait = Wait::Ready;
-            }
-            Wait::Idling(id, until) if now >= until => {
-                self.log("IDLE time is up: DONE");
-                if let Err(e) = self.conn.idle_done(id) {
-                    self.log(format!("idle_done: {e}"));
-                }
-                self.wait = Wait::Reply(id);
-                self.heard = now;
-            }
-            _ => {}
-        }
-        if self.deadline().is_some_and(|d| now >= d) {
-            let what = match self.wait {
-                Wait::Connecting => "connecting",
-                Wait::Greeting => "waiting for the greeting",
-                _ => "waiting for an answer",
-            };
-            self.log(format!("timeout: {what}"));
-            // Tell the core the transport failed; it completes every pending command with
-            // this error and emits Output::Error.
-            self.conn.transport_error(Error::io(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("the server was silent for {:?}", self.timeout),
-            )));
-        }
-    }
-
-    /// Drains the core's outputs and starts script steps until the session has to wait.
-    fn advance(&mut self, now: Instant, board: &mut Board) {
+    /// Polls the task and does what it asks, the script's next steps included, until the
+    /// session has to wait for its socket, another session or the clock.
+    fn drive(&mut self, now: Instant, board: &mut Board, stats: &mut Stats) {
+        SESSION.set(self.name);
+        self.driver.handle_timeout(now);
         loop {
-            while let Some(out) = self.conn.poll_output() {
-                self.on_output(out, now, board);
-            }
-            if let Wait::Flag(who, what, _) = self.wait {
-                if board.contains(&(who, what)) || board.contains(&(who, "finished")) {
-                    self.wait = Wait::Ready;
+            let again = match self.task {
+                Task::Connect => {
+                    let step = self.driver.poll_connect(now);
+                    self.on(step, now, stats, Self::greeted)
                 }
-            }
-            if self.wait != Wait::Ready {
+                Task::Command(label, id) => {
+                    let step = self.driver.poll_result(id, now);
+                    self.on(step, now, stats, |s, result| s.completed(label, result))
+                }
+                Task::IdleStart(d) => {
+                    let step = self.driver.poll_idle_start(now);
+                    self.on(step, now, stats, |s, result| {
+                        s.idling(result, d, now, board)
+                    })
+                }
+                Task::Idling(until) => {
+                    let step = self.driver.poll_idle_event(Some(until), now);
+                    self.on(step, now, stats, |s, update| s.update(update, now))
+                }
+                Task::Pause(until) if now < until => {
+                    self.wake = Some(until);
+                    false
+                }
+                Task::WaitFor(who, what)
+                    if !board.contains(&(who, what)) && !board.contains(&(who, "finished")) =>
+                {
+                    false
+                }
+                Task::Finished => false,
+                Task::Pause(_) | Task::WaitFor(..) | Task::Ready => {
+                    self.next(now);
+                    true
+                }
+            };
+            if !again {
                 return;
             }
-            match self.steps.pop_front() {
-                Some(step) => self.start(step, now),
-                None => {
-                    // Script over (LOGOUT completed, or the connection failed).
-                    if !self.conn.is_closed() && self.failed.is_none() {
-                        self.fail("script ended without LOGOUT".into());
-                    }
-                    self.wait = Wait::Finished;
-                    return;
-                }
-            }
         }
     }
 
-    fn start(&mut self, step: Step, now: Instant) {
+    /// Does what a poll's step asks; a finished task's value goes to `done`. False when
+    /// the session has to wait (until `self.wake` at the latest).
+    fn on<T>(
+        &mut self,
+        step: Step<T>,
+        now: Instant,
+        stats: &mut Stats,
+        done: impl FnOnce(&mut Self, T),
+    ) -> bool {
         match step {
-            Step::Run(label, build) => match build(&mut self.memo, &mut self.conn) {
-                Ok(Next::Send(command)) => self.submit(label, command, now),
-                Ok(Next::Skip(why)) => self.log(format!("{label} skipped: {why}")),
-                // An argument the encoder refuses (NUL in a name, say): nothing was sent.
-                Err(e) => self.fail(format!("{label}: {e}")),
+            Step::Done(value) => done(self, value),
+            Step::Write { deadline } => {
+                self.wake = deadline;
+                return self.write(now, stats);
+            }
+            Step::Read { deadline } => {
+                self.wake = deadline;
+                return self.read(now, stats);
+            }
+            // Only STARTTLS and a streamed APPEND ask for these, and the script sends neither.
+            Step::StartTls | Step::ReadMessage { .. } => {
+                let e = io::Error::other("not in this plain-TCP example");
+                self.driver.transport_error(Error::io(e), now);
+            }
+        }
+        true
+    }
+
+    /// Writes what the socket takes of the driver's output. False when the session has to
+    /// wait: WouldBlock, or (`--write-chunk`) one write per loop turn.
+    fn write(&mut self, now: Instant, stats: &mut Stats) -> bool {
+        let Some(sock) = self.sock.as_mut().filter(|_| !self.write_blocked) else {
+            return false;
+        };
+        let out = self.driver.output();
+        let n = self.write_chunk.map_or(out.len(), |c| c.min(out.len()));
+        match sock.write(&out[..n]) {
+            Ok(0) => (self.driver).transport_error(Error::io(WriteZero.into()), now),
+            Ok(k) => {
+                stats.writes += 1;
+                stats.bytes_out += k as u64;
+                self.driver.wrote(k, now);
+                if self.write_chunk.is_some() {
+                    // The rest stays in the driver; the loop comes back without sleeping.
+                    self.wake = Some(now);
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == WouldBlock => {
+                stats.would_block_writes += 1;
+                self.write_blocked = true;
+                return false;
+            }
+            Err(e) if e.kind() == Interrupted => {}
+            Err(e) => self.driver.transport_error(Error::io(e), now),
+        }
+        true
+    }
+
+    /// Reads until WouldBlock into the driver. False when nothing came.
+    fn read(&mut self, now: Instant, stats: &mut Stats) -> bool {
+        let Some(sock) = self.sock.as_mut() else {
+            return false;
+        };
+        let mut buf = [0u8; 16 * 1024];
+        let mut got = false;
+        loop {
+            match sock.read(&mut buf) {
+                Ok(0) => {
+                    self.driver.feed_eof(now);
+                    return true;
+                }
+                Ok(n) => {
+                    stats.reads += 1;
+                    stats.bytes_in += n as u64;
+                    self.driver.feed(&buf[..n], now);
+                    got = true;
+                }
+                // A connect in progress reads as WouldBlock (NotConnected on some systems):
+                // no greeting yet. A failed connect reads as its error.
+                Err(e) if matches!(e.kind(), WouldBlock | NotConnected) => return got,
+                Err(e) if e.kind() == Interrupted => {}
+                Err(e) => {
+                    self.driver.transport_error(Error::io(e), now);
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn greeted(&mut self, result: Result<()>) {
+        if let Err(e) = result {
+            self.log(format!("connecting failed: {e}"));
+            return self.fail(format!("connect: {e}"));
+        }
+        let c = self.driver.connection();
+        let welcome = String::from_utf8_lossy(c.welcome().unwrap_or_default());
+        let caps = c.capabilities().len();
+        self.log(format!(
+            "<- greeting {} ({caps} capabilities)",
+            shorten(&welcome, 60)
+        ));
+        self.task = Task::Ready;
+    }
+
+    fn completed(&mut self, label: &str, result: Result<Reply>) {
+        match result {
+            // Like imaplib, some commands (SELECT, STATUS…) return a NO as a result rather
+            // than an error; for this script that is a failure all the same.
+            Ok(reply) if reply.typ == "NO" || reply.typ == "BAD" => {
+                let repr = reply.python_repr();
+                self.log(format!("<- {label} refused: {}", shorten(&repr, 110)));
+                self.fail(format!("{label}: {repr}"));
+            }
+            Ok(reply) => {
+                self.log(format!("<- {label} {}", shorten(&reply.python_repr(), 110)));
+                self.memo.last = Some(reply);
+                self.task = Task::Ready;
+            }
+            Err(e) => {
+                self.log(format!("<- {label} failed: {e}"));
+                self.fail(format!("{label}: {e}"));
+            }
+        }
+    }
+
+    fn idling(&mut self, result: Result<()>, d: Duration, now: Instant, board: &mut Board) {
+        if let Err(e) = result {
+            return self.fail(format!("IDLE: {e}"));
+        }
+        let secs = d.as_secs_f64();
+        self.log(format!(
+            "<- + idling for {secs:.1} s (the driver's `until` ends it)"
+        ));
+        board.insert((self.name, "idling"));
+        self.task = Task::Idling(now + d);
+    }
+
+    /// An update of the IDLE, or (`None`) the end of its time.
+    fn update(&mut self, update: Option<Result<Reply>>, now: Instant) {
+        match update {
+            Some(Ok(reply)) => {
+                let repr = reply.python_repr();
+                self.log(format!("<- unsolicited {}", shorten(&repr, 100)));
+            }
+            Some(Err(e)) => self.fail(format!("IDLE: {e}")),
+            None => {
+                self.log("IDLE time is up: DONE");
+                match self.driver.idle_done(now) {
+                    Ok(id) => self.task = Task::Command("IDLE", id),
+                    Err(e) => self.fail(format!("DONE: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Starts the next step of the script.
+    fn next(&mut self, now: Instant) {
+        let Some(action) = self.script.pop_front() else {
+            // Script over (LOGOUT completed, or the connection failed).
+            if !self.driver.connection().is_closed() && self.failed.is_none() {
+                self.failed = Some("script ended without LOGOUT".into());
+            }
+            self.task = Task::Finished;
+            return;
+        };
+        self.task = Task::Ready;
+        match action {
+            Action::Run(label, build) => {
+                match build(&mut self.memo, self.driver.connection_mut()) {
+                    Ok(Next::Send(command)) => match self.driver.submit(command, now) {
+                        Ok(id) => self.task = Task::Command(label, id),
+                        // Refused before any byte was queued (wrong state, capability…).
+                        Err(e) => self.fail(format!("{label}: {e}")),
+                    },
+                    Ok(Next::Skip(why)) => self.log(format!("{label} skipped: {why}")),
+                    // An argument the encoder refuses (NUL in a name, say): nothing was sent.
+                    Err(e) => self.fail(format!("{label}: {e}")),
+                }
+            }
+            Action::Idle(d) => match self.driver.idle_start(now) {
+                Ok(_) => self.task = Task::IdleStart(d),
+                Err(e) => self.fail(format!("IDLE: {e}")),
             },
-            Step::Idle(d) => {
-                self.submit("IDLE", Command::idle(), now);
-                if let Wait::Reply(id) = self.wait {
-                    self.wait = Wait::IdleStart(id, d);
-                }
-            }
-            Step::Pause(d) => {
+            Action::Pause(d) => {
                 self.log(format!("pause {:.1} s (a loop timer)", d.as_secs_f64()));
-                self.wait = Wait::Timer(now + d);
+                self.task = Task::Pause(now + d);
             }
-            Step::WaitFor(who, what) => {
+            Action::WaitFor(who, what) => {
                 self.log(format!("waiting until {who} is {what}"));
-                self.wait = Wait::Flag(who, what, now + self.timeout);
+                self.task = Task::WaitFor(who, what);
             }
-        }
-    }
-
-    fn submit(&mut self, label: &'static str, command: Command, now: Instant) {
-        match self.conn.submit(command) {
-            Ok(id) => {
-                self.labels.insert(id, label);
-                self.wait = Wait::Reply(id);
-                self.heard = now;
-            }
-            // Refused before any byte was queued (wrong state, missing capability…).
-            Err(e) => self.fail(format!("{label}: {e}")),
-        }
-    }
-
-    fn on_output(&mut self, out: Output, now: Instant, board: &mut Board) {
-        match out {
-            Output::Send(bytes) => {
-                // Debug redacts secrets (the LOGIN password) by construction.
-                self.log(format!("-> {}", shorten(&format!("{bytes:?}"), 110)));
-                self.out.extend(&bytes.bytes);
-            }
-            Output::Connected => {
-                let welcome = self.conn.welcome().map(String::from_utf8_lossy);
-                self.log(format!(
-                    "<- greeting {} ({} capabilities)",
-                    shorten(&welcome.unwrap_or_default(), 60),
-                    self.conn.capabilities().len()
-                ));
-                self.wait = Wait::Ready;
-            }
-            Output::Completed { id, result } => {
-                let label = self.labels.remove(&id).unwrap_or("command");
-                match result {
-                    // Like imaplib, some commands (SELECT, STATUS…) return a NO as a result
-                    // rather than an error; for this script that is a failure all the same.
-                    Ok(reply) if reply.typ == "NO" || reply.typ == "BAD" => {
-                        let repr = reply.python_repr();
-                        self.log(format!("<- {label} refused: {}", shorten(&repr, 110)));
-                        self.fail(format!("{label}: {repr}"));
-                    }
-                    Ok(reply) => {
-                        self.log(format!("<- {label} {}", shorten(&reply.python_repr(), 110)));
-                        self.memo.last = Some(reply);
-                    }
-                    Err(e) => {
-                        self.log(format!("<- {label} failed: {e}"));
-                        self.fail(format!("{label}: {e}"));
-                    }
-                }
-                if matches!(self.wait, Wait::Reply(w) | Wait::IdleStart(w, _) | Wait::Idling(w, _) if w == id)
-                {
-                    self.wait = Wait::Ready;
-                }
-            }
-            Output::IdleStarted { id } => {
-                if let Wait::IdleStart(w, d) = self.wait {
-                    if w == id {
-                        self.log(format!(
-                            "<- + idling for {:.1} s (a loop timer ends it)",
-                            d.as_secs_f64()
-                        ));
-                        self.wait = Wait::Idling(id, now + d);
-                        board.insert((self.name, "idling"));
-                    }
-                }
-            }
-            Output::Unsolicited(reply) => {
-                self.log(format!(
-                    "<- unsolicited {}",
-                    shorten(&reply.python_repr(), 100)
-                ));
-            }
-            Output::StartTls { .. } => {
-                // Never requested by this example; carrying on in clear would be wrong.
-                self.conn.transport_error(Error::io(io::Error::other(
-                    "STARTTLS is not supported by this plain-TCP example",
-                )));
-            }
-            Output::Error(e) => {
-                self.log(format!("connection failed: {e}"));
-                self.fail(e.to_string());
-                self.out.clear();
-                self.wait = Wait::Finished;
-            }
-            // Streamed literals and streamed APPENDs are never requested by this script.
-            _ => {}
         }
     }
 
     /// Records a failure; the rest of the script is dropped for a LOGOUT if the connection
     /// can still take one.
     fn fail(&mut self, why: String) {
-        if self.failed.is_none() {
-            self.failed = Some(why);
+        self.failed.get_or_insert(why);
+        self.script.clear();
+        let c = self.driver.connection();
+        let usable = c.is_connected() && !c.is_closed() && c.state() != State::Logout;
+        if usable && !matches!(self.task, Task::Command("LOGOUT", _)) {
+            self.script.push_back(logout());
         }
-        self.steps.clear();
-        let usable = self.conn.is_connected()
-            && self.conn.fatal_error().is_none()
-            && !self.conn.is_closed()
-            && self.conn.state() != State::Logout;
-        let logging_out = self.labels.values().any(|l| *l == "LOGOUT");
-        if usable && !logging_out {
-            self.steps.push_back(logout());
-        }
-        if matches!(self.wait, Wait::Timer(_) | Wait::Flag(..)) {
-            self.wait = Wait::Ready;
-        }
-        if !usable && self.conn.pending() == 0 {
-            self.wait = Wait::Finished;
-        }
-    }
-
-    /// A readiness event for this session's socket.
-    fn on_ready(&mut self, event: &mio::event::Event, stats: &mut Stats) {
-        let Some(sock) = self.sock.as_mut() else {
-            return;
-        };
-        if self.wait == Wait::Connecting {
-            // The connect finished one way or the other: look at which.
-            match sock.take_error() {
-                Ok(Some(e)) | Err(e) => {
-                    self.fail(format!("connect: {e}"));
-                    self.wait = Wait::Finished;
-                    return;
-                }
-                Ok(None) => {}
-            }
-            match sock.peer_addr() {
-                Ok(_) => {
-                    self.log("connected; waiting for the greeting");
-                    self.wait = Wait::Greeting;
-                    self.heard = Instant::now();
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => return, // spurious
-                Err(e) => {
-                    self.fail(format!("connect: {e}"));
-                    self.wait = Wait::Finished;
-                    return;
-                }
-            }
-        }
-        if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.read_all(stats);
-        }
-        if event.is_writable() {
-            self.write_blocked = false;
-            self.flush(stats);
-        }
-    }
-
-    /// Reads until WouldBlock (readiness is edge-triggered) and feeds the core.
-    fn read_all(&mut self, stats: &mut Stats) {
-        let Some(sock) = self.sock.as_mut() else {
-            return;
-        };
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match sock.read(&mut buf) {
-                Ok(0) => {
-                    self.conn.feed_eof();
-                    return;
-                }
-                Ok(n) => {
-                    stats.reads += 1;
-                    stats.bytes_in += n as u64;
-                    self.heard = Instant::now();
-                    self.conn.feed(&buf[..n]);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.conn.transport_error(Error::io(e));
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Writes what the socket takes; the rest waits for a writable event.
-    fn flush(&mut self, stats: &mut Stats) {
-        let Some(sock) = self.sock.as_mut() else {
-            return;
-        };
-        if self.wait == Wait::Connecting {
-            return;
-        }
-        while !self.out.is_empty() {
-            let (front, _) = self.out.as_slices();
-            let n = self.write_chunk.map_or(front.len(), |c| c.min(front.len()));
-            match sock.write(&front[..n]) {
-                Ok(0) => {
-                    self.conn
-                        .transport_error(Error::io(io::ErrorKind::WriteZero.into()));
-                    self.out.clear();
-                    return;
-                }
-                Ok(k) => {
-                    stats.writes += 1;
-                    stats.bytes_out += k as u64;
-                    self.out.drain(..k);
-                    if self.write_chunk.is_some() {
-                        return; // one write per loop turn: the rest stays buffered
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    stats.would_block_writes += 1;
-                    self.write_blocked = true;
-                    return;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.conn.transport_error(Error::io(e));
-                    self.out.clear();
-                    return;
-                }
-            }
-        }
+        self.task = Task::Ready;
     }
 
     /// Deregisters and closes the socket once the session is over.
@@ -912,16 +814,47 @@ impl Session {
         if let Some(mut sock) = self.sock.take() {
             let _ = registry.deregister(&mut sock);
             let _ = sock.shutdown(std::net::Shutdown::Both);
-            self.log(format!(
-                "closed{}",
-                if self.failed.is_some() {
-                    " (failed)"
-                } else {
-                    ""
-                }
-            ));
+            self.log(if self.failed.is_some() {
+                "closed (failed)"
+            } else {
+                "closed"
+            });
         }
     }
+}
+
+// ----- printing ---------------------------------------------------------------------------
+
+static T0: OnceLock<Instant> = OnceLock::new();
+
+thread_local! {
+    /// The session being driven, to name it in the wire trace.
+    static SESSION: Cell<&'static str> = const { Cell::new("") };
+}
+
+fn line(who: &str, msg: &str) {
+    let t = T0.get().map_or(0.0, |t0| t0.elapsed().as_secs_f64());
+    say!("{t:>8.3}s {who:<6} {msg}");
+}
+
+/// Prints what the drivers queue for the server, from the core's wire trace (`C:` lines of
+/// the `imaplib::wire` target), where the encoder has already redacted every secret.
+struct WireTrace;
+
+impl log::Log for WireTrace {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.target() == imaplib_proto::trace::WIRE_TARGET
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            if let Some(sent) = record.args().to_string().strip_prefix("C: ") {
+                line(SESSION.get(), &format!("-> {}", shorten(sent, 110)));
+            }
+        }
+    }
+
+    fn flush(&self) {}
 }
 
 /// Cuts `s` to about `max` characters for the log.
