@@ -245,17 +245,24 @@ impl<S: Duplex> Client<S> {
     }
 
     /// Ready when `deadline` has passed (the next poll of the driver decides what it
-    /// means); one timer, moved as the deadline moves.
+    /// means). One timer, moved only when the deadline comes earlier or it fired: a
+    /// deadline that moves later as bytes arrive costs a spurious wake-up, not a re-arm
+    /// per read.
     fn poll_timer(&mut self, cx: &mut Context<'_>, deadline: Option<Instant>) -> Poll<()> {
         let Some(at) = deadline else {
             return Poll::Pending;
         };
         let timer = self.timer.get_or_insert_with(|| async_io::Timer::at(at));
-        if self.timer_at != Some(at) {
+        if self.timer_at.is_none_or(|armed| at < armed) {
             timer.set_at(at);
             self.timer_at = Some(at);
         }
-        Pin::new(timer).poll(cx).map(|_| ())
+        let fired = Pin::new(timer).poll(cx).is_ready();
+        if fired {
+            self.timer_at = None;
+            return Poll::Ready(());
+        }
+        Poll::Pending
     }
 
     imaplib_proto::client_methods!(

@@ -160,12 +160,16 @@ impl<S: Socket> Client<S> {
 
 use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
 
-/// How long a blocking call may wait for `deadline` (at least a millisecond: a zero socket
-/// timeout means "forever").
+/// How long a blocking call may wait for `deadline`: rounded down (to 100 ms above a
+/// second, to a millisecond below), so that the socket's timeout changes rarely while data
+/// flows (a change costs two system calls) and a wake-up is never late; at least a
+/// millisecond, as a zero socket timeout means "forever".
 fn until(deadline: Option<Instant>, now: Instant) -> Option<Duration> {
+    let step = |d: Duration| if d >= Duration::from_secs(1) { 100 } else { 1 };
     deadline.map(|d| {
-        d.saturating_duration_since(now)
-            .max(Duration::from_millis(1))
+        let left = d.saturating_duration_since(now);
+        let ms = left.as_millis() as u64;
+        Duration::from_millis((ms - ms % step(left)).max(1))
     })
 }
 
