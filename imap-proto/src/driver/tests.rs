@@ -28,6 +28,19 @@ fn greeted(timeouts: Timeouts) -> Driver {
     d
 }
 
+/// A driver after LOGIN (tag `BCDE0`), with these capabilities.
+fn logged_in(timeouts: Timeouts, caps: &str) -> Driver {
+    let mut d = greeted(timeouts);
+    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
+    written(&mut d, t0());
+    d.feed(
+        format!("BCDE0 OK [CAPABILITY {caps}] in\r\n").as_bytes(),
+        t0(),
+    );
+    done(d.poll_result(login, t0())).unwrap();
+    d
+}
+
 /// Takes (and "writes") everything the driver has to send.
 fn written(d: &mut Driver, now: Instant) -> String {
     let out = String::from_utf8_lossy(d.output()).into_owned();
@@ -152,12 +165,7 @@ fn idle_keepalive_renews_without_losing_updates() {
         idle_keepalive: Some(100 * SEC),
         ..Timeouts::default()
     };
-    let mut d = greeted(t);
-    d.feed(b"", t0());
-    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
-    written(&mut d, t0());
-    d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n", t0());
-    done(d.poll_result(login, t0())).unwrap();
+    let mut d = logged_in(t, "IMAP4rev1 IDLE");
     d.idle_start(t0()).unwrap();
     assert!(matches!(d.poll_idle_start(t0()), Step::Write { .. }));
     assert_eq!(written(&mut d, t0()), "BCDE1 IDLE\r\n");
@@ -201,12 +209,7 @@ fn idle_keepalive_renews_without_losing_updates() {
 
 #[test]
 fn idle_abandoned_before_the_continuation_gets_done_when_it_comes() {
-    let mut d = greeted(Timeouts::default());
-    d.feed(b"", t0());
-    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
-    written(&mut d, t0());
-    d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n", t0());
-    done(d.poll_result(login, t0())).unwrap();
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 IDLE");
     d.idle_start(t0()).unwrap();
     let _ = d.poll_idle_start(t0());
     assert_eq!(written(&mut d, t0()), "BCDE1 IDLE\r\n");
@@ -294,11 +297,7 @@ fn farewell_writes_logout_within_a_bound_and_waits_for_nothing() {
 /// early, or a caller that gives up, fails the connection.
 #[test]
 fn streamed_append_messages() {
-    let mut d = greeted(Timeouts::default());
-    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
-    written(&mut d, t0());
-    d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1 LITERAL+] in\r\n", t0());
-    done(d.poll_result(login, t0())).unwrap();
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 LITERAL+");
     let cmd = Command::append_stream(None, None, None, 200_000).unwrap();
     let id = d.submit(cmd, t0()).unwrap();
     assert_eq!(written(&mut d, t0()), "BCDE1 APPEND INBOX {200000+}\r\n");
@@ -342,11 +341,7 @@ fn streamed_append_messages() {
 
 #[test]
 fn an_abandoned_streamed_append_fails_the_connection() {
-    let mut d = greeted(Timeouts::default());
-    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
-    written(&mut d, t0());
-    d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1 LITERAL+] in\r\n", t0());
-    done(d.poll_result(login, t0())).unwrap();
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 LITERAL+");
     let id = d
         .submit(Command::append_stream(None, None, None, 10).unwrap(), t0())
         .unwrap();
@@ -406,11 +401,7 @@ impl LiteralSink for Failing {
 
 #[test]
 fn a_failing_sink_becomes_the_result_and_the_stream_stays_in_step() {
-    let mut d = greeted(Timeouts::default());
-    let login = d.submit(Command::login("u", "p").unwrap(), t0()).unwrap();
-    written(&mut d, t0());
-    d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1] in\r\n", t0());
-    done(d.poll_result(login, t0())).unwrap();
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1");
     let sel = d
         .submit(Command::select("INBOX", true).unwrap(), t0())
         .unwrap();
