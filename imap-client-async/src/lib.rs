@@ -66,3 +66,8 @@ pub mod async_std {
         Client::connect_on(Net::AsyncStd, host, port, &config, false).await
     }
 }
+
+/// The crate's README, compiled (and run where it needs no server) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -51,3 +51,8 @@ pub fn imap4_ssl(host: &str, port: u16) -> Result<Client> {
 pub fn imap4_stream(command: &str) -> Result<Client> {
     Client::connect_stream(command)
 }
+
+/// The crate's README, compiled (and run where it needs no server) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -94,3 +94,8 @@ pub use chrono;
 pub const IMAP4_PORT: u16 = 143;
 /// imaplib's default port for IMAP4_SSL.
 pub const IMAP4_SSL_PORT: u16 = 993;
+
+/// The crate's README, compiled (and run where it needs no server) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
