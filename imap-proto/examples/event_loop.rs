@@ -59,7 +59,7 @@
 //!
 //! The password comes from the environment variable `IMAP_PASSWORD`, never the command line.
 //! The driver hands out raw bytes to write; the `->` lines are the core's wire trace (the
-//! `log` target `imaplib::wire`), where the encoder has already replaced the password by
+//! `log` target `imaplib_proto::trace`), where the encoder has already replaced the password by
 //! `<redacted N bytes>`. The exit status is 0 when both sessions ran their script to the
 //! end, 1 when one failed (the summary says why: a refusal, a broken connection, a
 //! timeout), 2 for a usage error.
@@ -838,7 +838,7 @@ fn line(who: &str, msg: &str) {
 }
 
 /// Prints what the drivers queue for the server, from the core's wire trace (`C:` lines of
-/// the `imaplib::wire` target), where the encoder has already redacted every secret.
+/// the `imaplib_proto::trace` target), where the encoder has already redacted every secret.
 struct WireTrace;
 
 impl log::Log for WireTrace {

@@ -535,7 +535,8 @@ macro_rules! imaplib_methods {
             self.connection().debug()
         }
 
-        /// Sets imaplib's `debug` level (0–5): what is logged through the `log` facade.
+        /// Sets imaplib's `debug` level (0–5): the messages of the levels it covers are logged at
+        /// `info` (the `log` level alone decides the rest; see [`trace`]($crate::trace)).
         pub fn set_debug(&mut self, level: u8) {
             self.connection_mut().set_debug(level);
         }

@@ -1,34 +1,66 @@
-//! Wire tracing through the `log` facade, with secrets redacted by construction.
+//! Logging through the `log` facade, with secrets redacted by construction.
 //!
-//! imaplib prints to stderr according to its `debug` level (0–5); here the same levels
-//! ([`crate::Connection::set_debug`]) decide what goes to the `log` facade: level 1 and up
-//! logs commands, completions and tolerated quirks (`debug!`, target `imaplib`); 3 and up
-//! every untagged response stored; 4 and up the wire itself (`trace!`, target
-//! `imaplib::wire`; server lines as `S:`, client bytes as `C:`, literal contents only as
-//! their size). The encoder records the spans
-//! of every secret (LOGIN password, AUTHENTICATE responses) in the [`Outgoing`] it produces;
-//! the tracer prints `<redacted N bytes>` in their place, so no regex ever has to find them.
+//! One switch: the `log` level (e.g. `RUST_LOG`) decides what is logged, whatever imaplib's
+//! `debug` level. Every record has imaplib's level of the message, mapped onto a `log` level:
+//! commands, completions, failures, tolerated quirks and dropped responses (imaplib 1) at
+//! `debug`; every untagged response stored (imaplib 3) and the wire itself (imaplib 4: server
+//! lines as `S:`, client bytes as `C:`, literal contents only as their size) at `trace`.
+//! imaplib's `debug` attribute ([`crate::Connection::set_debug`]) raises the messages of the
+//! levels it covers to `info`, as imaplib prints them when asked. Targets are module paths:
+//! the wire is [`WIRE_TARGET`] (`imaplib_proto::trace`), the rest `imaplib_proto::session::…`
+//! and `imaplib_proto::driver`.
+//!
+//! The encoder records the spans of every secret (LOGIN password, AUTHENTICATE responses) in
+//! the [`Outgoing`] it produces; the tracer prints `<redacted N bytes>` in their place, so no
+//! regex ever has to find them.
 
-/// Log target for raw protocol traffic (imaplib debug level 4+).
-pub const WIRE_TARGET: &str = "imaplib::wire";
-/// Log target for command-level events (imaplib debug levels 1–3).
-pub const TARGET: &str = "imaplib";
+/// Log target of the raw protocol traffic (imaplib debug level 4): this module's path.
+pub const WIRE_TARGET: &str = module_path!();
+
+/// The `log` level of a message imaplib prints from its debug level `imaplib_level` on,
+/// for a connection whose imaplib `debug` is `debug`: `info` when that `debug` asks for it,
+/// else `debug` (imaplib levels 1–2) or `trace` (3 and up).
+pub fn level(debug: u8, imaplib_level: u8) -> log::Level {
+    if debug >= imaplib_level {
+        log::Level::Info
+    } else if imaplib_level <= 2 {
+        log::Level::Debug
+    } else {
+        log::Level::Trace
+    }
+}
+
+/// `note!(debug, imaplib_level, format…)`: logs at [`level`]`(debug, imaplib_level)`, target
+/// the calling module.
+macro_rules! note {
+    ($debug:expr, $imaplib:expr, $($arg:tt)+) => {
+        log::log!($crate::trace::level($debug, $imaplib), $($arg)+)
+    };
+}
+pub(crate) use note;
 
 pub use crate::outgoing::{Outgoing, Redacted};
 pub use crate::repr::{bytes_repr, str_repr, Escaped};
 
-/// Logs bytes sent (redacted) at trace level.
-pub(crate) fn sent(out: &Outgoing) {
-    log::trace!(target: WIRE_TARGET, "C: {}", out.redacted());
+/// Logs bytes sent (redacted), imaplib level 4.
+pub(crate) fn sent(debug: u8, out: &Outgoing) {
+    let lvl = level(debug, 4);
+    if log::log_enabled!(lvl) {
+        log::log!(lvl, "C: {}", out.redacted());
+    }
 }
 
-/// Logs a framed server response at trace level: its lines, and only the sizes of its
+/// Logs a framed server response, imaplib level 4: its lines, and only the sizes of its
 /// literals.
-pub(crate) fn received(frame: &crate::frame::Frame) {
-    log::trace!(target: WIRE_TARGET, "S: {}", Escaped(&frame.first));
+pub(crate) fn received(debug: u8, frame: &crate::frame::Frame) {
+    let lvl = level(debug, 4);
+    if !log::log_enabled!(lvl) {
+        return;
+    }
+    log::log!(lvl, "S: {}", Escaped(&frame.first));
     for (literal, line) in &frame.parts {
-        log::trace!(target: WIRE_TARGET, "S: <literal {} bytes>", literal.len());
-        log::trace!(target: WIRE_TARGET, "S: {}", Escaped(line));
+        log::log!(lvl, "S: <literal {} bytes>", literal.len());
+        log::log!(lvl, "S: {}", Escaped(line));
     }
 }
 

@@ -351,6 +351,9 @@ fn capture() -> &'static Capture {
     })
 }
 
+/// One switch: the `log` level alone decides (trace shows the wire even at imaplib debug 0;
+/// imaplib's debug level raises what it covers to `info`); targets are module paths; and at
+/// every debug level no form of a secret reaches a log record, an error or a `Debug` output.
 #[test]
 fn secrets_never_reach_logs_errors_or_debug() {
     let cap = capture();
@@ -358,30 +361,47 @@ fn secrets_never_reach_logs_errors_or_debug() {
     let user = d.new_user();
     let password = user.password.clone();
     let mut outputs = Vec::new();
-    for mech in ["login", "plain", "cram", "xoauth2"] {
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.set_debug(5);
-        let r = match mech {
-            "login" => m.login(user.name.as_str(), password.as_str()),
-            "plain" => m.login_plain(user.name.as_str(), password.as_str()),
-            "cram" => m.login_cram_md5(user.name.as_str(), password.as_str()),
-            _ => m.authenticate(
-                "XOAUTH2",
-                imaplib_blocking::auth::XOAuth2::new(user.name.as_str(), password.as_str()),
-            ),
-        };
-        outputs.push(format!("{r:?} {m:?}"));
-        // And a failed attempt, whose error must not carry the password either.
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.set_debug(5);
-        let e = m
-            .login(user.name.as_str(), format!("{password}x").as_str())
-            .unwrap_err();
-        outputs.push(format!("{e} {e:?}"));
+    for debug in 0..=5 {
+        for mech in ["login", "plain", "cram", "xoauth2"] {
+            let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
+            m.set_debug(debug);
+            let r = match mech {
+                "login" => m.login(user.name.as_str(), password.as_str()),
+                "plain" => m.login_plain(user.name.as_str(), password.as_str()),
+                "cram" => m.login_cram_md5(user.name.as_str(), password.as_str()),
+                _ => m.authenticate(
+                    "XOAUTH2",
+                    imaplib_blocking::auth::XOAuth2::new(user.name.as_str(), password.as_str()),
+                ),
+            };
+            outputs.push(format!("{r:?} {m:?}"));
+            // And a failed attempt, whose error must not carry the password either.
+            let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
+            m.set_debug(debug);
+            let e = m
+                .login(user.name.as_str(), format!("{password}x").as_str())
+                .unwrap_err();
+            outputs.push(format!("{e} {e:?}"));
+        }
     }
     let logs = cap.0.lock().unwrap().join("\n");
-    assert!(logs.contains("LOGIN"), "logging was on: {logs}");
-    assert!(logs.contains("<redacted"), "{logs}");
+    let wire = imaplib_proto::trace::WIRE_TARGET;
+    assert_eq!(wire, "imaplib_proto::trace");
+    // Debug 0 and RUST_LOG=trace: the wire at trace; debug 4: the same at info.
+    let login_line = |level: &str| {
+        logs.lines().any(|l| {
+            l.starts_with(&format!("{level} {wire} C: "))
+                && l.contains(" LOGIN ")
+                && l.contains("<redacted")
+        })
+    };
+    assert!(login_line("TRACE"), "no wire record at trace: {logs}");
+    assert!(login_line("INFO"), "no wire record raised to info: {logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with("DEBUG imaplib_proto::session") && l.contains("completed")),
+        "command records under the session's module path at debug: {logs}"
+    );
     use base64::Engine;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let secret_forms = [

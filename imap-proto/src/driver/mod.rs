@@ -455,9 +455,7 @@ impl Driver {
             return;
         }
         if self.abandoned.remove(&id) {
-            if self.conn.debug() >= 1 {
-                log::debug!(target: crate::trace::TARGET, "{id} result discarded (abandoned)");
-            }
+            crate::trace::note!(self.conn.debug(), 1, "{id} result discarded (abandoned)");
             return;
         }
         self.results.insert(id, result);
@@ -533,9 +531,7 @@ impl Driver {
     }
 
     fn abandon(&mut self, task: Task, now: Instant) {
-        if self.conn.debug() >= 1 {
-            log::debug!(target: crate::trace::TARGET, "task {task:?} abandoned");
-        }
+        crate::trace::note!(self.conn.debug(), 1, "task {task:?} abandoned");
         match task {
             Task::Result(id) => {
                 if self.idle.command() == Some(id) {
@@ -853,9 +849,7 @@ impl Driver {
     }
 
     fn timed_out(&mut self, message: String, now: Instant) {
-        if self.conn.debug() >= 1 {
-            log::debug!(target: crate::trace::TARGET, "{message}");
-        }
+        crate::trace::note!(self.conn.debug(), 1, "{message}");
         self.transport_error(Error::timeout(message), now);
     }
 }

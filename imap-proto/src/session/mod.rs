@@ -81,7 +81,8 @@ pub struct Options {
     pub use_literal_plus: bool,
     /// Send `str` mailbox names in modified UTF-7 (imaplib's newest behaviour). Default true.
     pub mailbox_utf7: bool,
-    /// imaplib's debug level, 0 (silent, the default) to 5; see [`crate::trace`].
+    /// imaplib's debug level, 0 (the default) to 5: raises the messages of the levels it
+    /// covers to `info`; the `log` level alone decides what is logged (see [`crate::trace`]).
     pub debug: u8,
 }
 
@@ -392,7 +393,7 @@ impl Connection {
         self.jobs.values().filter(|j| j.id.is_some()).count()
     }
 
-    /// imaplib's `debug` level (0–5): what is logged through the `log` facade.
+    /// imaplib's `debug` level (0–5): the levels it covers are logged at `info`.
     pub fn set_debug(&mut self, level: u8) {
         self.opts.debug = level;
     }
@@ -463,11 +464,9 @@ impl Connection {
     fn complete(&mut self, id: Option<CommandId>, result: Result<Reply>) {
         match (id, result) {
             (Some(id), result) => {
-                if self.opts.debug >= 1 {
-                    match &result {
-                        Ok(r) => log::debug!(target: trace::TARGET, "{id} completed: {}", r.typ),
-                        Err(e) => log::debug!(target: trace::TARGET, "{id} failed: {e}"),
-                    }
+                match &result {
+                    Ok(r) => trace::note!(self.opts.debug, 1, "{id} completed: {}", r.typ),
+                    Err(e) => trace::note!(self.opts.debug, 1, "{id} failed: {e}"),
                 }
                 self.emit(Output::Completed { id, result })
             }
@@ -485,9 +484,7 @@ impl Connection {
         if self.is_failed() {
             return;
         }
-        if self.opts.debug >= 1 {
-            log::debug!(target: trace::TARGET, "connection failed: {err}");
-        }
+        crate::trace::note!(self.opts.debug, 1, "connection failed: {err}");
         self.sendq.clear();
         self.streaming = None;
         let jobs = std::mem::take(&mut self.jobs);
@@ -549,9 +546,7 @@ impl Connection {
 
 /// Queues bytes to send, joined to the previous output when that is a send too.
 fn push_send(outputs: &mut VecDeque<Output>, debug: u8, out: Outgoing) {
-    if debug >= 4 {
-        trace::sent(&out);
-    }
+    trace::sent(debug, &out);
     if let Some(Output::Send(prev)) = outputs.back_mut() {
         prev.append(out);
     } else {

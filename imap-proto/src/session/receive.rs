@@ -103,9 +103,7 @@ impl Connection {
     }
 
     fn process(&mut self, mut frame: Frame) {
-        if self.opts.debug >= 4 {
-            trace::received(&frame);
-        }
+        trace::received(self.opts.debug, &frame);
         self.stream_complete_literals(&mut frame);
         let first_line = matches!(self.phase, Phase::AwaitingGreeting).then(|| frame.first.clone());
         let mut quirks = Quirks::new();
@@ -143,9 +141,7 @@ impl Connection {
 
     /// Counts a tolerated server quirk under its catalogue name ([`Quirk::name`]).
     fn quirk(&mut self, q: Quirk) {
-        if self.opts.debug >= 1 {
-            log::debug!(target: trace::TARGET, "tolerated server quirk: {q}");
-        }
+        crate::trace::note!(self.opts.debug, 1, "tolerated server quirk: {q}");
         *self.diagnostics.quirks.entry(q.name()).or_default() += 1;
     }
 
@@ -289,14 +285,15 @@ impl Connection {
         }
         if !self.honoured(&typ) {
             self.diagnostics.dropped_untagged += 1;
-            if self.opts.debug >= 1 {
-                log::debug!(target: trace::TARGET, "ignored untagged {typ} in state {}", self.state);
-            }
+            crate::trace::note!(
+                self.opts.debug,
+                1,
+                "ignored untagged {typ} in state {}",
+                self.state
+            );
             return;
         }
-        if self.opts.debug >= 3 {
-            log::debug!(target: trace::TARGET, "untagged {typ}: {items:?}");
-        }
+        crate::trace::note!(self.opts.debug, 3, "untagged {typ}: {items:?}");
         for item in items {
             if let Err(e) = self.store.append(typ.as_str(), item, self.opts.max_stored) {
                 return self.fail(e);

@@ -10,7 +10,6 @@ use crate::encode::{self, Arg, Chunk, Ctx};
 use crate::error::{Cause, Error, Result};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
-use crate::trace;
 
 impl Connection {
     pub(super) fn ctx(&self) -> Ctx {
@@ -142,9 +141,7 @@ impl Connection {
 
         let id = CommandId(self.next_id);
         self.next_id += 1;
-        if self.opts.debug >= 1 {
-            log::debug!(target: trace::TARGET, "{id} {} submitted", cmd.name);
-        }
+        crate::trace::note!(self.opts.debug, 1, "{id} {} submitted", cmd.name);
 
         if let Kind::Recent = cmd.kind {
             if let Some(items) = self.store.pop("RECENT") {
