@@ -107,7 +107,7 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> R
 }
 
 /// A child process speaking IMAP on stdin/stdout (imaplib's `IMAP4_stream`). A thread reads
-/// stdout so that reads can time out; it holds at most [`PIPE_CHUNKS`] chunks.
+/// stdout so that reads can time out; it holds at most 16 chunks of 64 KiB.
 pub struct ProcessStream {
     child: Child,
     stdin: Option<ChildStdin>,

@@ -116,7 +116,7 @@ pub enum MarkerScan {
 
 /// Looks for a literal marker at the end of a line (CRLF already removed), as imaplib's
 /// `Literal` regex `.*{(?P<size>\d+)}$` does, plus `{N+}`. The marker's syntax is
-/// [`crate::grammar`]'s, shared with the parser.
+/// the grammar module's, shared with the parser.
 pub fn literal_marker(line: &[u8]) -> MarkerScan {
     let Some(m) = grammar::marker_suffix(line) else {
         return MarkerScan::None;

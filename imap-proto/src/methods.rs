@@ -2,7 +2,7 @@
 //!
 //! [`client_methods!`](crate::client_methods) expands, inside a client's `impl` block, to
 //! every public method of the client — blocking or `async` — so that the two clients have
-//! the same surface by construction: the imaplib methods ([`imaplib_methods!`], one per
+//! the same surface by construction: the imaplib methods ([`imaplib_methods!`](crate::imaplib_methods), one per
 //! imaplib command, each building a [`Command`](crate::Command) and running it), pipelining
 //! (`submit`, `wait`, `flush`), streaming (`fetch_stream`, `fetch_to`, `append_from`),
 //! IDLE, imaplib's raw transport methods (`send`, `read`, `readline`) and the accessors.

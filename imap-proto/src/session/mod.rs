@@ -1,7 +1,7 @@
 //! The connection state machine: imaplib's engine without the socket.
 //!
 //! [`Connection::feed`] takes server bytes in any chunking; [`Connection::submit`] takes a
-//! [`Command`]; [`Connection::poll_output`] yields what to do next: bytes to send, completed
+//! [`Command`](crate::Command); [`Connection::poll_output`] yields what to do next: bytes to send, completed
 //! commands with imaplib's `(typ, data)`, the STARTTLS upgrade point, IDLE events, and fatal
 //! errors. There is no clock, socket, thread or randomness inside: the tag prefix comes from
 //! [`Options::new`], and the caller owns time and I/O. [`Connection::feed_into`] is `feed`
@@ -155,7 +155,7 @@ pub enum Output {
     /// An untagged response received during IDLE, as imaplib's `Idler` yields it:
     /// `(TYPE, [data…])`.
     Unsolicited(Reply),
-    /// An APPEND from [`Command::append_stream`] is ready for its message: write exactly
+    /// An APPEND from [`Command::append_stream`](crate::Command::append_stream) is ready for its message: write exactly
     /// `len` bytes of it to the server now, then call [`Connection::literal_written`].
     SendLiteral {
         /// The APPEND command.
@@ -163,7 +163,7 @@ pub enum Output {
         /// Bytes to write.
         len: u64,
     },
-    /// A streamed FETCH ([`Command::stream_literals`]) starts receiving a literal.
+    /// A streamed FETCH ([`Command::stream_literals`](crate::Command::stream_literals)) starts receiving a literal.
     LiteralStart {
         /// The FETCH command.
         id: CommandId,
