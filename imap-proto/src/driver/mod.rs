@@ -192,6 +192,11 @@ pub enum RawRead {
 struct InFlight {
     name: String,
     deadline: Option<Instant>,
+    /// Feature `tracing`: the command's span, closed when it completes.
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    #[cfg(feature = "tracing")]
+    submitted: Instant,
 }
 
 /// What the transport carries besides commands.
@@ -437,7 +442,18 @@ impl Driver {
     }
 
     fn completed(&mut self, id: CommandId, result: Result<Reply>, now: Instant) {
-        self.in_flight.remove(&id);
+        let _flight = self.in_flight.remove(&id);
+        #[cfg(feature = "tracing")]
+        if let Some(f) = &_flight {
+            let status = match &result {
+                Ok(r) => r.typ.as_str(),
+                Err(e) if e.is_abort() => "abort",
+                Err(_) => "error",
+            };
+            f.span.record("status", status);
+            let ms = now.saturating_duration_since(f.submitted).as_secs_f64() * 1e3;
+            f.span.record("elapsed_ms", ms);
+        }
         if self.streaming == Some(id) {
             self.streaming = None;
         }
@@ -485,7 +501,26 @@ impl Driver {
         } else {
             self.timeouts.command.map(|d| now + d)
         };
-        self.in_flight.insert(id, InFlight { name, deadline });
+        #[cfg(feature = "tracing")]
+        let span = tracing::debug_span!(
+            "imap_command",
+            id = %id,
+            tag = self.conn.command_tag(id).unwrap_or_default(),
+            command = name.as_str(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.in_flight.insert(
+            id,
+            InFlight {
+                name,
+                deadline,
+                #[cfg(feature = "tracing")]
+                span,
+                #[cfg(feature = "tracing")]
+                submitted: now,
+            },
+        );
         if streams {
             self.streaming = Some(id);
         }

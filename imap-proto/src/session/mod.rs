@@ -388,6 +388,12 @@ impl Connection {
         matches!(self.phase, Phase::Failed(_))
     }
 
+    /// The tag a pending command was sent with (e.g. `"BCDE3"`), for logs and spans.
+    pub fn command_tag(&self, id: CommandId) -> Option<String> {
+        let (tag, _) = self.jobs.iter().find(|(_, j)| j.id == Some(id))?;
+        Some(String::from_utf8_lossy(&self.tag_bytes(*tag)).into_owned())
+    }
+
     /// Number of submitted commands not yet completed.
     pub fn pending(&self) -> usize {
         self.jobs.values().filter(|j| j.id.is_some()).count()
