@@ -3,6 +3,7 @@
 //! Verification is always on by default: the server's certificate chain is checked against
 //! the Mozilla root store (`webpki-roots`) and its name against the host dialled, with SNI
 //! set. [`config_with_ca_pem`] adds a private CA (a self-signed test server);
+//! `platform_config` (feature `platform-verifier`) trusts what the operating system trusts;
 //! [`dangerous_config_without_verification`] is the only way to turn checking off, and says
 //! so in its name. Any other policy: build a [`rustls::ClientConfig`] yourself and pass it to
 //! the client (imaplib's `ssl_context`).
@@ -49,6 +50,28 @@ pub fn config_with_ca_pem(pem: &[u8]) -> Result<Arc<ClientConfig>> {
     let mut roots = mozilla_roots();
     add_pem(&mut roots, pem)?;
     build(roots)
+}
+
+/// Trusts what the operating system trusts (feature `platform-verifier`): its own verifier
+/// on macOS, iOS, Windows and Android (with their revocation checks and enterprise
+/// policies), and the system certificate store on Linux and the BSDs (e.g. a private CA
+/// installed with `update-ca-certificates`), through `rustls-platform-verifier`, the rustls
+/// project's crate for it. Chosen over loading `rustls-native-certs` into a root store: that
+/// is what it does on Linux, and elsewhere it asks the platform instead of second-guessing
+/// it.
+#[cfg(feature = "platform-verifier")]
+pub fn platform_config() -> Result<Arc<ClientConfig>> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let tls = |e: rustls::Error| {
+        Error::error(Cause::Tls, format!("TLS configuration: {e}")).with_source(e)
+    };
+    let config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls)?
+        .with_platform_verifier()
+        .map_err(tls)?
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// Trusts only the CA certificates in `pem` (for a private deployment).

@@ -250,6 +250,12 @@ impl Dovecot {
         &self.ca_pem
     }
 
+    /// True when the server certificate was issued by the test CA that `scripts/setup-dovecot`
+    /// installed in the system trust store (the tests then run as root).
+    pub fn system_trusted(&self) -> bool {
+        fs::read(Path::new(SYSTEM_CA_DIR).join("ca.pem")).is_ok_and(|pem| pem == self.ca_pem)
+    }
+
     /// The shared user `alice`. Other tests of the process use her too: do not rely on the
     /// contents of her mailboxes; prefer [`new_user`](Self::new_user).
     pub fn alice(&self) -> &UserAccount {
@@ -696,6 +702,9 @@ fn bind_loopback() -> Result<TcpListener, String> {
         .map_err(|e| format!("cannot bind a loopback port: {e}"))
 }
 
+/// Where `scripts/setup-dovecot` keeps the test CA it installs in the system trust store.
+pub const SYSTEM_CA_DIR: &str = "/var/lib/imaplib-test-ca";
+
 /// OpenSSL configuration for the test CA and the server certificate.
 const OPENSSL_CNF: &str = "\
 [req]
@@ -802,6 +811,22 @@ fn make_certificates(dir: &Path) -> Result<(PathBuf, Vec<u8>), String> {
             ],
         ),
     ];
+    // The localhost-only CA scripts/setup-dovecot installs in the system trust store issues
+    // the server certificate when its key is readable (as root), so that the platform
+    // verifier can be tested; otherwise a fresh CA does.
+    let system_ca = Path::new(SYSTEM_CA_DIR);
+    let system = fs::read(system_ca.join("ca.key"))
+        .ok()
+        .zip(fs::read(system_ca.join("ca.pem")).ok());
+    let steps: Vec<(&str, Vec<&str>)> = match &system {
+        Some((key, pem)) => {
+            fs::write(dir.join("ca.key"), key)
+                .map_err(|e| format!("cannot copy the CA key: {e}"))?;
+            fs::write(dir.join("ca.pem"), pem).map_err(|e| format!("cannot copy the CA: {e}"))?;
+            steps.into_iter().skip(1).collect()
+        }
+        None => steps.into_iter().collect(),
+    };
     for (what, args) in steps {
         let output = Command::new("openssl")
             .args(&args)
