@@ -27,7 +27,12 @@ use crate::tls::rustls::ClientConfig;
 /// Connection settings. `Config::default()` verifies TLS against the Mozilla roots, times
 /// out after 60 seconds of silence, re-issues IDLE every 25 minutes, and uses imaplib's
 /// debug level 0.
+///
+/// Build it with `Config::default()` and the `with_*` methods: the struct is
+/// `#[non_exhaustive]`, so that new settings are not breaking changes. Its fields stay public
+/// for reading and changing in place.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// The engine's settings (limits, stored-response bound, LITERAL+, modified UTF-7,
     /// debug level, TLS requirement). Its tag seed is replaced when a client connects (by

@@ -32,11 +32,9 @@ fn block_on<T>(rt: Rt, fut: impl Future<Output = T>) -> T {
 
 fn tls_config() -> Config {
     let d = dovecot();
-    Config {
-        tls: Some(imaplib_async::tls::config_with_ca_pem(d.ca_pem()).unwrap()),
-        tls_server_name: Some(d.tls_server_name().to_string()),
-        ..Config::default()
-    }
+    Config::default()
+        .with_tls(imaplib_async::tls::config_with_ca_pem(d.ca_pem()).unwrap())
+        .with_tls_server_name(d.tls_server_name().to_string())
 }
 
 #[derive(Clone, Copy, Debug)]

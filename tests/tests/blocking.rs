@@ -12,11 +12,9 @@ imaplib_integration_tests::scenarios!();
 
 fn tls_config() -> Config {
     let d = dovecot();
-    Config {
-        tls: Some(imaplib_blocking::tls::config_with_ca_pem(d.ca_pem()).unwrap()),
-        tls_server_name: Some(d.tls_server_name().to_string()),
-        ..Config::default()
-    }
+    Config::default()
+        .with_tls(imaplib_blocking::tls::config_with_ca_pem(d.ca_pem()).unwrap())
+        .with_tls_server_name(d.tls_server_name().to_string())
 }
 
 fn plain(user: &UserAccount) -> Client {

@@ -61,8 +61,10 @@ use send::SendQueue;
 use store::Store;
 use stream::{Direct, Streaming};
 
-/// Settings for a [`Connection`].
+/// Settings for a [`Connection`]: [`Options::new`], then change the public fields. The struct is
+/// `#[non_exhaustive]`, so that new settings are not breaking changes.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     tag_seed: u16,
     /// Framing limits (line, literal, response sizes).
