@@ -32,6 +32,12 @@ impl Address<'_> {
         self.host.is_none() && self.mailbox.is_none()
     }
 
+    /// The display name as text, RFC 2047 encoded words decoded ([`super::decode_words`]).
+    pub fn display_name(&self) -> Option<String> {
+        self.name
+            .map(|n| super::decode_words(&n.bytes()).into_owned())
+    }
+
     /// `mailbox@host` (lossy UTF-8), when both are present.
     pub fn email(&self) -> Option<String> {
         Some(format!(
@@ -105,6 +111,13 @@ pub struct Envelope<'a> {
 }
 
 impl Envelope<'_> {
+    /// The Subject as text, RFC 2047 encoded words decoded ([`super::decode_words`]); the
+    /// raw bytes stay in [`Envelope::subject`].
+    pub fn subject_text(&self) -> Option<String> {
+        self.subject
+            .map(|s| super::decode_words(&s.bytes()).into_owned())
+    }
+
     /// The Date header parsed as RFC 2822, if it is.
     pub fn parsed_date(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         let d = self.date?.to_str_lossy();

@@ -34,6 +34,7 @@ mod seqset;
 mod server;
 mod token;
 mod view;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -59,6 +60,7 @@ pub use view::{
     acl, capability, codes, enabled, esearch, fetches, flags, id, list, myrights, namespace, quota,
     quotaroot, search, sort, status, thread, vanished, View,
 };
+pub use words::decode_words;
 
 /// Parses a flag list such as `(\Seen $Forwarded)` from the whole of `text`.
 pub fn parse_flag_list(text: &[u8]) -> ParseResult<Vec<Flag<'_>>> {
