@@ -476,3 +476,150 @@ impl futures_lite::AsyncRead for Stalling {
         Poll::Ready(Ok(n))
     }
 }
+
+// ----- tokio runs on tokio's reactor alone ---------------------------------------------------
+
+/// The names of this process's threads (Linux truncates them to 15 bytes).
+fn thread_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim_end().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Threads of the async-io world: its reactor, async-process's reaper, `blocking`'s pool
+/// (async-net's DNS), async-std's executor.
+const ASYNC_IO_THREADS: [&str; 4] = ["async-io", "async-process", "blocking-", "async-global-e"];
+
+/// The environment variable that tells [`session_in_a_process_of_its_own`] which runtime
+/// to run, alone, in the child process started by [`tokio_client_starts_no_second_reactor`].
+const ALONE: &str = "IMAPLIB_TEST_RUNTIME_ALONE";
+
+/// A session over every transport, with timers firing (an IDLE deadline, a connect
+/// timeout), on the runtime named by [`ALONE`]; then prints this process's threads. It only
+/// means something in a process where no other test ran, so it is `#[ignore]`d and run by
+/// [`tokio_client_starts_no_second_reactor`] in a child process.
+#[test]
+#[ignore = "run in a process of its own by tokio_client_starts_no_second_reactor"]
+fn session_in_a_process_of_its_own() {
+    use imaplib_integration_tests::runtimes::{Smol, Tokio};
+    match std::env::var(ALONE).as_deref() {
+        Ok("tokio") => session_alone::<Tokio>(),
+        Ok("smol") => session_alone::<Smol>(),
+        _ => println!("skipped: only meaningful in a process of its own"),
+    }
+}
+
+fn session_alone<X: Exec>() {
+    let d = dovecot();
+    let users: Vec<UserAccount> = TRANSPORTS.iter().map(|_| d.new_user()).collect();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let before = thread_names();
+    X::run(async move {
+        for (t, user) in TRANSPORTS.into_iter().zip(&users) {
+            let mut m = connect::<X::R>(t, user).await;
+            m.select("INBOX", false).await.unwrap();
+            let mut idle = m.idle(Some(Duration::from_millis(100))).await.unwrap();
+            assert!(idle.next().await.is_none());
+            idle.done().await.unwrap();
+            assert_eq!(m.logout().await.unwrap().typ, "BYE");
+        }
+        let cfg = Config::default().with_timeout(Some(Duration::from_millis(200)));
+        let m = Client::<BoxStream, X::R>::connect_with("127.0.0.1", silent_port, &cfg).await;
+        assert!(m.unwrap_err().is_timeout());
+    });
+    drop(silent);
+    println!("threads before: {before:?}");
+    println!("threads after: {:?}", thread_names());
+}
+
+/// The threads a session of `runtime` leaves in a process of its own, as the child prints
+/// them.
+fn threads_of_a_session_alone(runtime: &str) -> Vec<String> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "session_in_a_process_of_its_own"])
+        .args(["--ignored", "--nocapture", "--test-threads=1"])
+        .env(ALONE, runtime)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let line = stdout.lines().find_map(|l| l.split_once("threads after: "));
+    let Some((_, names)) = line else {
+        panic!("no thread list: {stdout}");
+    };
+    println!("{runtime}: {names}");
+    names
+        .trim_matches(['[', ']'])
+        .split(", ")
+        .map(|n| n.trim_matches('"').to_string())
+        .collect()
+}
+
+/// Under tokio the client runs on tokio's reactor alone: a session over TCP, TLS, STARTTLS
+/// and stdio, with timers firing, starts no thread of async-io's world, though this binary
+/// links it (the smol and async-std tests), and tokio's workers do the work. The same
+/// session under smol does start async-io's reactor (the census sees it).
+#[test]
+fn tokio_client_starts_no_second_reactor() {
+    let tokio = threads_of_a_session_alone("tokio");
+    for prefix in ASYNC_IO_THREADS {
+        assert!(
+            !tokio.iter().any(|n| n.starts_with(prefix)),
+            "a {prefix} thread under tokio: {tokio:?}"
+        );
+    }
+    assert!(tokio.iter().any(|n| n.starts_with("tokio-")), "{tokio:?}");
+    let smol = threads_of_a_session_alone("smol");
+    assert!(smol.iter().any(|n| n == "async-io"), "{smol:?}");
+    assert!(!smol.iter().any(|n| n.starts_with("tokio-")), "{smol:?}");
+}
+
+/// With the `tokio` feature alone, nothing of async-io is compiled into imaplib-async:
+/// `cargo tree` of that build names tokio and none of async-io, async-net, async-process,
+/// async-std, blocking or polling (while the smol build does name async-io).
+#[test]
+fn tokio_feature_alone_links_no_async_io() {
+    let tree = |features: &str| {
+        let out = std::process::Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["tree", "-p", "imaplib-async", "--no-default-features"])
+            .args(["--features", features, "-e", "normal", "--prefix", "none"])
+            .args(["--locked", "--offline"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "cargo tree: {stderr}");
+        let crates: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split(' ').next().map(str::to_string))
+            .collect();
+        crates
+    };
+    let tokio = tree("tokio");
+    assert!(tokio.contains("tokio"), "{tokio:?}");
+    for name in [
+        "async-io",
+        "async-net",
+        "async-process",
+        "async-std",
+        "blocking",
+        "polling",
+    ] {
+        assert!(!tokio.contains(name), "{name} under tokio alone: {tokio:?}");
+    }
+    let smol = tree("smol");
+    assert!(
+        smol.contains("async-io") && !smol.contains("tokio"),
+        "{smol:?}"
+    );
+    println!(
+        "imaplib-async with only `tokio`: {} crates, {tokio:?}",
+        tokio.len()
+    );
+}
