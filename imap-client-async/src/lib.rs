@@ -33,18 +33,36 @@
 //! default feature; code for another runtime names its module. Without any runtime
 //! feature, [`generic::Client`] runs on a [`Runtime`] of one's own.
 //!
+//! The same session under each runtime (each module's page has more):
+//!
 //! ```no_run
 //! # #[cfg(feature = "smol")]
-//! # fn main() -> imaplib_async::Result<()> {
-//! // smol (the default feature)
-//! smol::block_on(async {
+//! // smol (the default feature), e.g. in smol::block_on:
+//! async fn with_smol() -> imaplib_async::Result<()> {
 //!     let mut m = imaplib_async::smol::Client::connect_tls("imap.example.org", 993).await?;
 //!     m.login("alice", "secret").await?;
 //!     m.logout().await?;
 //!     Ok(())
-//! })
-//! # }
-//! # #[cfg(not(feature = "smol"))] fn main() {}
+//! }
+//!
+//! # #[cfg(feature = "async-std")]
+//! // async-std (feature `async-std`), e.g. in async_std::task::block_on:
+//! async fn with_async_std() -> imaplib_async::Result<()> {
+//!     let mut m = imaplib_async::async_std::Client::connect_tls("imap.example.org", 993).await?;
+//!     m.login("alice", "secret").await?;
+//!     m.logout().await?;
+//!     Ok(())
+//! }
+//!
+//! # #[cfg(feature = "tokio")]
+//! // tokio (`default-features = false, features = ["tokio"]`), e.g. in #[tokio::main] or
+//! // tokio::spawn (the futures are Send):
+//! async fn with_tokio() -> imaplib_async::Result<()> {
+//!     let mut m = imaplib_async::tokio::Client::connect_tls("imap.example.org", 993).await?;
+//!     m.login("alice", "secret").await?;
+//!     m.logout().await?;
+//!     Ok(())
+//! }
 //! ```
 //!
 //! The TLS layer is futures-rustls under every runtime, over [`tokio::Compat`] under tokio:
@@ -59,6 +77,11 @@
 //! [`generic::Client`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The docs link every runtime's items; they resolve with all features (as docs.rs builds).
+#![cfg_attr(
+    not(all(feature = "smol", feature = "async-std", feature = "tokio")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 /// The aliases of a runtime's module: the client and its IDLE handle with `$rt` fixed.
 #[cfg(any(feature = "smol", feature = "async-std", feature = "tokio"))]
