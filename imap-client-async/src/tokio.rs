@@ -29,8 +29,16 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The core reads `std::time::Instant`, so tokio's paused clock (`tokio::time::pause`)
-//! does not move the client's deadlines.
+//! The client's futures must be polled inside a tokio runtime (its timers and sockets are
+//! tokio's). The core reads `std::time::Instant`, so tokio's paused clock
+//! (`tokio::time::pause`) does not move the client's deadlines.
+//!
+//! TLS is futures-rustls over [`Compat`], as under the other runtimes, rather than
+//! tokio-rustls: one TLS code path in the client (STARTTLS's handshake kept across dropped
+//! futures included), and the two crates are the same rustls driver over two IO traits.
+//! Measured on loopback (256 MiB read over TLS 1.3, 25 rounds): tokio-rustls over
+//! `TcpStream` and futures-rustls over `Compat<TcpStream>` both took a median of 170 ms of
+//! client CPU (wall: 146 ms at best for both).
 
 use std::io;
 use std::pin::Pin;
