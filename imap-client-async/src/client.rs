@@ -1,5 +1,5 @@
 //! The async client: a poll loop that moves bytes between a futures-io stream and the
-//! core's driver.
+//! core's driver, waking up for deadlines on its runtime's timer.
 
 use std::future::Future as _;
 use std::io;
@@ -13,7 +13,8 @@ use imaplib_proto::client::Core;
 use imaplib_proto::driver::{Driver, SinkSlot, Step};
 use imaplib_proto::{Config, Error, LiteralSink, Reply, Result};
 
-use crate::transport::{self, BoxStream, Duplex, ProcessStream, Transport};
+use crate::runtime::Runtime;
+use crate::transport::{self, BoxStream, Duplex, Transport};
 
 /// `Poll::Ready(x)` → `x`; `Poll::Pending` returns `Poll::Pending`.
 macro_rules! ready_or_pending {
@@ -25,87 +26,80 @@ macro_rules! ready_or_pending {
     };
 }
 
-/// An async IMAP4rev1 client with imaplib's methods and results, over any futures-io
-/// stream.
+/// An async IMAP4rev1 client with imaplib's methods and results, over a futures-io stream
+/// `S`, on a runtime `R`.
 ///
-/// Every future it returns is cancellation-safe: all state lives in the client, so
-/// dropping a future leaves the connection usable, following the driver's policy for
+/// This is the client in full: [`smol::Client`](crate::smol::Client),
+/// [`async_std::Client`](crate::async_std::Client) and [`tokio::Client`](crate::tokio::Client)
+/// are this type with the runtime fixed (and `S` defaulting to the [`BoxStream`] the
+/// connect helpers return); write `generic::Client<S, R>` in code that works on any runtime.
+///
+/// Every future it returns is `Send` and cancellation-safe: all state lives in the client,
+/// so dropping a future leaves the connection usable, following the driver's policy for
 /// abandoned tasks ([`imaplib_proto::driver#abandoned-tasks`]): the command completes in
 /// the background and its result is discarded, an IDLE gets its DONE, a TLS handshake
 /// resumes with the next call; only a streamed APPEND cut mid-message fails the connection.
 /// Dropping a connected client sends LOGOUT if the stream takes it at once, never waiting.
 ///
 /// ```no_run
+/// # #[cfg(feature = "smol")]
 /// # async fn demo() -> imaplib_async::Result<()> {
-/// let mut m = imaplib_async::Client::connect_tls("imap.example.org", 993).await?;
+/// use imaplib_async::{generic, BoxStream, Runtime};
+///
+/// /// Works under every runtime.
+/// async fn unseen<R: Runtime>(m: &mut generic::Client<BoxStream, R>) -> imaplib_async::Result<usize> {
+///     m.select("INBOX", true).await?;
+///     let r = m.search(None, &["UNSEEN"]).await?;
+///     Ok(r.python_repr().matches(' ').count())
+/// }
+///
+/// let mut m = imaplib_async::smol::Client::connect_tls("imap.example.org", 993).await?;
 /// m.login("alice", "secret").await?;
-/// let r = m.select("INBOX", true).await?;
-/// println!("{}", r.python_repr());
-/// m.logout().await?;
+/// unseen(&mut m).await?;
 /// # Ok(()) }
 /// ```
-pub struct Client<S: Duplex = BoxStream> {
+pub struct Client<S: Duplex, R: Runtime> {
     core: Core,
     transport: Transport<S>,
     /// Bytes handed to the stream and not flushed yet (TLS buffers them).
     unflushed: bool,
-    timer: Option<async_io::Timer>,
+    timer: Option<R::Timer>,
     timer_at: Option<Instant>,
 }
 
-impl<S: Duplex> std::fmt::Debug for Client<S> {
+impl<S: Duplex, R: Runtime> std::fmt::Debug for Client<S, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.core.fmt(f)
     }
 }
 
-impl Client<BoxStream> {
-    #[cfg(any(feature = "smol", feature = "async-std"))]
+impl<R: Runtime> Client<BoxStream, R> {
     async fn dial(host: &str, port: u16, config: &Config) -> Result<BoxStream> {
-        transport::tcp_connect(transport::Net::DEFAULT, host, port, config.timeout()).await
+        transport::tcp_connect::<R>(host, port, config.timeout()).await
     }
 
     fn spawn(command: &str) -> Result<BoxStream> {
-        Ok(Box::new(ProcessStream::spawn(command)?))
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c").arg(command);
+        Self::spawn_command(sh)
     }
 
-    fn spawn_command(command: async_process::Command) -> Result<BoxStream> {
-        Ok(Box::new(ProcessStream::spawn_command(command)?))
+    fn spawn_command(command: std::process::Command) -> Result<BoxStream> {
+        R::spawn(command).map_err(Error::io)
     }
 
-    /// Connects over `net`'s TCP, with implicit TLS when `tls` (the async-std helpers).
-    #[cfg(feature = "async-std")]
-    pub(crate) async fn connect_on(
-        net: transport::Net,
-        host: &str,
-        port: u16,
-        config: &Config,
-        tls: bool,
-    ) -> Result<Self> {
-        config.check()?;
-        let s = transport::tcp_connect(net, host, port, config.timeout()).await?;
-        let t = match tls {
-            true => Self::tls(s, host, config).await?,
-            false => Self::plain(s),
-        };
-        Self::over(t, Core::new(config, host, Some(port), tls)).await
-    }
-
-    imaplib_proto::client_constructors!(
-        async,
-        net: [#[cfg(any(feature = "smol", feature = "async-std"))]],
-        process: async_process::Command
-    );
+    imaplib_proto::client_constructors!(async, net: [], process: std::process::Command);
 }
 
-impl<S: Duplex> Client<S> {
+impl<S: Duplex, R: Runtime> Client<S, R> {
     fn plain(stream: S) -> Transport<S> {
         Transport::Plain(stream)
     }
 
     async fn tls(stream: S, host: &str, config: &Config) -> Result<Transport<S>> {
         let name = config.server_name(host);
-        let tls = transport::tls_handshake(stream, config.tls_config()?, name, config.timeout());
+        let tls =
+            transport::tls_handshake::<S, R>(stream, config.tls_config()?, name, config.timeout());
         Ok(Transport::Tls(Box::new(tls.await?)))
     }
 
@@ -252,9 +246,9 @@ impl<S: Duplex> Client<S> {
         let Some(at) = deadline else {
             return Poll::Pending;
         };
-        let timer = self.timer.get_or_insert_with(|| async_io::Timer::at(at));
+        let timer = self.timer.get_or_insert_with(|| R::timer(at));
         if self.timer_at.is_none_or(|armed| at < armed) {
-            timer.set_at(at);
+            R::reset(timer, at);
             self.timer_at = Some(at);
         }
         let fired = Pin::new(timer).poll(cx).is_ready();
@@ -268,11 +262,12 @@ impl<S: Duplex> Client<S> {
     imaplib_proto::client_methods!(
         async,
         writer: dyn AsyncWrite + Unpin + Send,
-        reader: dyn AsyncRead + Unpin + Send
+        reader: dyn AsyncRead + Unpin + Send,
+        idler: Idler<'_, S, R>
     );
 }
 
-impl<S: Duplex> Drop for Client<S> {
+impl<S: Duplex, R: Runtime> Drop for Client<S, R> {
     /// LOGOUT, if the stream takes it at once: a drop cannot wait.
     fn drop(&mut self) {
         let driver = &mut self.core.driver;
@@ -375,9 +370,9 @@ impl<'a> Streams<'a> {
     }
 }
 
-imaplib_proto::client_idler!(async, Duplex, BoxStream);
+imaplib_proto::client_idler!(async, generics: [S: Duplex, R: Runtime], args: [S, R]);
 
-impl<S: Duplex> Stream for Idler<'_, S> {
+impl<S: Duplex, R: Runtime> Stream for Idler<'_, S, R> {
     type Item = Result<Reply>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Reply>>> {
@@ -391,7 +386,7 @@ impl<S: Duplex> Stream for Idler<'_, S> {
     }
 }
 
-impl<S: Duplex> Drop for Idler<'_, S> {
+impl<S: Duplex, R: Runtime> Drop for Idler<'_, S, R> {
     /// DONE goes out with the client's next call (a drop cannot wait); updates not
     /// consumed go to the untagged store.
     fn drop(&mut self) {

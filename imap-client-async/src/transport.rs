@@ -1,4 +1,4 @@
-//! Byte pipes: any futures-io stream, TLS over it, a child process, and connect helpers.
+//! Byte pipes: any futures-io stream, TLS over it, a child process's pipes, TCP connect.
 
 use std::future::Future;
 use std::io;
@@ -14,6 +14,8 @@ use futures_rustls::TlsConnector;
 use imaplib_proto::tls::rustls::ClientConfig;
 use imaplib_proto::{Cause, Config, Error, Result};
 
+use crate::runtime::{with_timeout, Runtime};
+
 /// A bidirectional byte stream the client can run over.
 pub trait Duplex: AsyncRead + AsyncWrite + Send + Unpin {}
 
@@ -22,81 +24,20 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Duplex for T {}
 /// A type-erased stream: what the connect helpers return.
 pub type BoxStream = Box<dyn Duplex>;
 
-/// Runs `fut`, failing with a timeout error after `timeout` (if any).
-pub(crate) async fn with_timeout<T>(
-    timeout: Option<Duration>,
-    fut: impl std::future::Future<Output = io::Result<T>>,
-) -> io::Result<T> {
-    match timeout {
-        None => fut.await,
-        Some(t) => {
-            future::or(fut, async {
-                async_io::Timer::after(t).await;
-                Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
-            })
-            .await
-        }
-    }
-}
-
-/// Whose networking opens the TCP connection.
-#[cfg(any(feature = "smol", feature = "async-std"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Net {
-    /// smol's `async-net`.
-    #[cfg(feature = "smol")]
-    Smol,
-    /// `async_std::net`.
-    #[cfg(feature = "async-std")]
-    AsyncStd,
-}
-
-#[cfg(any(feature = "smol", feature = "async-std"))]
-impl Net {
-    /// smol when enabled, else async-std.
-    pub(crate) const DEFAULT: Net = {
-        #[cfg(feature = "smol")]
-        {
-            Net::Smol
-        }
-        #[cfg(not(feature = "smol"))]
-        {
-            Net::AsyncStd
-        }
-    };
-}
-
-/// Connects a TCP socket (`""` means localhost) within `timeout`.
-#[cfg(any(feature = "smol", feature = "async-std"))]
-pub(crate) async fn tcp_connect(
-    net: Net,
+/// Connects a TCP socket (`""` means localhost) within `timeout`, on `R`.
+pub(crate) async fn tcp_connect<R: Runtime>(
     host: &str,
     port: u16,
     timeout: Option<Duration>,
 ) -> Result<BoxStream> {
     let host = if host.is_empty() { "localhost" } else { host };
-    let connect = async {
-        let s: BoxStream = match net {
-            #[cfg(feature = "smol")]
-            Net::Smol => {
-                let s = async_net::TcpStream::connect((host, port)).await?;
-                let _ = s.set_nodelay(true);
-                Box::new(s)
-            }
-            #[cfg(feature = "async-std")]
-            Net::AsyncStd => {
-                let s = async_std::net::TcpStream::connect((host, port)).await?;
-                let _ = s.set_nodelay(true);
-                Box::new(s)
-            }
-        };
-        Ok(s)
-    };
-    with_timeout(timeout, connect).await.map_err(Error::io)
+    with_timeout::<R, _>(timeout, R::connect(host, port))
+        .await
+        .map_err(Error::io)
 }
 
-/// Runs the TLS handshake over `stream`.
-pub(crate) async fn tls_handshake<S: Duplex>(
+/// Runs the TLS handshake over `stream`, within `timeout` on `R`'s timer.
+pub(crate) async fn tls_handshake<S: Duplex, R: Runtime>(
     stream: S,
     config: Arc<ClientConfig>,
     server_name: &str,
@@ -104,7 +45,7 @@ pub(crate) async fn tls_handshake<S: Duplex>(
 ) -> Result<TlsStream<S>> {
     let name = imaplib_proto::tls::server_name(server_name)?;
     let connector = TlsConnector::from(config);
-    with_timeout(timeout, connector.connect(name, stream))
+    with_timeout::<R, _>(timeout, connector.connect(name, stream))
         .await
         .map_err(tls_error)
 }
@@ -118,45 +59,40 @@ fn tls_error(e: io::Error) -> Error {
     }
 }
 
-/// A child process's stdin and stdout as one stream (imaplib's `IMAP4_stream`). The child
-/// is killed if still running when this is dropped, and reaped by async-process.
-pub struct ProcessStream {
-    _child: async_process::Child,
-    stdin: Option<async_process::ChildStdin>,
-    stdout: async_process::ChildStdout,
+/// A child process's stdin and stdout as one stream (imaplib's `IMAP4_stream`), over any
+/// runtime's pipes. `child` is the runtime's handle, which kills the process when dropped.
+#[cfg_attr(
+    not(any(feature = "smol", feature = "async-std", feature = "tokio")),
+    allow(dead_code)
+)]
+pub(crate) struct ProcessStream<C, W, R> {
+    _child: C,
+    stdin: Option<W>,
+    stdout: R,
 }
 
-impl ProcessStream {
-    /// Runs `command` with `sh -c`, stdin and stdout piped, stderr inherited.
-    pub fn spawn(command: &str) -> Result<ProcessStream> {
-        let mut sh = async_process::Command::new("sh");
-        sh.arg("-c").arg(command);
-        Self::spawn_command(sh)
-    }
-
-    /// Runs a program given without a shell; its stdin and stdout become the stream.
-    pub fn spawn_command(mut command: async_process::Command) -> Result<ProcessStream> {
-        let mut child = command
-            .stdin(async_process::Stdio::piped())
-            .stdout(async_process::Stdio::piped())
-            .stderr(async_process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(Error::io)?;
-        let stdin = child.stdin.take();
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Error::abort(Cause::Io, "child process has no stdout"))?;
-        Ok(ProcessStream {
+#[cfg_attr(
+    not(any(feature = "smol", feature = "async-std", feature = "tokio")),
+    allow(dead_code)
+)]
+impl<C, W, R> ProcessStream<C, W, R>
+where
+    C: Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
+    R: AsyncRead + Send + Unpin + 'static,
+{
+    /// The stream over a spawned child's pipes (stdout is required).
+    pub(crate) fn boxed(child: C, stdin: Option<W>, stdout: Option<R>) -> io::Result<BoxStream> {
+        let stdout = stdout.ok_or_else(|| io::Error::other("child process has no stdout"))?;
+        Ok(Box::new(ProcessStream {
             _child: child,
             stdin,
             stdout,
-        })
+        }))
     }
 }
 
-impl AsyncRead for ProcessStream {
+impl<C: Unpin, W: AsyncWrite + Unpin, R: AsyncRead + Unpin> AsyncRead for ProcessStream<C, W, R> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -166,7 +102,7 @@ impl AsyncRead for ProcessStream {
     }
 }
 
-impl AsyncWrite for ProcessStream {
+impl<C: Unpin, W: AsyncWrite + Unpin, R: AsyncRead + Unpin> AsyncWrite for ProcessStream<C, W, R> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -21,6 +21,9 @@
 //!
 //! and writes `imaplib_proto::client_methods!(writer: W, reader: R);` (blocking) or
 //! `imaplib_proto::client_methods!(async, writer: W, reader: R);` inside `impl<S> Client<S>`.
+//! A client with more generic parameters than its stream (the async client's runtime) names
+//! its IDLE handle: `client_methods!(async, writer: W, reader: R, idler: Idler<'_, S, Rt>)`
+//! and `client_idler!(async, generics: [S: Duplex, Rt: Runtime], args: [S, Rt])`.
 
 /// Expands to the imaplib methods. See the [module documentation](crate::methods).
 #[macro_export]
@@ -547,14 +550,17 @@ macro_rules! imaplib_methods {
 #[macro_export]
 macro_rules! client_methods {
     (async, writer: $W:ty, reader: $R:ty) => {
-        $crate::client_methods!(@emit [async] [.await] $W, $R);
+        $crate::client_methods!(async, writer: $W, reader: $R, idler: Idler<'_, S>);
+    };
+    (async, writer: $W:ty, reader: $R:ty, idler: $I:ty) => {
+        $crate::client_methods!(@emit [async] [.await] $W, $R, $I);
         $crate::imaplib_methods!(async);
     };
     (writer: $W:ty, reader: $R:ty) => {
-        $crate::client_methods!(@emit [] [] $W, $R);
+        $crate::client_methods!(@emit [] [] $W, $R, Idler<'_, S>);
         $crate::imaplib_methods!();
     };
-    (@emit [$($async:tt)*] [$($await:tt)*] $W:ty, $R:ty) => {
+    (@emit [$($async:tt)*] [$($await:tt)*] $W:ty, $R:ty, $I:ty) => {
         /// A client over a stream you connected yourself (a proxy tunnel, a Unix socket,
         /// another runtime's socket…). `secure` says whether it is already encrypted or
         /// trusted; STARTTLS upgrades a plain one in place.
@@ -738,7 +744,7 @@ macro_rules! client_methods {
         pub $($async)* fn idle(
             &mut self,
             duration: Option<std::time::Duration>,
-        ) -> $crate::Result<Idler<'_, S>> {
+        ) -> $crate::Result<$I> {
             let now = std::time::Instant::now();
             let until = duration.map(|d| now + d);
             self.core.driver.idle_start(now)?;
@@ -797,22 +803,26 @@ macro_rules! client_methods {
 #[macro_export]
 macro_rules! client_idler {
     (async, $bound:path, $default:ty) => {
-        $crate::client_idler!(@emit [async] [.await] $bound, $default);
+        $crate::client_idler!(@emit [async] [.await] [S: $bound = $default] [S: $bound] [S]);
+    };
+    (async, generics: [$($g:tt)*], args: [$($a:tt)*]) => {
+        $crate::client_idler!(@emit [async] [.await] [$($g)*] [$($g)*] [$($a)*]);
     };
     ($bound:path, $default:ty) => {
-        $crate::client_idler!(@emit [] [] $bound, $default);
+        $crate::client_idler!(@emit [] [] [S: $bound = $default] [S: $bound] [S]);
     };
-    (@emit [$($async:tt)*] [$($await:tt)*] $bound:path, $default:ty) => {
+    // The struct's generic parameters (with defaults), the impls' (without), the arguments.
+    (@emit [$($async:tt)*] [$($await:tt)*] [$($p:tt)*] [$($ip:tt)*] [$($a:tt)*]) => {
         /// An IDLE in progress (imaplib's `Idler`): the server's updates as
         /// `(TYPE, [data])` replies, until the `duration` given to `idle` passes.
-        pub struct Idler<'a, S: $bound = $default> {
-            client: &'a mut Client<S>,
+        pub struct Idler<'a, $($p)*> {
+            client: &'a mut Client<$($a)*>,
             until: Option<std::time::Instant>,
             /// `done` was called.
             left: bool,
         }
 
-        impl<S: $bound> std::fmt::Debug for Idler<'_, S> {
+        impl<$($ip)*> std::fmt::Debug for Idler<'_, $($a)*> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct("Idler")
                     .field("until", &self.until)
@@ -821,7 +831,7 @@ macro_rules! client_idler {
             }
         }
 
-        impl<S: $bound> Idler<'_, S> {
+        impl<$($ip)*> Idler<'_, $($a)*> {
             /// The next update, waiting at most until `until` (and never past the end of
             /// the IDLE).
             $($async)* fn next_until(

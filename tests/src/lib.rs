@@ -4,7 +4,8 @@
 //! [`dovecot::dovecot()`], and compare with CPython's `imaplib` where `python3` helps. Dovecot
 //! must be installed (`scripts/setup-dovecot`, as root); the harness panics, and never skips,
 //! when it is not. [`hostile`] plays scripted hostile servers on loopback, and [`memory`] is
-//! an in-memory server stream that both clients run over without a socket or a clock.
+//! an in-memory server stream that both clients run over without a socket or a clock;
+//! [`runtimes`] runs the async tests under smol, async-std and tokio.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod dovecot;
 pub mod hostile;
 pub mod mailgen;
 pub mod memory;
+pub mod runtimes;
 pub mod scenarios;
 pub mod wire;
 

@@ -5,7 +5,8 @@
 //! blocking tests expand it plain (`scenarios!();`), the async tests with `.await`
 //! (`scenarios!(async);`); the client type in scope at the expansion site must be called
 //! `Client` and expose imaplib's methods (both clients generate them from
-//! `imaplib_proto::imaplib_methods!`).
+//! `imaplib_proto::imaplib_methods!`). Generic scenarios name the client type and its
+//! parameters: `scenarios!(async, generics: [R: Runtime], client: generic::Client<BoxStream, R>)`.
 
 /// Test messages every scenario appends.
 pub const MESSAGES: [&[u8]; 3] = [
@@ -23,7 +24,14 @@ macro_rules! scenarios {
     (async) => {
         $crate::scenarios!(@emit [async] [.await]);
     };
+    // Generic scenarios: `scenarios!(async, generics: [R: Runtime], client: Client<S, R>)`.
+    (async, generics: [$($g:tt)*], client: $client:ty) => {
+        $crate::scenarios!(@emit [async] [.await] [$($g)*] [$client]);
+    };
     (@emit [$($async:tt)*] [$($await:tt)*]) => {
+        $crate::scenarios!(@emit [$($async)*] [$($await)*] [] [Client]);
+    };
+    (@emit [$($async:tt)*] [$($await:tt)*] [$($g:tt)*] [$client:ty]) => {
         #[allow(unused_imports)]
         use $crate::scenarios::MESSAGES;
         #[allow(unused_imports)]
@@ -50,7 +58,7 @@ macro_rules! scenarios {
         /// Mailbox management, in the AUTH state: every method that works on mailboxes,
         /// quotas, ACLs and server information.
         #[allow(dead_code)]
-        pub $($async)* fn scenario_mailboxes(m: &mut Client) {
+        pub $($async)* fn scenario_mailboxes<$($g)*>(m: &mut $client) {
             assert_eq!(m.state(), __State::Auth);
             assert_eq!(m.protocol_version(), "IMAP4REV1");
             let caps = m.capability()$($await)*.expect("capability");
@@ -162,7 +170,7 @@ macro_rules! scenarios {
         /// Messages in the SELECTED state: append, select, search, fetch with literals,
         /// store, copy, move, sort, thread, the UID forms, expunge and close.
         #[allow(dead_code)]
-        pub $($async)* fn scenario_messages(m: &mut Client) {
+        pub $($async)* fn scenario_messages<$($g)*>(m: &mut $client) {
             assert_eq!(m.create("Archive")$($await)*.unwrap().typ, "OK");
             for (i, msg) in MESSAGES.iter().enumerate() {
                 let flags = if i == 0 { Some("\\Seen") } else { None };
@@ -316,7 +324,7 @@ macro_rules! scenarios {
         /// Arguments that need quoting or literals travel intact, and injection attempts
         /// never reach the server as commands.
         #[allow(dead_code)]
-        pub $($async)* fn scenario_quoting(m: &mut Client) {
+        pub $($async)* fn scenario_quoting<$($g)*>(m: &mut $client) {
             for name in ["a\"b", "back\\slash", "(paren)", "{5}", "percent%", "star*", "spa ce", "ü"] {
                 let r = m.create(name)$($await)*.unwrap();
                 assert_eq!(r.typ, "OK", "create {name:?}: {r:?}");
@@ -350,7 +358,7 @@ macro_rules! scenarios {
 
         /// LOGOUT returns the server's BYE and closes the connection.
         #[allow(dead_code)]
-        pub $($async)* fn scenario_logout(m: &mut Client) {
+        pub $($async)* fn scenario_logout<$($g)*>(m: &mut $client) {
             let r = m.logout()$($await)*.unwrap();
             assert_eq!(r.typ, "BYE");
             assert_eq!(m.state(), __State::Logout);

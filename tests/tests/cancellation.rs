@@ -27,6 +27,10 @@
 //! `P` depends a little on the server's timing, so a sweep may see the operation complete
 //! before its `k`-th poll: such points are counted apart, as completed. The totals are
 //! printed (`cargo test --test cancellation -- --nocapture`).
+//!
+//! Every test runs under smol, async-std and tokio (`on_smol::…`, `on_async_std::…`,
+//! `on_tokio::…`; under tokio in `tokio::spawn` on a multi-threaded runtime), over each
+//! runtime's own TCP (and child processes for the stdio transport).
 
 use std::future::Future;
 use std::pin::pin;
@@ -34,11 +38,23 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_lite::{future, StreamExt as _};
+use imaplib_async::generic::Client;
 use imaplib_async::proto::WriteSink;
-use imaplib_async::{Client, Config, Duplex, Item, Reply, State};
+use imaplib_async::{BoxStream, Config, Duplex, Item, Reply, Runtime, State};
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
+use imaplib_integration_tests::runtimes::Exec;
 use imaplib_integration_tests::wire::{Stutter, Written};
-use smol::net::TcpStream;
+
+imaplib_integration_tests::every_runtime!(
+    plain_commands_dropped_at_every_poll,
+    idle_dropped_at_every_poll,
+    streamed_fetches_dropped_mid_literal,
+    appends_dropped_at_every_poll,
+    append_from_dropped_at_every_poll,
+    starttls_and_login_dropped_at_every_poll,
+    idle_again_right_after_a_dropped_one,
+    fetch_stream_again_right_after_a_dropped_one,
+);
 
 /// How long any wait on Dovecot may take before the test fails instead of hanging.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -49,7 +65,7 @@ const PROMPT: Duration = Duration::from_secs(2);
 /// The IDLE duration used: a follow-up that waited for it would be caught.
 const IDLE_FOR: Duration = Duration::from_secs(5);
 
-type Conn = Client<Stutter<TcpStream>>;
+type Conn<R> = Client<Stutter<BoxStream>, R>;
 
 // ----- the mailbox ---------------------------------------------------------------------
 
@@ -94,16 +110,15 @@ fn config() -> Config {
         .with_tls_server_name(d.tls_server_name())
 }
 
-async fn tcp(port: u16) -> TcpStream {
-    let s = TcpStream::connect((dovecot().host(), port)).await.unwrap();
-    s.set_nodelay(true).unwrap();
-    s
+/// A TCP connection to Dovecot's `port` over `R`'s networking (`TCP_NODELAY` set).
+async fn tcp<R: Runtime>(port: u16) -> BoxStream {
+    R::connect(dovecot().host(), port).await.unwrap()
 }
 
 /// A plain connection over a recording [`Stutter`], not logged in.
-async fn open_with(config: &Config) -> (Conn, Written) {
+async fn open_with<R: Runtime>(config: &Config) -> (Conn<R>, Written) {
     let d = dovecot();
-    let (s, log) = Stutter::recording(tcp(d.plain_port()).await);
+    let (s, log) = Stutter::recording(tcp::<R>(d.plain_port()).await);
     let m = Client::from_stream(s, d.host(), config, false)
         .await
         .unwrap();
@@ -111,14 +126,14 @@ async fn open_with(config: &Config) -> (Conn, Written) {
     (m, log)
 }
 
-async fn login<S: Duplex>(m: &mut Client<S>, user: &UserAccount) {
+async fn login<S: Duplex, R: Runtime>(m: &mut Client<S, R>, user: &UserAccount) {
     let r = m.login(user.name.as_str(), user.password.as_str()).await;
     assert_eq!(r.unwrap().typ, "OK");
 }
 
 /// A plain, logged-in connection over a recording [`Stutter`].
-async fn open(user: &UserAccount) -> (Conn, Written) {
-    let (mut m, log) = open_with(&config()).await;
+async fn open<R: Runtime>(user: &UserAccount) -> (Conn<R>, Written) {
+    let (mut m, log) = open_with::<R>(&config()).await;
     login(&mut m, user).await;
     (m, log)
 }
@@ -231,7 +246,7 @@ fn report(what: &str, tallies: &[Tally]) {
 
 // ----- checks -------------------------------------------------------------------------------
 
-async fn expect_status<S: Duplex>(m: &mut Client<S>, mailbox: &str, messages: u32) {
+async fn expect_status<S: Duplex, R: Runtime>(m: &mut Client<S, R>, mailbox: &str, messages: u32) {
     let r = m.status(mailbox, "(MESSAGES)").await.unwrap();
     assert_eq!(
         r.python_repr(),
@@ -239,7 +254,11 @@ async fn expect_status<S: Duplex>(m: &mut Client<S>, mailbox: &str, messages: u3
     );
 }
 
-async fn expect_search<S: Duplex>(m: &mut Client<S>, criteria: &[&str], found: &str) {
+async fn expect_search<S: Duplex, R: Runtime>(
+    m: &mut Client<S, R>,
+    criteria: &[&str],
+    found: &str,
+) {
     let r = m.search(None, criteria).await.unwrap();
     assert_eq!(
         r.python_repr(),
@@ -265,7 +284,7 @@ fn assert_body(r: &Reply, n: u32, body: &[u8]) {
     }
 }
 
-async fn expect_body<S: Duplex>(m: &mut Client<S>, n: u32, body: &[u8]) {
+async fn expect_body<S: Duplex, R: Runtime>(m: &mut Client<S, R>, n: u32, body: &[u8]) {
     let r = m
         .fetch(n.to_string().as_str(), "(BODY.PEEK[])")
         .await
@@ -275,7 +294,7 @@ async fn expect_body<S: Duplex>(m: &mut Client<S>, n: u32, body: &[u8]) {
 
 /// Runs NOOPs until no dropped command is pending any more (bounded): their untagged data
 /// has then been collected, and a command of the same response type is unambiguous.
-async fn settle<S: Duplex>(m: &mut Client<S>) {
+async fn settle<S: Duplex, R: Runtime>(m: &mut Client<S, R>) {
     for _ in 0..100 {
         if m.connection().pending() == 0 {
             return;
@@ -289,7 +308,7 @@ async fn settle<S: Duplex>(m: &mut Client<S>) {
 }
 
 /// NOOP, which must return promptly (not wait for an IDLE's duration).
-async fn prompt_noop<S: Duplex>(m: &mut Client<S>) -> Duration {
+async fn prompt_noop<S: Duplex, R: Runtime>(m: &mut Client<S, R>) -> Duration {
     let t = Instant::now();
     let r = m.noop().await.unwrap();
     let took = t.elapsed();
@@ -335,7 +354,7 @@ fn toggle_seen(user: &UserAccount, on: bool) {
 
 // ----- plain commands ---------------------------------------------------------------------
 
-async fn to_auth<S: Duplex>(m: &mut Client<S>) {
+async fn to_auth<S: Duplex, R: Runtime>(m: &mut Client<S, R>) {
     if m.state() == State::Selected {
         assert_eq!(m.unselect().await.unwrap().typ, "OK");
     }
@@ -343,7 +362,7 @@ async fn to_auth<S: Duplex>(m: &mut Client<S>) {
 }
 
 /// SELECT, FETCH with a literal, STORE and SEARCH, each dropped at every poll.
-async fn plain_commands<S: Duplex>(m: &mut Client<S>) -> Vec<Tally> {
+async fn plain_commands<S: Duplex, R: Runtime>(m: &mut Client<S, R>) -> Vec<Tally> {
     let big = big_message();
     let mut tallies = Vec::new();
 
@@ -416,62 +435,47 @@ async fn plain_commands<S: Duplex>(m: &mut Client<S>) -> Vec<Tally> {
     tallies
 }
 
-#[test]
-fn plain_commands_dropped_at_every_poll() {
+fn plain_commands_dropped_at_every_poll<X: Exec>() {
     let d = dovecot();
     let user = new_user_with_messages();
     let started = Instant::now();
-    smol::block_on(async {
+    X::run(async move {
+        let rt = X::NAME;
         // Plain TCP.
-        let (mut m, _) = open(&user).await;
+        let (mut m, _) = open::<X::R>(&user).await;
         let tallies = plain_commands(&mut m).await;
-        report("plain commands, TCP, smol", &tallies);
+        report(&format!("plain commands, TCP, {rt}"), &tallies);
 
         // Implicit TLS over the same kind of stream.
-        let s = Stutter::new(tcp(d.tls_port()).await);
-        let mut m = Client::from_stream_tls(s, d.host(), &config())
+        let s = Stutter::new(tcp::<X::R>(d.tls_port()).await);
+        let mut m = Client::<_, X::R>::from_stream_tls(s, d.host(), &config())
             .await
             .unwrap();
         login(&mut m, &user).await;
         let tallies = plain_commands(&mut m).await;
-        report("plain commands, TLS, smol", &tallies);
+        report(&format!("plain commands, TLS, {rt}"), &tallies);
 
         // Dovecot's pre-authenticated IMAP over a child's stdin/stdout.
-        let cmd = imaplib_async::async_process::Command::from(d.stdio_process(&user.name));
-        let p = imaplib_async::ProcessStream::spawn_command(cmd).unwrap();
-        let mut m = Client::from_stream(Stutter::new(p), "", &config(), true)
+        let p = X::R::spawn(d.stdio_process(&user.name)).unwrap();
+        let mut m = Client::<_, X::R>::from_stream(Stutter::new(p), "", &config(), true)
             .await
             .unwrap();
         assert_eq!(m.state(), State::Auth);
         let tallies = plain_commands(&mut m).await;
-        report("plain commands, stdio, smol", &tallies);
-    });
-    // Plain TCP under async-std.
-    async_std::task::block_on(async {
-        let s = async_std::net::TcpStream::connect((d.host(), d.plain_port()))
-            .await
-            .unwrap();
-        s.set_nodelay(true).unwrap();
-        let mut m = Client::from_stream(Stutter::new(s), d.host(), &config(), false)
-            .await
-            .unwrap();
-        login(&mut m, &user).await;
-        let tallies = plain_commands(&mut m).await;
-        report("plain commands, TCP, async-std", &tallies);
+        report(&format!("plain commands, stdio, {rt}"), &tallies);
     });
     println!("took {:?}", started.elapsed());
 }
 
 // ----- IDLE ---------------------------------------------------------------------------------
 
-#[test]
-fn idle_dropped_at_every_poll() {
+fn idle_dropped_at_every_poll<X: Exec>() {
     let user = new_user_with_messages();
     let started = Instant::now();
-    let mut tallies = Vec::new();
-    let mut slowest = Duration::ZERO;
-    smol::block_on(async {
-        let (mut m, log) = open(&user).await;
+    let (tallies, slowest) = X::run(async move {
+        let mut tallies = Vec::new();
+        let mut slowest = Duration::ZERO;
+        let (mut m, log) = open::<X::R>(&user).await;
         m.select("INBOX", false).await.unwrap();
 
         // idle() until the server's `+`: dropped before it, IDLE gets DONE when `+` comes.
@@ -580,8 +584,9 @@ fn idle_dropped_at_every_poll() {
             expect_status(&mut m, "INBOX", INBOX_MESSAGES).await;
         }
         tallies.push(t);
+        (tallies, slowest)
     });
-    report("IDLE, TCP, smol", &tallies);
+    report(&format!("IDLE, TCP, {}", X::NAME), &tallies);
     println!(
         "slowest NOOP after a dropped IDLE: {slowest:?}; took {:?}",
         started.elapsed()
@@ -590,14 +595,13 @@ fn idle_dropped_at_every_poll() {
 
 // ----- streaming FETCH ------------------------------------------------------------------------
 
-#[test]
-fn streamed_fetches_dropped_mid_literal() {
+fn streamed_fetches_dropped_mid_literal<X: Exec>() {
     let user = new_user_with_messages();
     let big = big_message();
     let started = Instant::now();
-    let mut tallies = Vec::new();
-    smol::block_on(async {
-        let (mut m, _) = open(&user).await;
+    let tallies = X::run(async move {
+        let mut tallies = Vec::new();
+        let (mut m, _) = open::<X::R>(&user).await;
         m.select("INBOX", true).await.unwrap();
 
         // fetch_stream into a sink.
@@ -665,8 +669,9 @@ fn streamed_fetches_dropped_mid_literal() {
         }
         t.note = format!("({mid} mid-literal)");
         tallies.push(t);
+        tallies
     });
-    report("streamed FETCH, TCP, smol", &tallies);
+    report(&format!("streamed FETCH, TCP, {}", X::NAME), &tallies);
     println!("took {:?}", started.elapsed());
 }
 
@@ -683,7 +688,12 @@ fn message_of(size: usize, subject: &str) -> Vec<u8> {
 
 /// APPEND of a message in memory, dropped at every poll: once polled, the whole command
 /// is the client's to send, so the message arrives and the connection goes on.
-async fn append_sweep(m: &mut Conn, name: &'static str, mailbox: &str, message: &[u8]) -> Tally {
+async fn append_sweep<R: Runtime>(
+    m: &mut Conn<R>,
+    name: &'static str,
+    mailbox: &str,
+    message: &[u8],
+) -> Tally {
     m.create(mailbox).await.unwrap();
     let (r, p) = run_counted(m.append(Some(mailbox.into()), None, None, message)).await;
     assert_eq!(r.unwrap().typ, "OK");
@@ -717,14 +727,13 @@ async fn append_sweep(m: &mut Conn, name: &'static str, mailbox: &str, message: 
     t
 }
 
-#[test]
-fn appends_dropped_at_every_poll() {
+fn appends_dropped_at_every_poll<X: Exec>() {
     let user = dovecot().new_user();
     let started = Instant::now();
-    let mut tallies = Vec::new();
-    smol::block_on(async {
+    let tallies = X::run(async move {
+        let mut tallies = Vec::new();
         // With LITERAL+ (Dovecot has it): the message follows the command at once.
-        let (mut m, log) = open(&user).await;
+        let (mut m, log) = open::<X::R>(&user).await;
         assert!(m.has_capability("LITERAL+"));
         let message = message_of(1 << 20, "large");
         tallies.push(append_sweep(&mut m, "append 1 MiB, LITERAL+", "Plus", &message).await);
@@ -735,15 +744,16 @@ fn appends_dropped_at_every_poll() {
         // Without LITERAL+: the message waits for the server's `+`.
         let mut cfg = config();
         cfg.options.use_literal_plus = false;
-        let (mut m, log) = open_with(&cfg).await;
+        let (mut m, log) = open_with::<X::R>(&cfg).await;
         login(&mut m, &user).await;
         let message = message_of(256 << 10, "synchronising");
         tallies.push(append_sweep(&mut m, "append 256 KiB, sync literal", "Sync", &message).await);
         assert!(log
             .text_from(0)
             .contains(&format!("{{{}}}\r\n", message.len())));
+        tallies
     });
-    report("APPEND, TCP, smol", &tallies);
+    report(&format!("APPEND, TCP, {}", X::NAME), &tallies);
     println!("took {:?}", started.elapsed());
 }
 
@@ -758,26 +768,24 @@ fn message_bytes_written(log: &Written, from: usize) -> usize {
     }
 }
 
-#[test]
-fn append_from_dropped_at_every_poll() {
+fn append_from_dropped_at_every_poll<X: Exec>() {
     let user = dovecot().new_user();
     let started = Instant::now();
     let message = message_of(256 << 10, "streamed");
     let len = message.len() as u64;
-    let mut t = Tally::default();
-    let (mut appended, mut aborted, mut before_any_byte) = (0, 0, 0);
-    smol::block_on(async {
-        let (mut m, _) = open(&user).await;
+    let (mut t, aborted, before_any_byte) = X::run(async move {
+        let (mut appended, mut aborted, mut before_any_byte) = (0, 0, 0);
+        let (mut m, _) = open::<X::R>(&user).await;
         m.create("Streamed").await.unwrap();
         let mut reader = futures_lite::io::Cursor::new(message.clone());
         let fut = m.append_from(Some("Streamed".into()), None, None, &mut reader, len);
         let (r, p) = run_counted(fut).await;
         assert_eq!(r.unwrap().typ, "OK");
         appended += 1;
-        t = Tally::new("append_from", p);
+        let mut t = Tally::new("append_from", p);
         while let Some(k) = t.next_k() {
             // The connection may fail: a new one each time.
-            let (mut m, log) = open(&user).await;
+            let (mut m, log) = open::<X::R>(&user).await;
             let from = log.len();
             let mut reader = futures_lite::io::Cursor::new(message.clone());
             let fut = m.append_from(Some("Streamed".into()), None, None, &mut reader, len);
@@ -819,6 +827,7 @@ fn append_from_dropped_at_every_poll() {
         // Only complete messages reached the mailbox (Dovecot drops an APPEND cut short
         // when the connection closes; the dropped clients above are gone).
         expect_status(&mut m, "Streamed", appended).await;
+        (t, aborted, before_any_byte)
     });
     // Dropped after its first poll, no byte of the message was sent, and the connection
     // failed all the same: the announced literal is owed.
@@ -827,28 +836,27 @@ fn append_from_dropped_at_every_poll() {
         "no drop before the first message byte"
     );
     t.note = format!("(aborted {aborted}, {before_any_byte} before any message byte)");
-    report("append_from, TCP, smol", &[t]);
+    report(&format!("append_from, TCP, {}", X::NAME), &[t]);
     println!("took {:?}", started.elapsed());
 }
 
 // ----- STARTTLS and LOGIN -------------------------------------------------------------------
 
-#[test]
-fn starttls_and_login_dropped_at_every_poll() {
+fn starttls_and_login_dropped_at_every_poll<X: Exec>() {
     let user = new_user_with_messages();
     let started = Instant::now();
-    let mut tallies = Vec::new();
-    smol::block_on(async {
+    let tallies = X::run(async move {
+        let mut tallies = Vec::new();
         // STARTTLS (the TLS handshake's reads and writes are await points too): the next
         // command finishes the upgrade first, and nothing goes out in cleartext after the
         // STARTTLS command.
-        let (mut m, _) = open_with(&config()).await;
+        let (mut m, _) = open_with::<X::R>(&config()).await;
         let (r, p) = run_counted(m.starttls()).await;
         assert_eq!(r.unwrap().typ, "OK");
         assert!(m.is_secure());
         let mut t = Tally::new("starttls", p);
         while let Some(k) = t.next_k() {
-            let (mut m, log) = open_with(&config()).await;
+            let (mut m, log) = open_with::<X::R>(&config()).await;
             let out = poll_k(m.starttls(), k).await;
             if !t.record(&out) {
                 assert_eq!(out.unwrap().unwrap().typ, "OK");
@@ -874,13 +882,13 @@ fn starttls_and_login_dropped_at_every_poll() {
         tallies.push(t);
 
         // LOGIN: once polled, it completes in the background and the state follows.
-        let (mut m, _) = open_with(&config()).await;
+        let (mut m, _) = open_with::<X::R>(&config()).await;
         let fut = m.login(user.name.as_str(), user.password.as_str());
         let (r, p) = run_counted(fut).await;
         assert_eq!(r.unwrap().typ, "OK");
         let mut t = Tally::new("login", p);
         while let Some(k) = t.next_k() {
-            let (mut m, _) = open_with(&config()).await;
+            let (mut m, _) = open_with::<X::R>(&config()).await;
             let out = poll_k(m.login(user.name.as_str(), user.password.as_str()), k).await;
             if !t.record(&out) {
                 assert_eq!(out.unwrap().unwrap().typ, "OK");
@@ -894,19 +902,19 @@ fn starttls_and_login_dropped_at_every_poll() {
             expect_status(&mut m, "INBOX", INBOX_MESSAGES).await;
         }
         tallies.push(t);
+        tallies
     });
-    report("STARTTLS and LOGIN, TCP, smol", &tallies);
+    report(&format!("STARTTLS and LOGIN, TCP, {}", X::NAME), &tallies);
     println!("took {:?}", started.elapsed());
 }
 
 // ----- the same operation again at once ----------------------------------------------------
 
-#[test]
-fn idle_again_right_after_a_dropped_one() {
+fn idle_again_right_after_a_dropped_one<X: Exec>() {
     let user = new_user_with_messages();
-    let mut tallies = Vec::new();
-    smol::block_on(async {
-        let (mut m, log) = open(&user).await;
+    let tallies = X::run(async move {
+        let mut tallies = Vec::new();
+        let (mut m, log) = open::<X::R>(&user).await;
         m.select("INBOX", false).await.unwrap();
 
         // idle() dropped before `+`, then idle() at once: the first gets its DONE, the
@@ -953,15 +961,16 @@ fn idle_again_right_after_a_dropped_one() {
             expect_status(&mut m, "INBOX", INBOX_MESSAGES).await;
         }
         tallies.push(t);
+        tallies
     });
-    report("IDLE again at once, TCP, smol", &tallies);
+    report(&format!("IDLE again at once, TCP, {}", X::NAME), &tallies);
 }
-#[test]
-fn fetch_stream_again_right_after_a_dropped_one() {
+
+fn fetch_stream_again_right_after_a_dropped_one<X: Exec>() {
     let user = new_user_with_messages();
     let big = big_message();
-    smol::block_on(async {
-        let (mut m, _) = open(&user).await;
+    X::run(async move {
+        let (mut m, _) = open::<X::R>(&user).await;
         m.select("INBOX", true).await.unwrap();
         let mut sink = WriteSink(Vec::new());
         let (r, p) = run_counted(m.fetch_stream("1", "(BODY.PEEK[])", &mut sink)).await;
@@ -992,6 +1001,7 @@ fn fetch_stream_again_right_after_a_dropped_one() {
             assert_eq!(r.typ, "OK");
             assert_eq!(sink.0, TWO);
         }
-        report("streaming FETCH again at once, TCP, smol", &[t, t2]);
+        let what = format!("streaming FETCH again at once, TCP, {}", X::NAME);
+        report(&what, &[t, t2]);
     });
 }

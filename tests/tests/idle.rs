@@ -4,6 +4,8 @@
 //! checked for the async client too.
 //!
 //! The client's bytes are recorded ([`Recorder`]) to see `DONE` and `IDLE` on the wire.
+//! The async tests run under smol, async-std and tokio (`on_smol::…`, `on_async_std::…`,
+//! `on_tokio::…`), over each runtime's own TCP.
 
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,8 +14,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use futures_lite::{future, StreamExt};
+use imaplib_async::generic::Client;
+use imaplib_async::{BoxStream, Runtime};
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
+use imaplib_integration_tests::runtimes::{sleep, Exec};
 use imaplib_integration_tests::wire::{Recorder, Stutter, Written};
+
+imaplib_integration_tests::every_runtime!(
+    async_idle_abandoned_before_continuation_then_noop_is_prompt,
+    async_idle_abandoned_before_continuation_on_a_busy_mailbox,
+    async_idle_keepalive_reissues_and_loses_nothing,
+);
 
 /// The IDLE duration asked for by the abandoned IDLEs: a NOOP that waited for it is caught.
 const IDLE_FOR: Duration = Duration::from_secs(5);
@@ -35,17 +46,14 @@ fn is_command(line: &str, name: &str) -> bool {
 
 // ----- async IDLE abandoned before `+` ---------------------------------------------------------
 
-#[derive(Clone, Copy, Debug)]
-enum Rt {
-    Smol,
-    AsyncStd,
-}
-
-fn block_on<T>(rt: Rt, fut: impl std::future::Future<Output = T>) -> T {
-    match rt {
-        Rt::Smol => smol::block_on(fut),
-        Rt::AsyncStd => async_std::task::block_on(fut),
-    }
+/// Polls `fut` once, and drops it unless it completed.
+async fn poll_once<F: std::future::Future>(fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    future::poll_fn(|cx| match fut.as_mut().poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
 }
 
 /// Another session of `user` toggles `\Flagged` on message 1 every half second until
@@ -71,40 +79,28 @@ fn busy_mailbox(user: &UserAccount, stop: Arc<AtomicBool>) -> thread::JoinHandle
     })
 }
 
-/// Logs in over a TCP stream of `rt`'s networking, selects INBOX, then, `rounds` times:
-/// races `idle(5 s)` against a zero-length timer and checks that NOOP returns promptly with
+/// Logs in over a TCP stream of `R`'s networking, selects INBOX, then, `rounds` times:
+/// polls `idle(5 s)` once and drops it, and checks that NOOP returns promptly with
 /// DONE sent and the state back to SELECTED. With a `busy` mailbox, the NOOP starts 1.2 s
 /// after the drop: the server has been idling meanwhile and sending the other session's
 /// updates, which the client reads with the `+` as it starts the NOOP. Returns the slowest
 /// NOOP, and in how many rounds an update came during the abandoned IDLE.
 ///
 /// The stream is a [`Stutter`] on reads only, and records what is written: `idle()`'s first
-/// poll writes IDLE and finds no answer yet, however fast the server, so the timer wins the
-/// race with IDLE written and its `+` not read, every time.
-async fn abandon_idle_then_noop(
-    rt: Rt,
-    user: &UserAccount,
+/// poll writes IDLE and finds no answer yet, however fast the server, so it is dropped
+/// with IDLE written and its `+` not read, every time.
+async fn abandon_idle_then_noop<R: Runtime>(
+    user: UserAccount,
     busy: bool,
     rounds: usize,
 ) -> (Duration, usize) {
     let d = dovecot();
     let cfg = imaplib_async::Config::default().with_timeout(Some(TIMEOUT));
-    let addr = (d.host(), d.plain_port());
-    let (s, log, read): (imaplib_async::BoxStream, Written, Written) = match rt {
-        Rt::Smol => {
-            let tcp = smol::net::TcpStream::connect(addr).await.unwrap();
-            let (mut s, log) = Stutter::recording(tcp);
-            let read = s.record_reads();
-            (Box::new(s.reads_only()), log, read)
-        }
-        Rt::AsyncStd => {
-            let tcp = async_std::net::TcpStream::connect(addr).await.unwrap();
-            let (mut s, log) = Stutter::recording(tcp);
-            let read = s.record_reads();
-            (Box::new(s.reads_only()), log, read)
-        }
-    };
-    let mut m = imaplib_async::Client::from_stream(s, d.host(), &cfg, false)
+    let tcp = R::connect(d.host(), d.plain_port()).await.unwrap();
+    let (mut s, log) = Stutter::recording(tcp);
+    let read = s.record_reads();
+    let s: BoxStream = Box::new(s.reads_only());
+    let mut m = Client::<_, R>::from_stream(s, d.host(), &cfg, false)
         .await
         .unwrap();
     m.login(user.name.as_str(), user.password.as_str())
@@ -123,24 +119,17 @@ async fn abandon_idle_then_noop(
                 t.elapsed() < Duration::from_secs(10),
                 "no update from the busy session"
             );
-            async_io::Timer::after(Duration::from_millis(100)).await;
+            sleep::<R>(Duration::from_millis(100)).await;
         }
     }
     let mut slowest = Duration::ZERO;
     let mut updated_while_abandoned = 0;
     for round in 0..rounds {
         let (from, read_from) = (log.len(), read.len());
-        let raced = future::or(
-            async { Some(m.idle(Some(IDLE_FOR)).await.is_ok()) },
-            async {
-                async_io::Timer::after(Duration::ZERO).await;
-                None
-            },
-        )
-        .await;
+        let polled = poll_once(m.idle(Some(IDLE_FOR))).await.map(|r| r.is_ok());
         assert_eq!(
-            raced, None,
-            "round {round}: the IDLE won against a zero timer"
+            polled, None,
+            "round {round}: the IDLE completed at its first poll"
         );
         let lines = log.lines_from(from);
         assert!(
@@ -149,7 +138,7 @@ async fn abandon_idle_then_noop(
         );
         if busy {
             // Dovecot reports a change to an idling client about 0.5 s after it.
-            async_io::Timer::after(Duration::from_millis(1200)).await;
+            sleep::<R>(Duration::from_millis(1200)).await;
         }
         let t = Instant::now();
         let r = m.noop().await.unwrap();
@@ -190,28 +179,26 @@ async fn abandon_idle_then_noop(
     (slowest, updated_while_abandoned)
 }
 
-#[test]
-fn async_idle_abandoned_before_continuation_then_noop_is_prompt() {
+fn async_idle_abandoned_before_continuation_then_noop_is_prompt<X: Exec>() {
     let d = dovecot();
-    for rt in [Rt::Smol, Rt::AsyncStd] {
-        let user = d.new_user();
-        d.deliver(&user.name, "INBOX", &message(0));
-        let (quiet, _) = block_on(rt, abandon_idle_then_noop(rt, &user, false, 3));
-        println!("{rt:?}, quiet mailbox: slowest NOOP after the abandoned IDLE {quiet:?}");
-    }
+    let user = d.new_user();
+    d.deliver(&user.name, "INBOX", &message(0));
+    let (quiet, _) = X::run(abandon_idle_then_noop::<X::R>(user, false, 3));
+    let rt = X::NAME;
+    println!("{rt}, quiet mailbox: slowest NOOP after the abandoned IDLE {quiet:?}");
 }
 
-#[test]
-fn async_idle_abandoned_before_continuation_on_a_busy_mailbox() {
+fn async_idle_abandoned_before_continuation_on_a_busy_mailbox<X: Exec>() {
     let d = dovecot();
-    for rt in [Rt::Smol, Rt::AsyncStd] {
+    {
+        let rt = X::NAME;
         let user = d.new_user();
         d.deliver(&user.name, "INBOX", &message(0));
         let stop = Arc::new(AtomicBool::new(false));
         let toggler = busy_mailbox(&user, stop.clone());
         let t = Instant::now();
         let rounds = 3;
-        let (busy, updated) = block_on(rt, abandon_idle_then_noop(rt, &user, true, rounds));
+        let (busy, updated) = X::run(abandon_idle_then_noop::<X::R>(user, true, rounds));
         let span = t.elapsed();
         stop.store(true, Ordering::SeqCst);
         let toggles = toggler.join().unwrap();
@@ -223,7 +210,7 @@ fn async_idle_abandoned_before_continuation_on_a_busy_mailbox() {
             "updates during an abandoned IDLE in {updated} of {rounds} rounds"
         );
         println!(
-            "{rt:?}, busy mailbox ({toggles} flag toggles over {span:?}; updates during the \
+            "{rt}, busy mailbox ({toggles} flag toggles over {span:?}; updates during the \
              abandoned IDLE in {updated} of {rounds} rounds): slowest NOOP {busy:?}"
         );
     }
@@ -400,20 +387,17 @@ fn blocking_idle_keepalive_reissues_and_loses_nothing() {
     );
 }
 
-#[test]
-fn async_idle_keepalive_reissues_and_loses_nothing() {
+fn async_idle_keepalive_reissues_and_loses_nothing<X: Exec>() {
     let d = dovecot();
     let user = d.new_user();
     let cfg = imaplib_async::Config::default()
         .with_timeout(Some(TIMEOUT))
         .with_idle_keepalive(Some(KEEPALIVE));
-    smol::block_on(async {
-        let tcp = smol::net::TcpStream::connect((d.host(), d.plain_port()))
-            .await
-            .unwrap();
+    X::run(async move {
+        let tcp = X::R::connect(d.host(), d.plain_port()).await.unwrap();
         let (mut s, log) = Recorder::new(tcp);
         let read = s.record_reads();
-        let mut m = imaplib_async::Client::from_stream(s, d.host(), &cfg, false)
+        let mut m = Client::<_, X::R>::from_stream(s, d.host(), &cfg, false)
             .await
             .unwrap();
         m.login(user.name.as_str(), user.password.as_str())
@@ -442,7 +426,8 @@ fn async_idle_keepalive_reissues_and_loses_nothing() {
         let lines = log.lines_from(from);
         assert_eq!(lines.last().map(String::as_str), Some("DONE"), "{lines:?}");
         println!(
-            "async: {reissues} re-issues in {ended:?}, deliveries at {at:?}, updates {updates:?}"
+            "async, {}: {reissues} re-issues in {ended:?}, deliveries at {at:?}, updates {updates:?}",
+            X::NAME
         );
     });
 }

@@ -13,6 +13,9 @@
 //! Also in memory: an async FETCH dropped at each of its await points, IDLE through both
 //! clients, an async Idler dropped, `fetch_to` cut after every byte of its answer, and a
 //! stream whose writes return `Ok(0)`.
+//!
+//! The async client runs under smol, async-std and tokio (multi-threaded, the session in
+//! `tokio::spawn`) in every case: the stream is in memory, the timers are the runtime's.
 
 use std::sync::mpsc;
 
@@ -20,9 +23,17 @@ use futures_lite::StreamExt as _; // `next()` of the async Idler
 use std::thread;
 use std::time::{Duration, Instant};
 
+use imaplib_async::generic::Client as AsyncClient;
+use imaplib_async::Runtime;
 use imaplib_integration_tests::hostile::Script;
 use imaplib_integration_tests::memory::{Chunking, MemoryStream, Peer};
+use imaplib_integration_tests::runtimes::{self, Exec};
 use imaplib_proto::{Cause, Config, Error, Item, Reply};
+
+imaplib_integration_tests::every_runtime!(
+    async_fetch_dropped_at_every_await_point_leaves_the_connection_usable,
+    async_idler_dropped_gets_done_with_the_next_call,
+);
 
 const HEADER: &str = "From: a@example.org\r\nSubject: {5}\r\n\r\n";
 /// Looks like a literal announcement, an untagged response and the FETCH's tagged answer.
@@ -107,11 +118,11 @@ struct Run {
 
 /// Expands to a function running the session through one client.
 macro_rules! session {
-    ($name:ident, $client:ident, [$($async:tt)*] [$($await:tt)*]) => {
-        $($async)* fn $name(stream: MemoryStream) -> Run {
+    ($name:ident, [$($g:tt)*] $client:ty, [$($async:tt)*] [$($await:tt)*]) => {
+        $($async)* fn $name<$($g)*>(stream: MemoryStream) -> Run {
             let peer = stream.peer();
             let mut run = Run::default();
-            let mut m = match $client::Client::from_stream(stream, "", &config(), false)$($await)* {
+            let mut m = match <$client>::from_stream(stream, "", &config(), false)$($await)* {
                 Ok(m) => m,
                 Err(e) => {
                     run.error = Some(e);
@@ -151,24 +162,54 @@ macro_rules! session {
     };
 }
 
-session!(blocking_session, imaplib_blocking, [] []);
-session!(async_session_inner, imaplib_async, [async] [.await]);
+session!(blocking_session, [] imaplib_blocking::Client<MemoryStream>, [] []);
+session!(async_session_inner, [R: Runtime] AsyncClient<MemoryStream, R>, [async] [.await]);
 
-fn async_session(stream: MemoryStream) -> Run {
-    futures_lite::future::block_on(async_session_inner(stream))
-}
-
+/// A client: the blocking one, or the async one under a runtime.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Adapter {
     Blocking,
-    Async,
+    Smol,
+    AsyncStd,
+    Tokio,
+}
+
+const ADAPTERS: [Adapter; 4] = [
+    Adapter::Blocking,
+    Adapter::Smol,
+    Adapter::AsyncStd,
+    Adapter::Tokio,
+];
+
+/// The async client under each runtime.
+const ASYNC: [Adapter; 3] = [Adapter::Smol, Adapter::AsyncStd, Adapter::Tokio];
+
+/// Runs an async block, which names its client's runtime `$R`, on `$adapter`'s executor.
+macro_rules! on_runtime {
+    ($adapter:expr, |$R:ident| $body:expr) => {
+        match $adapter {
+            Adapter::Smol => {
+                type $R = <runtimes::Smol as Exec>::R;
+                runtimes::Smol::run($body)
+            }
+            Adapter::AsyncStd => {
+                type $R = <runtimes::AsyncStd as Exec>::R;
+                runtimes::AsyncStd::run($body)
+            }
+            Adapter::Tokio => {
+                type $R = <runtimes::Tokio as Exec>::R;
+                runtimes::Tokio::run($body)
+            }
+            Adapter::Blocking => unreachable!("not an async client"),
+        }
+    };
 }
 
 impl Adapter {
     fn run(self, stream: MemoryStream) -> Run {
         match self {
             Adapter::Blocking => blocking_session(stream),
-            Adapter::Async => async_session(stream),
+            _ => on_runtime!(self, |R| async_session_inner::<R>(stream)),
         }
     }
 }
@@ -272,7 +313,7 @@ fn whole_session_in_every_chunking_gives_identical_results() {
             true,
         ),
     ];
-    for adapter in [Adapter::Blocking, Adapter::Async] {
+    for adapter in ADAPTERS {
         for (name, chunking, write_limit, stutter) in &variants {
             if *stutter && adapter == Adapter::Blocking {
                 continue;
@@ -337,7 +378,7 @@ fn sweep(adapter: Adapter) -> (usize, usize, String) {
         } else {
             Chunking::Whole
         };
-        let stutter = adapter == Adapter::Async && bytewise;
+        let stutter = adapter != Adapter::Blocking && bytewise;
         let write_limit = if adapter == Adapter::Blocking && bytewise {
             1
         } else {
@@ -423,20 +464,31 @@ fn sweep(adapter: Adapter) -> (usize, usize, String) {
 fn session_cut_at_every_byte_both_clients() {
     let t = Instant::now();
     let mut counts = Vec::new();
-    for adapter in [Adapter::Blocking, Adapter::Async] {
-        let (n, runs, line) = watchdog(
-            &format!("{adapter:?} sweep"),
-            Duration::from_secs(120),
-            move || sweep(adapter),
-        );
+    // The sweeps of the four clients at once, each on its thread.
+    let sweeps: Vec<_> = ADAPTERS
+        .into_iter()
+        .map(|adapter| {
+            thread::spawn(move || {
+                watchdog(
+                    &format!("{adapter:?} sweep"),
+                    Duration::from_secs(120),
+                    move || sweep(adapter),
+                )
+            })
+        })
+        .collect();
+    for sweep in sweeps {
+        let (n, runs, line) = sweep
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         println!("{line}");
         assert_eq!(runs, 2 * n);
         counts.push(n);
     }
     let (bytes, _, _) = server_bytes();
-    assert_eq!(counts, [bytes.len() + 1, bytes.len() + 1]);
+    assert_eq!(counts, [bytes.len() + 1; ADAPTERS.len()]);
     println!(
-        "IN-MEMORY | both clients | {} cut offsets per client | {:.2?}",
+        "IN-MEMORY | both clients (async: smol, async-std, tokio) | {} cut offsets per client | {:.2?}",
         counts[0],
         t.elapsed()
     );
@@ -448,7 +500,7 @@ const GREETING: &[u8] = b"* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] ready\r\n";
 const LOGIN_OK: &[u8] = b"BCDE0 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] LOGIN completed\r\n";
 
 /// Turns the stutter of the stream under `m` off.
-fn peer_stutter_off(m: &imaplib_async::Client<MemoryStream>) {
+fn peer_stutter_off<R: Runtime>(m: &AsyncClient<MemoryStream, R>) {
     if let Some(s) = m.get_ref() {
         s.peer().set_stutter(false);
     }
@@ -457,8 +509,7 @@ fn peer_stutter_off(m: &imaplib_async::Client<MemoryStream>) {
 /// An async FETCH dropped after each of its await points in turn (the stream answers
 /// `Pending` at every other poll): the connection stays usable, the FETCH's answer is read
 /// and discarded, and the next command gets its own result.
-#[test]
-fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable() {
+fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable<X: Exec>() {
     use std::future::Future;
     use std::task::{Context, Waker};
 
@@ -485,8 +536,8 @@ fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable() {
             .chunking(Chunking::Pieces(4))
             .stutter(true);
         let peer = stream.peer();
-        let completed = futures_lite::future::block_on(async {
-            let mut m = imaplib_async::Client::from_stream(stream, "", &config(), false)
+        let completed = X::run(async move {
+            let mut m = AsyncClient::<_, X::R>::from_stream(stream, "", &config(), false)
                 .await
                 .unwrap();
             m.login("alice", "pw").await.unwrap();
@@ -532,16 +583,19 @@ fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable() {
         drops += 1;
     }
     assert!(drops > 20, "only {drops} await points");
-    println!("IN-MEMORY | async client | FETCH dropped at each of {drops} await points | usable");
+    println!(
+        "IN-MEMORY | async client, {} | FETCH dropped at each of {drops} await points | usable",
+        X::NAME
+    );
 }
 
 /// Expands to a function running IDLE through one client: two updates, DONE, the IDLE's
 /// result, then NOOP.
 macro_rules! idle_session {
-    ($name:ident, $client:ident, [$($async:tt)*] [$($await:tt)*]) => {
-        $($async)* fn $name(stream: MemoryStream) -> Vec<String> {
+    ($name:ident, [$($g:tt)*] $client:ty, [$($async:tt)*] [$($await:tt)*]) => {
+        $($async)* fn $name<$($g)*>(stream: MemoryStream) -> Vec<String> {
             let mut out = Vec::new();
-            let mut m = $client::Client::from_stream(stream, "", &config(), false)$($await)*
+            let mut m = <$client>::from_stream(stream, "", &config(), false)$($await)*
                 .unwrap();
             m.login("alice", "pw")$($await)*.unwrap();
             {
@@ -563,8 +617,8 @@ macro_rules! idle_session {
     };
 }
 
-idle_session!(blocking_idle, imaplib_blocking, [] []);
-idle_session!(async_idle_inner, imaplib_async, [async] [.await]);
+idle_session!(blocking_idle, [] imaplib_blocking::Client<MemoryStream>, [] []);
+idle_session!(async_idle_inner, [R: Runtime] AsyncClient<MemoryStream, R>, [async] [.await]);
 
 #[test]
 fn idle_in_memory_through_both_clients() {
@@ -601,14 +655,16 @@ fn idle_in_memory_through_both_clients() {
             assert_eq!(String::from_utf8_lossy(&peer.written()), wire);
             assert_eq!(peer.starved(), 0);
         }
-        let stream = MemoryStream::new(segments())
-            .chunking(chunking)
-            .stutter(stutter);
-        let peer = stream.peer();
-        let got = futures_lite::future::block_on(async_idle_inner(stream));
-        assert_eq!(got, want, "async, {chunking:?}, stutter {stutter}");
-        assert_eq!(String::from_utf8_lossy(&peer.written()), wire);
-        assert_eq!(peer.starved(), 0);
+        for adapter in ASYNC {
+            let stream = MemoryStream::new(segments())
+                .chunking(chunking)
+                .stutter(stutter);
+            let peer = stream.peer();
+            let got = on_runtime!(adapter, |R| async_idle_inner::<R>(stream));
+            assert_eq!(got, want, "{adapter:?}, {chunking:?}, stutter {stutter}");
+            assert_eq!(String::from_utf8_lossy(&peer.written()), wire);
+            assert_eq!(peer.starved(), 0);
+        }
     }
 }
 
@@ -641,17 +697,21 @@ fn a_write_returning_zero_fails_the_command_at_once() {
     check(r, t.elapsed(), &peer, "blocking");
     drop(m);
 
-    let stream = MemoryStream::new(segments()).write_zero_after(login.len() + 3);
-    let peer = stream.peer();
-    futures_lite::future::block_on(async {
-        let mut m = imaplib_async::Client::from_stream(stream, "", &config, false)
-            .await
-            .unwrap();
-        m.login("alice", "pw").await.unwrap();
-        let t = Instant::now();
-        let r = m.noop().await;
-        check(r, t.elapsed(), &peer, "async");
-    });
+    for adapter in ASYNC {
+        let stream = MemoryStream::new(segments()).write_zero_after(login.len() + 3);
+        let peer = stream.peer();
+        let config = config.clone();
+        let (r, took) = on_runtime!(adapter, |R| async move {
+            let mut m = AsyncClient::<_, R>::from_stream(stream, "", &config, false)
+                .await
+                .unwrap();
+            m.login("alice", "pw").await.unwrap();
+            let t = Instant::now();
+            let r = m.noop().await;
+            (r, t.elapsed())
+        });
+        check(r, took, &peer, &format!("{adapter:?}"));
+    }
 }
 
 /// An async writer that refuses every other write with `Pending` (waking the task) and
@@ -755,20 +815,21 @@ fn fetch_to_cut_at_every_byte_both_clients() {
         let r = m.fetch_to("1", parts, &mut out);
         check(cut, r, &out, "blocking");
 
-        for stutter in [false, true] {
+        for (adapter, stutter) in ASYNC.into_iter().flat_map(|a| [(a, false), (a, true)]) {
             let s = stream(cut)
                 .chunking(Chunking::Pieces(1 + cut % 7))
                 .stutter(stutter);
-            futures_lite::future::block_on(async {
-                let mut m = imaplib_async::Client::from_stream(s, "", &config(), false)
+            let (r, out) = on_runtime!(adapter, |R| async move {
+                let mut m = AsyncClient::<_, R>::from_stream(s, "", &config(), false)
                     .await
                     .unwrap();
                 m.login("alice", "pw").await.unwrap();
                 m.select("INBOX", false).await.unwrap();
                 let mut out = SlowWriter::default();
                 let r = m.fetch_to("1", parts, &mut out).await;
-                check(cut, r, &out.data, &format!("async, stutter {stutter}"));
+                (r, out.data)
             });
+            check(cut, r, &out, &format!("{adapter:?}, stutter {stutter}"));
         }
     }
 }
@@ -776,8 +837,7 @@ fn fetch_to_cut_at_every_byte_both_clients() {
 /// An async Idler dropped without `done()`: DONE goes out with the next call, the IDLE's
 /// answer is discarded, updates not iterated reach the untagged store, and the next command
 /// gets its own result.
-#[test]
-fn async_idler_dropped_gets_done_with_the_next_call() {
+fn async_idler_dropped_gets_done_with_the_next_call<X: Exec>() {
     for (chunking, stutter) in [(Chunking::Whole, false), (Chunking::Pieces(1), true)] {
         let stream = MemoryStream::new(vec![
             (0, GREETING.to_vec()),
@@ -789,8 +849,10 @@ fn async_idler_dropped_gets_done_with_the_next_call() {
         .chunking(chunking)
         .stutter(stutter);
         let peer = stream.peer();
-        futures_lite::future::block_on(async {
-            let mut m = imaplib_async::Client::from_stream(stream, "", &config(), false)
+        let peer_in = stream.peer();
+        X::run(async move {
+            let peer = peer_in;
+            let mut m = AsyncClient::<_, X::R>::from_stream(stream, "", &config(), false)
                 .await
                 .unwrap();
             m.login("alice", "pw").await.unwrap();
