@@ -11,8 +11,10 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, ready};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
+use imaplib_proto::error::{Reason, StateProblem};
+use imaplib_proto::tls::handshake_failed;
 use imaplib_proto::tls::rustls::ClientConfig;
-use imaplib_proto::{Cause, Config, Error, Result};
+use imaplib_proto::{Config, Error, Result};
 
 /// A bidirectional byte stream the client can run over.
 pub trait Duplex: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -92,7 +94,9 @@ pub(crate) async fn tcp_connect(
         };
         Ok(s)
     };
-    with_timeout(timeout, connect).await.map_err(Error::io)
+    with_timeout(timeout, connect)
+        .await
+        .map_err(|e| Error::connect_failed(host, port, e, timeout))
 }
 
 /// Runs the TLS handshake over `stream`.
@@ -106,16 +110,7 @@ pub(crate) async fn tls_handshake<S: Duplex>(
     let connector = TlsConnector::from(config);
     with_timeout(timeout, connector.connect(name, stream))
         .await
-        .map_err(tls_error)
-}
-
-/// A failed handshake (a timeout stays a timeout).
-fn tls_error(e: io::Error) -> Error {
-    if e.kind() == io::ErrorKind::TimedOut {
-        Error::io(e)
-    } else {
-        Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e)
-    }
+        .map_err(|e| handshake_failed(e, timeout))
 }
 
 /// A child process's stdin and stdout as one stream (imaplib's `IMAP4_stream`). The child
@@ -144,10 +139,14 @@ impl ProcessStream {
             .spawn()
             .map_err(Error::io)?;
         let stdin = child.stdin.take();
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Error::abort(Cause::Io, "child process has no stdout"))?;
+        let stdout = child.stdout.take().ok_or_else(|| {
+            Error::abort(
+                Reason::Io {
+                    kind: io::ErrorKind::BrokenPipe,
+                },
+                "child process has no stdout",
+            )
+        })?;
         Ok(ProcessStream {
             _child: child,
             stdin,
@@ -263,17 +262,19 @@ impl<S: Duplex> Transport<S> {
         }
         let Transport::Handshaking(connect, deadline) = self else {
             return Poll::Ready(Err(Error::abort(
-                Cause::Tls,
+                Reason::State(StateProblem::TlsActive),
                 "TLS can only start on a plain stream",
             )));
         };
         if deadline.is_some_and(|d| Instant::now() >= d) {
             *self = Transport::Closed;
-            return Poll::Ready(Err(Error::io(io::ErrorKind::TimedOut.into())));
+            let timed_out = io::ErrorKind::TimedOut.into();
+            return Poll::Ready(Err(handshake_failed(timed_out, config.timeout())));
         }
         let tls = ready!(Pin::new(connect.as_mut()).poll(cx));
         *self = Transport::Closed;
-        *self = Transport::Tls(Box::new(tls.map_err(tls_error)?));
+        let tls = tls.map_err(|e| handshake_failed(e, config.timeout()))?;
+        *self = Transport::Tls(Box::new(tls));
         Poll::Ready(Ok(()))
     }
 

@@ -656,7 +656,7 @@ macro_rules! client_methods {
         pub $($async)* fn flush(&mut self) -> $crate::Result<()> {
             self.drive(&mut Streams::none(), |d, now| d.poll_flush(now))$($await)*;
             match self.core.driver.connection().fatal_error() {
-                Some(e) => Err(e.duplicate()),
+                Some(e) => Err(e.clone()),
                 None => Ok(()),
             }
         }

@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
 use crate::command::State;
-use crate::error::{Cause, Error, Result};
+use crate::error::{ClosedAt, Error, Reason, Result};
 use crate::frame::{FrameStats, Framer, Limits};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
@@ -505,22 +505,13 @@ impl Connection {
         // (e.g. response injection right after the STARTTLS OK).
         self.outputs
             .retain(|o| !matches!(o, Output::StartTls { .. }));
-        self.phase = Phase::Failed(err.duplicate());
+        self.phase = Phase::Failed(err.clone());
         self.emit(Output::Error(err));
     }
 
     /// imaplib's re-raise of an error met while waiting for a command.
     fn wrap(name: &str, err: &Error) -> Error {
-        let mut e = Error::new(
-            err.kind(),
-            err.cause(),
-            format!("command: {name} => {}", err.message()),
-        )
-        .with_command(name);
-        if let Some(b) = err.bytes() {
-            e = e.with_bytes(b);
-        }
-        e
+        err.in_command(name)
     }
 
     /// The transport reached end of stream.
@@ -530,11 +521,16 @@ impl Connection {
             Phase::Failed(_) | Phase::LoggedOut => return,
             _ => {}
         }
+        let at = match self.phase {
+            Phase::AwaitingGreeting => ClosedAt::BeforeGreeting,
+            _ if self.framer.is_idle() => ClosedAt::BetweenResponses,
+            _ => ClosedAt::InResponse,
+        };
         let err = if self.framer.is_idle() {
-            Error::abort(Cause::Io, "socket error: EOF")
+            Error::abort(Reason::Closed { at }, "socket error: EOF")
         } else {
             Error::abort(
-                Cause::Io,
+                Reason::Closed { at },
                 "socket error: EOF in the middle of a response (unterminated line or literal)",
             )
         };

@@ -7,7 +7,7 @@ use super::stream::Streaming;
 use super::{push_send, CommandId, Connection, Output, Phase};
 use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
 use crate::encode::{self, Arg, Chunk, Ctx};
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, ClosedAt, Error, Reason, Result, StateProblem, TlsFailure};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
 use crate::trace;
@@ -72,7 +72,7 @@ impl Connection {
                 Ok(())
             }
             _ => Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no streamed literal is being written for this command",
             )),
         }
@@ -97,15 +97,23 @@ impl Connection {
             Phase::Failed(err) => return Err(Self::wrap(&cmd.name, err)),
             Phase::AwaitingGreeting | Phase::Connecting => {
                 return Err(Error::error(
-                    Cause::State,
+                    Reason::State(StateProblem::NotConnected),
                     "not connected: the greeting has not been processed",
                 ))
             }
             Phase::LoggedOut => {
-                return Err(Error::abort(Cause::Io, "connection closed after LOGOUT"))
+                return Err(Error::abort(
+                    Reason::Closed {
+                        at: ClosedAt::AfterLogout,
+                    },
+                    "connection closed after LOGOUT",
+                ))
             }
             Phase::Bye(text) if !is_logout => {
-                return Err(Error::abort(Cause::Bye, text.clone()).with_command(cmd.name))
+                return Err(
+                    Error::abort(Reason::Bye { text: text.clone() }, text.clone())
+                        .with_command(cmd.name),
+                )
             }
             Phase::Bye(_) | Phase::Ready | Phase::Upgrading { .. } => {}
         }
@@ -119,7 +127,7 @@ impl Connection {
         }
         if let Phase::Upgrading { .. } = self.phase {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::Upgrading),
                 "STARTTLS in progress: complete the TLS upgrade first",
             ));
         }
@@ -183,7 +191,7 @@ impl Connection {
 
         if cmd.stream && self.streaming.is_some() {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::Busy),
                 "another streaming FETCH is in flight",
             ));
         }
@@ -225,14 +233,17 @@ impl Connection {
             Precondition::Capability(cap, flavor, msg) => {
                 if cap == "STARTTLS" && self.secure {
                     return Err(Error::abort(
-                        Cause::State,
+                        Reason::State(StateProblem::TlsActive),
                         "TLS session already established",
                     ));
                 }
                 if !self.has_capability(cap) {
+                    let reason = Reason::Unsupported {
+                        capability: cap.to_string(),
+                    };
                     return Err(match flavor {
-                        ErrorFlavor::Error => Error::error(Cause::Unsupported, msg),
-                        ErrorFlavor::Abort => Error::abort(Cause::Unsupported, msg),
+                        ErrorFlavor::Error => Error::error(reason, msg),
+                        ErrorFlavor::Abort => Error::abort(reason, msg),
                     }
                     .with_command(&cmd.name));
                 }
@@ -240,7 +251,7 @@ impl Connection {
             Precondition::NoCharsetInUtf8 => {
                 if self.utf8 {
                     return Err(Error::error(
-                        Cause::Argument,
+                        Reason::argument("the charset", ArgumentProblem::CharsetInUtf8Mode),
                         "Non-None charset not valid in UTF8 mode",
                     )
                     .with_command(&cmd.name));
@@ -249,14 +260,16 @@ impl Connection {
             Precondition::Credentials { login } => {
                 if self.opts.require_tls && !self.secure {
                     return Err(Error::error(
-                        Cause::TlsPolicy,
+                        Reason::Tls(TlsFailure::Policy),
                         "TLS is required: refusing to send credentials over a cleartext connection",
                     )
                     .with_command(&cmd.name));
                 }
                 if login && self.has_capability("LOGINDISABLED") && self.state == State::NonAuth {
                     return Err(Error::error(
-                        Cause::Unsupported,
+                        Reason::Unsupported {
+                            capability: "LOGINDISABLED".into(),
+                        },
                         "LOGIN is disabled by the server (LOGINDISABLED): use STARTTLS or AUTHENTICATE",
                     )
                     .with_command(&cmd.name));
@@ -278,7 +291,7 @@ impl Connection {
                 None if register => return Ok(()),
                 None => {
                     return Err(Error::error(
-                        Cause::Argument,
+                        Reason::argument("the command", ArgumentProblem::UnknownCommand),
                         format!("unknown command {name}"),
                     ))
                 }
@@ -289,7 +302,10 @@ impl Connection {
         }
         let states: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
         Err(Error::error(
-            Cause::State,
+            Reason::State(StateProblem::Illegal {
+                state: self.state,
+                allowed: allowed.to_vec(),
+            }),
             format!(
                 "command {name} illegal in state {}, only allowed in states {}",
                 self.state,
@@ -312,7 +328,7 @@ impl Connection {
             .find(|(_, j)| j.id == Some(id) && j.idle().is_some())
         else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no IDLE in progress for this command",
             ));
         };
@@ -336,13 +352,13 @@ impl Connection {
             .find(|j| j.id == Some(id) && j.idle().is_some());
         let Some(job) = job else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no IDLE in progress for this command",
             ));
         };
         let Some(Idle::Idling { prev }) = job.idle() else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "IDLE can be renewed only while the server is idling",
             ));
         };
