@@ -114,6 +114,8 @@ pub(crate) enum Arg {
     Message(Vec<u8>),
     /// An APPEND message of this length that the caller streams itself.
     StreamedMessage(u64),
+    /// Always a literal, whatever the mode: imaplib's `literal` attribute.
+    Literal(Vec<u8>),
     /// A parenthesised list of arguments.
     Group(Vec<Arg>),
 }
@@ -124,6 +126,7 @@ impl std::fmt::Debug for Arg {
             Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
             Arg::Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
             Arg::StreamedMessage(n) => write!(f, "StreamedMessage(<{n} bytes>)"),
+            Arg::Literal(l) => write!(f, "Literal(<{} bytes>)", l.len()),
             Arg::Atom(b) | Arg::AString(b) | Arg::Raw(b) => {
                 write!(f, "{}", crate::trace::bytes_repr(b))
             }
@@ -457,6 +460,10 @@ impl Writer {
                     self.literal(m, false, false);
                 }
             }
+            // imaplib wraps it as `UTF8 (~{N} … )` in UTF-8 mode, which is APPEND's syntax
+            // only: any other command would be refused with BAD. APPEND's message is an
+            // `Arg::Message`; this is a plain literal.
+            Arg::Literal(l) => self.literal(l, false, false),
             Arg::StreamedMessage(len) => {
                 if self.ctx.utf8 {
                     self.push(b"UTF8 (");

@@ -475,6 +475,21 @@ macro_rules! imaplib_methods {
             reply
         }
 
+        /// imaplib's `literal` attribute (`M.literal = b'…'`): the next command sends these
+        /// bytes as a literal after its arguments, once — e.g. an 8-bit search string:
+        /// `set_literal(Some("Grüße".into()))` then `search(Some("UTF-8"), &["SUBJECT"])`
+        /// sends `SEARCH CHARSET UTF-8 SUBJECT {7}`, waits for `+` (not with LITERAL+:
+        /// `{7+}`) and sends the bytes. See
+        /// [`Connection::set_literal`]($crate::Connection::set_literal) for imaplib's rules.
+        pub fn set_literal(&mut self, literal: Option<Vec<u8>>) -> $crate::Result<()> {
+            self.connection_mut().set_literal(literal)
+        }
+
+        /// The literal the next command sends (imaplib's `literal`).
+        pub fn literal(&self) -> Option<&[u8]> {
+            self.connection().literal()
+        }
+
         /// imaplib's `response(code)`: pops the stored data of `code` without any I/O.
         pub fn response(&mut self, code: &str) -> $crate::Reply {
             self.connection_mut().response(code)

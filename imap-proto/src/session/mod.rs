@@ -256,6 +256,8 @@ pub struct Connection {
     silent_tags: Vec<u64>,
     /// Names registered by `xatom`, with the state they are allowed in.
     extra_commands: HashMap<String, State>,
+    /// imaplib's `literal`: sent as a literal after the next command's arguments.
+    literal: Option<Vec<u8>>,
     /// The streaming FETCH in flight, if any.
     streaming: Option<Streaming>,
     /// Streaming outputs on their way to the sink of [`Connection::feed_into`].
@@ -310,6 +312,7 @@ impl Connection {
             outputs: VecDeque::new(),
             silent_tags: Vec::new(),
             extra_commands: HashMap::new(),
+            literal: None,
             streaming: None,
             direct: Direct::default(),
             diagnostics: Diagnostics::default(),
@@ -390,6 +393,56 @@ impl Connection {
     /// Number of submitted commands not yet completed.
     pub fn pending(&self) -> usize {
         self.jobs.values().filter(|j| j.id.is_some()).count()
+    }
+
+    /// imaplib's `literal` attribute (`M.literal = b'…'`): the next command sends these
+    /// bytes as a literal after its arguments, then forgets them (`None` forgets them now).
+    /// The documented way to search 8-bit text:
+    ///
+    /// ```
+    /// use imaplib_proto::{Command, Connection, Options, Output};
+    ///
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// conn.feed(b"* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    /// # assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+    /// # conn.submit(Command::login("alice", "secret")?)?;
+    /// # conn.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1] done\r\n");
+    /// # conn.submit(Command::select("INBOX", false)?)?;
+    /// # conn.feed(b"BCDE1 OK [READ-WRITE] done\r\n");
+    /// # while conn.poll_output().is_some() {}
+    /// // Logged in, INBOX selected:
+    /// // M.literal = 'Grüße'.encode(); M.search('UTF-8', 'SUBJECT')
+    /// conn.set_literal(Some("Grüße".as_bytes().to_vec()))?;
+    /// conn.submit(Command::search(Some("UTF-8"), &["SUBJECT"])?)?;
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, b"BCDE2 SEARCH CHARSET UTF-8 SUBJECT {7}\r\n");
+    /// assert_eq!(conn.literal(), None, "one-shot");
+    /// // The literal follows the server's `+` (at once with LITERAL+: `{7+}`).
+    /// conn.feed(b"+ go ahead\r\n");
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, "Grüße\r\n".as_bytes());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    ///
+    /// As in imaplib, a command refused by the state table clears it, and one that fails
+    /// before it is sent for another reason (a missing capability, a READ-ONLY mailbox)
+    /// leaves it for the next one; APPEND and AUTHENTICATE send their own literals and
+    /// discard it, as imaplib's methods overwrite the attribute. Unlike imaplib, it is a
+    /// plain literal in UTF-8 mode too (imaplib's `UTF8 (~{N} … )` is APPEND's syntax only),
+    /// and bytes only (imaplib also takes an authenticator callable: see
+    /// [`Command::authenticate`](crate::Command::authenticate)). NUL cannot be sent in a
+    /// literal and is refused here.
+    pub fn set_literal(&mut self, literal: Option<Vec<u8>>) -> Result<()> {
+        if let Some(l) = &literal {
+            crate::encode::no_nul("the literal", l)?;
+        }
+        self.literal = literal;
+        Ok(())
+    }
+
+    /// The literal the next command sends ([`Connection::set_literal`]).
+    pub fn literal(&self) -> Option<&[u8]> {
+        self.literal.as_deref()
     }
 
     /// imaplib's `debug` level (0–5): what is logged through the `log` facade.

@@ -132,7 +132,11 @@ impl Connection {
             ));
         }
         for name in &cmd.states_of {
-            self.check_state(name, cmd.register)?;
+            if let Err(e) = self.check_state(name, cmd.register) {
+                // imaplib's `_command` clears `literal` when the state table refuses.
+                self.literal = None;
+                return Err(e);
+            }
         }
         if cmd.register && allowed_states(&cmd.name).is_none() {
             self.extra_commands
@@ -175,6 +179,7 @@ impl Connection {
             if let Phase::Bye(_) = self.phase {
                 // imaplib returns the stored BYE at once.
                 let data = self.store.get("BYE").cloned().unwrap_or_default();
+                self.literal = None;
                 let tag = self.next_tag();
                 let chunks = encode::command(&self.tag_bytes(tag), b"LOGOUT", &[], self.ctx());
                 self.silent_tags.push(tag);
@@ -203,13 +208,24 @@ impl Connection {
             stream,
             ..
         } = cmd;
-        let args: Vec<Arg> = args
+        let mut args: Vec<Arg> = args
             .into_iter()
             .map(|a| match a {
                 Arg::Message(m) if translate => Arg::Message(encode::translate_line_endings(&m)),
                 other => other,
             })
             .collect();
+        // imaplib's `literal`, consumed by this command; APPEND and AUTHENTICATE set their
+        // own in imaplib, so a pending one is dropped.
+        if let Some(literal) = self.literal.take() {
+            let own = matches!(kind, Kind::Authenticate(_))
+                || args
+                    .iter()
+                    .any(|a| matches!(a, Arg::Message(_) | Arg::StreamedMessage(_)));
+            if !own {
+                args.push(Arg::Literal(literal));
+            }
+        }
         let tag = self.next_tag();
         let ctx = self.ctx();
         let chunks = encode::command(&self.tag_bytes(tag), name.as_bytes(), &args, ctx);
