@@ -147,8 +147,8 @@ impl Reply {
 
     /// imaplib returns a tagged `NO` as data; this turns anything but `OK` into an
     /// [`Error`] carrying the server's text, for callers who want `?` to stop on refusals:
-    /// its reason is [`Reason::Refused`](crate::error::Reason::Refused) with the response
-    /// code and text for `NO` and `BAD`, [`Reason::Bye`](crate::error::Reason::Bye) for
+    /// its reason is [`Reason::Refused`] with the response
+    /// code and text for `NO` and `BAD`, [`Reason::Bye`] for
     /// `BYE`.
     ///
     /// ```
