@@ -116,7 +116,10 @@ impl Harness {
             Step::StartTls => match r.u8() % 3 {
                 0 => drop(self.d.tls_established(self.now)),
                 1 => self.d.transport_error(
-                    imaplib_proto::Error::abort(imaplib_proto::Cause::Tls, "no"),
+                    imaplib_proto::Error::abort(
+                        imaplib_proto::Reason::Tls(imaplib_proto::error::TlsFailure::Handshake),
+                        "no",
+                    ),
                     self.now,
                 ),
                 _ => {}
@@ -311,7 +314,7 @@ pub fn check(data: &[u8]) {
             14 => match r.u8() % 3 {
                 0 => h.d.feed_eof(h.now),
                 1 => h.d.transport_error(
-                    imaplib_proto::Error::abort(imaplib_proto::Cause::Io, "reset"),
+                    imaplib_proto::Error::io(std::io::ErrorKind::ConnectionReset.into()),
                     h.now,
                 ),
                 _ => {

@@ -700,10 +700,10 @@ pub fn check(data: &[u8]) {
                     h.drained = false;
                 }
                 2 => {
-                    h.conn.transport_error(imaplib_proto::Error::abort(
-                        imaplib_proto::Cause::Io,
-                        "fuzz: transport failed",
-                    ));
+                    h.conn
+                        .transport_error(imaplib_proto::Error::io(std::io::Error::other(
+                            "fuzz: transport failed",
+                        )));
                     h.drained = false;
                 }
                 _ => {

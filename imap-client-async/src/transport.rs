@@ -11,8 +11,10 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, ready};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
+use imaplib_proto::error::{Reason, StateProblem};
+use imaplib_proto::tls::handshake_failed;
 use imaplib_proto::tls::rustls::ClientConfig;
-use imaplib_proto::{Cause, Config, Error, Result};
+use imaplib_proto::{Config, Error, Result};
 
 use crate::runtime::{with_timeout, Runtime};
 
@@ -33,7 +35,7 @@ pub(crate) async fn tcp_connect<R: Runtime>(
     let host = if host.is_empty() { "localhost" } else { host };
     with_timeout::<R, _>(timeout, R::connect(host, port))
         .await
-        .map_err(Error::io)
+        .map_err(|e| Error::connect_failed(host, port, e, timeout))
 }
 
 /// Runs the TLS handshake over `stream`, within `timeout` on `R`'s timer.
@@ -47,16 +49,7 @@ pub(crate) async fn tls_handshake<S: Duplex, R: Runtime>(
     let connector = TlsConnector::from(config);
     with_timeout::<R, _>(timeout, connector.connect(name, stream))
         .await
-        .map_err(tls_error)
-}
-
-/// A failed handshake (a timeout stays a timeout).
-fn tls_error(e: io::Error) -> Error {
-    if e.kind() == io::ErrorKind::TimedOut {
-        Error::io(e)
-    } else {
-        Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e)
-    }
+        .map_err(|e| handshake_failed(e, timeout))
 }
 
 /// A child process's stdin and stdout as one stream (imaplib's `IMAP4_stream`), over any
@@ -199,17 +192,19 @@ impl<S: Duplex> Transport<S> {
         }
         let Transport::Handshaking(connect, deadline) = self else {
             return Poll::Ready(Err(Error::abort(
-                Cause::Tls,
+                Reason::State(StateProblem::TlsActive),
                 "TLS can only start on a plain stream",
             )));
         };
         if deadline.is_some_and(|d| Instant::now() >= d) {
             *self = Transport::Closed;
-            return Poll::Ready(Err(Error::io(io::ErrorKind::TimedOut.into())));
+            let timed_out = io::ErrorKind::TimedOut.into();
+            return Poll::Ready(Err(handshake_failed(timed_out, config.timeout())));
         }
         let tls = ready!(Pin::new(connect.as_mut()).poll(cx));
         *self = Transport::Closed;
-        *self = Transport::Tls(Box::new(tls.map_err(tls_error)?));
+        let tls = tls.map_err(|e| handshake_failed(e, config.timeout()))?;
+        *self = Transport::Tls(Box::new(tls));
         Poll::Ready(Ok(()))
     }
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use imaplib_proto::error::{Reason, StateProblem, TlsFailure};
 use imaplib_proto::tls::rustls::{ClientConfig, ClientConnection, StreamOwned};
-use imaplib_proto::{Cause, Error, Result};
+use imaplib_proto::{Error, Result};
 
 /// How long a child may take to exit once its stdin is closed, before it is killed.
 const PROCESS_GRACE: Duration = Duration::from_secs(1);
@@ -83,7 +84,11 @@ impl Socket for std::os::unix::net::UnixStream {
 pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<BoxSocket> {
     let host = if host.is_empty() { "localhost" } else { host };
     let addrs = (host, port).to_socket_addrs().map_err(|e| {
-        Error::abort(Cause::Io, format!("cannot resolve {host}:{port}: {e}")).with_source(e)
+        Error::abort(
+            Reason::Io { kind: e.kind() },
+            format!("cannot resolve {host}:{port}: {e}"),
+        )
+        .with_source(e)
     })?;
     let mut last = None;
     for addr in addrs {
@@ -101,8 +106,13 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> R
         }
     }
     Err(match last {
-        Some(e) => Error::io(e),
-        None => Error::abort(Cause::Io, format!("{host}:{port} resolved to no address")),
+        Some(e) => Error::connect_failed(host, port, e, timeout),
+        None => Error::abort(
+            Reason::Io {
+                kind: io::ErrorKind::NotFound,
+            },
+            format!("{host}:{port} resolved to no address"),
+        ),
     })
 }
 
@@ -135,10 +145,14 @@ impl ProcessStream {
             .spawn()
             .map_err(Error::io)?;
         let stdin = child.stdin.take();
-        let mut stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Error::abort(Cause::Io, "child process has no stdout"))?;
+        let mut stdout = child.stdout.take().ok_or_else(|| {
+            Error::abort(
+                Reason::Io {
+                    kind: io::ErrorKind::BrokenPipe,
+                },
+                "child process has no stdout",
+            )
+        })?;
         let (tx, rx) = mpsc::sync_channel(PIPE_CHUNKS);
         thread::Builder::new()
             .name("imaplib-stream-reader".into())
@@ -335,21 +349,23 @@ impl<S: Socket> Transport<S> {
     ) -> Result<()> {
         let Pipe::Plain(mut sock) = std::mem::replace(&mut self.pipe, Pipe::Closed) else {
             return Err(Error::abort(
-                Cause::Tls,
+                Reason::State(StateProblem::TlsActive),
                 "TLS can only start on a plain stream",
             ));
         };
         let name = imaplib_proto::tls::server_name(name)?;
         let mut conn = ClientConnection::new(config, name).map_err(|e| {
-            Error::abort(Cause::Tls, format!("TLS setup failed: {e}")).with_source(e)
+            Error::abort(
+                Reason::Tls(TlsFailure::Config),
+                format!("TLS setup failed: {e}"),
+            )
+            .with_source(e)
         })?;
         sock.set_timeout(timeout).map_err(Error::io)?;
         self.applied.set(Some(timeout));
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| match e.kind() {
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::io(e),
-                _ => Error::abort(Cause::Tls, format!("TLS handshake failed: {e}")).with_source(e),
-            })?;
+            conn.complete_io(&mut sock)
+                .map_err(|e| imaplib_proto::tls::handshake_failed(e, timeout))?;
         }
         self.pipe = Pipe::Tls(Box::new(StreamOwned::new(conn, sock)));
         Ok(())

@@ -11,7 +11,7 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use md5::Md5;
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, Error, Reason, Result};
 
 /// A SASL mechanism's client side, driven one challenge at a time.
 pub trait Authenticator: Send {
@@ -97,7 +97,7 @@ impl Plain {
             .any(|p| memchr::memchr(0, p).is_some())
         {
             return Err(Error::error(
-                Cause::Argument,
+                Reason::argument("PLAIN credentials", ArgumentProblem::Nul),
                 "NUL not allowed in PLAIN credentials",
             ));
         }

@@ -57,7 +57,8 @@ impl std::fmt::Debug for Core {
 pub mod exports {
     pub use crate::driver::Timeouts;
     pub use crate::{
-        self as proto, auth, tls, Cause, Command, CommandId, Config, DateInput, Error, ErrorKind,
-        Item, LiteralSink, Reply, Result, State, Text, WriteSink, IMAP4_PORT, IMAP4_SSL_PORT,
+        self as proto, auth, error, tls, Cause, Command, CommandId, Config, DateInput, Error,
+        ErrorKind, Item, LiteralSink, Reason, Reply, Result, State, Text, WriteSink, IMAP4_PORT,
+        IMAP4_SSL_PORT,
     };
 }

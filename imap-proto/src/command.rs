@@ -18,7 +18,7 @@ use std::fmt;
 
 use crate::auth::{Authenticator, CramMd5, Plain};
 use crate::encode::{self, Arg, IntoSequenceSet, Text};
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::util::DateInput;
 
 /// imaplib's connection states.
@@ -479,8 +479,12 @@ impl Command {
             args.push(paren("flags", flags)?);
         }
         if let Some(date_time) = date_time {
-            let date = crate::util::time2internaldate(date_time)
-                .map_err(|e| Error::error(Cause::Argument, e.to_string()))?;
+            let date = crate::util::time2internaldate(date_time).map_err(|e| {
+                Error::error(
+                    Reason::argument("date_time", ArgumentProblem::InvalidDate),
+                    e.to_string(),
+                )
+            })?;
             args.push(raw("date_time", date)?);
         }
         encode::no_nul("the message", message)?;
@@ -669,7 +673,7 @@ impl Command {
         let sub = command.to_ascii_uppercase();
         if allowed_states(&sub).is_none() {
             return Err(Error::error(
-                Cause::Argument,
+                Reason::argument("the UID command", ArgumentProblem::UnknownCommand),
                 format!(
                     "Unknown IMAP4 UID command: {}",
                     crate::trace::str_repr(command)
@@ -679,14 +683,23 @@ impl Command {
         let s = |i: usize| -> Result<&'a [u8]> {
             args.get(i).map(Text::as_bytes).ok_or_else(|| {
                 Error::error(
-                    Cause::Argument,
+                    Reason::argument(
+                        format!("UID {sub} arguments"),
+                        ArgumentProblem::Count {
+                            expected: i + 1,
+                            got: args.len(),
+                        },
+                    ),
                     format!("UID {sub}: missing argument {}", i + 1),
                 )
             })
         };
         let utf8 = |b: &'a [u8]| -> Result<&'a str> {
             std::str::from_utf8(b).map_err(|_| {
-                Error::error(Cause::Argument, format!("UID {sub}: argument is not UTF-8"))
+                Error::error(
+                    Reason::argument(format!("UID {sub} arguments"), ArgumentProblem::NotUtf8),
+                    format!("UID {sub}: argument is not UTF-8"),
+                )
             })
         };
         let rest = |from: usize| -> Result<Vec<&'a str>> {
@@ -695,7 +708,13 @@ impl Command {
         let exact = |n: usize| -> Result<()> {
             if args.len() != n {
                 return Err(Error::error(
-                    Cause::Argument,
+                    Reason::argument(
+                        format!("UID {sub} arguments"),
+                        ArgumentProblem::Count {
+                            expected: n,
+                            got: args.len(),
+                        },
+                    ),
                     format!("UID {sub} takes {n} arguments, got {}", args.len()),
                 ));
             }

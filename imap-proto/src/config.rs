@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::driver::Timeouts;
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::frame::Limits;
 use crate::session::Options;
 use crate::tls::rustls::ClientConfig;
@@ -186,7 +186,7 @@ impl Config {
 pub fn check_timeouts(t: &Timeouts) -> Result<()> {
     if t.silence == Some(Duration::ZERO) {
         return Err(Error::error(
-            Cause::Argument,
+            Reason::argument("timeout", ArgumentProblem::Zero),
             "Non-blocking socket (timeout=0) is not supported",
         ));
     }
@@ -197,7 +197,7 @@ pub fn check_timeouts(t: &Timeouts) -> Result<()> {
     ] {
         if d == Some(Duration::ZERO) {
             return Err(Error::error(
-                Cause::Argument,
+                Reason::argument(name, ArgumentProblem::Zero),
                 format!("a zero {name} is not supported"),
             ));
         }

@@ -19,7 +19,7 @@
 //! * Secret arguments (passwords) are written with [`Outgoing::push_secret`], so traces
 //!   redact them by construction.
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::frame::{literal_marker, MarkerScan};
 use crate::grammar::is_atom_char;
 use crate::outgoing::Outgoing;
@@ -114,6 +114,8 @@ pub(crate) enum Arg {
     Message(Vec<u8>),
     /// An APPEND message of this length that the caller streams itself.
     StreamedMessage(u64),
+    /// Always a literal, whatever the mode: imaplib's `literal` attribute.
+    Literal(Vec<u8>),
     /// A parenthesised list of arguments.
     Group(Vec<Arg>),
 }
@@ -124,6 +126,7 @@ impl std::fmt::Debug for Arg {
             Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
             Arg::Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
             Arg::StreamedMessage(n) => write!(f, "StreamedMessage(<{n} bytes>)"),
+            Arg::Literal(l) => write!(f, "Literal(<{} bytes>)", l.len()),
             Arg::Atom(b) | Arg::AString(b) | Arg::Raw(b) => {
                 write!(f, "{}", crate::trace::bytes_repr(b))
             }
@@ -164,14 +167,19 @@ pub(crate) struct Chunk {
 /// Largest literal LITERAL- allows without a continuation (RFC 7888).
 pub const LITERAL_MINUS_MAX: usize = 4096;
 
-fn arg_error(message: impl Into<String>) -> Error {
-    Error::error(Cause::Argument, message)
+/// An argument refused: `what` names it, `problem` says why.
+pub(crate) fn arg_error(what: &str, problem: ArgumentProblem, message: impl Into<String>) -> Error {
+    Error::error(Reason::argument(what, problem), message)
 }
 
 /// Rejects NUL, which no form can carry.
 pub(crate) fn no_nul(what: &str, b: &[u8]) -> Result<()> {
     if memchr::memchr(0, b).is_some() {
-        return Err(arg_error(format!("NUL not allowed in {what}")));
+        return Err(arg_error(
+            what,
+            ArgumentProblem::Nul,
+            format!("NUL not allowed in {what}"),
+        ));
     }
     Ok(())
 }
@@ -179,19 +187,35 @@ pub(crate) fn no_nul(what: &str, b: &[u8]) -> Result<()> {
 /// Validates raw text: non-empty, no NUL/CR/LF, and not ending in a literal marker.
 pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     if b.is_empty() {
-        return Err(arg_error(format!("empty {what}")));
+        return Err(arg_error(
+            what,
+            ArgumentProblem::Empty,
+            format!("empty {what}"),
+        ));
     }
-    if memchr::memchr3(0, b'\r', b'\n', b).is_some() {
-        return Err(arg_error(format!(
-            "NUL, CR and LF not allowed in {what}: {}",
-            crate::trace::bytes_repr(b)
-        )));
+    if let Some(i) = memchr::memchr3(0, b'\r', b'\n', b) {
+        let problem = match memchr::memchr(0, &b[i..]) {
+            Some(_) => ArgumentProblem::Nul,
+            None => ArgumentProblem::LineBreak,
+        };
+        return Err(arg_error(
+            what,
+            problem,
+            format!(
+                "NUL, CR and LF not allowed in {what}: {}",
+                crate::trace::bytes_repr(b)
+            ),
+        ));
     }
     if !matches!(literal_marker(b), MarkerScan::None) {
-        return Err(arg_error(format!(
-            "{what} may not end in a literal marker: {}",
-            crate::trace::bytes_repr(b)
-        )));
+        return Err(arg_error(
+            what,
+            ArgumentProblem::LiteralMarker,
+            format!(
+                "{what} may not end in a literal marker: {}",
+                crate::trace::bytes_repr(b)
+            ),
+        ));
     }
     // A quoted string left open (or with an escape IMAP does not have) would swallow the
     // rest of the line on the server's side, hiding a literal marker that follows: the
@@ -203,17 +227,25 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
             loop {
                 match b.get(i) {
                     None => {
-                        return Err(arg_error(format!(
-                            "{what} has an unterminated quoted string: {}",
-                            crate::trace::bytes_repr(b)
-                        )))
+                        return Err(arg_error(
+                            what,
+                            ArgumentProblem::UnterminatedQuote,
+                            format!(
+                                "{what} has an unterminated quoted string: {}",
+                                crate::trace::bytes_repr(b)
+                            ),
+                        ))
                     }
                     Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\')) => i += 2,
                     Some(b'\\') => {
-                        return Err(arg_error(format!(
-                            "{what} has an invalid escape in a quoted string: {}",
-                            crate::trace::bytes_repr(b)
-                        )))
+                        return Err(arg_error(
+                            what,
+                            ArgumentProblem::InvalidEscape,
+                            format!(
+                                "{what} has an invalid escape in a quoted string: {}",
+                                crate::trace::bytes_repr(b)
+                            ),
+                        ))
                     }
                     Some(b'"') => {
                         i += 1;
@@ -232,10 +264,14 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
 /// Validates an atom (command names, SASL mechanism names).
 pub(crate) fn atom(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     if b.is_empty() || !b.iter().all(|&c| is_atom_char(c)) {
-        return Err(arg_error(format!(
-            "{what} must be an IMAP atom: {}",
-            crate::trace::bytes_repr(b)
-        )));
+        return Err(arg_error(
+            what,
+            ArgumentProblem::NotAtom,
+            format!(
+                "{what} must be an IMAP atom: {}",
+                crate::trace::bytes_repr(b)
+            ),
+        ));
     }
     Ok(b.to_vec())
 }
@@ -424,6 +460,10 @@ impl Writer {
                     self.literal(m, false, false);
                 }
             }
+            // imaplib wraps it as `UTF8 (~{N} … )` in UTF-8 mode, which is APPEND's syntax
+            // only: any other command would be refused with BAD. APPEND's message is an
+            // `Arg::Message`; this is a plain literal.
+            Arg::Literal(l) => self.literal(l, false, false),
             Arg::StreamedMessage(len) => {
                 if self.ctx.utf8 {
                     self.push(b"UTF8 (");
@@ -520,10 +560,14 @@ impl SequenceSet {
                     number(a) && ends.next().is_none_or(number)
                 }));
         if !ok {
-            return Err(arg_error(format!(
-                "not a valid sequence set: {}",
-                crate::trace::bytes_repr(text)
-            )));
+            return Err(arg_error(
+                "the sequence set",
+                ArgumentProblem::NotSequenceSet,
+                format!(
+                    "not a valid sequence set: {}",
+                    crate::trace::bytes_repr(text)
+                ),
+            ));
         }
         Ok(SequenceSet(text.to_vec()))
     }

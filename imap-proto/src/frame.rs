@@ -11,7 +11,7 @@
 //! empty line after a literal is skipped only while a parenthesis opened before the literal
 //! is still open (a legitimately empty trailer, as after a LIST mailbox literal, is kept).
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{Error, Limit, Reason, Result, StateProblem, Violation};
 use crate::grammar;
 
 /// A partial-line buffer up to this capacity is kept between lines.
@@ -22,6 +22,38 @@ const GROW_AHEAD: usize = 64 * 1024;
 
 /// Limits on what one response may contain. Memory used by the framer never exceeds
 /// `max_response` plus `max_line`, and grows only with bytes actually received.
+///
+/// Every limit is inclusive: a line, literal or response of exactly the bound passes, one
+/// byte more fails the connection with an `abort` whose reason,
+/// [`Reason::LimitExceeded`], names the limit that was hit, the value seen and the bound
+/// (the message names them too). A literal's announced size is checked against
+/// `max_literal` first, then, with everything the response holds before it, against
+/// `max_response`; no byte of it is buffered before both pass.
+///
+/// ```
+/// use imaplib_proto::error::{Limit, Reason};
+/// use imaplib_proto::frame::Framer;
+/// use imaplib_proto::Limits;
+///
+/// let limits = Limits { max_literal: 5, ..Limits::default() };
+/// // Exactly the limit passes…
+/// let mut input: &[u8] = b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n";
+/// assert!(Framer::new(limits).next_frame(&mut input)?.is_some());
+/// // …one byte more does not.
+/// let mut input: &[u8] = b"* 1 FETCH (BODY[] {6}\r\n";
+/// let err = Framer::new(limits).next_frame(&mut input).unwrap_err();
+/// assert_eq!(err.to_string(), "literal of 6 bytes exceeds the limit of 5 bytes per literal");
+/// assert_eq!(
+///     err.reason(),
+///     &Reason::LimitExceeded { limit: Limit::Literal, value: 6, bound: 5 }
+/// );
+/// // The defaults take a literal of exactly 1 GiB with its lines.
+/// let mut input: &[u8] = b"* 1 FETCH (BODY[] {1073741824}\r\n";
+/// let mut framer = Framer::new(Limits::default());
+/// assert!(framer.next_frame(&mut input)?.is_none());
+/// assert_eq!(framer.literal_in_progress().map(|l| l.remaining), Some(1 << 30));
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Longest line accepted, CRLF included (imaplib: `_MAXLINE`, 1 000 000). Default 64 MiB,
@@ -29,7 +61,8 @@ pub struct Limits {
     pub max_line: usize,
     /// Largest literal accepted. Default 1 GiB.
     pub max_literal: u64,
-    /// Largest response accepted: all its lines and literals together. Default 1 GiB.
+    /// Largest response accepted: all its lines and literals together. Default 1 GiB +
+    /// 64 MiB: one literal of the default `max_literal` with its lines.
     pub max_response: u64,
 }
 
@@ -38,7 +71,7 @@ impl Default for Limits {
         Limits {
             max_line: 64 << 20,
             max_literal: 1 << 30,
-            max_response: 1 << 30,
+            max_response: (1 << 30) + (64 << 20),
         }
     }
 }
@@ -378,7 +411,10 @@ impl Framer {
         loop {
             match &mut self.state {
                 State::Failed => {
-                    return Err(Error::abort(Cause::Protocol, "connection already failed"));
+                    return Err(Error::abort(
+                        Reason::State(StateProblem::Failed),
+                        "connection already failed",
+                    ));
                 }
                 State::Literal { remaining, data } => {
                     if std::mem::take(&mut self.literal_started) && stop_at_literal {
@@ -414,16 +450,18 @@ impl Framer {
                     let found = memchr::memchr(b'\n', input);
                     self.stats.work += found.map_or(input.len(), |p| p + 1) as u64;
                     let Some(pos) = found else {
-                        if self.line.len() + input.len() > self.limits.max_line {
-                            return Err(self.fail_line_too_long());
+                        let seen = self.line.len() + input.len();
+                        if seen > self.limits.max_line {
+                            return Err(self.fail_line_too_long(seen));
                         }
                         self.extend_line(input);
                         self.stats.bytes += input.len() as u64;
                         *input = &[];
                         return Ok(Step::NeedMore);
                     };
-                    if self.line.len() + pos + 1 > self.limits.max_line {
-                        return Err(self.fail_line_too_long());
+                    let seen = self.line.len() + pos + 1;
+                    if seen > self.limits.max_line {
+                        return Err(self.fail_line_too_long(seen));
                     }
                     let mut line = if self.line.is_empty() {
                         self.stats.work += pos as u64 + 1;
@@ -445,11 +483,12 @@ impl Framer {
                     self.stats.bytes += pos as u64 + 1;
                     if !line.ends_with(b"\r\n") {
                         self.state = State::Failed;
+                        // imaplib says "socket error", but the socket is fine: the server
+                        // broke the protocol.
                         return Err(Error::abort(
-                            Cause::Protocol,
-                            "socket error: unterminated line (LF without CR)",
-                        )
-                        .with_bytes(&line));
+                            Reason::protocol(Violation::BareLf, &line),
+                            "protocol error: unterminated line (LF without CR)",
+                        ));
                     }
                     line.truncate(line.len() - 2);
                     if let Some(frame) = self.line_done(line)? {
@@ -470,10 +509,16 @@ impl Framer {
         self.stats.work += bytes.len() as u64;
     }
 
-    fn fail_line_too_long(&mut self) -> Error {
+    /// The line being collected has `seen` bytes (at least), more than `max_line`.
+    fn fail_line_too_long(&mut self, seen: usize) -> Error {
         self.state = State::Failed;
         let err = Error::abort(
-            Cause::Limit,
+            Reason::LimitExceeded {
+                limit: Limit::Line,
+                value: seen as u64,
+                bound: self.limits.max_line as u64,
+            },
+            // imaplib's message.
             format!("got more than {} bytes", self.limits.max_line),
         )
         .with_bytes(&self.line);
@@ -481,9 +526,24 @@ impl Framer {
         err
     }
 
-    fn fail(&mut self, cause: Cause, message: String, bytes: &[u8]) -> Error {
+    fn fail(
+        &mut self,
+        limit: Limit,
+        value: u64,
+        bound: u64,
+        message: String,
+        bytes: &[u8],
+    ) -> Error {
         self.state = State::Failed;
-        Error::abort(cause, message).with_bytes(bytes)
+        Error::abort(
+            Reason::LimitExceeded {
+                limit,
+                value,
+                bound,
+            },
+            message,
+        )
+        .with_bytes(bytes)
     }
 
     /// A complete line (CRLF removed) arrived.
@@ -511,9 +571,10 @@ impl Framer {
             }
         }
         if self.frame_bytes > self.limits.max_response {
-            let msg = format!("response larger than {} bytes", self.limits.max_response);
+            let (value, bound) = (self.frame_bytes, self.limits.max_response);
+            let msg = response_too_large(value, bound);
             let first = self.frame.take().map(|f| f.first).unwrap_or_default();
-            return Err(self.fail(Cause::Limit, msg, &first));
+            return Err(self.fail(Limit::Response, value, bound, msg, &first));
         }
         let last = match &self.frame {
             Some(frame) => frame.last_line(),
@@ -528,19 +589,25 @@ impl Framer {
             MarkerScan::Overflow => {
                 let msg = "literal size does not fit in 64 bits".to_string();
                 let last = last.to_vec();
-                Err(self.fail(Cause::Limit, msg, &last))
+                let bound = self.limits.max_literal;
+                Err(self.fail(Limit::Literal, u64::MAX, bound, msg, &last))
             }
             MarkerScan::Marker(marker) => {
                 let size = marker.size();
-                if size > self.limits.max_literal
-                    || self.frame_bytes.saturating_add(size) > self.limits.max_response
-                {
+                let (max_literal, max_response) =
+                    (self.limits.max_literal, self.limits.max_response);
+                if size > max_literal {
                     let msg = format!(
-                        "literal of {size} bytes exceeds the limit ({} per literal, {} per response)",
-                        self.limits.max_literal, self.limits.max_response
+                        "literal of {size} bytes exceeds the limit of {max_literal} bytes per literal"
                     );
                     let last = last.to_vec();
-                    return Err(self.fail(Cause::Limit, msg, &last));
+                    return Err(self.fail(Limit::Literal, size, max_literal, msg, &last));
+                }
+                let total = self.frame_bytes.saturating_add(size);
+                if total > max_response {
+                    let msg = response_too_large(total, max_response);
+                    let last = last.to_vec();
+                    return Err(self.fail(Limit::Response, total, max_response, msg, &last));
                 }
                 self.depth += paren_delta(last);
                 self.stats.work += last.len() as u64;
@@ -556,9 +623,15 @@ impl Framer {
     }
 }
 
+/// The message of a response over [`Limits::max_response`].
+fn response_too_large(value: u64, bound: u64) -> String {
+    format!("response of {value} bytes exceeds the limit of {bound} bytes per response")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Cause;
 
     fn frames(limits: Limits, chunks: &[&[u8]]) -> Result<Vec<Frame>> {
         let mut f = Framer::new(limits);
@@ -693,11 +766,127 @@ mod tests {
     }
 
     #[test]
-    fn bare_lf_is_fatal() {
+    fn bare_lf_is_a_fatal_protocol_error() {
         let err = one_shot(b"* CAPABILITY IMAP4rev1 AUTH\n").unwrap_err();
         assert!(err.is_abort());
-        assert!(err.message().contains("unterminated line"));
+        // Not "socket error": the socket is fine, the server broke the protocol.
+        assert_eq!(
+            err.message(),
+            "protocol error: unterminated line (LF without CR)"
+        );
+        assert_eq!(err.cause(), Cause::Protocol);
+        assert_eq!(
+            err.reason(),
+            &Reason::protocol(Violation::BareLf, b"* CAPABILITY IMAP4rev1 AUTH\n")
+        );
         assert_eq!(err.bytes(), Some(&b"* CAPABILITY IMAP4rev1 AUTH\n"[..]));
+    }
+
+    fn limit_error(limits: Limits, data: &[u8]) -> (Reason, String) {
+        for chunks in [vec![data], data.chunks(1).collect()] {
+            if let Err(e) = frames(limits, &chunks) {
+                assert!(e.is_abort() && e.cause() == Cause::Limit, "{e:?}");
+                let got = (e.reason().clone(), e.message().to_string());
+                assert_eq!(frames(limits, &[data]).unwrap_err().reason(), &got.0);
+                return got;
+            }
+        }
+        panic!("no error for {data:?}");
+    }
+
+    fn exceeded(limit: Limit, value: u64, bound: u64) -> Reason {
+        Reason::LimitExceeded {
+            limit,
+            value,
+            bound,
+        }
+    }
+
+    /// Every limit is inclusive: exactly the bound passes, one more byte fails, and the
+    /// error names the limit that was hit, the value and the bound.
+    #[test]
+    fn limits_are_inclusive_and_named() {
+        let line = Limits {
+            max_line: 10,
+            ..Limits::default()
+        };
+        assert_eq!(frames(line, &[b"* OK abc\r\n"]).unwrap().len(), 1);
+        assert_eq!(
+            limit_error(line, b"* OK abcd\r\n"),
+            (
+                exceeded(Limit::Line, 11, 10),
+                "got more than 10 bytes".into()
+            )
+        );
+
+        let literal = Limits {
+            max_literal: 5,
+            ..Limits::default()
+        };
+        assert_eq!(
+            frames(literal, &[b"* X {5}\r\nabcde\r\n"]).unwrap().len(),
+            1
+        );
+        assert_eq!(
+            limit_error(literal, b"* X {6}\r\nabcdef\r\n"),
+            (
+                exceeded(Limit::Literal, 6, 5),
+                "literal of 6 bytes exceeds the limit of 5 bytes per literal".into()
+            )
+        );
+
+        // "* X {5}" (7) + 5 + " {2}" (4) + 2 + "" = 18 bytes.
+        let response = Limits {
+            max_response: 18,
+            ..Limits::default()
+        };
+        let data = b"* X {5}\r\nabcde {2}\r\nfg\r\n";
+        assert_eq!(frames(response, &[data]).unwrap().len(), 1);
+        // One more byte of literal: refused when announced.
+        assert_eq!(
+            limit_error(response, b"* X {5}\r\nabcde {3}\r\nfgh\r\n"),
+            (
+                exceeded(Limit::Response, 19, 18),
+                "response of 19 bytes exceeds the limit of 18 bytes per response".into()
+            )
+        );
+        // One more byte of line: refused when the line is complete.
+        assert_eq!(
+            limit_error(response, b"* X {5}\r\nabcde {2}\r\nfg \r\n"),
+            (
+                exceeded(Limit::Response, 19, 18),
+                "response of 19 bytes exceeds the limit of 18 bytes per response".into()
+            )
+        );
+    }
+
+    /// The default limits take a literal of exactly `max_literal` (1 GiB) with its lines:
+    /// it was refused as exceeding "the limit (1073741824 per literal…)" when the response
+    /// limit, which counts the lines too, was the same 1 GiB.
+    #[test]
+    fn default_limits_take_a_literal_of_exactly_max_literal() {
+        let limits = Limits::default();
+        assert!(limits.max_response >= limits.max_literal + limits.max_line as u64);
+        let mut f = Framer::new(limits);
+        let mut input: &[u8] = b"* 1 FETCH (UID 7 BODY[] {1073741824}\r\n";
+        assert!(f.next_frame(&mut input).unwrap().is_none());
+        let progress = f.literal_in_progress().expect("a literal in progress");
+        assert_eq!(progress.remaining, 1 << 30);
+        assert!(
+            f.buffered() < 100,
+            "nothing allocated from the announced size"
+        );
+        // One byte more is the literal limit, named.
+        let mut input: &[u8] = b"* 1 FETCH (UID 7 BODY[] {1073741825}\r\n";
+        let err = Framer::new(limits).next_frame(&mut input).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "literal of 1073741825 bytes exceeds the limit of 1073741824 bytes per literal"
+        );
+        assert_eq!(
+            err.reason(),
+            &exceeded(Limit::Literal, (1 << 30) + 1, 1 << 30)
+        );
     }
 
     #[test]
@@ -728,6 +917,8 @@ mod tests {
         }
         let err = one_shot(b"* OK {99999999999999999999999}\r\n").unwrap_err();
         assert_eq!(err.cause(), Cause::Limit);
+        assert_eq!(err.message(), "literal size does not fit in 64 bits");
+        assert_eq!(err.reason(), &exceeded(Limit::Literal, u64::MAX, 1 << 30));
         // Not literals at all: framed as ordinary lines.
         assert_eq!(one_shot(b"* OK {-1}\r\n* OK {}\r\n").unwrap().len(), 2);
         // Within limits, a truncated literal holds only what arrived.
@@ -753,6 +944,8 @@ mod tests {
         let mut input: &[u8] = b"bad\n* OK\r\n";
         assert!(f.next_frame(&mut input).is_err());
         let mut input: &[u8] = b"* OK\r\n";
-        assert!(f.next_frame(&mut input).is_err());
+        let err = f.next_frame(&mut input).unwrap_err();
+        assert_eq!(err.reason(), &Reason::State(StateProblem::Failed));
+        assert_eq!(err.message(), "connection already failed");
     }
 }

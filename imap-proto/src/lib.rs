@@ -80,7 +80,7 @@ pub use command::{Command, State};
 #[cfg(feature = "rustls")]
 pub use config::Config;
 pub use encode::{IntoSequenceSet, SequenceSet, Text};
-pub use error::{Cause, Error, ErrorKind, Result};
+pub use error::{Cause, Error, ErrorKind, Reason, Result};
 pub use frame::Limits;
 pub use response::{Item, Reply};
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};

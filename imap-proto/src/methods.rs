@@ -478,6 +478,21 @@ macro_rules! imaplib_methods {
             reply
         }
 
+        /// imaplib's `literal` attribute (`M.literal = b'…'`): the next command sends these
+        /// bytes as a literal after its arguments, once — e.g. an 8-bit search string:
+        /// `set_literal(Some("Grüße".into()))` then `search(Some("UTF-8"), &["SUBJECT"])`
+        /// sends `SEARCH CHARSET UTF-8 SUBJECT {7}`, waits for `+` (not with LITERAL+:
+        /// `{7+}`) and sends the bytes. See
+        /// [`Connection::set_literal`]($crate::Connection::set_literal) for imaplib's rules.
+        pub fn set_literal(&mut self, literal: Option<Vec<u8>>) -> $crate::Result<()> {
+            self.connection_mut().set_literal(literal)
+        }
+
+        /// The literal the next command sends (imaplib's `literal`).
+        pub fn literal(&self) -> Option<&[u8]> {
+            self.connection().literal()
+        }
+
         /// imaplib's `response(code)`: pops the stored data of `code` without any I/O.
         pub fn response(&mut self, code: &str) -> $crate::Reply {
             self.connection_mut().response(code)
@@ -663,7 +678,7 @@ macro_rules! client_methods {
         pub $($async)* fn flush(&mut self) -> $crate::Result<()> {
             self.drive(&mut Streams::none(), |d, now| d.poll_flush(now))$($await)*;
             match self.core.driver.connection().fatal_error() {
-                Some(e) => Err(e.duplicate()),
+                Some(e) => Err(e.clone()),
                 None => Ok(()),
             }
         }

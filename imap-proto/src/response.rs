@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{Error, Reason, Result, Violation};
 use crate::frame::Frame;
 use crate::grammar::{self, is_type_char};
 use crate::parse::{Quirk, Quirks};
@@ -146,17 +146,34 @@ impl Reply {
     }
 
     /// imaplib returns a tagged `NO` as data; this turns anything but `OK` into an
-    /// [`Error`] (cause [`Cause::Server`]) carrying the server's text, for callers who want
-    /// `?` to stop on refusals.
+    /// [`Error`] carrying the server's text, for callers who want `?` to stop on refusals:
+    /// its reason is [`Reason::Refused`] with the response
+    /// code and text for `NO` and `BAD`, [`Reason::Bye`] for
+    /// `BYE`.
+    ///
+    /// ```
+    /// use imaplib_proto::error::Reason;
+    /// use imaplib_proto::parse::Code;
+    /// use imaplib_proto::{Item, Reply};
+    /// let no = Reply::new("NO", vec![Item::Line(b"[TRYCREATE] no such mailbox".to_vec())]);
+    /// let err = no.into_ok().unwrap_err();
+    /// assert_eq!(err.to_string(), "NO: [TRYCREATE] no such mailbox");
+    /// let Reason::Refused(r) = err.reason() else { panic!() };
+    /// assert_eq!((r.code(), r.text()), (Some(Code::TryCreate), "no such mailbox"));
+    /// ```
     pub fn into_ok(self) -> Result<Reply> {
         if self.is_ok() {
             return Ok(self);
         }
-        let text = match self.data.last() {
-            Some(Item::Line(l)) => String::from_utf8_lossy(l).into_owned(),
-            _ => String::new(),
+        let line = match self.data.last() {
+            Some(Item::Line(l)) => l.as_slice(),
+            _ => b"",
         };
-        Err(Error::error(Cause::Server, format!("{}: {text}", self.typ)))
+        let text = String::from_utf8_lossy(line);
+        Err(Error::error(
+            crate::error::Reason::from_status(&self.typ, line),
+            format!("{}: {text}", self.typ),
+        ))
     }
 
     /// The lines of `data`, skipping other items: handy for `SEARCH`, `LIST`, `STATUS`….
@@ -410,23 +427,21 @@ pub(crate) fn classify(frame: Frame, tagpre: &[u8], quirks: &mut Quirks) -> Resu
     if let Some(rest) = first.strip_prefix(b"+") {
         if !parts.is_empty() {
             return Err(Error::abort(
-                Cause::Protocol,
+                Reason::protocol(Violation::Malformed, &first),
                 "unexpected response: continuation request announcing a literal",
-            )
-            .with_bytes(&first));
+            ));
         }
         return Ok(Classified::Continuation(
             rest.strip_prefix(b" ").map(<[u8]>::to_vec),
         ));
     }
     Err(Error::abort(
-        Cause::Protocol,
+        Reason::protocol(Violation::Malformed, &first),
         format!(
             "unexpected response: {}",
             bytes_repr(&first[..first.len().min(200)])
         ),
-    )
-    .with_bytes(&first))
+    ))
 }
 
 fn untagged(typ: Typ, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
@@ -616,7 +631,7 @@ mod tests {
         let no = Reply::new("NO", vec![b"[TRYCREATE] no such mailbox".into()]);
         let e = no.into_ok().unwrap_err();
         assert_eq!(e.message(), "NO: [TRYCREATE] no such mailbox");
-        assert_eq!(e.cause(), Cause::Server);
+        assert_eq!(e.cause(), crate::Cause::Server);
     }
 
     #[test]

@@ -112,7 +112,11 @@ impl SinkDriver {
 
 /// The error of a streaming command whose sink (or writer) failed.
 pub(crate) fn sink_failed(e: io::Error) -> crate::Error {
-    crate::Error::error(crate::Cause::Io, format!("the literal sink failed: {e}")).with_source(e)
+    crate::Error::error(
+        crate::error::Reason::Stream(crate::error::StreamFailure::Sink),
+        format!("the literal sink failed: {e}"),
+    )
+    .with_source(e)
 }
 
 /// Drops every literal.

@@ -16,7 +16,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{Deadline, Error, Reason, Result, TlsFailure};
 
 pub use rustls;
 
@@ -27,7 +27,7 @@ fn provider() -> Arc<CryptoProvider> {
 fn build(roots: RootCertStore) -> Result<Arc<ClientConfig>> {
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::error(Cause::Tls, format!("TLS configuration: {e}")).with_source(e))?
+        .map_err(|e| config_error(format!("TLS configuration: {e}")).with_source(e))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
@@ -62,9 +62,7 @@ pub fn config_with_ca_pem(pem: &[u8]) -> Result<Arc<ClientConfig>> {
 #[cfg(feature = "platform-verifier")]
 pub fn platform_config() -> Result<Arc<ClientConfig>> {
     use rustls_platform_verifier::BuilderVerifierExt;
-    let tls = |e: rustls::Error| {
-        Error::error(Cause::Tls, format!("TLS configuration: {e}")).with_source(e)
-    };
+    let tls = |e: rustls::Error| config_error(format!("TLS configuration: {e}")).with_source(e);
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(tls)?
@@ -84,18 +82,14 @@ pub fn config_with_only_ca_pem(pem: &[u8]) -> Result<Arc<ClientConfig>> {
 fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> Result<()> {
     let mut added = 0;
     for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert =
-            cert.map_err(|e| Error::error(Cause::Tls, format!("reading CA certificate: {e}")))?;
-        roots.add(cert).map_err(|e| {
-            Error::error(Cause::Tls, format!("adding CA certificate: {e}")).with_source(e)
-        })?;
+        let cert = cert.map_err(|e| config_error(format!("reading CA certificate: {e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| config_error(format!("adding CA certificate: {e}")).with_source(e))?;
         added += 1;
     }
     if added == 0 {
-        return Err(Error::error(
-            Cause::Tls,
-            "no certificate found in the CA PEM",
-        ));
+        return Err(config_error("no certificate found in the CA PEM"));
     }
     Ok(())
 }
@@ -127,7 +121,64 @@ pub fn dangerous_config_without_verification() -> Arc<ClientConfig> {
 /// The name to verify and send as SNI for `host` (a DNS name or an IP address).
 pub fn server_name(host: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(host.to_string())
-        .map_err(|e| Error::error(Cause::Tls, format!("invalid TLS server name {host:?}: {e}")))
+        .map_err(|e| config_error(format!("invalid TLS server name {host:?}: {e}")))
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    Error::error(Reason::Tls(TlsFailure::Config), message)
+}
+
+/// The error of a TLS handshake that failed with `err`, the same for every client: a
+/// timeout ([`Deadline::TlsHandshake`], `timeout` being the time it had) when the transport
+/// timed out, a [`TlsFailure::Certificate`] when the server's certificate was refused, a
+/// [`TlsFailure::Handshake`] otherwise. The TLS library's error is the source.
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use imaplib_proto::error::{Deadline, Reason, TlsFailure};
+/// use imaplib_proto::tls::{handshake_failed, rustls};
+///
+/// let slow = handshake_failed(io::ErrorKind::WouldBlock.into(), Some(Duration::from_secs(5)));
+/// assert_eq!(slow.to_string(), "timed out: the TLS handshake did not complete within 5s");
+/// assert_eq!(
+///     slow.reason(),
+///     &Reason::Timeout { deadline: Deadline::TlsHandshake, after: Some(Duration::from_secs(5)) }
+/// );
+/// let bad = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+/// let e = handshake_failed(io::Error::new(io::ErrorKind::InvalidData, bad), None);
+/// assert_eq!(e.to_string(), "TLS handshake failed: invalid peer certificate: UnknownIssuer");
+/// assert_eq!(e.reason(), &Reason::Tls(TlsFailure::Certificate));
+/// ```
+pub fn handshake_failed(err: std::io::Error, timeout: Option<std::time::Duration>) -> Error {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    if matches!(err.kind(), TimedOut | WouldBlock) {
+        let message = match timeout {
+            Some(t) => format!("timed out: the TLS handshake did not complete within {t:?}"),
+            None => "timed out: the TLS handshake did not complete".to_string(),
+        };
+        let reason = Reason::Timeout {
+            deadline: Deadline::TlsHandshake,
+            after: timeout,
+        };
+        return Error::abort(reason, message).with_source(err);
+    }
+    let certificate = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| {
+            matches!(
+                e,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::InvalidCertRevocationList(_)
+                    | rustls::Error::NoCertificatesPresented
+            )
+        });
+    let failure = match certificate {
+        true => TlsFailure::Certificate,
+        false => TlsFailure::Handshake,
+    };
+    Error::abort(Reason::Tls(failure), format!("TLS handshake failed: {err}")).with_source(err)
 }
 
 #[derive(Debug)]

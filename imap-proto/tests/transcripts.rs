@@ -1192,3 +1192,114 @@ fn a_5_mb_search_line_passes_the_default_limits() {
     assert_eq!(reply.data.len(), 1);
     assert_eq!(reply.lines().next().map(<[u8]>::len), Some(ids.len() - 1));
 }
+
+// ----- imaplib's `literal` attribute -------------------------------------------------------
+
+/// `M.literal = 'Grüße'.encode(); M.search('UTF-8', 'SUBJECT')`: the literal follows the
+/// last argument, after the server's `+`, once.
+#[test]
+fn literal_attribute_is_sent_after_the_continuation_once() {
+    let grusse = "Grüße".as_bytes();
+    let mut s = Script::selected("");
+    s.conn.set_literal(Some(grusse.to_vec())).unwrap();
+    assert_eq!(s.conn.literal(), Some(grusse));
+    let id = s.submit(Command::search(Some("UTF-8"), &["SUBJECT"]).unwrap());
+    assert_eq!(s.conn.literal(), None, "consumed by the command");
+    s.c("TTTT3 SEARCH CHARSET UTF-8 SUBJECT {7}\r\n");
+    s.pending(id);
+    s.nothing_sent();
+    s.s("+ Ready for literal data\r\n");
+    let mut wire = grusse.to_vec();
+    wire.extend_from_slice(b"\r\n");
+    s.cb(&wire);
+    s.s("* SEARCH 2\r\nTTTT3 OK Search completed.\r\n");
+    assert_eq!(s.ok(id), "('OK', [b'2'])");
+    // One-shot: the next command has none.
+    let id = s.submit(Command::search(None, &["ALL"]).unwrap());
+    s.c("TTTT4 SEARCH ALL\r\n");
+    s.s("* SEARCH 1 2\r\nTTTT4 OK done\r\n");
+    assert_eq!(s.ok(id), "('OK', [b'1 2'])");
+}
+
+#[test]
+fn literal_attribute_uses_literal_plus_and_stops_on_a_refusal() {
+    let mut s = Script::selected("LITERAL+");
+    s.conn.set_literal(Some(b"K\xc3\xb6ln".to_vec())).unwrap();
+    let id = s.submit(Command::uid_search(Some("UTF-8"), &["SUBJECT"]).unwrap());
+    s.cb(b"BCDE3 UID SEARCH CHARSET UTF-8 SUBJECT {5+}\r\nK\xc3\xb6ln\r\n");
+    s.s("* SEARCH\r\nTTTT3 OK done\r\n");
+    assert_eq!(s.ok(id), "('OK', [b''])");
+
+    // Refused before the `+`: the literal is never sent, the NO is the result.
+    let mut s = Script::selected("");
+    s.conn.set_literal(Some(b"K\xc3\xb6ln".to_vec())).unwrap();
+    let id = s.submit(Command::search(Some("X-UNKNOWN"), &["SUBJECT"]).unwrap());
+    s.c("TTTT3 SEARCH CHARSET X-UNKNOWN SUBJECT {5}\r\n");
+    s.s("TTTT3 NO [BADCHARSET (UTF-8)] Unknown charset\r\n");
+    assert_eq!(
+        s.ok(id),
+        "('NO', [b'[BADCHARSET (UTF-8)] Unknown charset'])"
+    );
+    let id = s.submit(Command::noop());
+    s.c("TTTT4 NOOP\r\n");
+    s.s("TTTT4 OK done\r\n");
+    s.ok(id);
+}
+
+/// imaplib's rules: the state table's refusal clears it; a refusal before `_command`
+/// (a missing capability) leaves it; APPEND sets its own; NUL cannot be sent.
+#[test]
+fn literal_attribute_follows_imaplib_rules() {
+    let mut s = Script::connected("");
+    s.conn.set_literal(Some(b"x".to_vec())).unwrap();
+    let e = s.refused(Command::search(None, &["SUBJECT"]).unwrap());
+    assert!(e
+        .message()
+        .starts_with("command SEARCH illegal in state NONAUTH"));
+    assert_eq!(s.conn.literal(), None);
+
+    let mut s = Script::authed("");
+    s.conn.set_literal(Some(b"x".to_vec())).unwrap();
+    let e = s.refused(Command::enable("UTF8=ACCEPT").unwrap());
+    assert_eq!(e.message(), "Server does not support ENABLE");
+    assert_eq!(s.conn.literal(), Some(&b"x"[..]));
+    s.conn.set_literal(None).unwrap();
+    assert_eq!(s.conn.literal(), None);
+
+    let mut s = Script::selected("");
+    s.conn.set_literal(Some(b"ignored".to_vec())).unwrap();
+    let id = s.submit(Command::append(None, None, None, b"Subject: x\r\n\r\nhi").unwrap());
+    assert_eq!(s.conn.literal(), None);
+    s.c("TTTT3 APPEND INBOX {16}\r\n");
+    s.s("+ OK\r\n");
+    s.c("Subject: x\r\n\r\nhi\r\n");
+    s.s("TTTT3 OK appended\r\n");
+    s.ok(id);
+
+    let e = s.conn.set_literal(Some(b"a\0b".to_vec())).unwrap_err();
+    assert_eq!(e.message(), "NUL not allowed in the literal");
+    assert_eq!(s.conn.literal(), None);
+}
+
+/// In UTF-8 mode imaplib wraps the literal as `UTF8 (~{N} … )`, APPEND's syntax, which
+/// a SEARCH cannot take; here it stays a plain literal.
+#[test]
+fn literal_attribute_is_plain_in_utf8_mode() {
+    let mut s = Script::authed("ENABLE UTF8=ACCEPT");
+    let id = s.submit(Command::enable("UTF8=ACCEPT").unwrap());
+    s.s("* ENABLED UTF8=ACCEPT\r\nTTTT2 OK enabled\r\n");
+    s.ok(id);
+    let id = s.submit(Command::select("INBOX", false).unwrap());
+    s.s("TTTT3 OK [READ-WRITE] selected\r\n");
+    s.ok(id);
+    s.sent.clear();
+    s.conn
+        .set_literal(Some("Grüße".as_bytes().to_vec()))
+        .unwrap();
+    let id = s.submit(Command::search(None, &["SUBJECT"]).unwrap());
+    s.c("TTTT4 SEARCH SUBJECT {7}\r\n");
+    s.s("+ go\r\n");
+    s.cb("Grüße\r\n".as_bytes());
+    s.s("* SEARCH 1\r\nTTTT4 OK done\r\n");
+    assert_eq!(s.ok(id), "('OK', [b'1'])");
+}

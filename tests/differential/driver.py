@@ -16,7 +16,8 @@ Steps come on stdin, one JSON array per line: the method name, then its argument
 or null for None), already tokenised and with $USER/$PASSWORD substituted by the Rust side
 from tests/differential/scenario.txt. The method names and argument conventions are those
 of tests/src/differential.rs; see scenario.txt for the list. The pseudo-method "state" prints
-repr(M.state) instead of calling anything.
+repr(M.state) instead of calling anything; "literal TEXT" sets M.literal = TEXT.encode() and
+prints None.
 
 Only what CPython 3.11's imaplib has is used: no quoting is done here, every argument goes
 to imaplib as the scenario wrote it.
@@ -51,6 +52,11 @@ def call(m, method, args):
         # Not a call: imaplib's `state` attribute, printed as repr('AUTH').
         () = args
         return m.state
+    if method == "literal":
+        # Not a call: imaplib's `literal` attribute, sent by the next command; prints None.
+        (text,) = args
+        m.literal = text.encode("utf-8")
+        return None
     if method == "select":
         (mailbox,) = args
         return m.select(mailbox)

@@ -607,7 +607,8 @@ pub $($async)* fn call(m: &mut Client, step: &Step) -> Result<Reply> {
 }
 
 /// Runs one step and returns its line: [`result_line`] of [`call`], or for the pseudo-method
-/// `state` (imaplib's `state` attribute) its Python `repr()`, such as `'AUTH'`.
+/// `state` (imaplib's `state` attribute) its Python `repr()`, such as `'AUTH'`, and for the
+/// pseudo-method `literal TEXT` (imaplib's `M.literal = TEXT.encode()`) `None`.
 ///
 /// # Panics
 ///
@@ -616,6 +617,15 @@ pub $($async)* fn run_step(m: &mut Client, step: &Step) -> String {
     if step.method == "state" {
         Args { step, next: 0 }.end();
         return format!("'{}'", m.state().as_str());
+    }
+    if step.method == "literal" {
+        let mut a = Args { step, next: 0 };
+        let literal = a.text().as_bytes().to_vec();
+        a.end();
+        return match m.set_literal(Some(literal)) {
+            Ok(()) => "None".to_string(),
+            Err(e) => result_line(&Err(e)),
+        };
     }
     result_line(&call(m, step)$($await)*)
 }

@@ -14,7 +14,10 @@
 //!
 //! Both record the client's bytes into a [`Written`] log shared with the test, which reads
 //! it while the client still owns the stream, and on request (`record_reads`) the server's
-//! bytes into another. Record plain streams: below TLS the logs hold ciphertext.
+//! bytes into another. A [`Recorder`] also keeps, on request (`record_transcript`), both
+//! directions in one [`Transcript`], in the order they happened: what the client wrote
+//! before and after a server's `+`. Record plain streams: below TLS the logs hold
+//! ciphertext.
 
 use std::io::{self, Read, Write};
 use std::pin::Pin;
@@ -73,6 +76,55 @@ impl Written {
         // The part after the last CRLF is not a complete line.
         lines.pop();
         lines
+    }
+}
+
+/// Who sent bytes, in a [`Transcript`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The client wrote them.
+    Client,
+    /// The client read them from the server.
+    Server,
+}
+
+/// One entry of a [`Transcript`]: who sent, and the bytes.
+pub type Entry = (Direction, Vec<u8>);
+
+/// Both directions through a [`Recorder`], in order: consecutive bytes of one direction
+/// form one entry.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript(Arc<Mutex<Vec<Entry>>>);
+
+impl Transcript {
+    fn push(&self, who: Direction, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match log.last_mut() {
+            Some((last, b)) if *last == who => b.extend_from_slice(bytes),
+            _ => log.push((who, bytes.to_vec())),
+        }
+    }
+
+    /// The entries so far.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The entries from index `from` on, one line each (`C: …` or `S: …`, escaped), for
+    /// failure messages.
+    pub fn render_from(&self, from: usize) -> String {
+        let mut out = String::new();
+        for (who, bytes) in self.entries().iter().skip(from) {
+            let who = match who {
+                Direction::Client => "C",
+                Direction::Server => "S",
+            };
+            out.push_str(&format!("{who}: {}\n", bytes.escape_ascii()));
+        }
+        out
     }
 }
 
@@ -218,6 +270,7 @@ pub struct Recorder<S> {
     inner: S,
     written: Written,
     read: Option<Written>,
+    transcript: Option<Transcript>,
 }
 
 impl<S> Recorder<S> {
@@ -229,6 +282,7 @@ impl<S> Recorder<S> {
                 inner,
                 written: written.clone(),
                 read: None,
+                transcript: None,
             },
             written,
         )
@@ -238,14 +292,35 @@ impl<S> Recorder<S> {
     pub fn record_reads(&mut self) -> Written {
         self.read.get_or_insert_with(Written::new).clone()
     }
+
+    /// Records both directions, in order, in the transcript returned.
+    pub fn record_transcript(&mut self) -> Transcript {
+        self.transcript
+            .get_or_insert_with(Transcript::default)
+            .clone()
+    }
+
+    fn was_read(&self, bytes: &[u8]) {
+        if let Some(log) = &self.read {
+            log.push(bytes);
+        }
+        if let Some(t) = &self.transcript {
+            t.push(Direction::Server, bytes);
+        }
+    }
+
+    fn was_written(&self, bytes: &[u8]) {
+        self.written.push(bytes);
+        if let Some(t) = &self.transcript {
+            t.push(Direction::Client, bytes);
+        }
+    }
 }
 
 impl<S: Read> Read for Recorder<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(log) = &self.read {
-            log.push(&buf[..n]);
-        }
+        self.was_read(&buf[..n]);
         Ok(n)
     }
 }
@@ -253,7 +328,7 @@ impl<S: Read> Read for Recorder<S> {
 impl<S: Write> Write for Recorder<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.written.push(&buf[..n]);
+        self.was_written(&buf[..n]);
         Ok(n)
     }
 
@@ -284,8 +359,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let (Poll::Ready(Ok(n)), Some(log)) = (&r, &this.read) {
-            log.push(&buf[..*n]);
+        if let Poll::Ready(Ok(n)) = &r {
+            this.was_read(&buf[..*n]);
         }
         r
     }
@@ -300,7 +375,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = &r {
-            this.written.push(&buf[..*n]);
+            this.was_written(&buf[..*n]);
         }
         r
     }

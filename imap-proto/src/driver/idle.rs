@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{Driver, Step, Task, Timeouts};
 use crate::command::Command;
-use crate::error::{Cause, Error, Result};
+use crate::error::{Error, Reason, Result, StateProblem, Violation};
 use crate::response::Reply;
 use crate::session::CommandId;
 
@@ -148,7 +148,10 @@ impl Driver {
             self.abandon(old, now);
         }
         if self.idle.command().is_some() {
-            return Err(Error::error(Cause::State, "IDLE is already in progress"));
+            return Err(Error::error(
+                Reason::State(StateProblem::Busy),
+                "IDLE is already in progress",
+            ));
         }
         let id = self.submit_idle(now)?;
         self.idle = Idle {
@@ -182,11 +185,14 @@ impl Driver {
                 self.idle.clear();
                 let e = match self.results.remove(&id) {
                     Some(Err(e)) => e,
-                    _ => Error::abort(Cause::Protocol, "IDLE ended before it started"),
+                    _ => Error::abort(
+                        Reason::protocol(Violation::UnexpectedStatus, b""),
+                        "IDLE ended before it started",
+                    ),
                 };
                 self.leave(Err(e))
             }
-            Phase::Off => self.leave(Err(Error::error(Cause::State, "no IDLE in progress"))),
+            Phase::Off => self.leave(Err(no_idle())),
         }
     }
 
@@ -210,7 +216,7 @@ impl Driver {
                 }
                 self.idle.reported = true;
                 let err = match self.results.get(&id) {
-                    Some(Err(e)) => Some(Err(e.duplicate())),
+                    Some(Err(e)) => Some(Err(e.clone())),
                     _ => None,
                 };
                 self.leave(err)
@@ -234,14 +240,11 @@ impl Driver {
     /// does on exit), `DONE` is sent (at once, or when the server's `+` arrives), and the
     /// IDLE command's id is returned: its result comes from [`Driver::poll_result`].
     pub fn idle_done(&mut self, now: Instant) -> Result<CommandId> {
-        let id = self
-            .idle
-            .command()
-            .ok_or_else(|| Error::error(Cause::State, "no IDLE in progress"))?;
+        let id = self.idle.command().ok_or_else(no_idle)?;
         let queued = std::mem::take(&mut self.idle.queue);
         for reply in queued {
             if let Err(e) = self.conn.restore_unsolicited(reply) {
-                self.transport_error(e.duplicate(), now);
+                self.transport_error(e, now);
                 break;
             }
         }
@@ -270,4 +273,11 @@ impl Driver {
             self.task = None;
         }
     }
+}
+
+fn no_idle() -> Error {
+    Error::error(
+        Reason::State(StateProblem::NotPending),
+        "no IDLE in progress",
+    )
 }

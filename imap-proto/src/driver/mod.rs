@@ -61,7 +61,8 @@
 //!   silence timeout, so a half-open connection is found within keepalive + silence.
 //!
 //! The first three are fatal: IMAP cannot cancel a command, so the connection fails with an
-//! `abort` whose [`Cause`] is [`Cause::Timeout`], and every pending command gets it. Ending
+//! `abort` whose [`Reason`] is [`Reason::Timeout`] naming the [`Deadline`] and its duration
+//! (the message names them too), and every pending command gets it. Ending
 //! an IDLE iteration at its `duration` ([`Driver::poll_idle_event`]'s `until`) is not an
 //! error. Time is only looked at when the driver is polled or
 //! [`Driver::handle_timeout`] is called: nothing expires while nobody waits.
@@ -88,7 +89,9 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::command::{Command, Kind};
-use crate::error::{Cause, Error, Result};
+use crate::error::{
+    ArgumentProblem, Deadline, Error, Limit, Reason, Result, StateProblem, StreamFailure,
+};
 use crate::response::Reply;
 use crate::session::{CommandId, Connection, Options, Output};
 use crate::sink::{LiteralSink, SinkDriver, Spool};
@@ -386,12 +389,10 @@ impl Driver {
     /// will not come, so the connection fails.
     pub fn message_eof(&mut self, now: Instant) {
         if let Transfer::Message { left, total, .. } = self.transfer {
+            let sent = total - left;
             let err = Error::abort(
-                Cause::Argument,
-                format!(
-                    "the message reader ended after {} of {total} bytes",
-                    total - left
-                ),
+                Reason::Stream(StreamFailure::ReaderEnded { sent, total }),
+                format!("the message reader ended after {sent} of {total} bytes"),
             );
             self.transport_error(err, now);
         }
@@ -399,7 +400,11 @@ impl Driver {
 
     /// Reading the caller's message failed: the connection fails.
     pub fn message_error(&mut self, err: io::Error, now: Instant) {
-        let err = Error::abort(Cause::Io, format!("reading the message: {err}")).with_source(err);
+        let err = Error::abort(
+            Reason::Stream(StreamFailure::Reader),
+            format!("reading the message: {err}"),
+        )
+        .with_source(err);
         self.transport_error(err, now);
     }
 
@@ -484,7 +489,7 @@ impl Driver {
     pub fn submit(&mut self, cmd: Command, now: Instant) -> Result<CommandId> {
         if matches!(cmd.kind, Kind::Idle) {
             return Err(Error::error(
-                Cause::Argument,
+                Reason::argument("the command", ArgumentProblem::WrongMethod),
                 "IDLE is started with idle(), which runs its lifecycle",
             ));
         }
@@ -594,9 +599,13 @@ impl Driver {
     }
 
     fn abandon_message(&mut self) {
+        let (sent, total) = match self.transfer {
+            Transfer::Message { left, total, .. } => (total - left, total),
+            _ => (0, 0),
+        };
         self.transfer = Transfer::None;
         self.conn.transport_error(Error::abort(
-            Cause::Argument,
+            Reason::Stream(StreamFailure::Abandoned { sent, total }),
             "a streamed APPEND was interrupted mid-message: the server is owed bytes that will not come",
         ));
     }
@@ -621,7 +630,7 @@ impl Driver {
 
     /// The connection's fatal error, as a waiting task reports it.
     fn fatal(&self) -> Option<Error> {
-        self.conn.fatal_error().map(Error::duplicate)
+        self.conn.fatal_error().cloned()
     }
 
     /// Drives the greeting until the connection is ready (capabilities known).
@@ -688,7 +697,7 @@ impl Driver {
             let e = match self.fatal() {
                 Some(e) => e,
                 None => Error::error(
-                    Cause::State,
+                    Reason::State(StateProblem::NotPending),
                     format!("command {id} is not pending (never submitted, or collected)"),
                 ),
             };
@@ -748,7 +757,11 @@ impl Driver {
                 Some(i) if i < max => Some(i + 1),
                 _ if self.raw.len() >= max => {
                     return self.leave(Err(Error::error(
-                        Cause::Limit,
+                        Reason::LimitExceeded {
+                            limit: Limit::Line,
+                            value: self.raw.len() as u64,
+                            bound: max as u64,
+                        },
                         format!("got more than {max} bytes"),
                     )))
                 }
@@ -763,10 +776,11 @@ impl Driver {
         }
         if let (Some(t), Some(d)) = (self.timeouts.silence, self.silence_deadline()) {
             if now >= d {
-                self.timed_out(format!("timed out: no data from the server for {t:?}"), now);
+                let message = format!("timed out: no data from the server for {t:?}");
+                self.timed_out(Deadline::Silence, t, message, now);
                 return self.leave(Err(self
                     .fatal()
-                    .unwrap_or_else(|| Error::timeout("timed out"))));
+                    .unwrap_or_else(|| Error::timeout(Deadline::Silence, t, "timed out"))));
             }
         }
         Step::Read {
@@ -851,7 +865,8 @@ impl Driver {
                     } else {
                         "could not write to the server"
                     };
-                    return self.timed_out(format!("timed out: {what} for {t:?}"), now);
+                    let message = format!("timed out: {what} for {t:?}");
+                    return self.timed_out(Deadline::Silence, t, message, now);
                 }
             }
         }
@@ -862,10 +877,8 @@ impl Driver {
             .map(|f| f.name.clone())
             .next();
         if let (Some(name), Some(t)) = (late, self.timeouts.command) {
-            return self.timed_out(
-                format!("timed out: {name} did not complete within {t:?}"),
-                now,
-            );
+            let message = format!("timed out: {name} did not complete within {t:?}");
+            return self.timed_out(Deadline::Command, t, message, now);
         }
         match self.idle.on_time(&self.timeouts, self.last_input, now) {
             idle::Due::Nothing => {}
@@ -877,15 +890,17 @@ impl Driver {
                 }
             }
             idle::Due::Silent(t) => self.timed_out(
+                Deadline::IdleSilence,
+                t,
                 format!("timed out: no data from the server during IDLE for {t:?}"),
                 now,
             ),
         }
     }
 
-    fn timed_out(&mut self, message: String, now: Instant) {
+    fn timed_out(&mut self, deadline: Deadline, after: Duration, message: String, now: Instant) {
         crate::trace::note!(self.conn.debug(), 1, "{message}");
-        self.transport_error(Error::timeout(message), now);
+        self.transport_error(Error::timeout(deadline, after, message), now);
     }
 }
 

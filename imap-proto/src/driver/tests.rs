@@ -68,7 +68,7 @@ fn pipelined_results_reach_whoever_waits_for_them() {
     let a = d.submit(Command::noop(), t0()).unwrap();
     // Refused before any byte: CHECK needs a selected mailbox.
     let b = d.submit(Command::check(), t0()).unwrap_err();
-    assert_eq!(b.cause(), Cause::State);
+    assert_eq!(b.cause(), crate::Cause::State);
     let b = d.submit(Command::capability(), t0()).unwrap();
     assert!(matches!(d.poll_result(b, t0()), Step::Write { .. }));
     assert_eq!(written(&mut d, t0()), "BCDE0 NOOP\r\nBCDE1 CAPABILITY\r\n");

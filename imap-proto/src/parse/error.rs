@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{Cause, Error, MAX_ERROR_BYTES};
+use crate::error::{Error, Reason, Violation, MAX_ERROR_BYTES};
 use crate::trace::Escaped;
 
 /// A response that does not match the grammar (after every named quirk was tried).
@@ -76,9 +76,12 @@ impl std::error::Error for ParseError {}
 
 impl From<ParseError> for Error {
     /// An imaplib `error` (not an abort: the connection is fine, one response did not parse)
-    /// with [`Cause::Protocol`] and the offending bytes.
+    /// with [`Reason::Protocol`] ([`Violation::Malformed`]) and the offending bytes.
     fn from(e: ParseError) -> Self {
-        Error::error(Cause::Protocol, e.to_string()).with_bytes(e.bytes())
+        Error::error(
+            Reason::protocol(Violation::Malformed, e.bytes()),
+            e.to_string(),
+        )
     }
 }
 

@@ -6,11 +6,16 @@ use super::send::After;
 use super::{last_text, Connection, Output, Phase};
 use crate::command::{Kind, State};
 use crate::encode;
-use crate::error::{Cause, Error, Result};
+use crate::error::{Error, Reason, Result, StateProblem, Violation};
 use crate::response::{Item, Reply, Typ};
 
 fn list_repr(items: &[Item]) -> String {
     format!("{items:?}")
+}
+
+/// The text line of a tagged answer (its last line item).
+fn text_of(items: &[Item]) -> &[u8] {
+    items.last().and_then(Item::as_line).unwrap_or_default()
 }
 
 impl Connection {
@@ -38,10 +43,13 @@ impl Connection {
                 Some(prev) => self.state = prev,
                 None => {
                     let err = if typ == Typ::No {
-                        Error::error(Cause::Server, format!("idle denied: {}", list_repr(&data)))
+                        Error::error(
+                            Reason::from_status("NO", text_of(&data)),
+                            format!("idle denied: {}", list_repr(&data)),
+                        )
                     } else {
                         Error::abort(
-                            Cause::Protocol,
+                            Reason::protocol(Violation::UnexpectedStatus, text_of(&data)),
                             format!("unexpected status response: {typ} {}", list_repr(&data)),
                         )
                     };
@@ -51,7 +59,7 @@ impl Connection {
         }
         if typ == Typ::Bad {
             let err = Error::error(
-                Cause::Server,
+                Reason::from_status("BAD", text_of(&data)),
                 format!("{name} command error: BAD {}", list_repr(&data)),
             )
             .with_command(name);
@@ -68,10 +76,7 @@ impl Connection {
                     if typ == Typ::Ok && self.learn_capabilities(true) {
                         Ok(Reply::new(typ, vec![]))
                     } else {
-                        Err(Error::error(
-                            Cause::Protocol,
-                            "no CAPABILITY response from server",
-                        ))
+                        Err(no_capability())
                     }
                 } else {
                     Ok(self.untagged_response(typ, data, "CAPABILITY"))
@@ -118,9 +123,12 @@ impl Connection {
                 if let Stage::AuthCancelled(err) = std::mem::replace(&mut job.stage, Stage::Main) {
                     Err(err.with_command(name))
                 } else if typ != Typ::Ok {
-                    Err(Error::error(Cause::Server, last_text(&data))
-                        .with_command(name)
-                        .with_bytes(data.last().and_then(Item::as_line).unwrap_or_default()))
+                    Err(Error::error(
+                        Reason::from_status(typ.as_str(), text_of(&data)),
+                        last_text(&data),
+                    )
+                    .with_command(name)
+                    .with_bytes(text_of(&data)))
                 } else {
                     self.state = State::Auth;
                     if self.store.capability_appends > job.caps_before {
@@ -137,10 +145,11 @@ impl Connection {
             }
             Kind::StartTls => {
                 if typ != Typ::Ok {
-                    Err(
-                        Error::error(Cause::Server, "Couldn't establish TLS session")
-                            .with_command(name),
+                    Err(Error::error(
+                        Reason::from_status(typ.as_str(), text_of(&data)),
+                        "Couldn't establish TLS session",
                     )
+                    .with_command(name))
                 } else {
                     job.stage = Stage::AwaitingTls(self.untagged_response(typ, data, "STARTTLS"));
                     self.phase = Phase::Upgrading { tag };
@@ -169,10 +178,7 @@ impl Connection {
             Stage::CapabilityFollowUp(saved) if typ == Typ::Ok && self.learn_capabilities(true) => {
                 Ok(saved)
             }
-            _ => Err(
-                Error::error(Cause::Protocol, "no CAPABILITY response from server")
-                    .with_command(job.name),
-            ),
+            _ => Err(no_capability().with_command(job.name)),
         };
         self.complete(job.id, result);
     }
@@ -182,7 +188,10 @@ impl Connection {
     /// it answers.
     pub fn tls_established(&mut self) -> Result<()> {
         let Phase::Upgrading { tag } = self.phase else {
-            return Err(Error::error(Cause::State, "no STARTTLS upgrade is pending"));
+            return Err(Error::error(
+                Reason::State(StateProblem::NotPending),
+                "no STARTTLS upgrade is pending",
+            ));
         };
         self.phase = Phase::Ready;
         self.secure = true;
@@ -198,4 +207,11 @@ impl Connection {
         self.start_capability(new_tag, job);
         Ok(())
     }
+}
+
+fn no_capability() -> Error {
+    Error::error(
+        Reason::protocol(Violation::NoCapability, b""),
+        "no CAPABILITY response from server",
+    )
 }

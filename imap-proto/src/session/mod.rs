@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
 use crate::command::State;
-use crate::error::{Cause, Error, Result};
+use crate::error::{ClosedAt, Error, Reason, Result};
 use crate::frame::{FrameStats, Framer, Limits};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
@@ -259,6 +259,8 @@ pub struct Connection {
     silent_tags: Vec<u64>,
     /// Names registered by `xatom`, with the state they are allowed in.
     extra_commands: HashMap<String, State>,
+    /// imaplib's `literal`: sent as a literal after the next command's arguments.
+    literal: Option<Vec<u8>>,
     /// The streaming FETCH in flight, if any.
     streaming: Option<Streaming>,
     /// Streaming outputs on their way to the sink of [`Connection::feed_into`].
@@ -313,6 +315,7 @@ impl Connection {
             outputs: VecDeque::new(),
             silent_tags: Vec::new(),
             extra_commands: HashMap::new(),
+            literal: None,
             streaming: None,
             direct: Direct::default(),
             diagnostics: Diagnostics::default(),
@@ -399,6 +402,56 @@ impl Connection {
     /// Number of submitted commands not yet completed.
     pub fn pending(&self) -> usize {
         self.jobs.values().filter(|j| j.id.is_some()).count()
+    }
+
+    /// imaplib's `literal` attribute (`M.literal = b'…'`): the next command sends these
+    /// bytes as a literal after its arguments, then forgets them (`None` forgets them now).
+    /// The documented way to search 8-bit text:
+    ///
+    /// ```
+    /// use imaplib_proto::{Command, Connection, Options, Output};
+    ///
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// conn.feed(b"* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    /// # assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+    /// # conn.submit(Command::login("alice", "secret")?)?;
+    /// # conn.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1] done\r\n");
+    /// # conn.submit(Command::select("INBOX", false)?)?;
+    /// # conn.feed(b"BCDE1 OK [READ-WRITE] done\r\n");
+    /// # while conn.poll_output().is_some() {}
+    /// // Logged in, INBOX selected:
+    /// // M.literal = 'Grüße'.encode(); M.search('UTF-8', 'SUBJECT')
+    /// conn.set_literal(Some("Grüße".as_bytes().to_vec()))?;
+    /// conn.submit(Command::search(Some("UTF-8"), &["SUBJECT"])?)?;
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, b"BCDE2 SEARCH CHARSET UTF-8 SUBJECT {7}\r\n");
+    /// assert_eq!(conn.literal(), None, "one-shot");
+    /// // The literal follows the server's `+` (at once with LITERAL+: `{7+}`).
+    /// conn.feed(b"+ go ahead\r\n");
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, "Grüße\r\n".as_bytes());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    ///
+    /// As in imaplib, a command refused by the state table clears it, and one that fails
+    /// before it is sent for another reason (a missing capability, a READ-ONLY mailbox)
+    /// leaves it for the next one; APPEND and AUTHENTICATE send their own literals and
+    /// discard it, as imaplib's methods overwrite the attribute. Unlike imaplib, it is a
+    /// plain literal in UTF-8 mode too (imaplib's `UTF8 (~{N} … )` is APPEND's syntax only),
+    /// and bytes only (imaplib also takes an authenticator callable: see
+    /// [`Command::authenticate`](crate::Command::authenticate)). NUL cannot be sent in a
+    /// literal and is refused here.
+    pub fn set_literal(&mut self, literal: Option<Vec<u8>>) -> Result<()> {
+        if let Some(l) = &literal {
+            crate::encode::no_nul("the literal", l)?;
+        }
+        self.literal = literal;
+        Ok(())
+    }
+
+    /// The literal the next command sends ([`Connection::set_literal`]).
+    pub fn literal(&self) -> Option<&[u8]> {
+        self.literal.as_deref()
     }
 
     /// imaplib's `debug` level (0–5): the levels it covers are logged at `info`.
@@ -510,22 +563,13 @@ impl Connection {
         // (e.g. response injection right after the STARTTLS OK).
         self.outputs
             .retain(|o| !matches!(o, Output::StartTls { .. }));
-        self.phase = Phase::Failed(err.duplicate());
+        self.phase = Phase::Failed(err.clone());
         self.emit(Output::Error(err));
     }
 
     /// imaplib's re-raise of an error met while waiting for a command.
     fn wrap(name: &str, err: &Error) -> Error {
-        let mut e = Error::new(
-            err.kind(),
-            err.cause(),
-            format!("command: {name} => {}", err.message()),
-        )
-        .with_command(name);
-        if let Some(b) = err.bytes() {
-            e = e.with_bytes(b);
-        }
-        e
+        err.in_command(name)
     }
 
     /// The transport reached end of stream.
@@ -535,11 +579,16 @@ impl Connection {
             Phase::Failed(_) | Phase::LoggedOut => return,
             _ => {}
         }
+        let at = match self.phase {
+            Phase::AwaitingGreeting => ClosedAt::BeforeGreeting,
+            _ if self.framer.is_idle() => ClosedAt::BetweenResponses,
+            _ => ClosedAt::InResponse,
+        };
         let err = if self.framer.is_idle() {
-            Error::abort(Cause::Io, "socket error: EOF")
+            Error::abort(Reason::Closed { at }, "socket error: EOF")
         } else {
             Error::abort(
-                Cause::Io,
+                Reason::Closed { at },
                 "socket error: EOF in the middle of a response (unterminated line or literal)",
             )
         };

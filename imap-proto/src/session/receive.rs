@@ -8,7 +8,7 @@ use super::send::After;
 use super::stream::ToSink;
 use super::{last_text, Connection, Output, Phase};
 use crate::command::{Kind, State};
-use crate::error::{Cause, Error};
+use crate::error::{Error, Layer, Reason, TlsFailure, Violation};
 use crate::frame::{Frame, Step};
 use crate::outgoing::Outgoing;
 use crate::parse::{Quirk, Quirks};
@@ -95,7 +95,10 @@ impl Connection {
     fn fail_injection(&mut self, data: &[u8]) {
         self.fail(
             Error::abort(
-                Cause::Protocol,
+                Reason::Injection {
+                    layer: Layer::StartTls,
+                    buffered: data.len(),
+                },
                 "received data after the STARTTLS OK and before the TLS handshake (response injection?)",
             )
             .with_bytes(data),
@@ -147,10 +150,9 @@ impl Connection {
 
     fn invalid_greeting(line: &[u8]) -> Error {
         Error::error(
-            Cause::Protocol,
+            Reason::protocol(Violation::InvalidGreeting, line),
             format!("invalid greeting: {}", String::from_utf8_lossy(line)),
         )
-        .with_bytes(line)
     }
 
     fn greeting(&mut self, line: Vec<u8>, c: Classified) {
@@ -167,7 +169,7 @@ impl Connection {
         if typ == Typ::Preauth {
             if self.opts.require_tls && !self.secure {
                 return self.fail(Error::abort(
-                    Cause::TlsPolicy,
+                    Reason::Tls(TlsFailure::Policy),
                     "PREAUTH greeting on a cleartext connection while TLS is required (RFC 9051 section 7.1.4)",
                 ));
             }
@@ -205,7 +207,10 @@ impl Connection {
                 self.phase = Phase::Ready;
                 self.emit(Output::Connected);
             }
-            None => self.fail(Error::error(Cause::Protocol, "server not IMAP4 compliant")),
+            None => self.fail(Error::error(
+                Reason::protocol(Violation::NotImap4, b""),
+                "server not IMAP4 compliant",
+            )),
         }
     }
 
@@ -241,13 +246,10 @@ impl Connection {
             let mut line = self.tagpre.clone();
             line.extend_from_slice(format!("{number} {typ} ").as_bytes());
             line.extend_from_slice(&code_text);
-            return self.fail(
-                Error::abort(
-                    Cause::Protocol,
-                    format!("unexpected tagged response: tag {number} is not pending"),
-                )
-                .with_bytes(&line),
-            );
+            return self.fail(Error::abort(
+                Reason::protocol(Violation::UnknownTag, &line),
+                format!("unexpected tagged response: tag {number} is not pending"),
+            ));
         };
         if typ.is_status() {
             self.code(&code_text);
@@ -373,7 +375,7 @@ impl Connection {
                 let data = self.store.get("BYE").cloned().unwrap_or_default();
                 self.complete(job.id, Ok(Reply::new("BYE", data)));
             } else {
-                let err = Error::abort(Cause::Bye, text.clone());
+                let err = Error::abort(Reason::Bye { text: text.clone() }, text.clone());
                 let err = Self::wrap(&job.name, &err);
                 if job.id.is_some() {
                     self.complete(job.id, Err(err));
@@ -393,10 +395,7 @@ impl Connection {
 
     fn continuation(&mut self, data: Option<Vec<u8>>) {
         let Some((tag, after)) = self.sendq.blocked() else {
-            return self.fail(
-                Error::abort(Cause::Protocol, "unexpected continuation request")
-                    .with_bytes(data.as_deref().unwrap_or(b"+")),
-            );
+            return self.fail(unexpected_continuation(data.as_deref()));
         };
         if after == After::Continuation {
             // A synchronizing literal may go now.
@@ -405,10 +404,7 @@ impl Connection {
             return;
         }
         let Some(job) = self.jobs.get_mut(&tag) else {
-            return self.fail(Error::abort(
-                Cause::Protocol,
-                "unexpected continuation request",
-            ));
+            return self.fail(unexpected_continuation(data.as_deref()));
         };
         match (&mut job.kind, &job.stage) {
             (Kind::Authenticate(auth), _) => {
@@ -423,13 +419,13 @@ impl Connection {
                         None => out.push(b"*"),
                     },
                     Err(_) => {
-                        job.stage = Stage::AuthCancelled(
-                            Error::error(
-                                Cause::Protocol,
-                                "AUTHENTICATE challenge is not valid base64; exchange cancelled",
-                            )
-                            .with_bytes(data.as_deref().unwrap_or_default()),
-                        );
+                        job.stage = Stage::AuthCancelled(Error::error(
+                            Reason::protocol(
+                                Violation::BadChallenge,
+                                data.as_deref().unwrap_or_default(),
+                            ),
+                            "AUTHENTICATE challenge is not valid base64; exchange cancelled",
+                        ));
                         out.push(b"*");
                     }
                 }
@@ -447,10 +443,19 @@ impl Connection {
                     self.send_done(tag);
                 }
             }
-            _ => self.fail(
-                Error::abort(Cause::Protocol, "unexpected continuation request")
-                    .with_bytes(data.as_deref().unwrap_or(b"+")),
-            ),
+            _ => self.fail(unexpected_continuation(data.as_deref())),
         }
     }
+}
+
+/// A `+` nothing waits for (`data`: its text, `None` for a bare `+`).
+fn unexpected_continuation(data: Option<&[u8]>) -> Error {
+    let line = match data {
+        Some(d) => [&b"+ "[..], d].concat(),
+        None => b"+".to_vec(),
+    };
+    Error::abort(
+        Reason::protocol(Violation::UnexpectedContinuation, &line),
+        "unexpected continuation request",
+    )
 }

@@ -1,6 +1,6 @@
 //! The untagged-response store.
 
-use crate::error::{Cause, Error, Result};
+use crate::error::{Error, Limit, Reason, Result};
 use crate::response::Item;
 
 /// The untagged-response store: imaplib's `untagged_responses`, bounded.
@@ -22,7 +22,11 @@ impl Store {
         let w = item.weight();
         if self.bytes + w > max {
             return Err(Error::abort(
-                Cause::Limit,
+                Reason::LimitExceeded {
+                    limit: Limit::Stored,
+                    value: (self.bytes + w) as u64,
+                    bound: max as u64,
+                },
                 format!(
                     "untagged responses exceed {max} bytes; pop them with response() or raise Options::max_stored"
                 ),

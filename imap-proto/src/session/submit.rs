@@ -7,7 +7,7 @@ use super::stream::Streaming;
 use super::{push_send, CommandId, Connection, Output, Phase};
 use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
 use crate::encode::{self, Arg, Chunk, Ctx};
-use crate::error::{Cause, Error, Result};
+use crate::error::{ArgumentProblem, ClosedAt, Error, Reason, Result, StateProblem, TlsFailure};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
 
@@ -71,7 +71,7 @@ impl Connection {
                 Ok(())
             }
             _ => Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no streamed literal is being written for this command",
             )),
         }
@@ -96,15 +96,23 @@ impl Connection {
             Phase::Failed(err) => return Err(Self::wrap(&cmd.name, err)),
             Phase::AwaitingGreeting | Phase::Connecting => {
                 return Err(Error::error(
-                    Cause::State,
+                    Reason::State(StateProblem::NotConnected),
                     "not connected: the greeting has not been processed",
                 ))
             }
             Phase::LoggedOut => {
-                return Err(Error::abort(Cause::Io, "connection closed after LOGOUT"))
+                return Err(Error::abort(
+                    Reason::Closed {
+                        at: ClosedAt::AfterLogout,
+                    },
+                    "connection closed after LOGOUT",
+                ))
             }
             Phase::Bye(text) if !is_logout => {
-                return Err(Error::abort(Cause::Bye, text.clone()).with_command(cmd.name))
+                return Err(
+                    Error::abort(Reason::Bye { text: text.clone() }, text.clone())
+                        .with_command(cmd.name),
+                )
             }
             Phase::Bye(_) | Phase::Ready | Phase::Upgrading { .. } => {}
         }
@@ -118,12 +126,16 @@ impl Connection {
         }
         if let Phase::Upgrading { .. } = self.phase {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::Upgrading),
                 "STARTTLS in progress: complete the TLS upgrade first",
             ));
         }
         for name in &cmd.states_of {
-            self.check_state(name, cmd.register)?;
+            if let Err(e) = self.check_state(name, cmd.register) {
+                // imaplib's `_command` clears `literal` when the state table refuses.
+                self.literal = None;
+                return Err(e);
+            }
         }
         if cmd.register && allowed_states(&cmd.name).is_none() {
             self.extra_commands
@@ -164,6 +176,7 @@ impl Connection {
             if let Phase::Bye(_) = self.phase {
                 // imaplib returns the stored BYE at once.
                 let data = self.store.get("BYE").cloned().unwrap_or_default();
+                self.literal = None;
                 let tag = self.next_tag();
                 let chunks = encode::command(&self.tag_bytes(tag), b"LOGOUT", &[], self.ctx());
                 self.silent_tags.push(tag);
@@ -180,7 +193,7 @@ impl Connection {
 
         if cmd.stream && self.streaming.is_some() {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::Busy),
                 "another streaming FETCH is in flight",
             ));
         }
@@ -192,13 +205,24 @@ impl Connection {
             stream,
             ..
         } = cmd;
-        let args: Vec<Arg> = args
+        let mut args: Vec<Arg> = args
             .into_iter()
             .map(|a| match a {
                 Arg::Message(m) if translate => Arg::Message(encode::translate_line_endings(&m)),
                 other => other,
             })
             .collect();
+        // imaplib's `literal`, consumed by this command; APPEND and AUTHENTICATE set their
+        // own in imaplib, so a pending one is dropped.
+        if let Some(literal) = self.literal.take() {
+            let own = matches!(kind, Kind::Authenticate(_))
+                || args
+                    .iter()
+                    .any(|a| matches!(a, Arg::Message(_) | Arg::StreamedMessage(_)));
+            if !own {
+                args.push(Arg::Literal(literal));
+            }
+        }
         let tag = self.next_tag();
         let ctx = self.ctx();
         let chunks = encode::command(&self.tag_bytes(tag), name.as_bytes(), &args, ctx);
@@ -222,14 +246,17 @@ impl Connection {
             Precondition::Capability(cap, flavor, msg) => {
                 if cap == "STARTTLS" && self.secure {
                     return Err(Error::abort(
-                        Cause::State,
+                        Reason::State(StateProblem::TlsActive),
                         "TLS session already established",
                     ));
                 }
                 if !self.has_capability(cap) {
+                    let reason = Reason::Unsupported {
+                        capability: cap.to_string(),
+                    };
                     return Err(match flavor {
-                        ErrorFlavor::Error => Error::error(Cause::Unsupported, msg),
-                        ErrorFlavor::Abort => Error::abort(Cause::Unsupported, msg),
+                        ErrorFlavor::Error => Error::error(reason, msg),
+                        ErrorFlavor::Abort => Error::abort(reason, msg),
                     }
                     .with_command(&cmd.name));
                 }
@@ -237,7 +264,7 @@ impl Connection {
             Precondition::NoCharsetInUtf8 => {
                 if self.utf8 {
                     return Err(Error::error(
-                        Cause::Argument,
+                        Reason::argument("the charset", ArgumentProblem::CharsetInUtf8Mode),
                         "Non-None charset not valid in UTF8 mode",
                     )
                     .with_command(&cmd.name));
@@ -246,14 +273,16 @@ impl Connection {
             Precondition::Credentials { login } => {
                 if self.opts.require_tls && !self.secure {
                     return Err(Error::error(
-                        Cause::TlsPolicy,
+                        Reason::Tls(TlsFailure::Policy),
                         "TLS is required: refusing to send credentials over a cleartext connection",
                     )
                     .with_command(&cmd.name));
                 }
                 if login && self.has_capability("LOGINDISABLED") && self.state == State::NonAuth {
                     return Err(Error::error(
-                        Cause::Unsupported,
+                        Reason::Unsupported {
+                            capability: "LOGINDISABLED".into(),
+                        },
                         "LOGIN is disabled by the server (LOGINDISABLED): use STARTTLS or AUTHENTICATE",
                     )
                     .with_command(&cmd.name));
@@ -275,7 +304,7 @@ impl Connection {
                 None if register => return Ok(()),
                 None => {
                     return Err(Error::error(
-                        Cause::Argument,
+                        Reason::argument("the command", ArgumentProblem::UnknownCommand),
                         format!("unknown command {name}"),
                     ))
                 }
@@ -286,7 +315,10 @@ impl Connection {
         }
         let states: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
         Err(Error::error(
-            Cause::State,
+            Reason::State(StateProblem::Illegal {
+                state: self.state,
+                allowed: allowed.to_vec(),
+            }),
             format!(
                 "command {name} illegal in state {}, only allowed in states {}",
                 self.state,
@@ -309,7 +341,7 @@ impl Connection {
             .find(|(_, j)| j.id == Some(id) && j.idle().is_some())
         else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no IDLE in progress for this command",
             ));
         };
@@ -333,13 +365,13 @@ impl Connection {
             .find(|j| j.id == Some(id) && j.idle().is_some());
         let Some(job) = job else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "no IDLE in progress for this command",
             ));
         };
         let Some(Idle::Idling { prev }) = job.idle() else {
             return Err(Error::error(
-                Cause::State,
+                Reason::State(StateProblem::NotPending),
                 "IDLE can be renewed only while the server is idling",
             ));
         };
