@@ -296,7 +296,7 @@ impl Dovecot {
     pub fn new_user(&self) -> UserAccount {
         let n = self.users_created.fetch_add(1, Ordering::Relaxed) + 1;
         let account = UserAccount::new(&format!("user{n}"));
-        add_user(&self.dir, &account)
+        add_user(&self.dir, &account, &self.run_as)
             .unwrap_or_else(|e| panic!("cannot write the passwd-file of {}: {e}", account.name));
         account
     }
@@ -507,13 +507,14 @@ impl Dovecot {
                 fs::create_dir(&path)
                     .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             }
-            for user in [&alice, &bob] {
-                add_user(&dir, user).map_err(|e| format!("cannot write passwd-file: {e}"))?;
-            }
             let home = dir.join("home");
             if run_as.root {
                 std::os::unix::fs::chown(&home, Some(run_as.uid), Some(run_as.gid))
                     .map_err(|e| format!("cannot chown {}: {e}", home.display()))?;
+            }
+            for user in [&alice, &bob] {
+                add_user(&dir, user, &run_as)
+                    .map_err(|e| format!("cannot add user {}: {e}", user.name))?;
             }
 
             let plain = bind_loopback()?;
@@ -926,7 +927,13 @@ userdb {{
 
 /// Writes the passwd-file of a user, `users/NAME`, holding `NAME:{PLAIN}password::::::`.
 /// The file appears atomically (rename), so that Dovecot never reads half of it.
-fn add_user(dir: &Path, user: &UserAccount) -> io::Result<()> {
+/// Writes the user's passwd-file and creates the user's INBOX (the Maildir root with `cur`,
+/// `new`, `tmp`, owned by the mail user).
+///
+/// Dovecot would create the INBOX on first use, but two sessions of a new user that open it
+/// at once race: one of them gets `NO [ALREADYEXISTS] Mailbox already exists` to a STATUS
+/// or EXAMINE of INBOX (seen in CI with two sessions logging in together).
+fn add_user(dir: &Path, user: &UserAccount, run_as: &RunAs) -> io::Result<()> {
     assert!(
         user.name.chars().all(|c| c.is_ascii_alphanumeric()),
         "user names are letters and digits: {:?}",
@@ -942,6 +949,25 @@ fn add_user(dir: &Path, user: &UserAccount) -> io::Result<()> {
         format!("{}:{{PLAIN}}{}::::::\n", user.name, user.password),
     )?;
     fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+    let home = dir.join("home").join(&user.name);
+    let maildir = home.join("Maildir");
+    for path in [&home, &maildir] {
+        fs::create_dir(path)?;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+    }
+    for sub in ["cur", "new", "tmp"] {
+        fs::create_dir(maildir.join(sub))?;
+        fs::set_permissions(maildir.join(sub), fs::Permissions::from_mode(0o700))?;
+    }
+    if run_as.root {
+        let own = |p: &Path| std::os::unix::fs::chown(p, Some(run_as.uid), Some(run_as.gid));
+        for path in [home.clone(), maildir.clone()] {
+            own(&path)?;
+        }
+        for sub in ["cur", "new", "tmp"] {
+            own(&maildir.join(sub))?;
+        }
+    }
     fs::rename(&tmp, dir.join("users").join(&user.name))
 }
 
