@@ -313,11 +313,15 @@ pub fn map_crlf(m: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A sequence set as the encoder must accept it: `$`, or comma-separated numbers without
-/// leading zeros, `*`, and ranges of those.
+/// A sequence set as the encoder must accept it: `$`, or comma-separated numbers (1 to
+/// 4294967295) without leading zeros, `*`, and ranges of those.
 pub fn valid_seq(b: &[u8]) -> bool {
     fn number(s: &[u8]) -> bool {
-        s == b"*" || (!s.is_empty() && s[0] != b'0' && s.iter().all(u8::is_ascii_digit))
+        s == b"*"
+            || (!s.is_empty()
+                && s[0] != b'0'
+                && s.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(s).is_ok_and(|t| t.parse::<u32>().is_ok()))
     }
     b == b"$"
         || (!b.is_empty()

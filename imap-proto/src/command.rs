@@ -189,7 +189,7 @@ fn raw(what: &str, t: impl AsRef<[u8]>) -> Result<Arg> {
 }
 
 fn set(s: impl IntoSequenceSet) -> Result<Arg> {
-    Ok(Arg::Atom(s.into_sequence_set()?.as_bytes().to_vec()))
+    Ok(Arg::Atom(s.into_sequence_set()?.to_bytes()))
 }
 
 fn fetch_parts(parts: &str) -> Result<Arg> {

@@ -23,6 +23,7 @@ use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::frame::{literal_marker, MarkerScan};
 use crate::grammar::is_atom_char;
 use crate::outgoing::Outgoing;
+pub use crate::seqset::{IntoSequenceSet, SequenceSet};
 
 /// A text argument as imaplib receives it: a `str` or `bytes`.
 ///
@@ -541,111 +542,6 @@ pub(crate) fn paren_list(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// A validated IMAP sequence set (`1,3:5,8:*`, `$`), in its wire form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SequenceSet(Vec<u8>);
-
-impl SequenceSet {
-    /// Validates a textual sequence set: comma-separated numbers (no leading zero), `*`,
-    /// and ranges of those; or `$` (SEARCHRES).
-    pub fn parse(text: &[u8]) -> Result<Self> {
-        fn number(s: &[u8]) -> bool {
-            s == b"*" || (!s.is_empty() && s[0] != b'0' && s.iter().all(u8::is_ascii_digit))
-        }
-        let ok = text == b"$"
-            || (!text.is_empty()
-                && text.split(|&b| b == b',').all(|item| {
-                    let mut ends = item.splitn(2, |&b| b == b':');
-                    let a = ends.next().unwrap_or_default();
-                    number(a) && ends.next().is_none_or(number)
-                }));
-        if !ok {
-            return Err(arg_error(
-                "the sequence set",
-                ArgumentProblem::NotSequenceSet,
-                format!(
-                    "not a valid sequence set: {}",
-                    crate::trace::bytes_repr(text)
-                ),
-            ));
-        }
-        Ok(SequenceSet(text.to_vec()))
-    }
-
-    /// The wire form.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-/// Anything that can become a [`SequenceSet`]: text (`"1:4,7"`), a number, a range, or a
-/// list of those (imaplib's newest `_sequence_set`).
-pub trait IntoSequenceSet {
-    /// Converts, validating text.
-    fn into_sequence_set(self) -> Result<SequenceSet>;
-}
-
-impl IntoSequenceSet for SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        Ok(self)
-    }
-}
-
-impl IntoSequenceSet for &SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        Ok(self.clone())
-    }
-}
-
-impl IntoSequenceSet for &str {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &String {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &[u8] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self)
-    }
-}
-
-impl<const N: usize> IntoSequenceSet for &[u8; N] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self)
-    }
-}
-
-impl IntoSequenceSet for u32 {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.to_string().as_bytes())
-    }
-}
-
-impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(format!("{}:{}", self.start(), self.end()).as_bytes())
-    }
-}
-
-impl IntoSequenceSet for std::ops::RangeFrom<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(format!("{}:*", self.start).as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &[u32] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        let text: Vec<String> = self.iter().map(u32::to_string).collect();
-        SequenceSet::parse(text.join(",").as_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,23 +730,6 @@ mod tests {
         assert!(raw("flags", b"(\\Seen \"").is_err());
         assert!(raw("criteria", b"FROM \"a\\b\"").is_err());
         assert!(raw("criteria", b"FROM \"a\\").is_err());
-    }
-
-    #[test]
-    fn sequence_sets() {
-        for ok in ["1", "2:4", "1,3:*", "*", "4827313:4828442", "$", "*:4"] {
-            assert!(ok.into_sequence_set().is_ok(), "{ok}");
-        }
-        for bad in [
-            "", "0", "01", "1 2", "1,,2", "1:", ":2", "a", "1:2:3", "1\r\n",
-        ] {
-            assert!(bad.into_sequence_set().is_err(), "{bad:?}");
-        }
-        assert_eq!(5u32.into_sequence_set().unwrap().as_bytes(), b"5");
-        assert_eq!((1u32..=3).into_sequence_set().unwrap().as_bytes(), b"1:3");
-        assert_eq!((5u32..).into_sequence_set().unwrap().as_bytes(), b"5:*");
-        let list: &[u32] = &[1, 3, 5];
-        assert_eq!(list.into_sequence_set().unwrap().as_bytes(), b"1,3,5");
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub mod outgoing;
 pub mod parse;
 mod repr;
 pub mod response;
+mod seqset;
 pub mod session;
 pub mod sink;
 #[cfg(feature = "rustls")]
@@ -83,6 +84,7 @@ pub use encode::{IntoSequenceSet, SequenceSet, Text};
 pub use error::{Cause, Error, ErrorKind, Reason, Result};
 pub use frame::Limits;
 pub use response::{Item, Reply};
+pub use seqset::SeqRange;
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};
 pub use sink::{LiteralSink, WriteSink};
 pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateInput};
