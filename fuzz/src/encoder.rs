@@ -7,7 +7,8 @@
 //!
 //! Checked:
 //! * the constructor fails exactly when an argument cannot be sent in its position (NUL
-//!   anywhere; CR, LF, emptiness or a trailing literal marker in raw text; a bad atom or
+//!   anywhere; CR, LF, emptiness, a trailing literal marker, an open quoted string or
+//!   unbalanced parentheses or brackets in raw text; a bad atom or
 //!   sequence set; an APPEND date string that is not quoted…), and then with an error of
 //!   kind `error` and cause `Argument`;
 //! * otherwise, on a connection in the state the command needs, the bytes it sends —
@@ -48,9 +49,27 @@ fn raw_refusal(b: &[u8]) -> Option<String> {
         return Some(format!("raw text ends in a literal marker: {}", show(b)));
     }
     // A quoted string must close, with only `\\` and `\"` escapes: an open one would hide a
-    // following literal marker from the server.
+    // following literal marker from the server. Outside quoted strings, parentheses and
+    // brackets must balance and nest.
+    let mut open = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if matches!(b[i], b'(' | b'[') {
+            open.push(b[i]);
+            i += 1;
+            continue;
+        }
+        if matches!(b[i], b')' | b']') {
+            let want = if b[i] == b')' { b'(' } else { b'[' };
+            if open.pop() != Some(want) {
+                return Some(format!(
+                    "unbalanced parentheses or brackets in raw text {}",
+                    show(b)
+                ));
+            }
+            i += 1;
+            continue;
+        }
         if b[i] != b'"' {
             i += 1;
             continue;
@@ -73,6 +92,12 @@ fn raw_refusal(b: &[u8]) -> Option<String> {
                 Some(_) => i += 1,
             }
         }
+    }
+    if !open.is_empty() {
+        return Some(format!(
+            "unclosed parentheses or brackets in raw text {}",
+            show(b)
+        ));
     }
     None
 }

@@ -12,7 +12,9 @@
 //! * 8-bit bytes make a string a literal unless UTF8=ACCEPT is enabled (then a quoted UTF-8
 //!   string).
 //! * Raw text (criteria, flag lists, xatom arguments) may not end in a literal marker such as
-//!   `{5}`: that would make the server swallow the next command as literal data.
+//!   `{5}`: that would make the server swallow the next command as literal data. Its quoted
+//!   strings must close, and its parentheses and brackets outside them must balance, so that
+//!   the command stays well formed.
 //! * Synchronizing literals split the command into chunks; the session sends the next chunk
 //!   only after the server's `+`. `{N+}` is used only with LITERAL+, or with LITERAL- up to
 //!   4096 bytes.
@@ -185,7 +187,9 @@ pub(crate) fn no_nul(what: &str, b: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Validates raw text: non-empty, no NUL/CR/LF, and not ending in a literal marker.
+/// Validates raw text: non-empty, no NUL/CR/LF, not ending in a literal marker, quoted
+/// strings closed with only `\\` and `\"` escapes, and parentheses and brackets outside them
+/// balanced and nested.
 pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     if b.is_empty() {
         return Err(arg_error(
@@ -221,9 +225,36 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     // A quoted string left open (or with an escape IMAP does not have) would swallow the
     // rest of the line on the server's side, hiding a literal marker that follows: the
     // literal's bytes would then run as commands.
+    // Outside quoted strings, parentheses and brackets must balance and nest (`(a [b] c)`,
+    // `BODY[HEADER.FIELDS (FROM)]`): `a)b` or `(()` would leave the command ill-formed.
+    let mut open: Vec<u8> = Vec::new();
+    let unbalanced = || {
+        arg_error(
+            what,
+            ArgumentProblem::Unbalanced,
+            format!(
+                "{what} has unbalanced parentheses or brackets outside quoted strings \
+                 (quote text that holds them): {}",
+                crate::trace::bytes_repr(b)
+            ),
+        )
+    };
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'"' {
+        if let Some(close) = match b[i] {
+            b'(' | b'[' => {
+                open.push(b[i]);
+                None
+            }
+            b')' => Some(b'('),
+            b']' => Some(b'['),
+            _ => None,
+        } {
+            if open.pop() != Some(close) {
+                return Err(unbalanced());
+            }
+            i += 1;
+        } else if b[i] == b'"' {
             i += 1;
             loop {
                 match b.get(i) {
@@ -258,6 +289,9 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
         } else {
             i += 1;
         }
+    }
+    if !open.is_empty() {
+        return Err(unbalanced());
     }
     Ok(b.to_vec())
 }
@@ -730,6 +764,51 @@ mod tests {
         assert!(raw("flags", b"(\\Seen \"").is_err());
         assert!(raw("criteria", b"FROM \"a\\b\"").is_err());
         assert!(raw("criteria", b"FROM \"a\\").is_err());
+    }
+
+    #[test]
+    fn raw_refuses_unbalanced_parentheses_and_brackets() {
+        for ok in [
+            &b"(MESSAGES UNSEEN)"[..],
+            b"(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[TEXT]<0.40>)",
+            b"BODY[]",
+            b"(OR (FROM a) (TO b))",
+            b"SUBJECT \"(\"",
+            b"SUBJECT \"a)b]\"",
+            b"SUBJECT \"[PATCH\"",
+            b"SUBJECT [PATCH]",
+            b"\\Seen",
+            b"STORAGE 512",
+            b"<0.100>",
+        ] {
+            assert!(raw("x", ok).is_ok(), "{}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &b"(a)b)"[..],
+            b"(()",
+            b")",
+            b"(",
+            b"a]",
+            b"BODY[HEADER",
+            b"BODY[HEADER.FIELDS (FROM])",
+            b"([)]",
+            b"SUBJECT \"x\" )",
+            b"SUBJECT [PATCH",
+        ] {
+            let e = raw("x", bad).unwrap_err();
+            assert_eq!(
+                e.reason(),
+                &Reason::argument("x", ArgumentProblem::Unbalanced),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // The wrapped forms too.
+        assert!(paren_list("status items", b"MESSAGES)").is_err());
+        assert_eq!(
+            paren_list("status items", b"MESSAGES").unwrap(),
+            b"(MESSAGES)"
+        );
     }
 
     #[test]

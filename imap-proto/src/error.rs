@@ -420,6 +420,9 @@ pub enum ArgumentProblem {
     Zero,
     /// The command is run by another method (IDLE by `idle()`).
     WrongMethod,
+    /// Raw text whose parentheses or brackets (outside quoted strings) do not balance: the
+    /// command would not be well formed.
+    Unbalanced,
 }
 
 /// The layer whose start was preceded by injected bytes ([`Reason::Injection`]).
