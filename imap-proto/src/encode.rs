@@ -121,6 +121,9 @@ pub(crate) enum Arg {
     Literal(Vec<u8>),
     /// A parenthesised list of arguments.
     Group(Vec<Arg>),
+    /// `CHARSET UTF-8` before search keys holding 8-bit text; left out in UTF-8 mode
+    /// (UTF8=ACCEPT), where strings are UTF-8 anyway and imaplib refuses a charset.
+    Utf8Charset,
 }
 
 impl std::fmt::Debug for Arg {
@@ -137,6 +140,7 @@ impl std::fmt::Debug for Arg {
                 write!(f, "{}", crate::trace::bytes_repr(name))
             }
             Arg::Group(items) => f.debug_list().entries(items).finish(),
+            Arg::Utf8Charset => f.write_str("CHARSET UTF-8"),
         }
     }
 }
@@ -508,6 +512,7 @@ impl Writer {
                     self.external_literal(*len, false);
                 }
             }
+            Arg::Utf8Charset => self.push(b"CHARSET UTF-8"),
             Arg::Group(items) => {
                 self.push(b"(");
                 for (i, item) in items.iter().enumerate() {
@@ -540,10 +545,31 @@ pub(crate) fn command(tag: &[u8], name: &[u8], args: &[Arg], ctx: Ctx) -> Vec<Ch
     w.push(b" ");
     w.push(name);
     for arg in args {
+        if ctx.utf8 && matches!(arg, Arg::Utf8Charset) {
+            continue;
+        }
         w.push(b" ");
         w.arg(arg);
     }
     w.finish()
+}
+
+/// The arguments as a connection in the default mode would send them (synchronizing
+/// literals inline, without waiting), separated by spaces: the `Display` of the builders.
+pub(crate) fn preview(args: &[Arg]) -> String {
+    let mut w = Writer::new(Ctx::default());
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            w.push(b" ");
+        }
+        w.arg(arg);
+    }
+    let mut out = Vec::new();
+    for c in &w.chunks {
+        out.extend_from_slice(&c.out.bytes);
+    }
+    out.extend_from_slice(&w.cur.bytes);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// imaplib's `MapCRLF` translation: every CR, LF or CRLF becomes CRLF.
