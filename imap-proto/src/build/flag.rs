@@ -56,7 +56,7 @@ pub enum Flag {
 
 impl Flag {
     /// A keyword flag, validated: a non-empty IMAP atom (ASCII letters, digits and most
-    /// punctuation; no space, control, 8-bit, `\` or any of `( ) [ ] { % * "`). An invalid
+    /// punctuation; no space, control, 8-bit, `\` or any of `( ) [ ] { % * "`; no leading `~`). An invalid
     /// name is an argument error.
     ///
     /// ```
@@ -236,7 +236,7 @@ impl Keyword {
     pub const PHISHING: Keyword = Keyword(Cow::Borrowed("$Phishing"));
 
     /// Validates a keyword: a non-empty atom (no space, control, 8-bit, `\` or any of
-    /// `( ) [ ] { % * "`); otherwise an argument error.
+    /// `( ) [ ] { % * "`; no leading `~`); otherwise an argument error.
     pub fn new(name: &str) -> Result<Keyword> {
         super::atom("the keyword", name)?;
         Ok(Keyword(Cow::Owned(name.to_string())))
@@ -282,7 +282,7 @@ mod tests {
             assert!(flag == parse::Flag(text.as_bytes()));
         }
         for bad in [
-            "\\Foo", "\\*", "", "a b", "a]", "a[", "a\"", "x\\y", "%", "ü", "a\r",
+            "\\Foo", "\\*", "", "a b", "a]", "a[", "~a", "a\"", "x\\y", "%", "ü", "a\r",
         ] {
             assert!(bad.parse::<Flag>().is_err(), "{bad:?}");
         }

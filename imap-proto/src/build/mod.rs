@@ -63,7 +63,8 @@ use crate::error::{ArgumentProblem, Error};
 
 /// Validates an atom built from user input (keywords, header field names). `[` is an
 /// atom character in RFC 3501, but tokenizers (servers', and the raw positions' balance rule)
-/// read it as the start of a section: it is refused too.
+/// read it as the start of a section, and a leading `~` as literal8's (RFC 3516): both are
+/// refused too.
 fn atom(what: &str, s: &str) -> Result<(), Error> {
     if s.is_empty() {
         return Err(arg_error(
@@ -72,15 +73,16 @@ fn atom(what: &str, s: &str) -> Result<(), Error> {
             format!("empty {what}"),
         ));
     }
-    if !s
-        .bytes()
-        .all(|b| crate::grammar::is_atom_char(b) && b != b'[')
+    if s.starts_with('~')
+        || !s
+            .bytes()
+            .all(|b| crate::grammar::is_atom_char(b) && b != b'[')
     {
         return Err(arg_error(
             what,
             ArgumentProblem::NotAtom,
             format!(
-                "{what} must be an IMAP atom (no space, control, 8-bit or any of ( ) [ ] {{ % * \" \\): {}",
+                "{what} must be an IMAP atom (no space, control, 8-bit or any of ( ) [ ] {{ % * \" \\, no leading ~): {}",
                 crate::trace::str_repr(s)
             ),
         ));
