@@ -491,7 +491,8 @@ impl<'a> Wire<'a> {
 
     fn arg(&mut self, arg: &Arg) -> Result<(), String> {
         match arg {
-            Arg::Atom(a) => self.expect(a),
+            Arg::Atom(a) | Arg::Verbatim(a) => self.expect(a),
+            Arg::Utf8Charset => self.expect(b"CHARSET UTF-8"),
             Arg::Seq(s) => self.expect(s),
             Arg::Raw(r) => self.verbatim(r),
             Arg::Paren(p) => self.verbatim(&paren(p)),
@@ -668,6 +669,9 @@ pub fn match_command(sent: &Sent, tag: &[u8], spec: &Spec, ctx: WireCtx) -> Resu
     w.expect(b" ")?;
     w.expect(&spec.name)?;
     for arg in &spec.args {
+        if ctx.utf8 && matches!(arg, Arg::Utf8Charset) {
+            continue;
+        }
         w.expect(b" ")?;
         w.arg(arg)?;
     }

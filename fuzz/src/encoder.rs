@@ -2,8 +2,8 @@
 //! command that carries them.
 //!
 //! Input: a configuration byte (server capabilities LITERAL+ / LITERAL-, UTF-8 mode, the
-//! `use_literal_plus` and `mailbox_utf7` options), then a command built by
-//! [`crate::commands::build`] from the rest.
+//! `use_literal_plus` and `mailbox_utf7` options; 0xE0 and above for the builders), then a
+//! command built by [`crate::commands::build`] (or [`crate::builders::build`]) from the rest.
 //!
 //! Checked:
 //! * the constructor fails exactly when an argument cannot be sent in its position (NUL
@@ -119,7 +119,10 @@ fn arg_refusal(arg: &Arg) -> Option<String> {
                 raw_refusal(s.as_bytes())
             }
         }
-        Arg::Date(DateArg::Timestamp(_)) | Arg::StreamedMessage(_) => None,
+        Arg::Date(DateArg::Timestamp(_))
+        | Arg::StreamedMessage(_)
+        | Arg::Verbatim(_)
+        | Arg::Utf8Charset => None,
         Arg::Group(items) => items.iter().find_map(arg_refusal),
     }
 }
@@ -165,7 +168,12 @@ impl Peer {
 pub fn check(data: &[u8]) {
     let mut r = Reader::new(data);
     let cfg = r.u8();
-    let built = build(&mut r);
+    // 0xE0 and above (bits no older input sets): a command built with the builders.
+    let built = if cfg >= 0xE0 {
+        crate::builders::build(&mut r)
+    } else {
+        build(&mut r)
+    };
     let spec = built.spec;
     let predicted = predict_refusal(&spec);
     let cmd = match (built.cmd, &predicted) {

@@ -7,6 +7,12 @@ use crate::encode::{self, Arg};
 use crate::error::Result;
 
 /// How STORE changes the flags.
+///
+/// ```
+/// use imaplib_proto::build::{Flag, StoreFlags, StoreMode};
+/// let change = StoreFlags::new(StoreMode::Add, [Flag::Flagged]);
+/// assert_eq!((change.mode(), change.to_string()), (StoreMode::Add, "+FLAGS (\\Flagged)".into()));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreMode {
     /// `FLAGS`: replace the flags with these.
