@@ -169,6 +169,17 @@ def encoder_seeds():
         for which in range(45):
             seeds.append(bytes([cfg, which]) + bytes([0] * 12))
             seeds.append(bytes([cfg, which]) + bytes([1, 0, 11, 0, 0, 20, 1, 4, 5, 6, 3, 2]))
+    # The builders (configuration byte 0xE0 and above, fuzz/src/builders.rs): search keys of
+    # every kind, SORT/THREAD, fetch items, STORE, APPEND, in and out of UTF-8 mode.
+    for cfg in (0xE0, 0xE1, 0xE4, 0xE5):
+        for kind in range(6):
+            for tail in (
+                bytes([0] * 16),
+                bytes([9, 1, 5, 10, 2, 1, 0, 7, 3, 11, 8, 4, 2, 1, 6, 1, 9, 3, 2, 0]),
+                bytes(range(40, 90)),
+                bytes([11, 3, 10, 9, 1, 4, 0, 5, 1, 2, 6, 0, 12, 1, 3] * 3),
+            ):
+                seeds.append(bytes([cfg, kind]) + tail)
     return seeds
 
 

@@ -313,11 +313,15 @@ pub fn map_crlf(m: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A sequence set as the encoder must accept it: `$`, or comma-separated numbers without
-/// leading zeros, `*`, and ranges of those.
+/// A sequence set as the encoder must accept it: `$`, or comma-separated numbers (1 to
+/// 4294967295) without leading zeros, `*`, and ranges of those.
 pub fn valid_seq(b: &[u8]) -> bool {
     fn number(s: &[u8]) -> bool {
-        s == b"*" || (!s.is_empty() && s[0] != b'0' && s.iter().all(u8::is_ascii_digit))
+        s == b"*"
+            || (!s.is_empty()
+                && s[0] != b'0'
+                && s.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(s).is_ok_and(|t| t.parse::<u32>().is_ok()))
     }
     b == b"$"
         || (!b.is_empty()
@@ -487,7 +491,8 @@ impl<'a> Wire<'a> {
 
     fn arg(&mut self, arg: &Arg) -> Result<(), String> {
         match arg {
-            Arg::Atom(a) => self.expect(a),
+            Arg::Atom(a) | Arg::Verbatim(a) => self.expect(a),
+            Arg::Utf8Charset => self.expect(b"CHARSET UTF-8"),
             Arg::Seq(s) => self.expect(s),
             Arg::Raw(r) => self.verbatim(r),
             Arg::Paren(p) => self.verbatim(&paren(p)),
@@ -664,6 +669,9 @@ pub fn match_command(sent: &Sent, tag: &[u8], spec: &Spec, ctx: WireCtx) -> Resu
     w.expect(b" ")?;
     w.expect(&spec.name)?;
     for arg in &spec.args {
+        if ctx.utf8 && matches!(arg, Arg::Utf8Charset) {
+            continue;
+        }
         w.expect(b" ")?;
         w.arg(arg)?;
     }

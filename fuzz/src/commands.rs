@@ -117,6 +117,11 @@ pub enum Arg {
     Date(DateArg),
     /// `(a b …)`.
     Group(Vec<Arg>),
+    /// Written by a builder from validated values (a key name, a date, a fetch item, a
+    /// flag): sent verbatim, never refused.
+    Verbatim(Vec<u8>),
+    /// `CHARSET UTF-8`, sent only outside UTF-8 mode (with its separating space).
+    Utf8Charset,
 }
 
 /// The date argument of APPEND.

@@ -2,12 +2,13 @@
 //! command that carries them.
 //!
 //! Input: a configuration byte (server capabilities LITERAL+ / LITERAL-, UTF-8 mode, the
-//! `use_literal_plus` and `mailbox_utf7` options), then a command built by
-//! [`crate::commands::build`] from the rest.
+//! `use_literal_plus` and `mailbox_utf7` options; 0xE0 and above for the builders), then a
+//! command built by [`crate::commands::build`] (or [`crate::builders::build`]) from the rest.
 //!
 //! Checked:
 //! * the constructor fails exactly when an argument cannot be sent in its position (NUL
-//!   anywhere; CR, LF, emptiness or a trailing literal marker in raw text; a bad atom or
+//!   anywhere; CR, LF, emptiness, a trailing literal marker, an open quoted string or
+//!   unbalanced parentheses or brackets in raw text; a bad atom or
 //!   sequence set; an APPEND date string that is not quoted…), and then with an error of
 //!   kind `error` and cause `Argument`;
 //! * otherwise, on a connection in the state the command needs, the bytes it sends —
@@ -48,9 +49,27 @@ fn raw_refusal(b: &[u8]) -> Option<String> {
         return Some(format!("raw text ends in a literal marker: {}", show(b)));
     }
     // A quoted string must close, with only `\\` and `\"` escapes: an open one would hide a
-    // following literal marker from the server.
+    // following literal marker from the server. Outside quoted strings, parentheses and
+    // brackets must balance and nest.
+    let mut open = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if matches!(b[i], b'(' | b'[') {
+            open.push(b[i]);
+            i += 1;
+            continue;
+        }
+        if matches!(b[i], b')' | b']') {
+            let want = if b[i] == b')' { b'(' } else { b'[' };
+            if open.pop() != Some(want) {
+                return Some(format!(
+                    "unbalanced parentheses or brackets in raw text {}",
+                    show(b)
+                ));
+            }
+            i += 1;
+            continue;
+        }
         if b[i] != b'"' {
             i += 1;
             continue;
@@ -74,6 +93,12 @@ fn raw_refusal(b: &[u8]) -> Option<String> {
             }
         }
     }
+    if !open.is_empty() {
+        return Some(format!(
+            "unclosed parentheses or brackets in raw text {}",
+            show(b)
+        ));
+    }
     None
 }
 
@@ -94,7 +119,10 @@ fn arg_refusal(arg: &Arg) -> Option<String> {
                 raw_refusal(s.as_bytes())
             }
         }
-        Arg::Date(DateArg::Timestamp(_)) | Arg::StreamedMessage(_) => None,
+        Arg::Date(DateArg::Timestamp(_))
+        | Arg::StreamedMessage(_)
+        | Arg::Verbatim(_)
+        | Arg::Utf8Charset => None,
         Arg::Group(items) => items.iter().find_map(arg_refusal),
     }
 }
@@ -140,7 +168,12 @@ impl Peer {
 pub fn check(data: &[u8]) {
     let mut r = Reader::new(data);
     let cfg = r.u8();
-    let built = build(&mut r);
+    // 0xE0 and above (bits no older input sets): a command built with the builders.
+    let built = if cfg >= 0xE0 {
+        crate::builders::build(&mut r)
+    } else {
+        build(&mut r)
+    };
     let spec = built.spec;
     let predicted = predict_refusal(&spec);
     let cmd = match (built.cmd, &predicted) {

@@ -15,8 +15,10 @@
 //!   jumping clock: deadlines in the future, results handed out once, nothing waits on a
 //!   dead connection, everything done after EOF.
 //! * [`encoder`] — every constructor either refuses an argument with a clear error or
-//!   sends exactly one command that carries the argument's value.
+//!   sends exactly one command that carries the argument's value; [`builders`] makes the
+//!   same check of commands built from the Rust face's builders.
 
+pub mod builders;
 pub mod bytes;
 pub mod command_reader;
 pub mod commands;

@@ -16,7 +16,10 @@
 
 use std::fmt;
 
+use chrono::{DateTime, FixedOffset};
+
 use crate::auth::{Authenticator, CramMd5, Plain};
+use crate::build::{FetchAttrs, Flag, SearchKey, SortCriterion, StoreFlags, ThreadAlgorithm};
 use crate::encode::{self, Arg, IntoSequenceSet, Text};
 use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::util::DateInput;
@@ -189,7 +192,7 @@ fn raw(what: &str, t: impl AsRef<[u8]>) -> Result<Arg> {
 }
 
 fn set(s: impl IntoSequenceSet) -> Result<Arg> {
-    Ok(Arg::Atom(s.into_sequence_set()?.as_bytes().to_vec()))
+    Ok(Arg::Atom(s.into_sequence_set()?.to_bytes()))
 }
 
 fn fetch_parts(parts: &str) -> Result<Arg> {
@@ -930,6 +933,216 @@ impl Command {
         let mut cmd = Self::tagged(&name, args);
         cmd.register = true;
         Ok(cmd)
+    }
+}
+
+/// The Rust face: commands from [`crate::build`]'s values instead of raw strings. Every
+/// string goes through the encoder's string forms, so nothing needs quoting by hand and
+/// nothing can break the command. Results keep the imaplib shape (the typed views of
+/// [`crate::parse`] read them).
+impl Command {
+    /// `SEARCH [CHARSET UTF-8] key` → the SEARCH data. `CHARSET UTF-8` is added when a
+    /// string holds 8-bit text (left out in UTF-8 mode, where strings are UTF-8 anyway).
+    ///
+    /// # Errors
+    /// An argument error when a string holds NUL, a date has no IMAP form (year outside
+    /// 1–9999), or a set is empty or holds 0.
+    ///
+    /// ```
+    /// use imaplib_proto::build::SearchKey;
+    /// use imaplib_proto::Command;
+    ///
+    /// // The raw form `search(None, &["SUBJECT", "Lunch on Thursday"])` would send three
+    /// // atoms and get BAD; the key quotes the text.
+    /// let cmd = Command::search_with(&SearchKey::subject("Lunch on Thursday"))?;
+    /// assert_eq!(cmd.name(), "SEARCH");
+    /// assert!(Command::search_with(&SearchKey::subject("a\0b")).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn search_with(key: &SearchKey) -> Result<Self> {
+        Ok(Self::untagged("SEARCH", key.with_charset()?, "SEARCH"))
+    }
+
+    /// `UID SEARCH [CHARSET UTF-8] key` → the SEARCH data (UIDs).
+    ///
+    /// ```
+    /// use imaplib_proto::build::SearchKey;
+    /// let cmd = imaplib_proto::Command::uid_search_with(&SearchKey::unseen())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_search_with(key: &SearchKey) -> Result<Self> {
+        Ok(Self::search_with(key)?.into_uid())
+    }
+
+    /// `SORT (criteria) UTF-8 key` (RFC 5256) → the SORT data. At least one criterion.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SortKey};
+    /// let cmd = imaplib_proto::Command::sort_with(&[SortKey::Date.reverse()], &SearchKey::all())?;
+    /// assert_eq!(cmd.name(), "SORT");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn sort_with(criteria: &[SortCriterion], key: &SearchKey) -> Result<Self> {
+        let mut args = vec![
+            crate::build::search::sort_criteria(criteria)?,
+            Arg::Atom(b"UTF-8".to_vec()),
+        ];
+        args.extend(key.program()?.0);
+        Ok(Self::untagged("SORT", args, "SORT"))
+    }
+
+    /// `UID SORT (criteria) UTF-8 key` → the SORT data (UIDs).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SortKey};
+    /// let cmd = imaplib_proto::Command::uid_sort_with(&[SortKey::Subject.into()], &SearchKey::seen())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_sort_with(criteria: &[SortCriterion], key: &SearchKey) -> Result<Self> {
+        Ok(Self::sort_with(criteria, key)?.into_uid())
+    }
+
+    /// `THREAD algorithm UTF-8 key` (RFC 5256) → the THREAD data.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, ThreadAlgorithm};
+    /// let cmd = imaplib_proto::Command::thread_with(ThreadAlgorithm::References, &SearchKey::all())?;
+    /// assert_eq!(cmd.name(), "THREAD");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn thread_with(algorithm: ThreadAlgorithm, key: &SearchKey) -> Result<Self> {
+        let mut args = vec![
+            Arg::Atom(algorithm.as_str().as_bytes().to_vec()),
+            Arg::Atom(b"UTF-8".to_vec()),
+        ];
+        args.extend(key.program()?.0);
+        Ok(Self::untagged("THREAD", args, "THREAD"))
+    }
+
+    /// `UID THREAD algorithm UTF-8 key` → the THREAD data (UIDs).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, ThreadAlgorithm};
+    /// let cmd = imaplib_proto::Command::uid_thread_with(ThreadAlgorithm::OrderedSubject, &SearchKey::all())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_thread_with(algorithm: ThreadAlgorithm, key: &SearchKey) -> Result<Self> {
+        Ok(Self::thread_with(algorithm, key)?.into_uid())
+    }
+
+    /// `FETCH set (items)` → the FETCH data. The set may be a SEARCH result.
+    ///
+    /// # Errors
+    /// An argument error for an empty item list, or a set that is invalid text, empty or
+    /// holds 0.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{FetchAttr, FetchAttrs, Section};
+    /// use imaplib_proto::{Command, SequenceSet};
+    ///
+    /// let found: SequenceSet = [3, 4, 5, 9].into_iter().collect(); // e.g. a SEARCH result
+    /// let cmd = Command::fetch_with(&found, [FetchAttr::uid(), FetchAttr::body_peek(Section::header())])?;
+    /// let all = Command::fetch_with("1:*", FetchAttrs::fast())?;
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn fetch_with(set: impl IntoSequenceSet, attrs: impl Into<FetchAttrs>) -> Result<Self> {
+        Ok(Self::untagged(
+            "FETCH",
+            vec![self::set(set)?, attrs.into().arg()?],
+            "FETCH",
+        ))
+    }
+
+    /// `UID FETCH set (items)` → the FETCH data.
+    ///
+    /// ```
+    /// use imaplib_proto::build::FetchAttr;
+    /// let cmd = imaplib_proto::Command::uid_fetch_with(100.., [FetchAttr::flags()])?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_fetch_with(set: impl IntoSequenceSet, attrs: impl Into<FetchAttrs>) -> Result<Self> {
+        Ok(Self::fetch_with(set, attrs)?.into_uid())
+    }
+
+    /// `STORE set change` → the FETCH data (none when silent).
+    ///
+    /// # Errors
+    /// An argument error for `\Recent` among the flags, or an invalid set.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Flag, StoreFlags};
+    /// use imaplib_proto::Command;
+    ///
+    /// let cmd = Command::store_with(2..=4, &StoreFlags::add([Flag::Deleted]).silent())?;
+    /// assert!(Command::store_with(1, &StoreFlags::add([Flag::Recent])).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn store_with(set: impl IntoSequenceSet, change: &StoreFlags) -> Result<Self> {
+        let [item, flags] = change.args()?;
+        Ok(Self::untagged(
+            "STORE",
+            vec![self::set(set)?, item, flags],
+            "FETCH",
+        ))
+    }
+
+    /// `UID STORE set change` → the FETCH data.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Flag, StoreFlags};
+    /// let cmd = imaplib_proto::Command::uid_store_with("7,9", &StoreFlags::replace([Flag::Seen]))?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_store_with(set: impl IntoSequenceSet, change: &StoreFlags) -> Result<Self> {
+        Ok(Self::store_with(set, change)?.into_uid())
+    }
+
+    /// `APPEND mailbox [(flags)] ["date-time"] {N}` + message → the tagged result (with
+    /// APPENDUID under UIDPLUS). No flag list is sent when `flags` is empty; the date is the
+    /// internal date to give the message (`"01-Feb-2024 10:00:00 +0100"`). As with
+    /// [`Command::append`], bare CR and LF in the message become CRLF unless
+    /// [`Command::keep_line_endings`] is applied.
+    ///
+    /// # Errors
+    /// An argument error for `\Recent` among the flags, a date whose year is outside
+    /// 1–9999 or whose offset is not whole minutes, or NUL in the message or mailbox name.
+    ///
+    /// ```
+    /// use imaplib_proto::build::Flag;
+    /// use imaplib_proto::chrono::DateTime;
+    /// use imaplib_proto::Command;
+    ///
+    /// let date = DateTime::parse_from_rfc3339("2024-02-01T10:00:00+01:00").unwrap();
+    /// let cmd = Command::append_with(
+    ///     "Sent",
+    ///     &[Flag::Seen, Flag::keyword("$Forwarded")?],
+    ///     Some(date),
+    ///     b"Subject: hi\r\n\r\nHello\r\n",
+    /// )?;
+    /// assert_eq!(cmd.name(), "APPEND");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn append_with<'a>(
+        mailbox: impl Into<Text<'a>>,
+        flags: &[Flag],
+        date: Option<DateTime<FixedOffset>>,
+        message: &[u8],
+    ) -> Result<Self> {
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        if !flags.is_empty() {
+            args.push(crate::build::flag::flag_list("APPEND", flags)?);
+        }
+        if let Some(date) = date {
+            args.push(Arg::Atom(crate::build::date_time(&date)?.into_bytes()));
+        }
+        encode::no_nul("the message", message)?;
+        args.push(Arg::Message(message.to_vec()));
+        Ok(Self::tagged("APPEND", args))
     }
 }
 

@@ -12,7 +12,9 @@
 //! * 8-bit bytes make a string a literal unless UTF8=ACCEPT is enabled (then a quoted UTF-8
 //!   string).
 //! * Raw text (criteria, flag lists, xatom arguments) may not end in a literal marker such as
-//!   `{5}`: that would make the server swallow the next command as literal data.
+//!   `{5}`: that would make the server swallow the next command as literal data. Its quoted
+//!   strings must close, and its parentheses and brackets outside them must balance, so that
+//!   the command stays well formed.
 //! * Synchronizing literals split the command into chunks; the session sends the next chunk
 //!   only after the server's `+`. `{N+}` is used only with LITERAL+, or with LITERAL- up to
 //!   4096 bytes.
@@ -23,6 +25,7 @@ use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::frame::{literal_marker, MarkerScan};
 use crate::grammar::is_atom_char;
 use crate::outgoing::Outgoing;
+pub use crate::seqset::{IntoSequenceSet, SequenceSet};
 
 /// A text argument as imaplib receives it: a `str` or `bytes`.
 ///
@@ -118,6 +121,9 @@ pub(crate) enum Arg {
     Literal(Vec<u8>),
     /// A parenthesised list of arguments.
     Group(Vec<Arg>),
+    /// `CHARSET UTF-8` before search keys holding 8-bit text; left out in UTF-8 mode
+    /// (UTF8=ACCEPT), where strings are UTF-8 anyway and imaplib refuses a charset.
+    Utf8Charset,
 }
 
 impl std::fmt::Debug for Arg {
@@ -134,6 +140,7 @@ impl std::fmt::Debug for Arg {
                 write!(f, "{}", crate::trace::bytes_repr(name))
             }
             Arg::Group(items) => f.debug_list().entries(items).finish(),
+            Arg::Utf8Charset => f.write_str("CHARSET UTF-8"),
         }
     }
 }
@@ -184,7 +191,9 @@ pub(crate) fn no_nul(what: &str, b: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Validates raw text: non-empty, no NUL/CR/LF, and not ending in a literal marker.
+/// Validates raw text: non-empty, no NUL/CR/LF, not ending in a literal marker, quoted
+/// strings closed with only `\\` and `\"` escapes, and parentheses and brackets outside them
+/// balanced and nested.
 pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     if b.is_empty() {
         return Err(arg_error(
@@ -220,9 +229,36 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     // A quoted string left open (or with an escape IMAP does not have) would swallow the
     // rest of the line on the server's side, hiding a literal marker that follows: the
     // literal's bytes would then run as commands.
+    // Outside quoted strings, parentheses and brackets must balance and nest (`(a [b] c)`,
+    // `BODY[HEADER.FIELDS (FROM)]`): `a)b` or `(()` would leave the command ill-formed.
+    let mut open: Vec<u8> = Vec::new();
+    let unbalanced = || {
+        arg_error(
+            what,
+            ArgumentProblem::Unbalanced,
+            format!(
+                "{what} has unbalanced parentheses or brackets outside quoted strings \
+                 (quote text that holds them): {}",
+                crate::trace::bytes_repr(b)
+            ),
+        )
+    };
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'"' {
+        if let Some(close) = match b[i] {
+            b'(' | b'[' => {
+                open.push(b[i]);
+                None
+            }
+            b')' => Some(b'('),
+            b']' => Some(b'['),
+            _ => None,
+        } {
+            if open.pop() != Some(close) {
+                return Err(unbalanced());
+            }
+            i += 1;
+        } else if b[i] == b'"' {
             i += 1;
             loop {
                 match b.get(i) {
@@ -257,6 +293,9 @@ pub(crate) fn raw(what: &str, b: &[u8]) -> Result<Vec<u8>> {
         } else {
             i += 1;
         }
+    }
+    if !open.is_empty() {
+        return Err(unbalanced());
     }
     Ok(b.to_vec())
 }
@@ -473,6 +512,7 @@ impl Writer {
                     self.external_literal(*len, false);
                 }
             }
+            Arg::Utf8Charset => self.push(b"CHARSET UTF-8"),
             Arg::Group(items) => {
                 self.push(b"(");
                 for (i, item) in items.iter().enumerate() {
@@ -505,10 +545,31 @@ pub(crate) fn command(tag: &[u8], name: &[u8], args: &[Arg], ctx: Ctx) -> Vec<Ch
     w.push(b" ");
     w.push(name);
     for arg in args {
+        if ctx.utf8 && matches!(arg, Arg::Utf8Charset) {
+            continue;
+        }
         w.push(b" ");
         w.arg(arg);
     }
     w.finish()
+}
+
+/// The arguments as a connection in the default mode would send them (synchronizing
+/// literals inline, without waiting), separated by spaces: the `Display` of the builders.
+pub(crate) fn preview(args: &[Arg]) -> String {
+    let mut w = Writer::new(Ctx::default());
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            w.push(b" ");
+        }
+        w.arg(arg);
+    }
+    let mut out = Vec::new();
+    for c in &w.chunks {
+        out.extend_from_slice(&c.out.bytes);
+    }
+    out.extend_from_slice(&w.cur.bytes);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// imaplib's `MapCRLF` translation: every CR, LF or CRLF becomes CRLF.
@@ -539,111 +600,6 @@ pub(crate) fn paren_list(what: &str, b: &[u8]) -> Result<Vec<u8>> {
     out.extend_from_slice(&inner);
     out.push(b')');
     Ok(out)
-}
-
-/// A validated IMAP sequence set (`1,3:5,8:*`, `$`), in its wire form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SequenceSet(Vec<u8>);
-
-impl SequenceSet {
-    /// Validates a textual sequence set: comma-separated numbers (no leading zero), `*`,
-    /// and ranges of those; or `$` (SEARCHRES).
-    pub fn parse(text: &[u8]) -> Result<Self> {
-        fn number(s: &[u8]) -> bool {
-            s == b"*" || (!s.is_empty() && s[0] != b'0' && s.iter().all(u8::is_ascii_digit))
-        }
-        let ok = text == b"$"
-            || (!text.is_empty()
-                && text.split(|&b| b == b',').all(|item| {
-                    let mut ends = item.splitn(2, |&b| b == b':');
-                    let a = ends.next().unwrap_or_default();
-                    number(a) && ends.next().is_none_or(number)
-                }));
-        if !ok {
-            return Err(arg_error(
-                "the sequence set",
-                ArgumentProblem::NotSequenceSet,
-                format!(
-                    "not a valid sequence set: {}",
-                    crate::trace::bytes_repr(text)
-                ),
-            ));
-        }
-        Ok(SequenceSet(text.to_vec()))
-    }
-
-    /// The wire form.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-/// Anything that can become a [`SequenceSet`]: text (`"1:4,7"`), a number, a range, or a
-/// list of those (imaplib's newest `_sequence_set`).
-pub trait IntoSequenceSet {
-    /// Converts, validating text.
-    fn into_sequence_set(self) -> Result<SequenceSet>;
-}
-
-impl IntoSequenceSet for SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        Ok(self)
-    }
-}
-
-impl IntoSequenceSet for &SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        Ok(self.clone())
-    }
-}
-
-impl IntoSequenceSet for &str {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &String {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &[u8] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self)
-    }
-}
-
-impl<const N: usize> IntoSequenceSet for &[u8; N] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self)
-    }
-}
-
-impl IntoSequenceSet for u32 {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(self.to_string().as_bytes())
-    }
-}
-
-impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(format!("{}:{}", self.start(), self.end()).as_bytes())
-    }
-}
-
-impl IntoSequenceSet for std::ops::RangeFrom<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        SequenceSet::parse(format!("{}:*", self.start).as_bytes())
-    }
-}
-
-impl IntoSequenceSet for &[u32] {
-    fn into_sequence_set(self) -> Result<SequenceSet> {
-        let text: Vec<String> = self.iter().map(u32::to_string).collect();
-        SequenceSet::parse(text.join(",").as_bytes())
-    }
 }
 
 #[cfg(test)]
@@ -837,20 +793,48 @@ mod tests {
     }
 
     #[test]
-    fn sequence_sets() {
-        for ok in ["1", "2:4", "1,3:*", "*", "4827313:4828442", "$", "*:4"] {
-            assert!(ok.into_sequence_set().is_ok(), "{ok}");
+    fn raw_refuses_unbalanced_parentheses_and_brackets() {
+        for ok in [
+            &b"(MESSAGES UNSEEN)"[..],
+            b"(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[TEXT]<0.40>)",
+            b"BODY[]",
+            b"(OR (FROM a) (TO b))",
+            b"SUBJECT \"(\"",
+            b"SUBJECT \"a)b]\"",
+            b"SUBJECT \"[PATCH\"",
+            b"SUBJECT [PATCH]",
+            b"\\Seen",
+            b"STORAGE 512",
+            b"<0.100>",
+        ] {
+            assert!(raw("x", ok).is_ok(), "{}", String::from_utf8_lossy(ok));
         }
         for bad in [
-            "", "0", "01", "1 2", "1,,2", "1:", ":2", "a", "1:2:3", "1\r\n",
+            &b"(a)b)"[..],
+            b"(()",
+            b")",
+            b"(",
+            b"a]",
+            b"BODY[HEADER",
+            b"BODY[HEADER.FIELDS (FROM])",
+            b"([)]",
+            b"SUBJECT \"x\" )",
+            b"SUBJECT [PATCH",
         ] {
-            assert!(bad.into_sequence_set().is_err(), "{bad:?}");
+            let e = raw("x", bad).unwrap_err();
+            assert_eq!(
+                e.reason(),
+                &Reason::argument("x", ArgumentProblem::Unbalanced),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
-        assert_eq!(5u32.into_sequence_set().unwrap().as_bytes(), b"5");
-        assert_eq!((1u32..=3).into_sequence_set().unwrap().as_bytes(), b"1:3");
-        assert_eq!((5u32..).into_sequence_set().unwrap().as_bytes(), b"5:*");
-        let list: &[u32] = &[1, 3, 5];
-        assert_eq!(list.into_sequence_set().unwrap().as_bytes(), b"1,3,5");
+        // The wrapped forms too.
+        assert!(paren_list("status items", b"MESSAGES)").is_err());
+        assert_eq!(
+            paren_list("status items", b"MESSAGES").unwrap(),
+            b"(MESSAGES)"
+        );
     }
 
     #[test]

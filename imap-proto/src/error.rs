@@ -420,6 +420,14 @@ pub enum ArgumentProblem {
     Zero,
     /// The command is run by another method (IDLE by `idle()`).
     WrongMethod,
+    /// Raw text whose parentheses or brackets (outside quoted strings) do not balance: the
+    /// command would not be well formed.
+    Unbalanced,
+    /// A number outside what its position allows (0 as a part number or partial length).
+    OutOfRange,
+    /// A value its position does not allow (`\Recent` in STORE or APPEND, a system flag where
+    /// only a keyword fits).
+    NotAllowed,
 }
 
 /// The layer whose start was preceded by injected bytes ([`Reason::Injection`]).

@@ -12,6 +12,9 @@
 //! * [`response`] holds imaplib's result types ([`Reply`], [`Item`]).
 //! * [`command`] has one constructor per imaplib method; [`encode`] puts every argument in
 //!   the grammar form its position allows, so no argument can inject a command.
+//! * [`build`] has the Rust face's values — [`Flag`], [`SearchKey`], [`FetchAttr`],
+//!   [`StoreFlags`] — for the `Command::*_with` constructors; [`SequenceSet`] is the one
+//!   set type, read from SEARCH results and taken by every command.
 //! * [`session`] is the state machine ([`Connection`]).
 //! * [`parse`] gives typed, zero-copy views of the same responses — FETCH items with
 //!   ENVELOPE and BODYSTRUCTURE, LIST, STATUS, SEARCH as ranges, THREAD as a tree, response
@@ -52,6 +55,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod build;
 #[cfg(feature = "rustls")]
 pub mod client;
 pub mod command;
@@ -68,6 +72,7 @@ pub mod outgoing;
 pub mod parse;
 mod repr;
 pub mod response;
+mod seqset;
 pub mod session;
 pub mod sink;
 #[cfg(feature = "rustls")]
@@ -76,6 +81,10 @@ pub mod trace;
 pub mod util;
 
 pub use auth::Authenticator;
+pub use build::{
+    FetchAttr, FetchAttrs, Flag, Keyword, SearchKey, Section, SortCriterion, SortKey, StoreFlags,
+    StoreMode, ThreadAlgorithm,
+};
 pub use command::{Command, State};
 #[cfg(feature = "rustls")]
 pub use config::Config;
@@ -83,6 +92,7 @@ pub use encode::{IntoSequenceSet, SequenceSet, Text};
 pub use error::{Cause, Error, ErrorKind, Reason, Result};
 pub use frame::Limits;
 pub use response::{Item, Reply};
+pub use seqset::SeqRange;
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};
 pub use sink::{LiteralSink, WriteSink};
 pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateInput};

@@ -9,6 +9,8 @@
 //! `cargo test --release --test fuzz_regressions`).
 #![allow(dead_code)]
 
+#[path = "../../fuzz/src/builders.rs"]
+mod builders;
 #[path = "../../fuzz/src/bytes.rs"]
 mod bytes;
 #[path = "../../fuzz/src/command_reader.rs"]

@@ -335,6 +335,23 @@ fn gmail_fetch_items() {
 }
 
 #[test]
+fn binary_partial_has_an_origin() {
+    // RFC 3516: `BINARY[2]<2>` answers `BINARY.PEEK[2]<2.6>` (found against Dovecot).
+    let f = frame(b"* 5 FETCH (BINARY[2]<2> ~{6}\r\nbinary UID 9)\r\n");
+    let (d, q) = untagged(&f);
+    assert!(q.is_empty(), "{q:?}");
+    let f = fetch_of(d);
+    let FetchItem::Binary { section, data } = &f.items[0] else {
+        panic!("{:?}", f.items)
+    };
+    assert_eq!(
+        (section.part.as_slice(), data.unwrap().raw()),
+        (&[2][..], &b"binary"[..])
+    );
+    assert_eq!(f.uid(), Some(9));
+}
+
+#[test]
 fn sections_binary_and_partial() {
     let wire = b"* 7 FETCH (BODY[HEADER.FIELDS (FROM SUBJECT)] {19}\r\nSubject: hi\r\nFrom: \r\n BODY[1.2]<0> \"abc\" BINARY[1] ~{3}\r\n\x00\x01\x02 BINARY.SIZE[1] 3 BODY[2.MIME] NIL RFC822.HEADER {2}\r\nH: RFC822.TEXT \"t\")\r\n";
     let f = frame(wire);
@@ -702,7 +719,8 @@ fn huge_search_stays_compact() {
     assert_eq!(s.ids.count(), 1_000_000);
     let set = SeqSet::parse(b"1:4294967295,5:2").unwrap();
     assert_eq!(set.ranges().len(), 2);
-    assert_eq!(set.to_string(), "1:4294967295,2:5");
+    // Written canonically, as a command would send it: u32::MAX is `*`.
+    assert_eq!(set.to_string(), "1:*,2:5");
     assert_eq!(SeqSet::parse(b"1:*").unwrap().ranges()[0].end, u32::MAX);
 }
 

@@ -178,6 +178,11 @@ const PAYLOADS: &[&str] = &[
     "a\r\n\r\n",
     "x {3}",
     "x {3+}",
+    // Unbalanced parentheses and brackets: refused in raw positions, quoted or encoded in
+    // string positions; never an ill-formed command.
+    "a)b",
+    "(()",
+    "x]",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

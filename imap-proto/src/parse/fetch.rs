@@ -107,7 +107,8 @@ pub enum FetchItem<'a> {
         /// The data (literal, quoted string or NIL), borrowed.
         data: NString<'a>,
     },
-    /// `BINARY[section] nstring/literal8` (RFC 3516)
+    /// `BINARY[section] nstring/literal8` (RFC 3516); the `<origin>` of a partial fetch is
+    /// read but not kept.
     Binary {
         /// The section (part numbers only).
         section: Section<'a>,
@@ -257,7 +258,8 @@ impl<'a> Cursor<'a> {
         }
         let section = self.section(body)?;
         let mut origin = None;
-        if body && self.eat(b'<') {
+        // RFC 3516 gives BINARY the same `<origin>` as BODY for a partial fetch.
+        if (body || binary) && self.eat(b'<') {
             origin = Some(self.number()?);
             self.expect(b'>', "'>'")?;
         }

@@ -1,0 +1,91 @@
+//! Builders for the Rust face: flags, search keys, fetch attributes, STORE changes.
+//!
+//! The imaplib face takes raw strings (`search(None, &["SUBJECT", "\"Lunch\""])`) that the
+//! caller must quote. These types take values instead and put each one in the grammar form
+//! its position allows: strings quoted, or sent as literals when they hold CR, LF or (outside
+//! UTF-8 mode) 8-bit text — which also makes a SEARCH say `CHARSET UTF-8`; dates in IMAP's
+//! `d-Mon-yyyy`; flags and header names validated as atoms when they are built. Whatever
+//! value is built, the command is exactly one well-formed command: nothing in a value can
+//! end it, open a literal or unbalance a parenthesis.
+//!
+//! * [`Flag`] and [`Keyword`]: `\Seen`, `$Forwarded`…, for STORE, APPEND and SEARCH.
+//! * [`SearchKey`]: every search key of RFC 3501 and RFC 9051, composed with
+//!   [`and`](SearchKey::and), [`or`](SearchKey::or) and [`not`](SearchKey::not) (or `&`, `|`,
+//!   `!`); [`SortCriterion`] and [`ThreadAlgorithm`] for SORT and THREAD.
+//! * [`FetchAttr`], [`FetchAttrs`] and [`Section`]: FETCH data items, with sections and
+//!   partials.
+//! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
+//!
+//! Sequence and UID sets are [`SequenceSet`](crate::SequenceSet), the type SEARCH results come
+//! in. The `Command` constructors taking builders end in `_with`: [`Command::search_with`],
+//! [`Command::fetch_with`], [`Command::store_with`], [`Command::append_with`]…
+//!
+//! ```
+//! use imaplib_proto::build::{FetchAttr, FetchAttrs, Flag, SearchKey, Section, StoreFlags};
+//! use imaplib_proto::Command;
+//!
+//! let key = SearchKey::subject("Lunch on Thursday").and(SearchKey::unseen());
+//! assert_eq!(key.to_string(), "SUBJECT \"Lunch on Thursday\" UNSEEN");
+//! let search = Command::search_with(&key)?;
+//!
+//! let attrs = FetchAttrs::from([
+//!     FetchAttr::uid(),
+//!     FetchAttr::flags(),
+//!     FetchAttr::body_peek(Section::header_fields(["From", "Subject"])?),
+//! ]);
+//! assert_eq!(attrs.to_string(), "(UID FLAGS BODY.PEEK[HEADER.FIELDS (From Subject)])");
+//! let fetch = Command::fetch_with(1..=10, &attrs)?;
+//!
+//! let store = Command::store_with("2:4", &StoreFlags::add([Flag::Seen]).silent())?;
+//! # Ok::<(), imaplib_proto::Error>(())
+//! ```
+//!
+//! [`Command::search_with`]: crate::Command::search_with
+//! [`Command::fetch_with`]: crate::Command::fetch_with
+//! [`Command::store_with`]: crate::Command::store_with
+//! [`Command::append_with`]: crate::Command::append_with
+
+mod date;
+mod fetch;
+pub(crate) mod flag;
+pub(crate) mod search;
+mod store;
+
+pub use fetch::{FetchAttr, FetchAttrs, Section};
+pub use flag::{Flag, Keyword};
+pub use search::{SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
+pub use store::{StoreFlags, StoreMode};
+
+pub(crate) use date::{date, date_time};
+
+use crate::encode::arg_error;
+use crate::error::{ArgumentProblem, Error};
+
+/// Validates an atom built from user input (keywords, header field names). `[` is an
+/// atom character in RFC 3501, but tokenizers (servers', and the raw positions' balance rule)
+/// read it as the start of a section, and a leading `~` as literal8's (RFC 3516): both are
+/// refused too.
+fn atom(what: &str, s: &str) -> Result<(), Error> {
+    if s.is_empty() {
+        return Err(arg_error(
+            what,
+            ArgumentProblem::Empty,
+            format!("empty {what}"),
+        ));
+    }
+    if s.starts_with('~')
+        || !s
+            .bytes()
+            .all(|b| crate::grammar::is_atom_char(b) && b != b'[')
+    {
+        return Err(arg_error(
+            what,
+            ArgumentProblem::NotAtom,
+            format!(
+                "{what} must be an IMAP atom (no space, control, 8-bit or any of ( ) [ ] {{ % * \" \\, no leading ~): {}",
+                crate::trace::str_repr(s)
+            ),
+        ));
+    }
+    Ok(())
+}
