@@ -21,7 +21,7 @@
 //! | anything else | [`done`] | `()` |
 //!
 //! **Refusals are errors.** A `NO` or `BAD` answer is an [`Error`] whose
-//! [`reason`](Error::reason) is [`Reason::Refused`](crate::Reason::Refused), carrying the
+//! [`reason`](Error::reason) is [`Reason::Refused`], carrying the
 //! response code and the text ([`Reply::into_ok`]); the imaplib face returns the same
 //! answer as data.
 //!
