@@ -329,7 +329,7 @@ fn run(args: &Args) -> Fallible<()> {
         print_messages(&messages);
     }
 
-    context(client.logout(), || "LOGOUT".into())?;
+    let _ = context(client.logout(), || "LOGOUT".into())?;
     Ok(())
 }
 
@@ -413,7 +413,7 @@ fn connect_remote(r: &Remote) -> Fallible<(Client, String)> {
     };
     let mut client = context(connected, || format!("connecting to {host}:{port} ({how})"))?;
     if client.state() == State::NonAuth {
-        context(client.login(r.user.as_str(), password.as_str()), || {
+        let _ = context(client.login(r.user.as_str(), password.as_str()), || {
             format!("logging in as {:?}", r.user)
         })?;
     }

@@ -20,6 +20,8 @@
 //!   ENVELOPE and BODYSTRUCTURE, LIST, STATUS, SEARCH as ranges, THREAD as a tree, response
 //!   codes — over a raw [`frame::Frame`] or an imaplib-shaped [`Reply`], tolerating the
 //!   catalogued server quirks by name.
+//! * [`typed`] is the Rust face's results: a completed command as Rust values ([`Mailbox`],
+//!   [`MailboxStatus`], [`Messages`], [`CopyUid`]…), `NO` and `BAD` as errors.
 //! * [`outgoing`] is what goes to the server, secrets marked; [`trace`] logs it redacted.
 //! * [`auth`] has the SASL mechanisms; [`util`] imaplib's `Int2AP`, `ParseFlags`,
 //!   `Internaldate2tuple` and `Time2Internaldate`; [`mutf7`] modified UTF-7.
@@ -78,6 +80,7 @@ pub mod sink;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod trace;
+pub mod typed;
 pub mod util;
 
 pub use auth::Authenticator;
@@ -95,6 +98,10 @@ pub use response::{Item, Reply};
 pub use seqset::SeqRange;
 pub use session::{CommandId, Connection, Diagnostics, Options, Output};
 pub use sink::{LiteralSink, WriteSink};
+pub use typed::{
+    AppendUid, CapabilitySet, CopyUid, Esearch, Expunged, ListEntry, Mailbox, MailboxName,
+    MailboxStatus, Messages, Moved, SpecialUse,
+};
 pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateInput};
 
 /// The date-time library used by the utilities and the typed views.

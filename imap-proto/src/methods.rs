@@ -807,7 +807,7 @@ macro_rules! client_methods {
                 return Err(e);
             }
             if self.core.config.options.require_tls && !self.is_secure() {
-                self.starttls()$($await)*?;
+                let _starttls = self.starttls()$($await)*?;
             }
             Ok(self)
         }

@@ -123,7 +123,12 @@ impl From<Vec<u8>> for Item {
 }
 
 /// imaplib's `(typ, data)`.
+///
+/// A reply whose `typ` is `NO` is a refusal that imaplib returns as data rather than raising:
+/// ignoring a `Reply` would ignore it, hence `#[must_use]`. [`Reply::into_ok`] turns it into
+/// an error; the [`typed`](crate::typed) conversions do so and give Rust values.
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[must_use = "a Reply may be a refusal (`NO`): check it, e.g. with `into_ok()`"]
 pub struct Reply {
     /// `"OK"`, `"NO"`, `"BYE"`, or the response code name for `response(code)`.
     pub typ: String,

@@ -83,7 +83,7 @@ fn authed_with(options: Options, t0: Instant, timeouts: Timeouts) -> Driver {
     write(d.poll_result(id, t0));
     assert_eq!(take(&mut d, t0), "BCDE0 LOGIN a \"b\"\r\n");
     d.feed(b"BCDE0 OK [CAPABILITY IMAP4rev1 IDLE] ok\r\n", t0);
-    done(d.poll_result(id, t0)).unwrap();
+    let _ = done(d.poll_result(id, t0)).unwrap();
     d
 }
 
@@ -323,7 +323,7 @@ fn a_literal_over_the_limit_aborts_at_its_header() {
         "BCDE1 SELECT INBOX\r\n",
     );
     d.feed(select.as_bytes(), t0);
-    done(d.poll_result(id, t0)).unwrap();
+    let _ = done(d.poll_result(id, t0)).unwrap();
     let id = send(
         &mut d,
         Command::fetch("1", "(BODY[])").unwrap(),
@@ -348,7 +348,7 @@ fn a_literal_over_the_limit_aborts_at_its_header() {
         "BCDE1 SELECT INBOX\r\n",
     );
     d.feed(select.as_bytes(), t0);
-    done(d.poll_result(id, t0)).unwrap();
+    let _ = done(d.poll_result(id, t0)).unwrap();
     let id = send(
         &mut d,
         Command::fetch("1", "(BODY[])").unwrap(),
@@ -561,7 +561,7 @@ fn idle_is_reissued_at_exactly_the_keepalive_period() {
     assert_eq!(d.poll_timeout(), None);
     let id = send(&mut d, Command::noop(), t2 + secs(8), "BCDE3 NOOP\r\n");
     d.feed(b"BCDE3 OK done\r\n", t2 + secs(8));
-    done(d.poll_result(id, t2 + secs(8))).unwrap();
+    let _ = done(d.poll_result(id, t2 + secs(8))).unwrap();
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn driver(t0: Instant, timeouts: Timeouts, caps: &str) -> Driver {
         format!("BCDE0 OK [CAPABILITY IMAP4rev1 {caps}] ok\r\n").as_bytes(),
         t0,
     );
-    done(d.poll_result(id, t0)).unwrap();
+    let _ = done(d.poll_result(id, t0)).unwrap();
     d
 }
 
@@ -1014,7 +1014,7 @@ fn stream_failures() {
     let mut d = driver(t0, no_timeouts(), "");
     let id = send(&mut d, Command::select("INBOX", false).unwrap(), t0);
     d.feed(b"BCDE1 OK [READ-WRITE] ok\r\n", t0);
-    done(d.poll_result(id, t0)).unwrap();
+    let _ = done(d.poll_result(id, t0)).unwrap();
     let id = send(
         &mut d,
         Command::fetch("1", "BODY[]").unwrap().stream_literals(),

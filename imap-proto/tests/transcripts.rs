@@ -871,7 +871,7 @@ fn selected_methods() {
         s.s(&format!("{untagged}TTTT{tag} OK {name} completed\r\n"));
         assert_eq!(s.ok(id), want, "{wire}");
         // Leftovers (e.g. SORT data a UID FETCH-typed call did not pop) are cleared.
-        s.conn.response("SORT");
+        let _ = s.conn.response("SORT");
     }
     let id = s.submit(Command::close());
     s.c("TTTT23 CLOSE\r\n");

@@ -195,7 +195,7 @@ macro_rules! scenarios {
             let r = m.select("No such box", false)$($await)*.unwrap();
             assert_eq!(r.typ, "NO");
             assert_eq!(m.state(), __State::Auth);
-            m.select("INBOX", false)$($await)*.unwrap();
+            let _ = m.select("INBOX", false)$($await)*.unwrap();
 
             let r = m.search(None, &["ALL"])$($await)*.unwrap();
             assert_eq!(r.python_repr(), "('OK', [b'1 2 3'])");
@@ -286,12 +286,12 @@ macro_rules! scenarios {
             assert_eq!(m.response("EXPUNGE").python_repr(), "('EXPUNGE', [b'3'])");
             let r = m.uid_move("2", "Archive")$($await)*.unwrap();
             assert_eq!(r.typ, "OK");
-            m.response("EXPUNGE");
+            let _ = m.response("EXPUNGE");
             let r = m.status("Archive", "(MESSAGES)")$($await)*.unwrap();
             assert_eq!(lines_of(&r), ["Archive (MESSAGES 6)"]);
 
             // Expunge.
-            m.select("Archive", false)$($await)*.unwrap();
+            let _ = m.select("Archive", false)$($await)*.unwrap();
             let r = m.store("1:2", "+FLAGS.SILENT", "(\\Deleted)")$($await)*.unwrap();
             assert_eq!(r.python_repr(), "('OK', [None])");
             let r = m.expunge()$($await)*.unwrap();
@@ -315,7 +315,7 @@ macro_rules! scenarios {
             let r = m.unselect()$($await)*.unwrap();
             assert_eq!(r.typ, "OK");
             assert_eq!(m.state(), __State::Auth);
-            m.select("INBOX", false)$($await)*.unwrap();
+            let _ = m.select("INBOX", false)$($await)*.unwrap();
             let r = m.close()$($await)*.unwrap();
             assert_eq!(r.typ, "OK");
             assert_eq!(m.state(), __State::Auth);
@@ -332,7 +332,7 @@ macro_rules! scenarios {
                 assert_eq!(r.typ, "OK", "select {name:?}: {r:?}");
                 let r = m.delete("INBOX/nothing")$($await)*.unwrap();
                 assert_eq!(r.typ, "NO");
-                m.close()$($await)*.unwrap();
+                let _ = m.close()$($await)*.unwrap();
                 assert_eq!(m.delete(name)$($await)*.unwrap().typ, "OK", "delete {name:?}");
             }
             // CR/LF in a mailbox name: modified UTF-7 for a str, a literal for bytes; either

@@ -176,7 +176,7 @@ fn idle_is_a_stream<X: Exec>() {
     let user = d.new_user();
     X::run(async move {
         let mut m = connect::<X::R>(Transport::Plain, &user).await;
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
         let mut idle = m.idle(Some(Duration::from_secs(5))).await.unwrap();
         d.deliver(&user.name, "INBOX", MESSAGES[0]);
         let first = idle.next().await.unwrap().unwrap();
@@ -189,7 +189,7 @@ fn idle_is_a_stream<X: Exec>() {
         let mut idle = m.idle(Some(Duration::from_millis(300))).await.unwrap();
         assert!(idle.next().await.is_none());
         assert!(t.elapsed() < Duration::from_secs(2));
-        idle.done().await.unwrap();
+        let _ = idle.done().await.unwrap();
         // Dropping the stream leaves IDLE with the next command.
         let idle = m.idle(None).await.unwrap();
         drop(idle);
@@ -227,7 +227,7 @@ fn idle_keepalives_reset_the_silence_timer<X: Exec>() {
         let mut m = Client::<BoxStream, X::R>::connect("127.0.0.1", port)
             .await
             .unwrap();
-        m.login("u", "p").await.unwrap();
+        let _ = m.login("u", "p").await.unwrap();
         let t = Instant::now();
         let silence = Some(Duration::from_millis(500));
         let timeouts = imaplib_async::Timeouts {
@@ -297,7 +297,7 @@ fn dropped_futures_leave_the_connection_usable<X: Exec>() {
         assert!(r.is_none(), "the APPEND should still have been in flight");
         let r = m.status("INBOX", "(MESSAGES)").await.unwrap();
         assert_eq!(r.python_repr(), "('OK', [b'INBOX (MESSAGES 1)'])");
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
         // Dropped in the middle of reading a 4 MiB FETCH response.
         let r = poll_then_drop(m.fetch("1", "(BODY[])"), 3).await;
         assert!(r.is_none(), "the FETCH should still have been in flight");
@@ -348,8 +348,8 @@ fn pipelined_commands_reach_their_callers<X: Exec>() {
     let user = dovecot().new_user();
     X::run(async move {
         let mut m = connect::<X::R>(Transport::Plain, &user).await;
-        m.create("P").await.unwrap();
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.create("P").await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
         let ids: Vec<_> = [
             Command::noop(),
             Command::status("P", "(MESSAGES)").unwrap(),
@@ -384,12 +384,12 @@ fn a_hundred_concurrent_sessions<X: Exec>() {
         .map(|(i, user)| async move {
             let d = dovecot();
             let mut m = Client::<BoxStream, X::R>::connect(d.host(), d.plain_port()).await?;
-            m.login(user.name.as_str(), user.password.as_str()).await?;
+            let _ = m.login(user.name.as_str(), user.password.as_str()).await?;
             let body = format!("Subject: session {i}\r\n\r\nHello from {i}.\r\n");
-            m.append(None, None, None, body.as_bytes()).await?;
-            m.select("INBOX", true).await?;
+            let _ = m.append(None, None, None, body.as_bytes()).await?;
+            let _ = m.select("INBOX", true).await?;
             let r = m.fetch("1", "(BODY.PEEK[])").await?;
-            m.logout().await?;
+            let _ = m.logout().await?;
             Ok::<_, imaplib_async::Error>((i, body, r))
         })
         .collect();
@@ -422,7 +422,7 @@ fn streaming_through_dovecot<X: Exec>() {
                 .await
                 .unwrap();
             assert_eq!(r.typ, "OK", "{r:?}");
-            m.select("INBOX", true).await.unwrap();
+            let _ = m.select("INBOX", true).await.unwrap();
             let mut body: Vec<u8> = Vec::new();
             let r = m.fetch_to("1", "(BODY.PEEK[])", &mut body).await.unwrap();
             assert!(body == message, "{} bytes back", body.len());
@@ -520,10 +520,10 @@ fn session_alone<X: Exec>() {
     X::run(async move {
         for (t, user) in TRANSPORTS.into_iter().zip(&users) {
             let mut m = connect::<X::R>(t, user).await;
-            m.select("INBOX", false).await.unwrap();
+            let _ = m.select("INBOX", false).await.unwrap();
             let mut idle = m.idle(Some(Duration::from_millis(100))).await.unwrap();
             assert!(idle.next().await.is_none());
-            idle.done().await.unwrap();
+            let _ = idle.done().await.unwrap();
             assert_eq!(m.logout().await.unwrap().typ, "BYE");
         }
         let cfg = Config::default().with_timeout(Some(Duration::from_millis(200)));

@@ -31,7 +31,7 @@ fn tls(user: &UserAccount) -> Client {
     let d = dovecot();
     let mut m = Client::connect_tls_with(d.host(), d.tls_port(), &tls_config()).unwrap();
     assert!(m.is_secure());
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
     m
 }
 
@@ -41,7 +41,8 @@ fn starttls(user: &UserAccount) -> Client {
     assert!(m.is_secure());
     // Capabilities were asked again over TLS: STARTTLS is no longer offered.
     assert!(!m.has_capability("STARTTLS"));
-    m.login_cram_md5(user.name.as_str(), user.password.as_str())
+    let _ = m
+        .login_cram_md5(user.name.as_str(), user.password.as_str())
         .unwrap();
     m
 }
@@ -90,7 +91,7 @@ fn authentication_mechanisms() {
     let user = d.new_user();
     // LOGIN with a password that needs quoting (space, quote, backslash).
     assert!(user.password.contains(' ') && user.password.contains('"'));
-    plain(&user).logout().unwrap();
+    let _ = plain(&user).logout().unwrap();
     // AUTHENTICATE PLAIN, CRAM-MD5 and a caller-supplied mechanism.
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
     assert_eq!(
@@ -101,7 +102,8 @@ fn authentication_mechanisms() {
     );
     assert_eq!(m.state(), State::Auth);
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-    m.login_cram_md5(user.name.as_str(), user.password.as_str())
+    let _ = m
+        .login_cram_md5(user.name.as_str(), user.password.as_str())
         .unwrap();
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
     let (name, pass) = (user.name.clone(), user.password.clone());
@@ -171,11 +173,11 @@ fn require_tls_refuses_credentials_on_cleartext() {
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
     let cfg = tls_config().with_require_tls(true);
     // Without require_tls the cleartext login works (Dovecot allows it here) …
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
     // … with it, STARTTLS happens first and succeeds.
     let mut m = Client::connect_with(d.host(), d.plain_port(), &cfg).unwrap();
     assert!(m.is_secure());
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
     // STARTTLS on an implicit-TLS connection is refused as imaplib does (abort).
     let mut m = Client::connect_tls_with(d.host(), d.tls_port(), &tls_config()).unwrap();
     let e = m.starttls().unwrap_err();
@@ -253,7 +255,7 @@ fn idle_over_tcp_and_stream() {
     for connect in [plain, stream] {
         let user = d.new_user();
         let mut m = connect(&user);
-        m.select("INBOX", false).unwrap();
+        let _ = m.select("INBOX", false).unwrap();
         {
             let mut idler = m.idle(Some(Duration::from_secs(5))).unwrap();
             d.deliver(&user.name, "INBOX", MESSAGES[0]);
@@ -287,8 +289,8 @@ fn idle_over_tcp_and_stream() {
 fn pipelined_commands() {
     let user = dovecot().new_user();
     let mut m = plain(&user);
-    m.create("P").unwrap();
-    m.select("INBOX", false).unwrap();
+    let _ = m.create("P").unwrap();
+    let _ = m.select("INBOX", false).unwrap();
     let a = m.submit(imaplib_blocking::Command::noop()).unwrap();
     let b = m
         .submit(imaplib_blocking::Command::status("P", "(MESSAGES)").unwrap())
@@ -434,7 +436,7 @@ fn streaming_through_dovecot() {
         )
         .unwrap();
     assert_eq!(r.typ, "OK", "{r:?}");
-    m.select("INBOX", true).unwrap();
+    let _ = m.select("INBOX", true).unwrap();
     let mut body = Vec::new();
     let r = m
         .fetch_to("1", "(BODY.PEEK[] RFC822.SIZE)", &mut body)

@@ -382,7 +382,7 @@ async fn plain_commands<S: Duplex, R: Runtime>(m: &mut Client<S, R>) -> Vec<Tall
         assert_eq!(m.state(), want, "select dropped after {k} polls");
     }
     tallies.push(t);
-    m.select("INBOX", false).await.unwrap();
+    let _ = m.select("INBOX", false).await.unwrap();
 
     // FETCH of a 600 KiB literal.
     let (r, p) = run_counted(m.fetch("1", "(BODY.PEEK[])")).await;
@@ -402,7 +402,7 @@ async fn plain_commands<S: Duplex, R: Runtime>(m: &mut Client<S, R>) -> Vec<Tall
     // STORE: once polled, the flag is set; the FETCH data it causes goes with the result.
     let (r, p) = run_counted(m.store("3", "+FLAGS", "(\\Flagged)")).await;
     assert_eq!(r.unwrap().typ, "OK");
-    m.store("3", "-FLAGS", "(\\Flagged)").await.unwrap();
+    let _ = m.store("3", "-FLAGS", "(\\Flagged)").await.unwrap();
     let mut t = Tally::new("store", p);
     while let Some(k) = t.next_k() {
         let out = poll_k(m.store("3", "+FLAGS", "(\\Flagged)"), k).await;
@@ -476,7 +476,7 @@ fn idle_dropped_at_every_poll<X: Exec>() {
         let mut tallies = Vec::new();
         let mut slowest = Duration::ZERO;
         let (mut m, log) = open::<X::R>(&user).await;
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
 
         // idle() until the server's `+`: dropped before it, IDLE gets DONE when `+` comes.
         let (idler, p) = run_counted(m.idle(Some(IDLE_FOR))).await;
@@ -602,7 +602,7 @@ fn streamed_fetches_dropped_mid_literal<X: Exec>() {
     let tallies = X::run(async move {
         let mut tallies = Vec::new();
         let (mut m, _) = open::<X::R>(&user).await;
-        m.select("INBOX", true).await.unwrap();
+        let _ = m.select("INBOX", true).await.unwrap();
 
         // fetch_stream into a sink.
         let mut sink = WriteSink(Vec::new());
@@ -694,7 +694,7 @@ async fn append_sweep<R: Runtime>(
     mailbox: &str,
     message: &[u8],
 ) -> Tally {
-    m.create(mailbox).await.unwrap();
+    let _ = m.create(mailbox).await.unwrap();
     let (r, p) = run_counted(m.append(Some(mailbox.into()), None, None, message)).await;
     assert_eq!(r.unwrap().typ, "OK");
     let mut count = 1;
@@ -710,7 +710,7 @@ async fn append_sweep<R: Runtime>(
         expect_status(m, mailbox, count).await;
     }
     // Every message arrived whole.
-    m.select(mailbox, true).await.unwrap();
+    let _ = m.select(mailbox, true).await.unwrap();
     let r = m
         .search(None, &["LARGER", &(message.len() - 1).to_string()])
         .await;
@@ -723,7 +723,7 @@ async fn append_sweep<R: Runtime>(
         .search(None, &["LARGER", &message.len().to_string()])
         .await;
     assert_eq!(r.unwrap().python_repr(), "('OK', [b''])");
-    m.unselect().await.unwrap();
+    let _ = m.unselect().await.unwrap();
     t
 }
 
@@ -776,7 +776,7 @@ fn append_from_dropped_at_every_poll<X: Exec>() {
     let (mut t, aborted, before_any_byte) = X::run(async move {
         let (mut appended, mut aborted, mut before_any_byte) = (0, 0, 0);
         let (mut m, _) = open::<X::R>(&user).await;
-        m.create("Streamed").await.unwrap();
+        let _ = m.create("Streamed").await.unwrap();
         let mut reader = futures_lite::io::Cursor::new(message.clone());
         let fut = m.append_from(Some("Streamed".into()), None, None, &mut reader, len);
         let (r, p) = run_counted(fut).await;
@@ -915,7 +915,7 @@ fn idle_again_right_after_a_dropped_one<X: Exec>() {
     let tallies = X::run(async move {
         let mut tallies = Vec::new();
         let (mut m, log) = open::<X::R>(&user).await;
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
 
         // idle() dropped before `+`, then idle() at once: the first gets its DONE, the
         // second starts after it.
@@ -971,7 +971,7 @@ fn fetch_stream_again_right_after_a_dropped_one<X: Exec>() {
     let big = big_message();
     X::run(async move {
         let (mut m, _) = open::<X::R>(&user).await;
-        m.select("INBOX", true).await.unwrap();
+        let _ = m.select("INBOX", true).await.unwrap();
         let mut sink = WriteSink(Vec::new());
         let (r, p) = run_counted(m.fetch_stream("1", "(BODY.PEEK[])", &mut sink)).await;
         assert_eq!(r.unwrap().typ, "OK");

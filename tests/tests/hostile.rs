@@ -108,7 +108,7 @@ fn the_core_assembles_literals_fed_one_byte_at_a_time_in_linear_time() {
         while let Some(o) = conn.poll_output() {
             if let Output::Completed { id: i, result } = o {
                 assert_eq!(i, id);
-                result.unwrap();
+                let _ = result.unwrap();
                 done = true;
             }
         }
@@ -233,8 +233,8 @@ macro_rules! hostile_cases {
         }
 
         $($async)* fn login_select(m: &mut Client) {
-            m.login("alice", "pw")$($await)*.unwrap();
-            m.select("INBOX", false)$($await)*.unwrap();
+            let _ = m.login("alice", "pw")$($await)*.unwrap();
+            let _ = m.select("INBOX", false)$($await)*.unwrap();
         }
 
         // ----- STARTTLS ------------------------------------------------------------------------
@@ -431,12 +431,12 @@ macro_rules! hostile_cases {
                 assert!(m.is_secure());
                 assert_eq!(m.capabilities(), ["IMAP4REV1", "AUTH=PLAIN"]);
                 assert_eq!(m.response("ALERT").data, vec![Item::None]);
-                m.noop()$($await)*.unwrap();
+                let _ = m.noop()$($await)*.unwrap();
                 // Over TLS an ALERT is one (imaplib stores the code's data: none here).
                 assert_eq!(m.response("ALERT").python_repr(), "('ALERT', [b''])");
-                m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
                 assert_eq!(m.state(), State::Auth);
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 let tr = &server.finish().transcripts[0];
                 assert!(tr.error.is_none(), "{:?}", tr.error);
                 assert_eq!(
@@ -667,7 +667,7 @@ macro_rules! hostile_cases {
                 assert_eq!(stored(&m), Vec::<String>::new());
                 assert_eq!(m.noop()$($await)*.unwrap().typ, "OK");
                 assert_eq!(stored(&m), Vec::<String>::new());
-                m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
                 assert_eq!(stored(&m), Vec::<String>::new());
                 let dropped = m.connection().diagnostics().dropped_untagged;
                 assert_eq!(dropped, 24, "8 forged responses, 3 times");
@@ -677,7 +677,7 @@ macro_rules! hostile_cases {
                     "('OK', [b'2'])"
                 );
                 assert!(!m.is_readonly());
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 assert!(server.finish().transcripts[0].error.is_none());
                 report(
                     "untagged EXISTS/READ-ONLY/FETCH/LIST/FLAGS/EXPUNGE/codes before LOGIN",
@@ -712,8 +712,8 @@ macro_rules! hostile_cases {
                         .respond(),
                 );
                 let mut m = connect(&server, &cfg())$($await)*.unwrap();
-                m.login("alice", "pw")$($await)*.unwrap();
-                m.noop()$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.noop()$($await)*.unwrap();
                 for t in [
                     "EXISTS",
                     "FETCH",
@@ -729,13 +729,13 @@ macro_rules! hostile_cases {
                     m.select("INBOX", false)$($await)*.unwrap().python_repr(),
                     "('OK', [b'7'])"
                 );
-                m.noop()$($await)*.unwrap();
+                let _ = m.noop()$($await)*.unwrap();
                 // In the selected state the same data is the mailbox's.
                 assert_eq!(
                     m.response("EXISTS").python_repr(),
                     "('EXISTS', [b'7', b'8'])"
                 );
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 server.finish();
             })
         }
@@ -756,8 +756,8 @@ macro_rules! hostile_cases {
                         .respond(),
                 );
                 let mut m = connect(&server, &cfg())$($await)*.unwrap();
-                m.login("alice", "pw")$($await)*.unwrap();
-                m.noop()$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.noop()$($await)*.unwrap();
                 let stored: Vec<_> = m
                     .untagged_responses()
                     .filter(|(t, _)| *t == "RECENT")
@@ -831,15 +831,15 @@ macro_rules! hostile_cases {
                 );
                 let mut m = connect(&server, &cfg())$($await)*.unwrap();
                 assert!(!m.is_secure());
-                m.noop()$($await)*.unwrap();
+                let _ = m.noop()$($await)*.unwrap();
                 assert_eq!(m.response("ALERT").data, vec![Item::None]);
                 // The text itself is kept as ordinary data.
                 let ok = m.response("OK").python_repr();
                 assert!(ok.contains("third"), "{ok}");
-                m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
                 assert_eq!(m.response("ALERT").data, vec![Item::None]);
                 assert!(m.connection().diagnostics().dropped_untagged >= 4);
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 server.finish();
 
                 // Implicit TLS: the greeting's ALERT is an alert.
@@ -860,7 +860,7 @@ macro_rules! hostile_cases {
                     .unwrap();
                 assert!(m.is_secure());
                 assert_eq!(m.response("ALERT").python_repr(), "('ALERT', [b''])");
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 server.finish();
                 report(
                     "[ALERT] on cleartext vs implicit TLS",
@@ -924,7 +924,7 @@ macro_rules! hostile_cases {
                     m.response("REFERRAL").python_repr(),
                     format!("('REFERRAL', [b'{url}REMOTE'])")
                 );
-                m.logout()$($await)*.unwrap();
+                let _ = m.logout()$($await)*.unwrap();
                 std::thread::sleep(Duration::from_millis(100));
                 let main = server.finish();
                 let decoy = decoy.finish();
@@ -1247,7 +1247,7 @@ macro_rules! hostile_cases {
                         parse_time < Duration::from_secs(1),
                         "{name}: {parse_time:?}"
                     );
-                    m.logout()$($await)*.unwrap();
+                    let _ = m.logout()$($await)*.unwrap();
                     server.finish();
                     report(
                         &format!("100 000 nested parentheses in FETCH ({name})"),
@@ -1277,7 +1277,7 @@ macro_rules! hostile_cases {
                 let (stored, items) = {
                     let mut m = connect(&server, &cfg())$($await)*.unwrap();
                     login_select(&mut m)$($await)*;
-                    m.noop()$($await)*.unwrap();
+                    let _ = m.noop()$($await)*.unwrap();
                     let stored = m.connection().stored_bytes();
                     let exists = m.response("EXISTS");
                     let items = exists.data.len();
@@ -1285,7 +1285,7 @@ macro_rules! hostile_cases {
                         exists.data.last(),
                         Some(&Item::Line(N.to_string().into_bytes()))
                     );
-                    m.logout()$($await)*.unwrap();
+                    let _ = m.logout()$($await)*.unwrap();
                     (stored, items)
                 };
                 let (growth, elapsed) = measure.finish();
@@ -1346,10 +1346,10 @@ macro_rules! hostile_cases {
                 let measure = mem::measure();
                 let (dropped, stored) = {
                     let mut m = connect(&server, &cfg())$($await)*.unwrap();
-                    m.noop()$($await)*.unwrap();
+                    let _ = m.noop()$($await)*.unwrap();
                     let d = m.connection().diagnostics().dropped_untagged;
                     let s = m.connection().stored_bytes();
-                    m.logout()$($await)*.unwrap();
+                    let _ = m.logout()$($await)*.unwrap();
                     (d, s)
                 };
                 let (growth, elapsed) = measure.finish();
@@ -1396,7 +1396,7 @@ macro_rules! hostile_cases {
             }
             drop(r);
             let stats = m.connection().diagnostics().frames;
-            m.logout()$($await)*.unwrap();
+            let _ = m.logout()$($await)*.unwrap();
             server.finish();
             (wall, cpu, stats)
         }
@@ -1500,13 +1500,13 @@ macro_rules! hostile_cases {
         ) -> imaplib_proto::Result<Reply> {
             let mut m = connect(server, config)$($await)*?;
             *reached = 1;
-            m.login("alice", "pw")$($await)*?;
+            let _ = m.login("alice", "pw")$($await)*?;
             *reached = 2;
-            m.select("INBOX", false)$($await)*?;
+            let _ = m.select("INBOX", false)$($await)*?;
             *reached = 3;
             let f = m.fetch("1", "(UID FLAGS BODY[])")$($await)*?;
             *reached = 4;
-            m.logout()$($await)*?;
+            let _ = m.logout()$($await)*?;
             *reached = 5;
             Ok(f)
         }
@@ -1927,10 +1927,10 @@ macro_rules! hostile_cases {
                 $($await)*
                 .map_err(|e| format!("{}: connect: {e}", ctx()))?;
             if site.need != Need::NonAuth {
-                m.login("alice", "pw")$($await)*.unwrap();
+                let _ = m.login("alice", "pw")$($await)*.unwrap();
             }
             if site.need == Need::Selected {
-                m.select("INBOX", false)$($await)*.unwrap();
+                let _ = m.select("INBOX", false)$($await)*.unwrap();
             }
             let setup = server
                 .last_transcript()

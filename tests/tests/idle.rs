@@ -63,15 +63,15 @@ fn busy_mailbox(user: &UserAccount, stop: Arc<AtomicBool>) -> thread::JoinHandle
     thread::spawn(move || {
         let d = dovecot();
         let mut m = imaplib_blocking::Client::connect(d.host(), d.plain_port()).unwrap();
-        m.login(user.name.as_str(), user.password.as_str()).unwrap();
-        m.select("INBOX", false).unwrap();
+        let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
+        let _ = m.select("INBOX", false).unwrap();
         let mut toggles = 0;
         for i in 0..120 {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
             let op = if i % 2 == 0 { "+FLAGS" } else { "-FLAGS" };
-            m.store("1", op, "(\\Flagged)").unwrap();
+            let _ = m.store("1", op, "(\\Flagged)").unwrap();
             toggles += 1;
             thread::sleep(Duration::from_millis(500));
         }
@@ -103,15 +103,16 @@ async fn abandon_idle_then_noop<R: Runtime>(
     let mut m = Client::<_, R>::from_stream(s, d.host(), &cfg, false)
         .await
         .unwrap();
-    m.login(user.name.as_str(), user.password.as_str())
+    let _ = m
+        .login(user.name.as_str(), user.password.as_str())
         .await
         .unwrap();
-    m.select("INBOX", false).await.unwrap();
+    let _ = m.select("INBOX", false).await.unwrap();
     if busy {
         // The other session's updates reach this one (bounded: 10 s).
         let t = Instant::now();
         loop {
-            m.noop().await.unwrap();
+            let _ = m.noop().await.unwrap();
             if m.untagged_responses().any(|(typ, _)| typ == "FETCH") {
                 break;
             }
@@ -175,7 +176,7 @@ async fn abandon_idle_then_noop<R: Runtime>(
         let r = m.status("INBOX", "(MESSAGES)").await.unwrap();
         assert_eq!(r.python_repr(), "('OK', [b'INBOX (MESSAGES 1)'])");
     }
-    m.logout().await.unwrap();
+    let _ = m.logout().await.unwrap();
     (slowest, updated_while_abandoned)
 }
 
@@ -230,8 +231,8 @@ fn blocking_client(
     let (mut s, log) = Recorder::new(tcp);
     let read = s.record_reads();
     let mut m = imaplib_blocking::Client::from_stream(s, d.host(), cfg, false).unwrap();
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
-    m.select("INBOX", false).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.select("INBOX", false).unwrap();
     (m, log, read)
 }
 
@@ -400,10 +401,11 @@ fn async_idle_keepalive_reissues_and_loses_nothing<X: Exec>() {
         let mut m = Client::<_, X::R>::from_stream(s, d.host(), &cfg, false)
             .await
             .unwrap();
-        m.login(user.name.as_str(), user.password.as_str())
+        let _ = m
+            .login(user.name.as_str(), user.password.as_str())
             .await
             .unwrap();
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
         assert_eq!(m.response("EXISTS").python_repr(), "('EXISTS', [b'0'])");
         let (from, read_from) = (log.len(), read.len());
         let t0 = Instant::now();

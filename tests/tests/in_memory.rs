@@ -146,11 +146,11 @@ macro_rules! session {
                         }
                     };
                 }
-                step!(m.login("alice", "pw")$($await)*);
-                step!(m.select("INBOX", false)$($await)*);
+                let _ = step!(m.login("alice", "pw")$($await)*);
+                let _ = step!(m.select("INBOX", false)$($await)*);
                 run.fetch = Some(step!(m.fetch("1", "(UID BODY[HEADER] BODY[TEXT])")$($await)*));
-                step!(m.store("1", "+FLAGS", "(\\Deleted)")$($await)*);
-                step!(m.logout()$($await)*);
+                let _ = step!(m.store("1", "+FLAGS", "(\\Deleted)")$($await)*);
+                let _ = step!(m.logout()$($await)*);
             }
             run.written_before_after = peer.written().len();
             let t = Instant::now();
@@ -540,8 +540,8 @@ fn async_fetch_dropped_at_every_await_point_leaves_the_connection_usable<X: Exec
             let mut m = AsyncClient::<_, X::R>::from_stream(stream, "", &config(), false)
                 .await
                 .unwrap();
-            m.login("alice", "pw").await.unwrap();
-            m.select("INBOX", false).await.unwrap();
+            let _ = m.login("alice", "pw").await.unwrap();
+            let _ = m.select("INBOX", false).await.unwrap();
             let mut completed = false;
             {
                 let mut fetch = std::pin::pin!(m.fetch("1", "(BODY[])"));
@@ -597,7 +597,7 @@ macro_rules! idle_session {
             let mut out = Vec::new();
             let mut m = <$client>::from_stream(stream, "", &config(), false)$($await)*
                 .unwrap();
-            m.login("alice", "pw")$($await)*.unwrap();
+            let _ = m.login("alice", "pw")$($await)*.unwrap();
             {
                 let mut idler = m.idle(None)$($await)*.unwrap();
                 for _ in 0..2 {
@@ -691,7 +691,7 @@ fn a_write_returning_zero_fails_the_command_at_once() {
     let stream = MemoryStream::new(segments()).write_zero_after(login.len() + 3);
     let peer = stream.peer();
     let mut m = imaplib_blocking::Client::from_stream(stream, "", &config, false).unwrap();
-    m.login("alice", "pw").unwrap();
+    let _ = m.login("alice", "pw").unwrap();
     let t = Instant::now();
     let r = m.noop();
     check(r, t.elapsed(), &peer, "blocking");
@@ -705,7 +705,7 @@ fn a_write_returning_zero_fails_the_command_at_once() {
             let mut m = AsyncClient::<_, R>::from_stream(stream, "", &config, false)
                 .await
                 .unwrap();
-            m.login("alice", "pw").await.unwrap();
+            let _ = m.login("alice", "pw").await.unwrap();
             let t = Instant::now();
             let r = m.noop().await;
             (r, t.elapsed())
@@ -809,8 +809,8 @@ fn fetch_to_cut_at_every_byte_both_clients() {
     for cut in 0..=answer.len() {
         let s = stream(cut).chunking(Chunking::Pieces(1 + cut % 7));
         let mut m = imaplib_blocking::Client::from_stream(s, "", &config(), false).unwrap();
-        m.login("alice", "pw").unwrap();
-        m.select("INBOX", false).unwrap();
+        let _ = m.login("alice", "pw").unwrap();
+        let _ = m.select("INBOX", false).unwrap();
         let mut out = Vec::new();
         let r = m.fetch_to("1", parts, &mut out);
         check(cut, r, &out, "blocking");
@@ -823,8 +823,8 @@ fn fetch_to_cut_at_every_byte_both_clients() {
                 let mut m = AsyncClient::<_, R>::from_stream(s, "", &config(), false)
                     .await
                     .unwrap();
-                m.login("alice", "pw").await.unwrap();
-                m.select("INBOX", false).await.unwrap();
+                let _ = m.login("alice", "pw").await.unwrap();
+                let _ = m.select("INBOX", false).await.unwrap();
                 let mut out = SlowWriter::default();
                 let r = m.fetch_to("1", parts, &mut out).await;
                 (r, out.data)
@@ -855,7 +855,7 @@ fn async_idler_dropped_gets_done_with_the_next_call<X: Exec>() {
             let mut m = AsyncClient::<_, X::R>::from_stream(stream, "", &config(), false)
                 .await
                 .unwrap();
-            m.login("alice", "pw").await.unwrap();
+            let _ = m.login("alice", "pw").await.unwrap();
             let mut idler = m.idle(None).await.unwrap();
             let first = idler.next().await.unwrap().unwrap();
             assert_eq!(first.python_repr(), "('EXISTS', [b'2'])");

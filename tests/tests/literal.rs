@@ -103,7 +103,7 @@ fn blocking(user: &UserAccount, over: Over, literal_plus: bool) {
             let mut s = Recorder::new(boxed).0;
             let t = s.record_transcript();
             let mut m = imaplib_blocking::Client::from_stream(s, d.host(), &cfg, false).unwrap();
-            m.login(user.name.as_str(), user.password.as_str()).unwrap();
+            let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
             (m, t)
         }
         Over::Stdio => {
@@ -119,9 +119,9 @@ fn blocking(user: &UserAccount, over: Over, literal_plus: bool) {
     };
     assert!(m.has_capability("LITERAL+"), "{:?}", m.capabilities());
     for message in messages() {
-        m.append(None, None, None, &message).unwrap();
+        let _ = m.append(None, None, None, &message).unwrap();
     }
-    m.select("INBOX", false).unwrap();
+    let _ = m.select("INBOX", false).unwrap();
     let from = transcript.entries().len();
     // M.literal = 'Grüße aus Köln'.encode(); M.search('UTF-8', 'SUBJECT')
     m.set_literal(Some(KOELN.as_bytes().to_vec())).unwrap();
@@ -132,7 +132,7 @@ fn blocking(user: &UserAccount, over: Over, literal_plus: bool) {
     // The next command has no literal.
     let all = m.search(None, &["ALL"]).unwrap();
     assert_eq!(all.python_repr(), "('OK', [b'1 2 3'])");
-    m.logout().unwrap();
+    let _ = m.logout().unwrap();
 }
 
 fn asynchronous(user: &UserAccount, over: Over, literal_plus: bool) {
@@ -150,7 +150,8 @@ fn asynchronous(user: &UserAccount, over: Over, literal_plus: bool) {
                 let mut m = imaplib_async::Client::from_stream(s, d.host(), &cfg, false)
                     .await
                     .unwrap();
-                m.login(user.name.as_str(), user.password.as_str())
+                let _ = m
+                    .login(user.name.as_str(), user.password.as_str())
                     .await
                     .unwrap();
                 (m, t)
@@ -170,9 +171,9 @@ fn asynchronous(user: &UserAccount, over: Over, literal_plus: bool) {
         };
         assert!(m.has_capability("LITERAL+"), "{:?}", m.capabilities());
         for message in messages() {
-            m.append(None, None, None, &message).await.unwrap();
+            let _ = m.append(None, None, None, &message).await.unwrap();
         }
-        m.select("INBOX", false).await.unwrap();
+        let _ = m.select("INBOX", false).await.unwrap();
         let from = transcript.entries().len();
         m.set_literal(Some(KOELN.as_bytes().to_vec())).unwrap();
         let found = m.search(Some("UTF-8"), &["SUBJECT"]).await.unwrap();
@@ -181,7 +182,7 @@ fn asynchronous(user: &UserAccount, over: Over, literal_plus: bool) {
         check_wire(&transcript, from, literal_plus);
         let all = m.search(None, &["ALL"]).await.unwrap();
         assert_eq!(all.python_repr(), "('OK', [b'1 2 3'])");
-        m.logout().await.unwrap();
+        let _ = m.logout().await.unwrap();
     });
 }
 
@@ -214,11 +215,11 @@ fn show_the_wire() {
         let t = s.record_transcript();
         let cfg = config(literal_plus).with_tag_seed(0x1234);
         let mut m = imaplib_blocking::Client::from_stream(s, d.host(), &cfg, false).unwrap();
-        m.login(user.name.as_str(), user.password.as_str()).unwrap();
+        let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
         if !literal_plus {
-            m.append(None, None, None, &messages()[0]).unwrap();
+            let _ = m.append(None, None, None, &messages()[0]).unwrap();
         }
-        m.select("INBOX", false).unwrap();
+        let _ = m.select("INBOX", false).unwrap();
         let from = t.entries().len();
         m.set_literal(Some(KOELN.as_bytes().to_vec())).unwrap();
         let found = m.search(Some("UTF-8"), &["SUBJECT"]).unwrap();

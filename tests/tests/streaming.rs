@@ -159,7 +159,7 @@ fn a_1gb_message_streams_in_bounded_memory() {
     let before = peak_rss();
     let (port, server) = server(GB);
     let mut m = Client::connect_with("127.0.0.1", port, &Config::default()).unwrap();
-    m.select("INBOX", false).unwrap();
+    let _ = m.select("INBOX", false).unwrap();
 
     let t = Instant::now();
     let mut check = Check::default();
@@ -179,7 +179,7 @@ fn a_1gb_message_streams_in_bounded_memory() {
     let append_time = t.elapsed();
     assert_eq!(r.typ, "OK");
     let after_append = peak_rss();
-    m.logout().unwrap();
+    let _ = m.logout().unwrap();
     assert_eq!(server.join().unwrap(), GB);
 
     let grew = after_append.saturating_sub(before);

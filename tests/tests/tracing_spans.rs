@@ -36,10 +36,10 @@ fn a_span_per_command_without_secrets() {
         .finish();
     tracing::subscriber::with_default(subscriber, || {
         let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.login(user.name.as_str(), user.password.as_str()).unwrap();
+        let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
         assert_eq!(m.select("INBOX", false).unwrap().typ, "OK");
         assert_eq!(m.select("Nope", false).unwrap().typ, "NO");
-        m.logout().unwrap();
+        let _ = m.logout().unwrap();
     });
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     let closes: Vec<&str> = out.lines().filter(|l| l.contains("imap_command")).collect();

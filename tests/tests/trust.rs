@@ -27,7 +27,7 @@ fn the_system_store_is_trusted_on_request_only() {
             .typ,
         "OK"
     );
-    m.logout().unwrap();
+    let _ = m.logout().unwrap();
     let mut m = Client::connect_starttls(d.host(), d.plain_port(), &platform).unwrap();
     assert!(m.is_secure());
     assert_eq!(
@@ -36,7 +36,7 @@ fn the_system_store_is_trusted_on_request_only() {
             .typ,
         "OK"
     );
-    m.logout().unwrap();
+    let _ = m.logout().unwrap();
     // The name is still checked: the certificate is for localhost and 127.0.0.1 only.
     let other = platform.clone().with_tls_server_name("imap.example.org");
     let e = Client::connect_tls_with(d.host(), d.tls_port(), &other).unwrap_err();

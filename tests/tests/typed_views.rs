@@ -82,7 +82,7 @@ fn fixture() -> &'static Fixture {
             let r = m.create(name).unwrap();
             assert_eq!(r.typ, "OK", "CREATE {name:?}: {r:?}");
         }
-        m.logout().unwrap();
+        let _ = m.logout().unwrap();
 
         let inbox = mailgen::mailbox();
         let notes: Vec<Vec<Generated>> = FOLDERS
@@ -112,7 +112,7 @@ fn fixture() -> &'static Fixture {
 fn login(user: &UserAccount) -> Client {
     let d = dovecot();
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
     m
 }
 
@@ -1373,7 +1373,7 @@ fn status_agrees_with_select_and_doveadm() {
             code(&mut m, "UIDVALIDITY"),
             "{name}: UIDVALIDITY"
         );
-        m.unselect().unwrap();
+        let _ = m.unselect().unwrap();
 
         // doveadm's numbers.
         let out = doveadm(&[

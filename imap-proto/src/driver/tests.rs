@@ -37,7 +37,7 @@ fn logged_in(timeouts: Timeouts, caps: &str) -> Driver {
         format!("BCDE0 OK [CAPABILITY {caps}] in\r\n").as_bytes(),
         t0(),
     );
-    done(d.poll_result(login, t0())).unwrap();
+    let _ = done(d.poll_result(login, t0())).unwrap();
     d
 }
 
@@ -252,7 +252,7 @@ fn raw_reads_bypass_the_engine_and_give_back_what_they_did_not_take() {
     let _ = d.poll_result(id, t0());
     written(&mut d, t0());
     d.feed(b"BILITY IMAP4rev1 XYZ\r\nBCDE0 OK\r\n", t0());
-    done(d.poll_result(id, t0())).unwrap();
+    let _ = done(d.poll_result(id, t0())).unwrap();
     assert_eq!(
         d.connection_mut().response("CAPABILITY").python_repr(),
         "('CAPABILITY', [b'IMAP4rev1 XYZ'])"
@@ -407,7 +407,7 @@ fn a_failing_sink_becomes_the_result_and_the_stream_stays_in_step() {
         .unwrap();
     written(&mut d, t0());
     d.feed(b"* 2 EXISTS\r\nBCDE1 OK [READ-ONLY] ok\r\n", t0());
-    done(d.poll_result(sel, t0())).unwrap();
+    let _ = done(d.poll_result(sel, t0())).unwrap();
     let cmd = Command::fetch("1:2", "(BODY[])").unwrap().stream_literals();
     let id = d.submit(cmd, t0()).unwrap();
     written(&mut d, t0());

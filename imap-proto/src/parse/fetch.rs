@@ -1,5 +1,7 @@
 //! FETCH responses: `n FETCH (item value …)` with typed, borrowed items.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
 use super::body::Body;
@@ -75,6 +77,59 @@ impl<'a> Fetch<'a> {
     pub fn internal_date(&self) -> Option<DateTime<FixedOffset>> {
         self.items.iter().find_map(|i| match i {
             FetchItem::InternalDate(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The whole message: `BODY[]` (or a partial `BODY[]<n>`), `BINARY[]` or `RFC822`, if
+    /// fetched and not NIL. A literal is borrowed, never copied.
+    pub fn body(&self) -> Option<Cow<'a, [u8]>> {
+        self.section_or("", |i| match i {
+            FetchItem::Rfc822(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The header: `BODY[HEADER]` or `RFC822.HEADER`, if fetched and not NIL (borrowed).
+    pub fn header(&self) -> Option<Cow<'a, [u8]>> {
+        self.section_or("HEADER", |i| match i {
+            FetchItem::Rfc822Header(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The text after the header: `BODY[TEXT]` or `RFC822.TEXT`, if fetched and not NIL
+    /// (borrowed).
+    pub fn text(&self) -> Option<Cow<'a, [u8]>> {
+        self.section_or("TEXT", |i| match i {
+            FetchItem::Rfc822Text(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    fn section_or(
+        &self,
+        section: &str,
+        rfc822: impl Fn(&FetchItem<'a>) -> Option<NString<'a>>,
+    ) -> Option<Cow<'a, [u8]>> {
+        let data = self
+            .section(section)
+            .or_else(|| self.items.iter().find_map(rfc822))?;
+        data.map(|s| s.bytes())
+    }
+
+    /// `RFC822.SIZE`: the message's size in octets, if fetched.
+    pub fn size(&self) -> Option<u64> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Rfc822Size(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    /// `MODSEQ` (RFC 7162), if fetched.
+    pub fn modseq(&self) -> Option<u64> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::ModSeq(n) => Some(*n),
             _ => None,
         })
     }

@@ -57,7 +57,7 @@ impl Script {
             if caps.is_empty() { "" } else { " " }
         ));
         s.ok(id);
-        s.conn.response("CAPABILITY");
+        let _ = s.conn.response("CAPABILITY");
         s
     }
 
