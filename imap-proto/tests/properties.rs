@@ -377,10 +377,12 @@ proptest! {
         let c = String::from_utf8_lossy(&crit).into_owned();
         match Command::search(None, &[c.as_str()]) {
             Err(_) => {
-                // CR/LF/NUL, a trailing literal marker, or a quoted string left open or
-                // with an escape IMAP does not have.
-                let explained =
-                    c.contains(['\r', '\n', '\0']) || c.ends_with('}') || c.contains('"');
+                // CR/LF/NUL, a trailing literal marker, a quoted string left open or
+                // with an escape IMAP does not have, or parentheses and brackets that do
+                // not balance.
+                let explained = c.contains(['\r', '\n', '\0'])
+                    || c.ends_with('}')
+                    || c.contains(['"', '(', ')', '[', ']']);
                 prop_assert!(explained, "refused without reason: {:?}", c);
             }
             Ok(cmd) => {

@@ -101,7 +101,7 @@ fn seeded() -> Mailbox {
 fn login(user: &UserAccount) -> Client {
     let d = dovecot();
     let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-    m.login(user.name.as_str(), user.password.as_str()).unwrap();
+    let _ = m.login(user.name.as_str(), user.password.as_str()).unwrap();
     m
 }
 
@@ -404,22 +404,22 @@ fn store_append_sort_thread_and_search_results_as_sets() {
         v
     };
     let work = Flag::keyword("Work").unwrap();
-    ok(
+    let _ = ok(
         &mut m,
         Command::store_with(2, &StoreFlags::add([Flag::Seen, work.clone()])).unwrap(),
     );
     assert_eq!(flags_of(&mut m, 2), ["Work", "\\Flagged", "\\Seen"]);
-    ok(
+    let _ = ok(
         &mut m,
         Command::store_with(2, &StoreFlags::remove([Flag::Flagged]).silent()).unwrap(),
     );
     assert_eq!(flags_of(&mut m, 2), ["Work", "\\Seen"]);
-    ok(
+    let _ = ok(
         &mut m,
         Command::uid_store_with(mb.uids[1], &StoreFlags::replace([Flag::Draft])).unwrap(),
     );
     assert_eq!(flags_of(&mut m, 2), ["\\Draft"]);
-    ok(
+    let _ = ok(
         &mut m,
         Command::store_with(2, &StoreFlags::replace([])).unwrap(),
     );
@@ -432,7 +432,7 @@ fn store_append_sort_thread_and_search_results_as_sets() {
     );
     let found = parse::search(&reply).next().unwrap().unwrap().ids;
     assert_eq!(found.to_string(), "1,3");
-    ok(
+    let _ = ok(
         &mut m,
         Command::store_with(&found, &StoreFlags::add([work])).unwrap(),
     );
@@ -471,7 +471,7 @@ fn store_append_sort_thread_and_search_results_as_sets() {
         Command::thread_with(ThreadAlgorithm::References, &SearchKey::all()).unwrap(),
     );
     assert_eq!(parse::thread(&r).next().unwrap().unwrap().roots().len(), 5);
-    ok(
+    let _ = ok(
         &mut m,
         Command::uid_thread_with(ThreadAlgorithm::OrderedSubject, &SearchKey::undeleted()).unwrap(),
     );
