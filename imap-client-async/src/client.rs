@@ -372,6 +372,9 @@ impl<'a> Streams<'a> {
 
 imaplib_proto::client_idler!(async, generics: [S: Duplex, R: Runtime], args: [S, R]);
 
+imaplib_proto::client_typed!(async, generics: [S: Duplex, R: Runtime], args: [S, R],
+    doc: ["imaplib_async", ".await"]);
+
 impl<S: Duplex, R: Runtime> Stream for Idler<'_, S, R> {
     type Item = Result<Reply>;
 

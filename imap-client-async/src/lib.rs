@@ -92,6 +92,9 @@ macro_rules! runtime_aliases {
 
         #[doc = concat!("An IDLE in progress under ", $name, ".")]
         pub type Idler<'a, S = crate::BoxStream> = crate::generic::Idler<'a, S, $rt>;
+
+        #[doc = concat!("The typed face of a client under ", $name, " (`client.typed()`).")]
+        pub type Typed<'a, S = crate::BoxStream> = crate::generic::Typed<'a, S, $rt>;
     };
 }
 #[cfg(any(feature = "smol", feature = "async-std", feature = "tokio"))]
@@ -117,7 +120,7 @@ pub use transport::{BoxStream, Duplex};
 
 /// The client generic over its runtime, for code that runs on any.
 pub mod generic {
-    pub use crate::client::{Client, Idler};
+    pub use crate::client::{Client, Idler, Typed};
 }
 
 /// The client under smol (feature `smol`, the default): TCP from `async-net`, timers from

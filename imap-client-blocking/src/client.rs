@@ -241,6 +241,8 @@ impl<'a> Streams<'a> {
 
 imaplib_proto::client_idler!(Socket, BoxSocket);
 
+imaplib_proto::client_typed!(Socket, BoxSocket, doc: ["imaplib_blocking", ""]);
+
 impl<S: Socket> Iterator for Idler<'_, S> {
     type Item = Result<Reply>;
 

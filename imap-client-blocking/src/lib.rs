@@ -33,7 +33,7 @@
 mod client;
 mod transport;
 
-pub use client::{Client, Idler};
+pub use client::{Client, Idler, Typed};
 pub use imaplib_proto::client::exports::*;
 pub use transport::{BoxSocket, ProcessStream, Socket};
 

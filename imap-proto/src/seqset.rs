@@ -373,6 +373,13 @@ impl From<std::ops::RangeFrom<u32>> for SequenceSet {
 pub trait IntoSequenceSet {
     /// Converts, validating: text must be a sequence set, a set must not be empty or hold 0.
     fn into_sequence_set(self) -> Result<SequenceSet>;
+
+    /// True for an empty [`SequenceSet`] (a SEARCH that found nothing), which cannot be
+    /// sent: the typed face answers its FETCH, STORE, COPY, MOVE, UID EXPUNGE with an empty
+    /// result without asking the server. Text is never empty here (it is refused).
+    fn is_empty_set(&self) -> bool {
+        false
+    }
 }
 
 impl IntoSequenceSet for SequenceSet {
@@ -380,12 +387,20 @@ impl IntoSequenceSet for SequenceSet {
         self.check()?;
         Ok(self)
     }
+
+    fn is_empty_set(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 impl IntoSequenceSet for &SequenceSet {
     fn into_sequence_set(self) -> Result<SequenceSet> {
         self.check()?;
         Ok(self.clone())
+    }
+
+    fn is_empty_set(&self) -> bool {
+        self.is_empty()
     }
 }
 

@@ -87,6 +87,7 @@
 
 mod capabilities;
 mod expunge;
+pub mod face;
 mod mailbox;
 mod messages;
 mod search;

@@ -1,0 +1,540 @@
+//! The typed face of both clients, written once: [`client_typed!`](crate::client_typed).
+//!
+//! `client.typed()` borrows a client as a [`Typed`](crate::typed) handle whose methods run
+//! one command each and return what the command means in Rust: a mailbox's state, a set of
+//! numbers, parsed messages, or `()` — with `NO` and `BAD` as errors
+//! ([`Reason::Refused`](crate::Reason::Refused)). Each method is the client's `run` of a
+//! [`Command`](crate::Command) followed by the conversion of [`crate::typed`], so the typed
+//! value always equals the typed view of the imaplib face's result.
+
+/// Expands to a client's typed handle, `Typed`, and `Client::typed()`.
+///
+/// Blocking: `client_typed!(Socket, BoxSocket, doc: ["imaplib_blocking", ""])`; async:
+/// `client_typed!(async, generics: [S: Duplex, R: Runtime], args: [S, R], doc:
+/// ["imaplib_async", ".await"])`. The `doc` pair names the crate the examples use and what
+/// follows a call in them.
+#[macro_export]
+macro_rules! client_typed {
+    (async, generics: [$($g:tt)*], args: [$($a:tt)*], doc: [$krate:literal, $aw:literal]) => {
+        $crate::client_typed!(@emit [async] [.await] [$($g)*] [$($g)*] [$($a)*]
+            [$krate, $aw, "async fn"]);
+    };
+    ($bound:path, $default:ty, doc: [$krate:literal, $aw:literal]) => {
+        $crate::client_typed!(@emit [] [] [S: $bound = $default] [S: $bound] [S]
+            [$krate, $aw, "fn"]);
+    };
+    (@emit [$($async:tt)*] [$($await:tt)*] [$($p:tt)*] [$($ip:tt)*] [$($a:tt)*]
+        [$krate:literal, $aw:literal, $fn:literal]) => {
+        /// The typed face of a client: one IMAP command per method, its answer as Rust
+        /// values, `NO` and `BAD` as errors.
+        ///
+        /// Get it with [`Client::typed`]; it borrows the client, which keeps all state, so
+        /// the typed face and the imaplib face can take turns on one connection.
+        ///
+        /// Every method sends one command and waits for its completion. A refusal (`NO`,
+        /// `BAD`) is an [`Error`]($crate::Error) whose [`reason`]($crate::Error::reason) is
+        /// [`Reason::Refused`]($crate::Reason::Refused), with the server's response code
+        /// (`TRYCREATE`, `ALREADYEXISTS`, `NONEXISTENT`…) and text; the connection goes on.
+        /// Values are [`imaplib_proto::typed`]($crate::typed)'s.
+        ///
+        /// Sequence sets are anything [`IntoSequenceSet`]($crate::IntoSequenceSet): a
+        /// [`SequenceSet`]($crate::SequenceSet) from [`search`](Self::search), `"1:4,7"`,
+        /// `5`, `1..=4`, `10..` (to the last), `&[1, 3]`. An empty set sends nothing: its
+        /// FETCH, STORE, COPY, MOVE and UID EXPUNGE have an empty result.
+        ///
+        #[doc = "```no_run"]
+        #[doc = concat!("use ", $krate, "::proto::{build::{FetchAttr, SearchKey}, chrono};")]
+        #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+        #[doc = "let mut imap = client.typed();"]
+        #[doc = concat!("let inbox = imap.select(\"INBOX\")", $aw, "?;")]
+        #[doc = "println!(\"{} messages, UIDVALIDITY {:?}\", inbox.exists, inbox.uid_validity);"]
+        #[doc = "let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();"]
+        #[doc = concat!("let found = imap.uid_search(&(SearchKey::subject(\"Lunch on Thursday\") & SearchKey::since(since)))", $aw, "?;")]
+        #[doc = concat!("for message in &imap.uid_fetch(&found, [FetchAttr::envelope(), FetchAttr::flags()])", $aw, "? {")]
+        #[doc = "    let message = message?;"]
+        #[doc = "    let subject = message.envelope().and_then(|e| e.subject_text());"]
+        #[doc = "    println!(\"{:?} {:?} {:?}\", message.uid(), subject, message.flags());"]
+        #[doc = "}"]
+        #[doc = concat!("imap.uid_mv(&found, \"Archive\")", $aw, "?;")]
+        #[doc = "# Ok(()) }"]
+        #[doc = "```"]
+        pub struct Typed<'a, $($p)*> {
+            client: &'a mut Client<$($a)*>,
+        }
+
+        impl<$($ip)*> std::fmt::Debug for Typed<'_, $($a)*> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Typed").field("client", &self.client).finish()
+            }
+        }
+
+        impl<$($ip)*> Client<$($a)*> {
+            /// The typed face of this client ([`Typed`]): results as Rust values, refusals
+            /// as errors. It borrows the client; both faces can be used in turn.
+            pub fn typed(&mut self) -> Typed<'_, $($a)*> {
+                Typed { client: self }
+            }
+        }
+
+        impl<$($ip)*> Typed<'_, $($a)*> {
+            /// The client underneath, for its imaplib face (or IDLE, streaming, pipelining).
+            pub fn client(&mut self) -> &mut Client<$($a)*> {
+                self.client
+            }
+
+            /// The protocol state machine: state, capabilities, the untagged store.
+            pub fn connection(&self) -> &$crate::Connection {
+                self.client.connection()
+            }
+
+            /// Runs a command and returns its answer with `NO`/`BAD` as errors.
+            $($async)* fn ok(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::Reply> {
+                self.client.run(cmd)$($await)*?.into_ok()
+            }
+
+            /// Runs a command whose answer carries nothing the caller needs.
+            $($async)* fn done(&mut self, cmd: $crate::Result<$crate::Command>) -> $crate::Result<()> {
+                self.ok(cmd?)$($await)*.map(drop)
+            }
+
+            /// `CAPABILITY`: asks the server what it supports (the answer also updates
+            /// [`connection().capabilities()`]($crate::Connection::capabilities)).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let caps = client.typed().capabilities()", $aw, "?;")]
+            #[doc = "if caps.has(\"MOVE\") { /* UID MOVE instead of COPY + EXPUNGE */ }"]
+            #[doc = "let auth: Vec<&str> = caps.values(\"AUTH\").collect(); // [\"PLAIN\", …]"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn capabilities(&mut self) -> $crate::Result<$crate::typed::CapabilitySet> {
+                let reply = self.client.run($crate::Command::capability())$($await)*?;
+                $crate::typed::capability(reply)
+            }
+
+            /// `LOGIN user password`: authenticates in cleartext (over TLS, or on a trusted
+            /// link; refused otherwise unless the settings allow it). A wrong password is
+            /// an error with reason `Refused` (code `AUTHENTICATIONFAILED` on Dovecot).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example() -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let mut client = ", $krate, "::Client::connect_tls(\"imap.example.org\", 993)", $aw, "?;")]
+            #[doc = concat!("client.typed().login(\"jane\", \"secret\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn login<'t>(
+                &mut self,
+                user: impl Into<$crate::Text<'t>>,
+                password: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::login(user, password))$($await)*
+            }
+
+            /// `AUTHENTICATE mechanism`: SASL authentication with an
+            /// [`Authenticator`]($crate::Authenticator) — e.g.
+            /// [`auth::XOAuth2`]($crate::auth::XOAuth2) for an OAuth2 token
+            /// (`"XOAUTH2"`), or [`auth::Plain`]($crate::auth::Plain).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::auth::XOAuth2;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, token: &str) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().authenticate(\"XOAUTH2\", XOAuth2::new(\"jane@example.org\", token))", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn authenticate(
+                &mut self,
+                mechanism: &str,
+                auth: impl $crate::Authenticator + 'static,
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::authenticate(mechanism, auth))$($await)*
+            }
+
+            /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"CONDSTORE"`,
+            /// space-separated. Returns what the server enabled (its `ENABLED` response).
+            pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
+                let reply = self.ok($crate::Command::enable(capabilities)?)$($await)*?;
+                Ok(reply
+                    .data
+                    .iter()
+                    .filter_map(|i| i.as_line())
+                    .flat_map(|line| line.split(|b| *b == b' '))
+                    .filter(|w| !w.is_empty())
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect())
+            }
+
+            /// `SELECT mailbox`: opens a mailbox read-write and returns its state
+            /// ([`Mailbox`]($crate::typed::Mailbox): message count, flags, UIDVALIDITY,
+            /// UIDNEXT, HIGHESTMODSEQ…). A mailbox that does not exist is a `Refused`
+            /// error (Dovecot: code `NONEXISTENT`), and no mailbox is selected.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let inbox = client.typed().select(\"INBOX\")", $aw, "?;")]
+            #[doc = "println!(\"{} messages, next UID {:?}\", inbox.exists, inbox.uid_next);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn select<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Mailbox> {
+                let reply = self.client.run($crate::Command::select(mailbox, false)?)$($await)*?;
+                $crate::typed::select(reply, self.client.connection())
+            }
+
+            /// `EXAMINE mailbox`: opens a mailbox read-only (flags are not changed by
+            /// reading, `\Recent` is kept); the result has `read_only` set.
+            pub $($async)* fn examine<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Mailbox> {
+                let reply = self.client.run($crate::Command::select(mailbox, true)?)$($await)*?;
+                $crate::typed::select(reply, self.client.connection())
+            }
+
+            /// `CREATE mailbox`. An existing one is a `Refused` error (`ALREADYEXISTS`).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::Reason;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("match client.typed().create(\"Receipts/2026\")", $aw, " {")]
+            #[doc = "    Err(e) if matches!(e.reason(), Reason::Refused(r) if r.code_name() == Some(\"ALREADYEXISTS\")) => {}"]
+            #[doc = "    other => other?,"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn create<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
+                self.done($crate::Command::create(mailbox))$($await)*
+            }
+
+            /// `DELETE mailbox`.
+            pub $($async)* fn delete<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
+                self.done($crate::Command::delete(mailbox))$($await)*
+            }
+
+            /// `RENAME old new`.
+            pub $($async)* fn rename<'t>(
+                &mut self,
+                old: impl Into<$crate::Text<'t>>,
+                new: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::rename(old, new))$($await)*
+            }
+
+            /// `SUBSCRIBE mailbox`.
+            pub $($async)* fn subscribe<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
+                self.done($crate::Command::subscribe(mailbox))$($await)*
+            }
+
+            /// `UNSUBSCRIBE mailbox`.
+            pub $($async)* fn unsubscribe<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
+                self.done($crate::Command::unsubscribe(mailbox))$($await)*
+            }
+
+            /// `LIST reference pattern`: the mailboxes whose names match `pattern` (`*`
+            /// matches anything, `%` anything but the hierarchy delimiter), with their
+            /// attributes and special use, names decoded (modified UTF-7, or UTF-8 after
+            /// `ENABLE UTF8=ACCEPT`).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("for entry in client.typed().list(\"\", \"*\")", $aw, "? {")]
+            #[doc = "    println!(\"{} {:?}\", entry.name, entry.special_use());"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn list<'t>(
+                &mut self,
+                reference: impl Into<$crate::Text<'t>>,
+                pattern: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<Vec<$crate::typed::ListEntry>> {
+                let cmd = $crate::Command::list(Some(reference.into()), Some(pattern.into()))?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::list(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// `LSUB reference pattern`: like [`list`](Self::list), the subscribed mailboxes.
+            pub $($async)* fn lsub<'t>(
+                &mut self,
+                reference: impl Into<$crate::Text<'t>>,
+                pattern: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<Vec<$crate::typed::ListEntry>> {
+                let cmd = $crate::Command::lsub(Some(reference.into()), Some(pattern.into()))?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::list(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// `STATUS mailbox (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)`: a mailbox's
+            /// counters without selecting it. [`status_items`](Self::status_items) asks
+            /// for others (`SIZE`, `DELETED`, `HIGHESTMODSEQ`).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let status = client.typed().status(\"INBOX\")", $aw, "?;")]
+            #[doc = "println!(\"{:?} unseen of {:?}\", status.unseen, status.messages);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn status<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::MailboxStatus> {
+                self.status_items(mailbox, "(MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)")$($await)*
+            }
+
+            /// `STATUS mailbox (items)` with the items given, e.g. `"(MESSAGES SIZE)"`.
+            pub $($async)* fn status_items<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                items: &str,
+            ) -> $crate::Result<$crate::typed::MailboxStatus> {
+                let reply = self.client.run($crate::Command::status(mailbox, items)?)$($await)*?;
+                $crate::typed::status(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// `SEARCH key`: the sequence numbers of the messages of the selected mailbox
+            /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
+            /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into
+            /// [`fetch`](Self::fetch), [`store`](Self::store), [`copy`](Self::copy),
+            /// [`mv`](Self::mv). An unknown key or charset is a `Refused` error.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{FetchAttr, SearchKey};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let unseen = imap.search(&(SearchKey::unseen() & SearchKey::from(\"boss@example.org\")))", $aw, "?;")]
+            #[doc = concat!("let messages = imap.fetch(&unseen, FetchAttr::envelope())", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn search(
+                &mut self,
+                key: &$crate::build::SearchKey,
+            ) -> $crate::Result<$crate::SequenceSet> {
+                let reply = self.client.run($crate::Command::search_with(key)?)$($await)*?;
+                $crate::typed::search(reply)
+            }
+
+            /// `UID SEARCH key`: like [`search`](Self::search), the UIDs.
+            pub $($async)* fn uid_search(
+                &mut self,
+                key: &$crate::build::SearchKey,
+            ) -> $crate::Result<$crate::SequenceSet> {
+                let reply = self.client.run($crate::Command::uid_search_with(key)?)$($await)*?;
+                $crate::typed::search(reply)
+            }
+
+            /// `FETCH set (attributes)`: the messages, each a parsed
+            /// [`Fetch`]($crate::parse::Fetch) (`envelope()`, `flags()`, `uid()`,
+            /// `body()`, `size()`, `internal_date()`…), in the order the server sent them.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{FetchAttr, Section};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let inbox = imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = "let newest = inbox.exists.saturating_sub(9).max(1)..=inbox.exists;"]
+            #[doc = "let attrs = [FetchAttr::envelope(), FetchAttr::body_peek(Section::header_fields([\"List-Id\"])?)];"]
+            #[doc = concat!("for message in &imap.fetch(newest, attrs)", $aw, "? {")]
+            #[doc = "    let message = message?;"]
+            #[doc = "    println!(\"{:?}\", message.envelope().and_then(|e| e.subject_text()));"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn fetch(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                attrs: impl Into<$crate::build::FetchAttrs>,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::fetch_with(set, attrs)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `UID FETCH set (attributes)`: like [`fetch`](Self::fetch), by UID (each
+            /// message's `uid()` is set).
+            pub $($async)* fn uid_fetch(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                attrs: impl Into<$crate::build::FetchAttrs>,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::uid_fetch_with(set, attrs)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `STORE set change`: adds, removes or replaces flags
+            /// ([`StoreFlags`]($crate::build::StoreFlags)); the messages' new flags, unless
+            /// the change is `.silent()`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().store(\"1:3\", &StoreFlags::add([Flag::Seen, Flag::keyword(\"$Done\")?]))", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn store(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                change: &$crate::build::StoreFlags,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::store_with(set, change)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `UID STORE set change`: like [`store`](Self::store), by UID.
+            pub $($async)* fn uid_store(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                change: &$crate::build::StoreFlags,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::uid_store_with(set, change)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `COPY set mailbox`: the `COPYUID` (UIDPLUS) pairing source and new UIDs,
+            /// when the server sends one. A missing target is a `Refused` error with code
+            /// `TRYCREATE`.
+            pub $($async)* fn copy<'t>(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<Option<$crate::typed::CopyUid>> {
+                if set.is_empty_set() {
+                    return Ok(None);
+                }
+                let reply = self.client.run($crate::Command::copy(set, mailbox)?)$($await)*?;
+                $crate::typed::copy(reply)
+            }
+
+            /// `UID COPY set mailbox`: like [`copy`](Self::copy), by UID.
+            pub $($async)* fn uid_copy<'t>(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<Option<$crate::typed::CopyUid>> {
+                if set.is_empty_set() {
+                    return Ok(None);
+                }
+                let reply = self.client.run($crate::Command::uid_copy(set, mailbox)?)$($await)*?;
+                $crate::typed::copy(reply)
+            }
+
+            /// `MOVE set mailbox` (RFC 6851): the COPYUID and the expunges it caused
+            /// ([`Moved`]($crate::typed::Moved)). (`move` is a Rust keyword, hence `mv`.)
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::{build::SearchKey, chrono::NaiveDate};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = "let new_year = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();"]
+            #[doc = concat!("let old = imap.uid_search(&SearchKey::before(new_year))", $aw, "?;")]
+            #[doc = concat!("let moved = imap.uid_mv(&old, \"Archive\")", $aw, "?;")]
+            #[doc = "if let Some(uids) = moved.copy_uid { println!(\"now UIDs {} in Archive\", uids.dest); }"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn mv<'t>(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Moved> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let reply = self.client.run($crate::Command::r#move(set, mailbox)?)$($await)*?;
+                $crate::typed::mv(reply, self.client.connection_mut())
+            }
+
+            /// `UID MOVE set mailbox`: like [`mv`](Self::mv), by UID.
+            pub $($async)* fn uid_mv<'t>(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Moved> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let reply = self.client.run($crate::Command::uid_move(set, mailbox)?)$($await)*?;
+                $crate::typed::mv(reply, self.client.connection_mut())
+            }
+
+            /// `APPEND mailbox (flags) date message`: adds a message (CRLF line ends; bare
+            /// LF is sent as is) and returns its `APPENDUID` (UIDPLUS) when the server sends
+            /// one. `date` is the internal date (the server's clock when `None`). A missing
+            /// mailbox is a `Refused` error with code `TRYCREATE`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::Flag;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let message = b\"From: jane@example.org\\r\\nSubject: Notes\\r\\n\\r\\nHello\\r\\n\";"]
+            #[doc = concat!("let uid = client.typed().append(\"Drafts\", &[Flag::Draft], None, message)", $aw, "?;")]
+            #[doc = "println!(\"stored as UID {:?}\", uid.and_then(|u| u.uid()));"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn append<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                flags: &[$crate::build::Flag],
+                date: Option<$crate::chrono::DateTime<$crate::chrono::FixedOffset>>,
+                message: &[u8],
+            ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
+                let cmd = $crate::Command::append_with(mailbox, flags, date, message)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::append(reply)
+            }
+
+            /// `EXPUNGE`: removes the messages flagged `\Deleted` from the selected mailbox;
+            /// the sequence numbers the server reported ([`Expunged`]($crate::typed::Expunged)).
+            pub $($async)* fn expunge(&mut self) -> $crate::Result<$crate::typed::Expunged> {
+                let reply = self.client.run($crate::Command::expunge())$($await)*?;
+                $crate::typed::expunge(reply, self.client.connection_mut())
+            }
+
+            /// `UID EXPUNGE set` (UIDPLUS): expunges only those `\Deleted` messages.
+            pub $($async)* fn uid_expunge(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+            ) -> $crate::Result<$crate::typed::Expunged> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let reply = self.client.run($crate::Command::uid_expunge(set)?)$($await)*?;
+                $crate::typed::expunge(reply, self.client.connection_mut())
+            }
+
+            /// `NOOP`: lets the server report changes (they wait in the untagged store).
+            pub $($async)* fn noop(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::noop()))$($await)*
+            }
+
+            /// `CHECK`: a checkpoint of the selected mailbox.
+            pub $($async)* fn check(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::check()))$($await)*
+            }
+
+            /// `CLOSE`: expunges silently and leaves the selected mailbox.
+            pub $($async)* fn close(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::close()))$($await)*
+            }
+
+            /// `UNSELECT` (RFC 3691): leaves the selected mailbox without expunging.
+            pub $($async)* fn unselect(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::unselect()))$($await)*
+            }
+
+            /// `LOGOUT`: ends the session and closes the connection. The server's `BYE`
+            /// is the expected answer, not an error.
+            pub $($async)* fn logout(&mut self) -> $crate::Result<()> {
+                self.client.logout()$($await)*.map(drop)
+            }
+        }
+    };
+}
