@@ -151,6 +151,15 @@ macro_rules! client_typed {
 
             /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"CONDSTORE"`,
             /// space-separated. Returns what the server enabled (its `ENABLED` response).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let enabled = imap.enable(\"CONDSTORE\")", $aw, "?;")]
+            #[doc = "assert!(enabled.iter().any(|c| c == \"CONDSTORE\"));"]
+            #[doc = concat!("let inbox = imap.select(\"INBOX\")", $aw, "?; // now with highest_modseq")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
                 let reply = self.ok($crate::Command::enable(capabilities)?)$($await)*?;
                 Ok(reply
@@ -184,6 +193,13 @@ macro_rules! client_typed {
 
             /// `EXAMINE mailbox`: opens a mailbox read-only (flags are not changed by
             /// reading, `\Recent` is kept); the result has `read_only` set.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let archive = client.typed().examine(\"Archive\")", $aw, "?;")]
+            #[doc = "assert!(archive.read_only);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn examine<'t>(
                 &mut self,
                 mailbox: impl Into<$crate::Text<'t>>,
@@ -208,11 +224,23 @@ macro_rules! client_typed {
             }
 
             /// `DELETE mailbox`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().delete(\"Old stuff\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn delete<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
                 self.done($crate::Command::delete(mailbox))$($await)*
             }
 
             /// `RENAME old new`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().rename(\"Projects/2025\", \"Archive/2025\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn rename<'t>(
                 &mut self,
                 old: impl Into<$crate::Text<'t>>,
@@ -222,11 +250,23 @@ macro_rules! client_typed {
             }
 
             /// `SUBSCRIBE mailbox`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().subscribe(\"Lists/rust-users\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn subscribe<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
                 self.done($crate::Command::subscribe(mailbox))$($await)*
             }
 
             /// `UNSUBSCRIBE mailbox`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().unsubscribe(\"Lists/rust-users\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn unsubscribe<'t>(&mut self, mailbox: impl Into<$crate::Text<'t>>) -> $crate::Result<()> {
                 self.done($crate::Command::unsubscribe(mailbox))$($await)*
             }
@@ -254,6 +294,13 @@ macro_rules! client_typed {
             }
 
             /// `LSUB reference pattern`: like [`list`](Self::list), the subscribed mailboxes.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let subscribed = client.typed().lsub(\"\", \"*\")", $aw, "?;")]
+            #[doc = "let names: Vec<&str> = subscribed.iter().map(|e| e.name.as_str()).collect();"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn lsub<'t>(
                 &mut self,
                 reference: impl Into<$crate::Text<'t>>,
@@ -282,6 +329,13 @@ macro_rules! client_typed {
             }
 
             /// `STATUS mailbox (items)` with the items given, e.g. `"(MESSAGES SIZE)"`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let status = client.typed().status_items(\"INBOX\", \"(MESSAGES SIZE)\")", $aw, "?;")]
+            #[doc = "println!(\"{:?} messages, {:?} bytes\", status.messages, status.size);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn status_items<'t>(
                 &mut self,
                 mailbox: impl Into<$crate::Text<'t>>,
@@ -314,6 +368,16 @@ macro_rules! client_typed {
             }
 
             /// `UID SEARCH key`: like [`search`](Self::search), the UIDs.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::SearchKey;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = concat!("let flagged = imap.uid_search(&SearchKey::flagged())", $aw, "?;")]
+            #[doc = "let max = flagged.iter().max(); // UIDs stay valid while UIDVALIDITY does"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_search(
                 &mut self,
                 key: &$crate::build::SearchKey,
@@ -353,6 +417,18 @@ macro_rules! client_typed {
 
             /// `UID FETCH set (attributes)`: like [`fetch`](Self::fetch), by UID (each
             /// message's `uid()` is set).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::FetchAttr;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = concat!("for message in &imap.uid_fetch(4711..=4720, [FetchAttr::flags(), FetchAttr::rfc822_size()])", $aw, "? {")]
+            #[doc = "    let message = message?;"]
+            #[doc = "    println!(\"UID {:?}: {:?} bytes\", message.uid(), message.size());"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_fetch(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -388,6 +464,13 @@ macro_rules! client_typed {
             }
 
             /// `UID STORE set change`: like [`store`](Self::store), by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().uid_store(4711, &StoreFlags::remove([Flag::Seen]).silent())", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_store(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -403,6 +486,16 @@ macro_rules! client_typed {
             /// `COPY set mailbox`: the `COPYUID` (UIDPLUS) pairing source and new UIDs,
             /// when the server sends one. A missing target is a `Refused` error with code
             /// `TRYCREATE`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = concat!("if let Some(copied) = imap.copy(\"1:3\", \"Archive\")", $aw, "? {")]
+            #[doc = "    for (old, new) in copied.pairs() { println!(\"UID {old} is {new} in Archive\"); }"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn copy<'t>(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -416,6 +509,12 @@ macro_rules! client_typed {
             }
 
             /// `UID COPY set mailbox`: like [`copy`](Self::copy), by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().uid_copy(&[4711u32, 4713][..], \"Archive\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_copy<'t>(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -454,6 +553,13 @@ macro_rules! client_typed {
             }
 
             /// `UID MOVE set mailbox`: like [`mv`](Self::mv), by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let moved = client.typed().uid_mv(4711..=4720, \"Archive\")", $aw, "?;")]
+            #[doc = "println!(\"{} messages left the mailbox\", moved.expunged.seqs.len());"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_mv<'t>(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -493,12 +599,32 @@ macro_rules! client_typed {
 
             /// `EXPUNGE`: removes the messages flagged `\Deleted` from the selected mailbox;
             /// the sequence numbers the server reported ([`Expunged`]($crate::typed::Expunged)).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = concat!("imap.store(\"2:3\", &StoreFlags::add([Flag::Deleted]))", $aw, "?;")]
+            #[doc = concat!("let gone = imap.expunge()", $aw, "?;")]
+            #[doc = "assert_eq!(gone.seqs, [2, 2]); // each number counts after the ones before"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn expunge(&mut self) -> $crate::Result<$crate::typed::Expunged> {
                 let reply = self.client.run($crate::Command::expunge())$($await)*?;
                 $crate::typed::expunge(reply, self.client.connection_mut())
             }
 
             /// `UID EXPUNGE set` (UIDPLUS): expunges only those `\Deleted` messages.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.uid_store(4711, &StoreFlags::add([Flag::Deleted]))", $aw, "?;")]
+            #[doc = concat!("imap.uid_expunge(4711)", $aw, "?; // other \\\\Deleted messages stay")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn uid_expunge(
                 &mut self,
                 set: impl $crate::IntoSequenceSet,
@@ -511,27 +637,59 @@ macro_rules! client_typed {
             }
 
             /// `NOOP`: lets the server report changes (they wait in the untagged store).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.noop()", $aw, "?;")]
+            #[doc = "let news = imap.client().response(\"EXISTS\"); // what the server reported meanwhile"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn noop(&mut self) -> $crate::Result<()> {
                 self.done(Ok($crate::Command::noop()))$($await)*
             }
 
             /// `CHECK`: a checkpoint of the selected mailbox.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().check()", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn check(&mut self) -> $crate::Result<()> {
                 self.done(Ok($crate::Command::check()))$($await)*
             }
 
             /// `CLOSE`: expunges silently and leaves the selected mailbox.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().close()", $aw, "?; // \\\\Deleted messages are gone")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn close(&mut self) -> $crate::Result<()> {
                 self.done(Ok($crate::Command::close()))$($await)*
             }
 
             /// `UNSELECT` (RFC 3691): leaves the selected mailbox without expunging.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().unselect()", $aw, "?; // \\\\Deleted messages stay")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn unselect(&mut self) -> $crate::Result<()> {
                 self.done(Ok($crate::Command::unselect()))$($await)*
             }
 
             /// `LOGOUT`: ends the session and closes the connection. The server's `BYE`
             /// is the expected answer, not an error.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().logout()", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
             pub $($async)* fn logout(&mut self) -> $crate::Result<()> {
                 self.client.logout()$($await)*.map(drop)
             }
