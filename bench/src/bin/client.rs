@@ -164,8 +164,13 @@ fn blocking(a: &Args) -> (f64, f64, Counted) {
     use imaplib_blocking::Client;
     let mut m = Client::connect(&a.host, a.port).expect("connect");
     m.login(a.user.as_str(), a.password.as_str())
+        .and_then(|r| r.into_ok())
+        .map(drop)
         .expect("login");
-    m.select(a.mailbox.as_str(), true).expect("examine");
+    m.select(a.mailbox.as_str(), true)
+        .and_then(|r| r.into_ok())
+        .map(drop)
+        .expect("examine");
     let parts = items(&a.workload);
     let r = match a.imp.as_str() {
         "blocking" => timed(|| {
@@ -186,7 +191,7 @@ fn blocking(a: &Args) -> (f64, f64, Counted) {
             c
         }),
     };
-    m.logout().expect("logout");
+    m.logout().map(drop).expect("logout");
     r
 }
 
@@ -196,8 +201,14 @@ fn asynchronous(a: &Args) -> (f64, f64, Counted) {
         let mut m = Client::connect(&a.host, a.port).await.expect("connect");
         m.login(a.user.as_str(), a.password.as_str())
             .await
+            .and_then(|r| r.into_ok())
+            .map(drop)
             .expect("login");
-        m.select(a.mailbox.as_str(), true).await.expect("examine");
+        m.select(a.mailbox.as_str(), true)
+            .await
+            .and_then(|r| r.into_ok())
+            .map(drop)
+            .expect("examine");
         let parts = items(&a.workload);
         let u0 = sys::self_usage();
         let t0 = Instant::now();
@@ -218,7 +229,7 @@ fn asynchronous(a: &Args) -> (f64, f64, Counted) {
         };
         let wall = t0.elapsed().as_secs_f64();
         let cpu = sys::self_usage().cpu() - u0.cpu();
-        m.logout().await.expect("logout");
+        m.logout().await.map(drop).expect("logout");
         (wall, cpu, c)
     })
 }

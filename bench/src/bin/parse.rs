@@ -322,8 +322,13 @@ fn main() {
     for l in sys::machine() {
         println!("- {l}");
     }
+    // The profile is the name of the directory cargo put this executable in.
+    let profile = std::env::current_exe()
+        .ok()
+        .and_then(|p| Some(p.parent()?.file_name()?.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "?".into());
     println!(
-        "- method: release build (bench/Cargo.toml profile), single thread, best of {} runs per cell, \
+        "- method: `{profile}` build profile (bench/Cargo.toml; the same for every crate), single thread, best of {} runs per cell, \
          implementations interleaved round by round (runs over 0.5 s: 3 times, over 2 s: once); the machine is shared, so the \
          fastest run is the one least disturbed; MB = 10^6 bytes",
         if quick { "1-3" } else { "7-25" }
