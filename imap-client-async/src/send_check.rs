@@ -9,7 +9,9 @@ use std::time::Duration;
 use futures_lite::io::{sink, Cursor};
 use futures_lite::StreamExt;
 
-use crate::generic::{Client, Idler};
+use crate::generic::{Client, Idler, Typed};
+use crate::proto::build::{FetchAttr, Flag, SearchKey, Section, StoreFlags};
+use crate::proto::SequenceSet;
 use crate::{BoxStream, Config, Duplex, Runtime, Text, WriteSink};
 
 /// Requires `Send` of a future (by value: the future is dropped unpolled).
@@ -104,6 +106,51 @@ fn methods<S: Duplex, R: Runtime>(m: &mut Client<S, R>) {
     send(m.shutdown());
 }
 
+/// Every method of the typed face (`client.typed()`).
+#[allow(dead_code)]
+fn typed<S: Duplex, R: Runtime>(t: &mut Typed<'_, S, R>) {
+    let set = SequenceSet::new();
+    let key = SearchKey::unseen();
+    let change = StoreFlags::add([Flag::Seen]);
+    let attrs = [FetchAttr::flags(), FetchAttr::body_peek(Section::message())];
+    send(t.capabilities());
+    send(t.login("u", "p"));
+    send(t.authenticate("XOAUTH2", crate::auth::XOAuth2::new("u", "token")));
+    send(t.authenticate("XOAUTH2", |_: &[u8]| Some(b"token".to_vec())));
+    send(t.authenticate("PLAIN", crate::auth::Plain::new("u", "p").unwrap()));
+    send(t.enable("CONDSTORE"));
+    send(t.select("INBOX"));
+    send(t.examine("INBOX"));
+    send(t.create("A"));
+    send(t.delete("A"));
+    send(t.rename("A", "B"));
+    send(t.subscribe("A"));
+    send(t.unsubscribe("A"));
+    send(t.list("", "*"));
+    send(t.lsub("", "*"));
+    send(t.status("INBOX"));
+    send(t.status_items("INBOX", "(MESSAGES SIZE)"));
+    send(t.search(&key));
+    send(t.uid_search(&key));
+    send(t.fetch(&set, attrs.clone()));
+    send(t.fetch("1:4", FetchAttr::envelope()));
+    send(t.uid_fetch(&set, attrs));
+    send(t.store(1..=4, &change));
+    send(t.uid_store(&set, &change));
+    send(t.copy(&set, "A"));
+    send(t.uid_copy(5, "A"));
+    send(t.mv(&set, "A"));
+    send(t.uid_mv(10.., "A"));
+    send(t.append("A", &[Flag::Draft], None, b"x"));
+    send(t.expunge());
+    send(t.uid_expunge(&set));
+    send(t.noop());
+    send(t.check());
+    send(t.close());
+    send(t.unselect());
+    send(t.logout());
+}
+
 /// The IDLE handle: its stream and its methods.
 #[allow(dead_code)]
 fn idler<S: Duplex, R: Runtime>(mut idle: Idler<'_, S, R>) {
@@ -120,6 +167,7 @@ fn every_future_is_send() {
         ($rt:ty) => {
             let _ = constructors::<BoxStream, $rt> as fn(fn() -> BoxStream, &Config);
             let _ = methods::<BoxStream, $rt> as fn(&mut Client<BoxStream, $rt>);
+            let _ = typed::<BoxStream, $rt> as fn(&mut Typed<'_, BoxStream, $rt>);
             let _ = idler::<BoxStream, $rt> as fn(Idler<'_, BoxStream, $rt>);
         };
     }

@@ -438,6 +438,11 @@ impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
     fn into_sequence_set(self) -> Result<SequenceSet> {
         SequenceSet::parse_verbatim(format!("{}:{}", self.start(), self.end()).as_bytes())
     }
+
+    /// `1..=0` is empty, as in Rust (the newest ten of an empty mailbox).
+    fn is_empty_set(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 impl IntoSequenceSet for std::ops::RangeFrom<u32> {
@@ -450,6 +455,10 @@ impl IntoSequenceSet for &[u32] {
     fn into_sequence_set(self) -> Result<SequenceSet> {
         let text: Vec<String> = self.iter().map(u32::to_string).collect();
         SequenceSet::parse_verbatim(text.join(",").as_bytes())
+    }
+
+    fn is_empty_set(&self) -> bool {
+        self.is_empty()
     }
 }
 

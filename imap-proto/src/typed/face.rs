@@ -39,7 +39,9 @@ macro_rules! client_typed {
         ///
         /// Sequence sets are anything [`IntoSequenceSet`]($crate::IntoSequenceSet): a
         /// [`SequenceSet`]($crate::SequenceSet) from [`search`](Self::search), `"1:4,7"`,
-        /// `5`, `1..=4`, `10..` (to the last), `&[1, 3]`. An empty set sends nothing: its
+        /// `5`, `1..=4`, `10..` (to the last), `&[1u32, 3][..]` (a slice of `u32`; `&[1,
+        /// 3]` alone is taken as bytes of text). An empty set — a search that found
+        /// nothing, an empty `u32` slice, an empty range like `1..=0` — sends nothing: its
         /// FETCH, STORE, COPY, MOVE and UID EXPUNGE have an empty result.
         ///
         #[doc = "```no_run"]
@@ -150,7 +152,8 @@ macro_rules! client_typed {
             }
 
             /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"CONDSTORE"`,
-            /// space-separated. Returns what the server enabled (its `ENABLED` response).
+            /// space-separated. Returns what the server enabled (its `* ENABLED` response, taken
+            /// from the untagged store); an extension it does not know is simply not listed.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -161,8 +164,11 @@ macro_rules! client_typed {
             #[doc = "# Ok(()) }"]
             #[doc = "```"]
             pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
-                let reply = self.ok($crate::Command::enable(capabilities)?)$($await)*?;
-                Ok(reply
+                // What an earlier ENABLE left unread is not this one's answer.
+                drop(self.client.connection_mut().response("ENABLED"));
+                self.ok($crate::Command::enable(capabilities)?)$($await)*?;
+                let enabled = self.client.connection_mut().response("ENABLED");
+                Ok(enabled
                     .data
                     .iter()
                     .filter_map(|i| i.as_line())
@@ -175,7 +181,8 @@ macro_rules! client_typed {
             /// `SELECT mailbox`: opens a mailbox read-write and returns its state
             /// ([`Mailbox`]($crate::typed::Mailbox): message count, flags, UIDVALIDITY,
             /// UIDNEXT, HIGHESTMODSEQ…). A mailbox that does not exist is a `Refused`
-            /// error (Dovecot: code `NONEXISTENT`), and no mailbox is selected.
+            /// error (code `NONEXISTENT` where the server sends one: Dovecot 2.3 sends a
+            /// bare `NO Mailbox doesn't exist`), and no mailbox is selected.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
