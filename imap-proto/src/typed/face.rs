@@ -166,7 +166,7 @@ macro_rules! client_typed {
             pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
                 // What an earlier ENABLE left unread is not this one's answer.
                 drop(self.client.connection_mut().response("ENABLED"));
-                self.ok($crate::Command::enable(capabilities)?)$($await)*?;
+                self.done($crate::Command::enable(capabilities))$($await)*?;
                 let enabled = self.client.connection_mut().response("ENABLED");
                 Ok(enabled
                     .data
