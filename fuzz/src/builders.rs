@@ -2,17 +2,18 @@
 //! of what it must send, for the `encoder` target (inputs whose configuration byte is 0xE0
 //! or above).
 //!
-//! A model (search key tree, fetch items, STORE change, APPEND) is read from the input, with
+//! A model (search key tree, fetch items, STORE change, APPEND, SELECT parameters; with the
+//! CONDSTORE/QRESYNC modifiers and mod-sequences of RFC 7162) is read from the input, with
 //! strings from the dictionary of awkward values; the command is built from it through the
 //! builders, and the spec is written from the model independently: names as atoms, strings
 //! quoted or literal with their exact value, groups parenthesised, `CHARSET UTF-8` before
 //! 8-bit search text outside UTF-8 mode. The model also says whether the builders must
 //! refuse it (NUL in text, a keyword that is no atom, an empty set or 0, `\Recent` in
-//! STORE/APPEND).
+//! STORE/APPEND, a mod-sequence out of its range, a QRESYNC value RFC 7162 does not allow).
 
 use imaplib_proto::build::{
-    FetchAttr, FetchAttrs, Flag, Keyword, SearchKey, Section, SortKey, StoreFlags, StoreMode,
-    ThreadAlgorithm,
+    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
+    SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::{Command, Result, SequenceSet};
@@ -109,6 +110,27 @@ enum Key {
     Or(Box<Key>, Box<Key>),
     And(Vec<Key>),
     Group(Vec<Key>),
+    /// `MODSEQ ["/flags/flag" entry] n`.
+    ModSeq(Option<(&'static str, usize)>, u64),
+}
+
+const ENTRIES: [(EntryType, &str); 3] = [
+    (EntryType::Private, "priv"),
+    (EntryType::Shared, "shared"),
+    (EntryType::All, "all"),
+];
+
+/// A 64-bit number, often at the edges of what a mod-sequence may be.
+fn modseq(r: &mut Reader<'_>) -> u64 {
+    match r.u8() % 7 {
+        0 => 0,
+        1 => MAX_MODSEQ,
+        2 => MAX_MODSEQ + 1,
+        3 => u64::MAX,
+        4 => 1,
+        5 => u64::from(r.u32()),
+        _ => (u64::from(r.u32()) << 32) | u64::from(r.u32()),
+    }
 }
 
 const BARE: [&str; 14] = [
@@ -152,16 +174,13 @@ fn date_text(d: NaiveDate) -> Vec<u8> {
 }
 
 impl Key {
-    // The explicit `*` is what makes `pick` return `&&str` (without it, inference picks
-    // `str` and fails): clippy 1.95's explicit_auto_deref is wrong here.
-    #[allow(clippy::explicit_auto_deref)]
     fn read(r: &mut Reader<'_>, depth: usize) -> Key {
-        let pick = if depth >= 4 { r.u8() % 8 } else { r.u8() % 12 };
+        let pick = if depth >= 4 { r.u8() % 8 } else { r.u8() % 13 };
         match pick {
-            0 => Key::Bare(*r.pick(&BARE)),
-            1 => Key::Text(*r.pick(&TEXT), text_string(r)),
+            0 => Key::Bare(BARE[r.below(BARE.len())]),
+            1 => Key::Text(TEXT[r.below(TEXT.len())], text_string(r)),
             2 => Key::Header(text_string(r), text_string(r)),
-            3 => Key::Date(*r.pick(&DATE), date(r)),
+            3 => Key::Date(DATE[r.below(DATE.len())], date(r)),
             4 => Key::Size(
                 if r.bool() { "LARGER" } else { "SMALLER" },
                 u64::from(r.u32()) << (r.u8() % 32),
@@ -180,6 +199,12 @@ impl Key {
             10 => {
                 let n = 2 + r.below(3);
                 Key::And((0..n).map(|_| Key::read(r, depth + 1)).collect())
+            }
+            12 => {
+                let entry = r
+                    .bool()
+                    .then(|| (SYSTEM[r.below(SYSTEM.len())], r.below(ENTRIES.len())));
+                Key::ModSeq(entry, modseq(r))
             }
             _ => {
                 let n = r.below(4);
@@ -203,6 +228,7 @@ impl Key {
             Key::Not(k) => k.refusal(),
             Key::Or(a, b) => a.refusal().or_else(|| b.refusal()),
             Key::And(keys) | Key::Group(keys) => keys.iter().find_map(Key::refusal),
+            Key::ModSeq(_, n) => (*n > MAX_MODSEQ).then(|| format!("MODSEQ {n} above 2^63-1")),
             Key::Bare(_) | Key::Date(..) | Key::Size(..) => None,
         }
     }
@@ -290,6 +316,10 @@ impl Key {
             Key::Group(keys) => {
                 SearchKey::group(keys.iter().map(Key::build).collect::<Result<Vec<_>>>()?)
             }
+            Key::ModSeq(None, n) => SearchKey::modseq(*n),
+            Key::ModSeq(Some((flag, e)), n) => {
+                SearchKey::flag_modseq(flag.parse::<Flag>()?, ENTRIES[*e].0, *n)
+            }
         })
     }
 
@@ -339,6 +369,14 @@ impl Key {
                 let mut inner = Vec::new();
                 keys.iter().for_each(|k| k.spec(true, &mut inner));
                 out.push(Arg::Group(inner));
+            }
+            Key::ModSeq(entry, n) => {
+                out.push(atom("MODSEQ"));
+                if let Some((flag, e)) = entry {
+                    out.push(string(&format!("/flags/{flag}")));
+                    out.push(atom(ENTRIES[*e].1));
+                }
+                out.push(atom(&n.to_string()));
             }
         }
     }
@@ -398,9 +436,9 @@ fn dots(p: &[u32]) -> String {
 
 /// One fetch item: the built item and its text.
 fn fetch_attr(r: &mut Reader<'_>) -> Result<(FetchAttr, String)> {
-    /// A fetch item without arguments: its name and constructor.
     type Simple = (&'static str, fn() -> FetchAttr);
-    const SIMPLE: [Simple; 10] = [
+    const SIMPLE: [Simple; 11] = [
+        ("MODSEQ", FetchAttr::modseq),
         ("UID", FetchAttr::uid),
         ("FLAGS", FetchAttr::flags),
         ("INTERNALDATE", FetchAttr::internal_date),
@@ -504,9 +542,112 @@ fn uid(mut s: Spec) -> Spec {
     s
 }
 
+/// The numbers of a set model and whether QRESYNC takes it (no `$`, `*`, 0, emptiness).
+fn explicit(s: &SetM) -> Option<u64> {
+    if s.1 || s.0.is_empty() {
+        return None;
+    }
+    let mut count = 0;
+    for &(a, b) in &s.0 {
+        if a == 0 || b == 0 || a == u32::MAX || b == u32::MAX {
+            return None;
+        }
+        count += u64::from(a.abs_diff(b)) + 1;
+    }
+    Some(count)
+}
+
+/// SELECT or EXAMINE with parameters: none, CONDSTORE, or QRESYNC with any values.
+fn select(r: &mut Reader<'_>) -> Built {
+    let mailbox = text_string(r);
+    let examine = r.bool();
+    let mut args = vec![Arg::Mailbox {
+        name: mailbox.clone().into_bytes(),
+        is_str: true,
+        list: false,
+    }];
+    let mut refuse = None;
+    let params = match r.u8() % 3 {
+        0 => SelectParams::none(),
+        1 => {
+            args.push(Arg::Group(vec![Arg::Verbatim(b"CONDSTORE".to_vec())]));
+            SelectParams::condstore()
+        }
+        _ => {
+            let uid_validity = if r.bool() { 0 } else { r.u32() };
+            let m = modseq(r);
+            let known = r.bool().then(|| SetM::read(r));
+            let seq_match = r.bool().then(|| (SetM::read(r), SetM::read(r)));
+            if uid_validity == 0 {
+                refuse = Some("UIDVALIDITY 0".to_string());
+            }
+            if m == 0 || m > MAX_MODSEQ {
+                refuse.get_or_insert_with(|| format!("QRESYNC mod-sequence {m}"));
+            }
+            let mut q = Qresync::new(uid_validity, m);
+            let mut inner = vec![
+                Arg::Verbatim(uid_validity.to_string().into_bytes()),
+                Arg::Verbatim(m.to_string().into_bytes()),
+            ];
+            match (&known, &seq_match) {
+                (None, Some(_)) => {
+                    refuse.get_or_insert_with(|| "sequence match data without UIDs".into());
+                }
+                (None, None) => {}
+                (Some(k), seq_match) => {
+                    if explicit(k).is_none() {
+                        refuse.get_or_insert_with(|| "known UIDs not explicit".into());
+                    }
+                    inner.push(Arg::Verbatim(k.text()));
+                    if let Some((x, y)) = seq_match {
+                        match (explicit(x), explicit(y)) {
+                            (Some(a), Some(b)) if a == b => {}
+                            _ => {
+                                refuse.get_or_insert_with(|| "sequence match data".into());
+                            }
+                        }
+                        inner.push(Arg::Group(vec![
+                            Arg::Verbatim(x.text()),
+                            Arg::Verbatim(y.text()),
+                        ]));
+                    }
+                }
+            }
+            if let Some(k) = &known {
+                q = q.known_uids(k.build());
+            }
+            if let Some((x, y)) = &seq_match {
+                q = q.seq_match(x.build(), y.build());
+            }
+            args.push(Arg::Group(vec![
+                Arg::Verbatim(b"QRESYNC".to_vec()),
+                Arg::Group(inner),
+            ]));
+            SelectParams::qresync(q)
+        }
+    };
+    let (ctor, name, cmd) = if examine {
+        (
+            "examine_with",
+            "EXAMINE",
+            Command::examine_with(mailbox.as_str(), &params),
+        )
+    } else {
+        (
+            "select_with",
+            "SELECT",
+            Command::select_with(mailbox.as_str(), &params),
+        )
+    };
+    let mut s = spec(ctor, name, args, refuse);
+    s.state = Need::AuthOrSelected;
+    Built { cmd, spec: s }
+}
+
 /// Builds one command through the builders, with its spec.
 pub fn build(r: &mut Reader<'_>) -> Built {
-    match r.u8() % 6 {
+    match r.u8() % 7 {
+        6 => select(r),
         0..=2 => {
             let key = Key::read(r, 0);
             let which = r.u8() % 4;
@@ -581,17 +722,44 @@ pub fn build(r: &mut Reader<'_>) -> Built {
                 }
             };
             let uid_fetch = r.bool();
-            let cmd = if uid_fetch {
-                Command::uid_fetch_with(set.build(), attrs)
-            } else {
-                Command::fetch_with(set.build(), attrs)
+            // 0: no modifier; 1: CHANGEDSINCE; 2: CHANGEDSINCE … VANISHED (UID FETCH).
+            let modifier = r.u8() % 3;
+            let m = modseq(r);
+            let mut args = vec![Arg::Seq(set.text()), arg];
+            let (ctor, cmd) = match modifier {
+                0 if uid_fetch => (
+                    "uid_fetch_with",
+                    Command::uid_fetch_with(set.build(), attrs),
+                ),
+                0 => ("fetch_with", Command::fetch_with(set.build(), attrs)),
+                1 if uid_fetch => (
+                    "uid_fetch_changed_since",
+                    Command::uid_fetch_changed_since(set.build(), attrs, m),
+                ),
+                1 => (
+                    "fetch_changed_since",
+                    Command::fetch_changed_since(set.build(), attrs, m),
+                ),
+                _ => (
+                    "uid_fetch_vanished",
+                    Command::uid_fetch_vanished(set.build(), attrs, m),
+                ),
             };
-            let s = spec(
-                "fetch_with",
-                "FETCH",
-                vec![Arg::Seq(set.text()), arg],
-                refuse,
-            );
+            let uid_fetch = uid_fetch || modifier == 2;
+            if modifier > 0 {
+                if m == 0 || m > MAX_MODSEQ {
+                    refuse.get_or_insert_with(|| format!("CHANGEDSINCE {m}"));
+                }
+                let mut group = vec![
+                    Arg::Verbatim(b"CHANGEDSINCE".to_vec()),
+                    Arg::Verbatim(m.to_string().into_bytes()),
+                ];
+                if modifier == 2 {
+                    group.push(Arg::Verbatim(b"VANISHED".to_vec()));
+                }
+                args.push(Arg::Group(group));
+            }
+            let s = spec(ctor, "FETCH", args, refuse);
             Built {
                 cmd,
                 spec: if uid_fetch { uid(s) } else { s },
@@ -602,6 +770,7 @@ pub fn build(r: &mut Reader<'_>) -> Built {
             let (flags, refuse, group) = flags(r);
             let mode = [StoreMode::Replace, StoreMode::Add, StoreMode::Remove][r.below(3)];
             let silent = r.bool();
+            let unchanged_since = r.bool().then(|| modseq(r));
             let item = format!(
                 "{}FLAGS{}",
                 match mode {
@@ -616,20 +785,31 @@ pub fn build(r: &mut Reader<'_>) -> Built {
                 if silent {
                     change = change.silent();
                 }
-                Command::store_with(set.build(), &change)
+                match unchanged_since {
+                    Some(m) => Command::store_unchanged_since(set.build(), &change, m),
+                    None => Command::store_with(set.build(), &change),
+                }
             });
+            let mut args = vec![Arg::Seq(set.text())];
+            let mut refuse = refuse;
+            if let Some(m) = unchanged_since {
+                if m > MAX_MODSEQ {
+                    refuse.get_or_insert_with(|| format!("UNCHANGEDSINCE {m}"));
+                }
+                args.push(Arg::Group(vec![
+                    Arg::Verbatim(b"UNCHANGEDSINCE".to_vec()),
+                    Arg::Verbatim(m.to_string().into_bytes()),
+                ]));
+            }
+            args.extend([Arg::Verbatim(item.into_bytes()), group]);
+            let ctor = if unchanged_since.is_some() {
+                "store_unchanged_since"
+            } else {
+                "store_with"
+            };
             Built {
                 cmd,
-                spec: spec(
-                    "store_with",
-                    "STORE",
-                    vec![
-                        Arg::Seq(set.text()),
-                        Arg::Verbatim(item.into_bytes()),
-                        group,
-                    ],
-                    refuse,
-                ),
+                spec: spec(ctor, "STORE", args, refuse),
             }
         }
         _ => {

@@ -221,6 +221,12 @@ pub fn check(data: &[u8]) {
         mutf7: opts.mailbox_utf7,
     };
     let mut caps = String::from("IMAP4rev1 ENABLE UTF8=ACCEPT IDLE AUTH=PLAIN");
+    // The builders' inputs run with QRESYNC enabled (RFC 7162's SELECT and FETCH forms
+    // need it).
+    let qresync = cfg >= 0xE0;
+    if qresync {
+        caps.push_str(" CONDSTORE QRESYNC");
+    }
     if literal_plus_cap {
         caps.push_str(" LITERAL+");
     }
@@ -242,6 +248,11 @@ pub fn check(data: &[u8]) {
         if utf8 {
             peer.submit(Command::enable("UTF8=ACCEPT").expect("enable"));
             peer.feed(format!("BCDE{tag} OK enabled\r\n").as_bytes());
+            tag += 1;
+        }
+        if qresync {
+            peer.submit(Command::enable("QRESYNC").expect("enable"));
+            peer.feed(format!("* ENABLED QRESYNC\r\nBCDE{tag} OK enabled\r\n").as_bytes());
             tag += 1;
         }
         if spec.state != Need::Auth {

@@ -19,7 +19,10 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset};
 
 use crate::auth::{Authenticator, CramMd5, Plain};
-use crate::build::{FetchAttrs, Flag, SearchKey, SortCriterion, StoreFlags, ThreadAlgorithm};
+use crate::build::{
+    modseq_arg, FetchAttrs, Flag, SearchKey, SelectParams, SortCriterion, StoreFlags,
+    ThreadAlgorithm,
+};
 use crate::encode::{self, Arg, IntoSequenceSet, Text};
 use crate::error::{ArgumentProblem, Error, Reason, Result};
 use crate::util::DateInput;
@@ -142,6 +145,9 @@ pub(crate) enum Precondition {
     /// Sends credentials: refused on cleartext when TLS is required, and LOGIN refused
     /// when the server says LOGINDISABLED.
     Credentials { login: bool },
+    /// The extension must have been enabled (its name in an `ENABLED` response): QRESYNC
+    /// for `SELECT … (QRESYNC …)` and `UID FETCH … (VANISHED)` (RFC 7162 §3.2.3).
+    Enabled(&'static str),
 }
 
 /// Which imaplib exception a failed precondition raises.
@@ -1100,6 +1106,173 @@ impl Command {
     /// ```
     pub fn uid_store_with(set: impl IntoSequenceSet, change: &StoreFlags) -> Result<Self> {
         Ok(Self::store_with(set, change)?.into_uid())
+    }
+
+    /// `SELECT mailbox (parameters)` ([`SelectParams`]: `(CONDSTORE)` or `(QRESYNC (…))`,
+    /// RFC 7162), otherwise as [`Command::select`]: flushes the stored untagged data,
+    /// returns the EXISTS data, and leaves FLAGS, the codes (`HIGHESTMODSEQ`…) and, for
+    /// QRESYNC, the `VANISHED (EARLIER)` and FETCH responses in the store.
+    ///
+    /// # Errors
+    /// An argument error for invalid QRESYNC values ([`Qresync`](crate::build::Qresync)) or
+    /// a mailbox name with NUL. Submitting a QRESYNC SELECT before `ENABLE QRESYNC`
+    /// succeeded is refused by the connection (nothing is sent).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Qresync, SelectParams};
+    /// use imaplib_proto::Command;
+    ///
+    /// let plain_condstore = Command::select_with("INBOX", &SelectParams::condstore())?;
+    /// let resync = Command::select_with("INBOX", &Qresync::new(1796179228, 7).known_uids(1..=5).into())?;
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn select_with<'a>(mailbox: impl Into<Text<'a>>, params: &SelectParams) -> Result<Self> {
+        Self::select(mailbox, false)?.with_select_params(params)
+    }
+
+    /// `EXAMINE mailbox (parameters)`: [`Command::select_with`] read-only.
+    ///
+    /// ```
+    /// use imaplib_proto::build::SelectParams;
+    /// let cmd = imaplib_proto::Command::examine_with("Archive", &SelectParams::condstore())?;
+    /// assert_eq!(cmd.name(), "EXAMINE");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn examine_with<'a>(mailbox: impl Into<Text<'a>>, params: &SelectParams) -> Result<Self> {
+        Self::select(mailbox, true)?.with_select_params(params)
+    }
+
+    fn with_select_params(mut self, params: &SelectParams) -> Result<Self> {
+        if let Some(arg) = params.arg()? {
+            self.args.push(arg);
+        }
+        if params.as_qresync().is_some() {
+            self = self.require(Precondition::Enabled("QRESYNC"));
+        }
+        Ok(self)
+    }
+
+    /// `FETCH set (items) (CHANGEDSINCE modseq)` (CONDSTORE, RFC 7162 §3.1.4) → the FETCH
+    /// data: only the messages of the set whose mod-sequence is above `modseq`, each with
+    /// its `MODSEQ` added by the server.
+    ///
+    /// # Errors
+    /// As [`Command::fetch_with`], and an argument error for a `modseq` outside 1 to
+    /// 2⁶³−1.
+    ///
+    /// ```
+    /// use imaplib_proto::build::FetchAttr;
+    /// use imaplib_proto::Command;
+    /// let cmd = Command::fetch_changed_since("1:*", FetchAttr::flags(), 620162338)?;
+    /// assert!(Command::fetch_changed_since("1:*", FetchAttr::flags(), 0).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn fetch_changed_since(
+        set: impl IntoSequenceSet,
+        attrs: impl Into<FetchAttrs>,
+        modseq: u64,
+    ) -> Result<Self> {
+        let mut cmd = Self::fetch_with(set, attrs)?;
+        cmd.args.push(Arg::Group(vec![
+            Arg::Atom(b"CHANGEDSINCE".to_vec()),
+            modseq_arg("the CHANGEDSINCE mod-sequence", modseq, false)?,
+        ]));
+        Ok(cmd)
+    }
+
+    /// `UID FETCH set (items) (CHANGEDSINCE modseq)` → the FETCH data.
+    ///
+    /// ```
+    /// use imaplib_proto::build::FetchAttr;
+    /// let cmd = imaplib_proto::Command::uid_fetch_changed_since(1.., FetchAttr::flags(), 7)?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_fetch_changed_since(
+        set: impl IntoSequenceSet,
+        attrs: impl Into<FetchAttrs>,
+        modseq: u64,
+    ) -> Result<Self> {
+        Ok(Self::fetch_changed_since(set, attrs, modseq)?.into_uid())
+    }
+
+    /// `UID FETCH set (items) (CHANGEDSINCE modseq VANISHED)` (QRESYNC, RFC 7162 §3.2.6) →
+    /// the FETCH data; the server also sends `VANISHED (EARLIER) uids` for the UIDs of the
+    /// set expunged since `modseq`, which stay in the store (`response("VANISHED")`, or
+    /// [`typed::fetch_vanished`](crate::typed::fetch_vanished)). Submitting it before
+    /// `ENABLE QRESYNC` succeeded is refused by the connection (nothing is sent).
+    ///
+    /// ```
+    /// use imaplib_proto::build::FetchAttr;
+    /// let cmd = imaplib_proto::Command::uid_fetch_vanished(1.., FetchAttr::flags(), 7)?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_fetch_vanished(
+        set: impl IntoSequenceSet,
+        attrs: impl Into<FetchAttrs>,
+        modseq: u64,
+    ) -> Result<Self> {
+        let mut cmd = Self::fetch_with(set, attrs)?;
+        cmd.args.push(Arg::Group(vec![
+            Arg::Atom(b"CHANGEDSINCE".to_vec()),
+            modseq_arg("the CHANGEDSINCE mod-sequence", modseq, false)?,
+            Arg::Atom(b"VANISHED".to_vec()),
+        ]));
+        Ok(cmd.into_uid().require(Precondition::Enabled("QRESYNC")))
+    }
+
+    /// `STORE set (UNCHANGEDSINCE modseq) change` (CONDSTORE, RFC 7162 §3.1.3) → the FETCH
+    /// data: the change is made only to messages whose mod-sequence is at most `modseq`.
+    /// The others are listed in the tagged `OK`'s `[MODIFIED set]`, which stays in the
+    /// store (`response("MODIFIED")`, or
+    /// [`typed::conditional_store`](crate::typed::conditional_store)): an `OK` with
+    /// `MODIFIED` is a partial failure. `UNCHANGEDSINCE 0` always fails (a probe).
+    ///
+    /// # Errors
+    /// As [`Command::store_with`], and an argument error for a `modseq` above 2⁶³−1.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Flag, StoreFlags};
+    /// use imaplib_proto::Command;
+    /// let cmd = Command::store_unchanged_since("1,4", &StoreFlags::add([Flag::Answered]), 3)?;
+    /// assert!(Command::store_unchanged_since(1, &StoreFlags::add([Flag::Seen]), u64::MAX).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn store_unchanged_since(
+        set: impl IntoSequenceSet,
+        change: &StoreFlags,
+        modseq: u64,
+    ) -> Result<Self> {
+        let set = self::set(set)?;
+        let modifier = Arg::Group(vec![
+            Arg::Atom(b"UNCHANGEDSINCE".to_vec()),
+            modseq_arg("the UNCHANGEDSINCE mod-sequence", modseq, true)?,
+        ]);
+        let [item, flags] = change.args()?;
+        Ok(Self::untagged(
+            "STORE",
+            vec![set, modifier, item, flags],
+            "FETCH",
+        ))
+    }
+
+    /// `UID STORE set (UNCHANGEDSINCE modseq) change` → the FETCH data; `[MODIFIED uids]`
+    /// lists UIDs.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Flag, StoreFlags};
+    /// let change = StoreFlags::remove([Flag::Seen]);
+    /// let cmd = imaplib_proto::Command::uid_store_unchanged_since(4711, &change, 12)?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_store_unchanged_since(
+        set: impl IntoSequenceSet,
+        change: &StoreFlags,
+        modseq: u64,
+    ) -> Result<Self> {
+        Ok(Self::store_unchanged_since(set, change, modseq)?.into_uid())
     }
 
     /// `APPEND mailbox [(flags)] ["date-time"] {N}` + message → the tagged result (with

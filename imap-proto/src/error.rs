@@ -464,6 +464,12 @@ pub enum StateProblem {
     NotPending,
     /// The connection already failed.
     Failed,
+    /// The command needs an extension the session has not enabled (`ENABLE`, RFC 5161):
+    /// QRESYNC for `SELECT … (QRESYNC …)` and `UID FETCH … (VANISHED)`.
+    NotEnabled {
+        /// The extension, e.g. `"QRESYNC"`.
+        extension: String,
+    },
 }
 
 /// How a caller's stream failed ([`Reason::Stream`]).

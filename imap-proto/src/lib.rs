@@ -85,8 +85,8 @@ pub mod util;
 
 pub use auth::Authenticator;
 pub use build::{
-    FetchAttr, FetchAttrs, Flag, Keyword, SearchKey, Section, SortCriterion, SortKey, StoreFlags,
-    StoreMode, ThreadAlgorithm,
+    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
+    SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm,
 };
 pub use command::{Command, State};
 #[cfg(feature = "rustls")]

@@ -284,6 +284,119 @@ impl SequenceSet {
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_string().into_bytes()
     }
+
+    /// The same numbers as ascending, disjoint, non-adjacent ranges (`5,1:3,2:4` →
+    /// `1:5`). Ranges are merged, never expanded: the work is in the number of ranges.
+    /// `*` counts as `u32::MAX`; `$` has no ranges, so it gives an empty set.
+    ///
+    /// The set operations below work on numbers (UIDs, usually: a UID set from VANISHED
+    /// taken from the UIDs one knows) and give normalized sets.
+    ///
+    /// ```
+    /// use imaplib_proto::SequenceSet;
+    /// let set = SequenceSet::parse(b"7,1:3,2:5,9")?;
+    /// assert_eq!(set.normalized().to_string(), "1:5,7,9");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn normalized(&self) -> SequenceSet {
+        let mut ranges = self.ranges.clone();
+        ranges.sort_unstable_by_key(|r| (r.start, r.end));
+        let mut out: Vec<SeqRange> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match out.last_mut() {
+                Some(last) if r.start <= last.end.saturating_add(1) => {
+                    last.end = last.end.max(r.end);
+                }
+                _ => out.push(r),
+            }
+        }
+        Self::from_ranges(out)
+    }
+
+    /// The numbers in either set, normalized.
+    ///
+    /// ```
+    /// use imaplib_proto::SequenceSet;
+    /// let a = SequenceSet::parse(b"1:3,10")?;
+    /// assert_eq!(a.union(&SequenceSet::parse(b"4,8:9")?).to_string(), "1:4,8:10");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn union(&self, other: &SequenceSet) -> SequenceSet {
+        let mut all = Self::from_ranges(self.ranges.clone());
+        all.ranges.extend_from_slice(&other.ranges);
+        all.normalized()
+    }
+
+    /// The numbers of this set that are not in `other`, normalized. A range of `other`
+    /// cuts a range of this set in at most two; nothing is expanded, so
+    /// `1:4294967295` minus `7` is two ranges.
+    ///
+    /// ```
+    /// use imaplib_proto::SequenceSet;
+    /// let known = SequenceSet::parse(b"1:10,20:30")?;
+    /// let vanished = SequenceSet::parse(b"3,5:6,25:40")?;
+    /// assert_eq!(known.difference(&vanished).to_string(), "1:2,4,7:10,20:24");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn difference(&self, other: &SequenceSet) -> SequenceSet {
+        let a = self.normalized();
+        let b = other.normalized();
+        let mut out = Vec::new();
+        let mut j = 0;
+        for r in &a.ranges {
+            while j < b.ranges.len() && b.ranges[j].end < r.start {
+                j += 1;
+            }
+            let mut start = r.start;
+            let mut open = true;
+            for cut in b.ranges[j..].iter().take_while(|c| c.start <= r.end) {
+                if cut.start > start {
+                    out.push(SeqRange {
+                        start,
+                        end: cut.start - 1,
+                    });
+                }
+                if cut.end >= r.end {
+                    open = false;
+                    break;
+                }
+                start = cut.end + 1;
+            }
+            if open {
+                out.push(SeqRange { start, end: r.end });
+            }
+        }
+        Self::from_ranges(out)
+    }
+
+    /// The numbers in both sets, normalized.
+    ///
+    /// ```
+    /// use imaplib_proto::SequenceSet;
+    /// let reported = SequenceSet::parse(b"1:100")?;
+    /// assert_eq!(reported.intersection(&SequenceSet::parse(b"50,99:200")?).to_string(), "50,99:100");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn intersection(&self, other: &SequenceSet) -> SequenceSet {
+        let a = self.normalized();
+        let b = other.normalized();
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < a.ranges.len() && j < b.ranges.len() {
+            let (x, y) = (a.ranges[i], b.ranges[j]);
+            let start = x.start.max(y.start);
+            let end = x.end.min(y.end);
+            if start <= end {
+                out.push(SeqRange { start, end });
+            }
+            if x.end < y.end {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        Self::from_ranges(out)
+    }
 }
 
 impl fmt::Display for SequenceSet {

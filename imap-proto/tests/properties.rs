@@ -588,3 +588,87 @@ fn feed_into_survives_a_failing_sink() {
     s.s("TTTT4 OK done\r\n");
     s.ok(n);
 }
+
+// ----- set arithmetic on ranges (resync: known UIDs less VANISHED…) -------------------------
+
+/// A set from ranges given in any order, possibly overlapping.
+fn ranges_set(ranges: &[(u32, u32)]) -> imaplib_proto::SequenceSet {
+    let mut s = imaplib_proto::SequenceSet::new();
+    for &(a, b) in ranges {
+        s.push_range(a, b);
+    }
+    s
+}
+
+/// The numbers of a set, for small sets only.
+fn numbers(s: &imaplib_proto::SequenceSet) -> std::collections::BTreeSet<u32> {
+    s.iter().collect()
+}
+
+/// Ascending, disjoint, non-adjacent ranges.
+fn is_normal(s: &imaplib_proto::SequenceSet) -> bool {
+    s.ranges().iter().all(|r| r.start <= r.end)
+        && s.ranges()
+            .windows(2)
+            .all(|w| w[0].end < u32::MAX && w[0].end + 1 < w[1].start)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Union, difference and intersection agree with the same operations on the numbers
+    /// themselves, and give normalized sets.
+    #[test]
+    fn set_operations_match_the_numbers(
+        a in proptest::collection::vec((1u32..60, 1u32..60), 0..6),
+        b in proptest::collection::vec((1u32..60, 1u32..60), 0..6),
+    ) {
+        let (x, y) = (ranges_set(&a), ranges_set(&b));
+        let (nx, ny) = (numbers(&x), numbers(&y));
+        let union = x.union(&y);
+        let diff = x.difference(&y);
+        let both = x.intersection(&y);
+        prop_assert_eq!(numbers(&union), nx.union(&ny).copied().collect());
+        prop_assert_eq!(numbers(&diff), nx.difference(&ny).copied().collect());
+        prop_assert_eq!(numbers(&both), nx.intersection(&ny).copied().collect());
+        prop_assert_eq!(numbers(&x.normalized()), nx);
+        for s in [&union, &diff, &both, &x.normalized()] {
+            prop_assert!(is_normal(s), "{}", s);
+        }
+    }
+
+    /// Over the whole UID space the work is in ranges, never numbers: the results have at
+    /// most as many ranges as the inputs allow, and the counts add up.
+    #[test]
+    fn set_operations_never_expand(
+        a in proptest::collection::vec((any::<u32>(), any::<u32>()), 0..8),
+        b in proptest::collection::vec((any::<u32>(), any::<u32>()), 0..8),
+    ) {
+        let (x, y) = (ranges_set(&a).normalized(), ranges_set(&b).normalized());
+        let diff = x.difference(&y);
+        let both = x.intersection(&y);
+        let union = x.union(&y);
+        prop_assert!(diff.ranges().len() <= x.ranges().len() + y.ranges().len());
+        prop_assert!(both.ranges().len() <= x.ranges().len() + y.ranges().len());
+        prop_assert!(union.ranges().len() <= x.ranges().len() + y.ranges().len());
+        prop_assert_eq!(diff.count() + both.count(), x.count());
+        prop_assert_eq!(union.count() + both.count(), x.count() + y.count());
+        for s in [&union, &diff, &both] {
+            prop_assert!(is_normal(s), "{}", s);
+        }
+    }
+}
+
+#[test]
+fn set_operations_at_the_edges() {
+    let every = ranges_set(&[(1, u32::MAX)]);
+    let one = ranges_set(&[(7, 7)]);
+    assert_eq!(every.difference(&one).ranges().len(), 2);
+    assert_eq!(every.difference(&every).ranges().len(), 0);
+    assert_eq!(every.intersection(&one), one);
+    assert_eq!(
+        ranges_set(&[(u32::MAX, u32::MAX), (1, 2)]).union(&ranges_set(&[(3, u32::MAX - 1)])),
+        every
+    );
+    assert!(imaplib_proto::SequenceSet::saved().normalized().is_empty());
+}

@@ -11,8 +11,8 @@
 
 use imaplib_integration_tests::hostile::{Token, WireCommand};
 use imaplib_proto::build::{
-    FetchAttr, FetchAttrs, Flag, Keyword, SearchKey, Section, SortCriterion, SortKey, StoreFlags,
-    StoreMode, ThreadAlgorithm,
+    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
+    SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::error::{ArgumentProblem, Reason};
@@ -29,13 +29,18 @@ struct Peer {
 
 impl Peer {
     fn new(literal_plus: bool, utf8: bool) -> Peer {
+        Self::with(literal_plus, utf8, false)
+    }
+
+    /// [`Peer::new`], with `ENABLE QRESYNC` answered before the SELECT when `qresync`.
+    fn with(literal_plus: bool, utf8: bool, qresync: bool) -> Peer {
         let mut p = Peer {
             conn: Connection::new(Options::new(0x1234)),
             sent: Vec::new(),
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -48,6 +53,12 @@ impl Peer {
             p.feed(format!("BCDE{tag} OK enabled\r\n").as_bytes());
             tag += 1;
             assert!(p.conn.utf8_enabled());
+        }
+        if qresync {
+            p.submit(Command::enable("QRESYNC").unwrap());
+            p.feed(format!("* ENABLED QRESYNC\r\nBCDE{tag} OK enabled\r\n").as_bytes());
+            tag += 1;
+            assert!(p.conn.is_enabled("QRESYNC"));
         }
         p.submit(Command::select("INBOX", false).unwrap());
         p.feed(format!("* 3 EXISTS\r\nBCDE{tag} OK [READ-WRITE] done\r\n").as_bytes());
@@ -266,7 +277,15 @@ enum M {
     Or(Box<M>, Box<M>),
     And(Vec<M>),
     Group(Vec<M>),
+    /// `MODSEQ ["/flags/flag" entry] n`: the entry as (flag, index in [`ENTRIES`]).
+    ModSeq(Option<(FlagM, usize)>, u64),
 }
+
+const ENTRIES: [(EntryType, &str); 3] = [
+    (EntryType::Private, "priv"),
+    (EntryType::Shared, "shared"),
+    (EntryType::All, "all"),
+];
 
 const BARE: [&str; 14] = [
     "ALL",
@@ -348,6 +367,8 @@ impl M {
                 it.fold(first, SearchKey::and)
             }
             M::Group(keys) => SearchKey::group(keys.iter().map(M::build)),
+            M::ModSeq(None, n) => SearchKey::modseq(*n),
+            M::ModSeq(Some((f, e)), n) => SearchKey::flag_modseq(f.build(), ENTRIES[*e].0, *n),
         }
     }
 
@@ -411,6 +432,14 @@ impl M {
                     k.expect(true, out);
                 }
                 out.push(Tok::Close);
+            }
+            M::ModSeq(entry, n) => {
+                out.push(a("MODSEQ"));
+                if let Some((f, e)) = entry {
+                    out.push(Tok::S(format!("/flags/{}", f.text()).into_bytes()));
+                    out.push(a(ENTRIES[*e].1));
+                }
+                out.push(a(n.to_string()));
             }
         }
     }
@@ -491,6 +520,25 @@ fn leaf() -> impl Strategy<Value = M> {
             .prop_map(|(n, k)| M::Kw(n, k)),
         set().prop_map(M::Uid),
         set().prop_map(M::Set),
+        (prop::option::of((flag(), 0usize..3)), modseq_valzer()).prop_map(|(e, n)| M::ModSeq(e, n)),
+    ]
+}
+
+/// Mod-sequences a `mod-sequence-valzer` position takes: 0 to 2⁶³−1, often at the ends.
+fn modseq_valzer() -> impl Strategy<Value = u64> {
+    prop_oneof![Just(0), Just(MAX_MODSEQ), 0..=MAX_MODSEQ]
+}
+
+/// Any 64-bit number, often at the edges of what a mod-sequence may be.
+fn any_modseq() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0),
+        Just(1),
+        Just(MAX_MODSEQ),
+        Just(MAX_MODSEQ + 1),
+        Just(u64::MAX),
+        any::<u64>(),
+        1..1000u64
     ]
 }
 
@@ -564,7 +612,8 @@ enum FM {
     BinarySize(Vec<u32>),
 }
 
-const SIMPLE: [&str; 10] = [
+const SIMPLE: [&str; 11] = [
+    "MODSEQ",
     "UID",
     "FLAGS",
     "INTERNALDATE",
@@ -585,6 +634,7 @@ impl FM {
         };
         match self {
             FM::Simple(n) => match *n {
+                "MODSEQ" => FetchAttr::modseq(),
                 "UID" => FetchAttr::uid(),
                 "FLAGS" => FetchAttr::flags(),
                 "INTERNALDATE" => FetchAttr::internal_date(),
@@ -876,6 +926,115 @@ proptest! {
             want.push(Tok::S(msg));
         }
         check(&mut peer, cmd, want)?;
+    }
+
+    /// FETCH … (CHANGEDSINCE m [VANISHED]) and STORE … (UNCHANGEDSINCE m): a mod-sequence
+    /// outside what its position allows (1 or 0 to 2⁶³−1) is refused before anything is
+    /// sent; any other is one well-formed command carrying it.
+    #[test]
+    fn condstore_modifiers_round_trip(s in set(), attrs in prop::collection::vec(fetch_attr(), 1..4),
+                                      flags in prop::collection::vec(flag(), 0..3),
+                                      m in any_modseq(), which in 0u8..4,
+                                      (literal_plus, utf8) in mode()) {
+        let mut peer = Peer::with(literal_plus, utf8, true);
+        let built: FetchAttrs = attrs.iter().map(FM::build).collect();
+        let mut items = vec![Tok::Open];
+        items.extend(attrs.iter().map(|f| a(f.text())));
+        items.push(Tok::Close);
+        let (cmd, ok, want) = match which {
+            0..=2 => {
+                let cmd = match which {
+                    0 => Command::fetch_changed_since(s.build(), built, m),
+                    1 => Command::uid_fetch_changed_since(s.build(), built, m),
+                    _ => Command::uid_fetch_vanished(s.build(), built, m),
+                };
+                let mut want = if which == 0 { vec![a("FETCH")] } else { vec![a("UID"), a("FETCH")] };
+                want.push(a(s.text()));
+                want.extend(items);
+                want.extend([Tok::Open, a("CHANGEDSINCE"), a(m.to_string())]);
+                if which == 2 {
+                    want.push(a("VANISHED"));
+                }
+                want.push(Tok::Close);
+                (cmd, (1..=MAX_MODSEQ).contains(&m), want)
+            }
+            _ => {
+                let change = StoreFlags::add(flags.iter().map(FlagM::build));
+                let mut want = vec![a("STORE"), a(s.text()), Tok::Open, a("UNCHANGEDSINCE"),
+                                    a(m.to_string()), Tok::Close, a("+FLAGS"), Tok::Open];
+                want.extend(flags.iter().map(|f| a(f.text())));
+                want.push(Tok::Close);
+                (Command::store_unchanged_since(s.build(), &change, m), m <= MAX_MODSEQ, want)
+            }
+        };
+        match cmd {
+            Ok(cmd) => {
+                prop_assert!(ok, "accepted a mod-sequence of {}", m);
+                check(&mut peer, cmd, want)?;
+            }
+            Err(e) => {
+                prop_assert!(!ok, "refused {}: {}", m, e);
+                prop_assert!(matches!(e.reason(), Reason::Argument { problem: ArgumentProblem::OutOfRange, .. }), "{e}");
+            }
+        }
+    }
+
+    /// SELECT/EXAMINE with any QRESYNC parameter: refused exactly when RFC 7162 does not
+    /// allow its values (UIDVALIDITY 0, a mod-sequence outside 1 to 2⁶³−1, `$` or `*` in a
+    /// set, sequence match data of unequal sizes), otherwise one well-formed command.
+    #[test]
+    fn qresync_select_round_trips(uid_validity in prop_oneof![Just(0u32), any::<u32>()],
+                                  m in any_modseq(), known in prop::option::of(set()),
+                                  seq_match in prop::option::of((set(), set())),
+                                  examine in any::<bool>(), mailbox in "[A-Za-z0-9]{1,10}",
+                                  (literal_plus, utf8) in mode()) {
+        let mut peer = Peer::with(literal_plus, utf8, true);
+        let mut q = Qresync::new(uid_validity, m);
+        if let Some(k) = &known {
+            q = q.known_uids(k.build());
+        }
+        if let Some((x, y)) = &seq_match {
+            q = q.seq_match(x.build(), y.build());
+        }
+        let explicit = |s: &SetM| match s {
+            SetM::Saved => None,
+            SetM::Ranges(r) if r.iter().any(|&(x, y)| x == u32::MAX || y == u32::MAX) => None,
+            SetM::Ranges(r) => Some(r.iter().map(|&(x, y)| u64::from(x.abs_diff(y)) + 1).sum::<u64>()),
+        };
+        let sets_ok = match (&known, &seq_match) {
+            (None, None) => true,
+            (None, Some(_)) => false,
+            (Some(k), None) => explicit(k).is_some(),
+            (Some(k), Some((x, y))) => explicit(k).is_some()
+                && matches!((explicit(x), explicit(y)), (Some(a), Some(b)) if a == b),
+        };
+        let ok = uid_validity != 0 && (1..=MAX_MODSEQ).contains(&m) && sets_ok;
+        let params = SelectParams::qresync(q);
+        let cmd = if examine {
+            Command::examine_with(mailbox.as_str(), &params)
+        } else {
+            Command::select_with(mailbox.as_str(), &params)
+        };
+        match cmd {
+            Ok(cmd) => {
+                prop_assert!(ok, "accepted {}", params);
+                let mut want = vec![a(if examine { "EXAMINE" } else { "SELECT" }), a(mailbox.clone()),
+                                    Tok::Open, a("QRESYNC"), Tok::Open, a(uid_validity.to_string()),
+                                    a(m.to_string())];
+                if let Some(k) = &known {
+                    want.push(a(k.text()));
+                    if let Some((x, y)) = &seq_match {
+                        want.extend([Tok::Open, a(x.text()), a(y.text()), Tok::Close]);
+                    }
+                }
+                want.extend([Tok::Close, Tok::Close]);
+                check(&mut peer, cmd, want)?;
+            }
+            Err(e) => {
+                prop_assert!(!ok, "refused {}: {}", params, e);
+                prop_assert!(matches!(e.reason(), Reason::Argument { .. }), "{e}");
+            }
+        }
     }
 
     /// NUL, which no string form carries, is refused before anything is sent.

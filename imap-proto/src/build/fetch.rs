@@ -187,8 +187,8 @@ impl fmt::Display for Section {
 /// # Ok::<(), imaplib_proto::Error>(())
 /// ```
 ///
-/// Items of later extensions (MODSEQ of RFC 7162, PREVIEW, EMAILID…) will be further
-/// constructors; the representation is private so that they can be added.
+/// Items of later extensions (PREVIEW, EMAILID…) will be further constructors; the
+/// representation is private so that they can be added.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FetchAttr(Attr);
 
@@ -274,6 +274,17 @@ impl FetchAttr {
     /// `RFC822.TEXT`: the body (sets `\Seen`; RFC 3501 only).
     pub fn rfc822_text() -> FetchAttr {
         FetchAttr(Attr::Simple("RFC822.TEXT"))
+    }
+
+    /// `MODSEQ` (CONDSTORE, RFC 7162): the message's mod-sequence
+    /// ([`Fetch::modseq`](crate::parse::Fetch::modseq)). Asking for it turns CONDSTORE on.
+    ///
+    /// ```
+    /// # use imaplib_proto::build::FetchAttr;
+    /// assert_eq!(FetchAttr::modseq().to_string(), "MODSEQ");
+    /// ```
+    pub fn modseq() -> FetchAttr {
+        FetchAttr(Attr::Simple("MODSEQ"))
     }
 
     /// `BODY[section]`: the section's bytes; sets `\Seen`.

@@ -15,6 +15,11 @@
 //! * [`FetchAttr`], [`FetchAttrs`] and [`Section`]: FETCH data items, with sections and
 //!   partials.
 //! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
+//! * CONDSTORE and QRESYNC (RFC 7162): [`SelectParams`] and [`Qresync`] for SELECT/EXAMINE,
+//!   [`FetchAttr::modseq`], [`SearchKey::modseq`]; the `CHANGEDSINCE` and `UNCHANGEDSINCE`
+//!   modifiers are constructors ([`Command::fetch_changed_since`],
+//!   [`Command::store_unchanged_since`]…). Mod-sequences go out as numbers up to
+//!   [`MAX_MODSEQ`].
 //!
 //! Sequence and UID sets are [`SequenceSet`](crate::SequenceSet), the type SEARCH results come
 //! in. The `Command` constructors taking builders end in `_with`: [`Command::search_with`],
@@ -44,18 +49,23 @@
 //! [`Command::fetch_with`]: crate::Command::fetch_with
 //! [`Command::store_with`]: crate::Command::store_with
 //! [`Command::append_with`]: crate::Command::append_with
+//! [`Command::fetch_changed_since`]: crate::Command::fetch_changed_since
+//! [`Command::store_unchanged_since`]: crate::Command::store_unchanged_since
 
+mod condstore;
 mod date;
 mod fetch;
 pub(crate) mod flag;
 pub(crate) mod search;
 mod store;
 
+pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
-pub use search::{SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
+pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 
+pub(crate) use condstore::modseq_arg;
 pub(crate) use date::{date, date_time};
 
 use crate::encode::arg_error;

@@ -33,8 +33,9 @@ use crate::seqset::SequenceSet;
 /// );
 /// ```
 ///
-/// Keys of later extensions (MODSEQ of RFC 7162, SAVEDATESINCE…) will be further
-/// constructors; the representation is private so that they can be added.
+/// Keys of later extensions (SAVEDATESINCE…) will be further constructors; the
+/// representation is private so that they can be added. `MODSEQ` (CONDSTORE, RFC 7162) is
+/// [`SearchKey::modseq`] and [`SearchKey::flag_modseq`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchKey(Key);
 
@@ -67,6 +68,31 @@ enum Key {
     And(Vec<Key>),
     /// `(keys…)`, always parenthesised.
     Group(Vec<Key>),
+    /// `MODSEQ ["/flags/flag" entry-type] n` (RFC 7162).
+    ModSeq(Option<(Flag, EntryType)>, u64),
+}
+
+/// Whose metadata a `MODSEQ "/flags/…"` search key looks at (RFC 7162 §3.1.5
+/// `entry-type-req`): a flag's private (per-user) or shared mod-sequence, or the larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryType {
+    /// `priv`: the user's own copy of the flag.
+    Private,
+    /// `shared`: the copy all users share.
+    Shared,
+    /// `all`: the larger of both.
+    All,
+}
+
+impl EntryType {
+    /// The word on the wire: `priv`, `shared` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryType::Private => "priv",
+            EntryType::Shared => "shared",
+            EntryType::All => "all",
+        }
+    }
 }
 
 macro_rules! bare_keys {
@@ -419,6 +445,32 @@ impl SearchKey {
         SearchKey(Key::Set(set.into()))
     }
 
+    /// `MODSEQ n` (CONDSTORE, RFC 7162 §3.1.5): messages whose mod-sequence is at least
+    /// `n` (0 to 2⁶³−1; a larger value makes the command constructor fail). Using it turns
+    /// CONDSTORE on; the SEARCH answer then ends in `(MODSEQ m)`, the highest mod-sequence
+    /// of the messages found (the typed `search` drops it).
+    ///
+    /// ```
+    /// # use imaplib_proto::build::SearchKey;
+    /// assert_eq!(SearchKey::modseq(620162338).to_string(), "MODSEQ 620162338");
+    /// assert!(imaplib_proto::Command::search_with(&SearchKey::modseq(u64::MAX)).is_err());
+    /// ```
+    pub fn modseq(n: u64) -> SearchKey {
+        SearchKey(Key::ModSeq(None, n))
+    }
+
+    /// `MODSEQ "/flags/flag" entry-type n`: messages whose `flag` metadata changed at
+    /// mod-sequence `n` or later.
+    ///
+    /// ```
+    /// # use imaplib_proto::build::{EntryType, Flag, SearchKey};
+    /// let key = SearchKey::flag_modseq(Flag::Seen, EntryType::All, 1);
+    /// assert_eq!(key.to_string(), "MODSEQ \"/flags/\\\\Seen\" all 1");
+    /// ```
+    pub fn flag_modseq(flag: Flag, entry: EntryType, n: u64) -> SearchKey {
+        SearchKey(Key::ModSeq(Some((flag, entry)), n))
+    }
+
     /// `NOT key`. The same as `!key`.
     ///
     /// ```
@@ -511,6 +563,7 @@ impl Key {
         };
         match self {
             Key::Bare(_) | Key::Size(..) | Key::Keyword(..) => Ok(()),
+            Key::ModSeq(_, n) => super::modseq_arg("the MODSEQ search key", *n, true).map(drop),
             Key::Text(_, s) => text(s),
             Key::Header(f, s) => {
                 text(f)?;
@@ -559,6 +612,14 @@ impl Key {
             Key::And(keys) if nested && keys.len() > 1 => out.push(Self::group(keys)),
             Key::And(keys) => keys.iter().for_each(|k| k.args(out, true)),
             Key::Group(keys) => out.push(Self::group(keys)),
+            Key::ModSeq(entry, n) => {
+                out.push(atom("MODSEQ"));
+                if let Some((flag, kind)) = entry {
+                    out.push(string(&format!("/flags/{}", flag.as_str())));
+                    out.push(atom(kind.as_str()));
+                }
+                out.push(atom(&n.to_string()));
+            }
         }
     }
 

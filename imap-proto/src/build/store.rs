@@ -36,7 +36,8 @@ pub enum StoreMode {
 /// # Ok::<(), imaplib_proto::Error>(())
 /// ```
 ///
-/// `UNCHANGEDSINCE` (CONDSTORE, RFC 7162) will be a further method.
+/// The `UNCHANGEDSINCE` modifier (CONDSTORE, RFC 7162) goes with the change in
+/// [`Command::store_unchanged_since`](crate::Command::store_unchanged_since).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoreFlags {
     mode: StoreMode,

@@ -247,6 +247,8 @@ pub struct Connection {
     /// Set when the connection is established (and never unset).
     protocol_version: Option<String>,
     utf8: bool,
+    /// Extensions the server said it enabled (`* ENABLED …`), upper case.
+    enabled: Vec<String>,
     is_readonly: bool,
     secure: bool,
     store: Store,
@@ -306,6 +308,7 @@ impl Connection {
             capabilities: Vec::new(),
             protocol_version: None,
             utf8: false,
+            enabled: Vec::new(),
             is_readonly: false,
             secure,
             store: Store::default(),
@@ -354,6 +357,21 @@ impl Connection {
     /// imaplib's `is_readonly`.
     pub fn is_readonly(&self) -> bool {
         self.is_readonly
+    }
+
+    /// The extensions the server enabled in this session, as its `ENABLED` responses
+    /// named them (upper case), in order: `["QRESYNC", "CONDSTORE"]` after `ENABLE QRESYNC
+    /// CONDSTORE` (RFC 5161).
+    pub fn enabled(&self) -> &[String] {
+        &self.enabled
+    }
+
+    /// True if the server enabled `extension` (any case) in this session. `CONDSTORE` is
+    /// also on once QRESYNC is (RFC 7162 §3.2.3); CONDSTORE turned on by a CONDSTORE-enabling
+    /// command rather than ENABLE is not counted.
+    pub fn is_enabled(&self, extension: &str) -> bool {
+        let on = |e: &str| self.enabled.iter().any(|x| x.eq_ignore_ascii_case(e));
+        on(extension) || (extension.eq_ignore_ascii_case("CONDSTORE") && on("QRESYNC"))
     }
 
     /// imaplib's `utf8_enabled`.

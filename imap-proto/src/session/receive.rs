@@ -29,6 +29,9 @@ const MAILBOX_CODES: &[&str] = &[
     "NOMODSEQ",
 ];
 
+/// Most extensions remembered as enabled.
+const MAX_ENABLED: usize = 64;
+
 /// imaplib's `AllowedVersions`.
 const ALLOWED_VERSIONS: &[&str] = &["IMAP4REV1", "IMAP4"];
 
@@ -296,6 +299,9 @@ impl Connection {
             return;
         }
         crate::trace::note!(self.opts.debug, 3, "untagged {typ}: {items:?}");
+        if typ.as_str() == "ENABLED" {
+            self.note_enabled(&items);
+        }
         for item in items {
             if let Err(e) = self.store.append(typ.as_str(), item, self.opts.max_stored) {
                 return self.fail(e);
@@ -303,6 +309,19 @@ impl Connection {
         }
         if typ.is_status() {
             self.code(&code_text);
+        }
+    }
+
+    /// Remembers the extensions of an `ENABLED` response ([`Connection::enabled`]), at
+    /// most [`MAX_ENABLED`] of them (a server repeating ENABLED cannot grow the list).
+    fn note_enabled(&mut self, items: &[Item]) {
+        for line in items.iter().filter_map(Item::as_line) {
+            for word in line.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
+                let word = String::from_utf8_lossy(word).to_ascii_uppercase();
+                if self.enabled.len() < MAX_ENABLED && !self.enabled.contains(&word) {
+                    self.enabled.push(word);
+                }
+            }
         }
     }
 

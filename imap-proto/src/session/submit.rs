@@ -261,6 +261,19 @@ impl Connection {
                     .with_command(&cmd.name));
                 }
             }
+            Precondition::Enabled(ext) => {
+                if !self.is_enabled(ext) {
+                    return Err(Error::error(
+                        Reason::State(StateProblem::NotEnabled {
+                            extension: ext.to_string(),
+                        }),
+                        format!(
+                            "{ext} is not enabled: ENABLE {ext} first (after login, before SELECT)"
+                        ),
+                    )
+                    .with_command(&cmd.name));
+                }
+            }
             Precondition::NoCharsetInUtf8 => {
                 if self.utf8 {
                     return Err(Error::error(

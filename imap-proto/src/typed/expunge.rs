@@ -63,18 +63,41 @@ pub(super) fn take_expunged(expunges: Reply, conn: &mut Connection) -> Result<Ex
         .lines()
         .map(|line| number_u32("EXPUNGE", line))
         .collect::<Result<Vec<u32>>>()?;
+    let vanished = take_vanished(conn, Which::Live)?;
+    Ok(Expunged { seqs, vanished })
+}
+
+/// Which VANISHED responses [`take_vanished`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Which {
+    /// Without `(EARLIER)`: expunges happening now.
+    Live,
+    /// `VANISHED (EARLIER)`: a report of what is gone (QRESYNC SELECT, UID FETCH VANISHED).
+    Earlier,
+    /// Both.
+    All,
+}
+
+/// Pops the stored VANISHED responses, puts back those not asked for, and returns the UIDs
+/// of the others: their ranges in the order received (never expanded). A malformed one is
+/// an error, and then nothing is taken (the imaplib face can still look at them).
+pub(super) fn take_vanished(conn: &mut Connection, which: Which) -> Result<SeqSet> {
     let stored = conn.response("VANISHED").data;
-    let (earlier, now): (Vec<Item>, Vec<Item>) = stored
+    let (taken, left): (Vec<Item>, Vec<Item>) = stored
         .into_iter()
         .filter(|i| !i.is_none())
-        .partition(is_earlier);
-    if !earlier.is_empty() {
-        conn.restore_unsolicited(Reply::new("VANISHED", earlier))?;
+        .partition(|i| match which {
+            Which::Live => !is_earlier(i),
+            Which::Earlier => is_earlier(i),
+            Which::All => true,
+        });
+    if !left.is_empty() {
+        conn.restore_unsolicited(Reply::new("VANISHED", left))?;
     }
-    let now = Reply::new("VANISHED", now);
+    let taken = Reply::new("VANISHED", taken);
     let mut vanished = parse::SeqSet::new();
     let mut failed = None;
-    for v in parse::vanished(&now) {
+    for v in parse::vanished(&taken) {
         match v {
             Ok(v) => {
                 for r in v.uids.ranges() {
@@ -88,14 +111,10 @@ pub(super) fn take_expunged(expunges: Reply, conn: &mut Connection) -> Result<Ex
         }
     }
     if let Some(err) = failed {
-        // Not taken after all: the imaplib face can still look at them.
-        conn.restore_unsolicited(now)?;
+        conn.restore_unsolicited(taken)?;
         return Err(err);
     }
-    Ok(Expunged {
-        seqs,
-        vanished: from_parsed(vanished),
-    })
+    Ok(from_parsed(vanished))
 }
 
 /// A stored `VANISHED (EARLIER) uids` item.

@@ -151,9 +151,10 @@ macro_rules! client_typed {
                 self.done($crate::Command::authenticate(mechanism, auth))$($await)*
             }
 
-            /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"CONDSTORE"`,
-            /// space-separated. Returns what the server enabled (its `* ENABLED` response, taken
-            /// from the untagged store); an extension it does not know is simply not listed.
+            /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"QRESYNC"`,
+            /// space-separated. Returns what the server enabled (its `ENABLED` response,
+            /// upper case); [`connection().is_enabled(…)`]($crate::Connection::is_enabled)
+            /// remembers it.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -164,18 +165,8 @@ macro_rules! client_typed {
             #[doc = "# Ok(()) }"]
             #[doc = "```"]
             pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
-                // What an earlier ENABLE left unread is not this one's answer.
-                drop(self.client.connection_mut().response("ENABLED"));
-                self.done($crate::Command::enable(capabilities))$($await)*?;
-                let enabled = self.client.connection_mut().response("ENABLED");
-                Ok(enabled
-                    .data
-                    .iter()
-                    .filter_map(|i| i.as_line())
-                    .flat_map(|line| line.split(|b| *b == b' '))
-                    .filter(|w| !w.is_empty())
-                    .map(|w| String::from_utf8_lossy(w).into_owned())
-                    .collect())
+                let reply = self.client.run($crate::Command::enable(capabilities)?)$($await)*?;
+                $crate::typed::enable(reply, self.client.connection_mut())
             }
 
             /// `SELECT mailbox`: opens a mailbox read-write and returns its state
@@ -213,6 +204,92 @@ macro_rules! client_typed {
             ) -> $crate::Result<$crate::typed::Mailbox> {
                 let reply = self.client.run($crate::Command::select(mailbox, true)?)$($await)*?;
                 $crate::typed::select(reply, self.client.connection())
+            }
+
+            /// `SELECT mailbox (CONDSTORE)` (RFC 7162): [`select`](Self::select) with
+            /// mod-sequences on for the session — the result has `highest_modseq` (or
+            /// `no_modseq`), and FETCH responses for flag changes carry `MODSEQ`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let inbox = client.typed().select_condstore(\"INBOX\")", $aw, "?;")]
+            #[doc = "println!(\"HIGHESTMODSEQ {:?}\", inbox.highest_modseq);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn select_condstore<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Mailbox> {
+                let params = $crate::build::SelectParams::condstore();
+                let reply = self.client.run($crate::Command::select_with(mailbox, &params)?)$($await)*?;
+                $crate::typed::select(reply, self.client.connection())
+            }
+
+            /// `SELECT mailbox (QRESYNC (…))` (RFC 7162): opens the mailbox and returns, in
+            /// one command, what changed since `saved`
+            /// ([`Resync`]($crate::typed::Resync): expunged UIDs, changed flags, new UIDs,
+            /// the state to save, or why a full resync is needed). QRESYNC must be enabled
+            /// ([`enable`](Self::enable)`("QRESYNC")` after login); otherwise an error of
+            /// reason `State(NotEnabled)` and nothing is sent. [`resync`](Self::resync)
+            /// does all of this for you.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SyncState;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, saved: SyncState) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.enable(\"QRESYNC\")", $aw, "?;")]
+            #[doc = concat!("let changes = imap.select_qresync(\"INBOX\", &saved)", $aw, "?;")]
+            #[doc = "println!(\"gone: {}, changed: {}\", changes.vanished, changes.changed.len());"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn select_qresync<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                saved: &$crate::typed::SyncState,
+            ) -> $crate::Result<$crate::typed::Resync> {
+                let params = $crate::build::SelectParams::qresync(saved.qresync());
+                let reply = self.client.run($crate::Command::select_with(mailbox, &params)?)$($await)*?;
+                $crate::typed::qresync(reply, self.client.connection_mut(), saved)
+            }
+
+            /// Resynchronises a mailbox from the state saved when it was last in sync
+            /// ([`SyncState`]($crate::typed::SyncState)): selects it and returns what
+            /// changed since ([`Resync`]($crate::typed::Resync)) — UIDs expunged (ranges),
+            /// messages whose flags changed (UID → flags, mod-sequence), new UIDs, the
+            /// state to save once applied — or says that a full resync is needed
+            /// (UIDVALIDITY changed, `NOMODSEQ`, no CONDSTORE).
+            ///
+            /// With QRESYNC this is one `SELECT … (QRESYNC …)` (and `ENABLE QRESYNC` the
+            /// first time, when no mailbox is selected: ENABLE is not allowed after SELECT);
+            /// with CONDSTORE only, `SELECT … (CONDSTORE)`, `UID FETCH 1:* (FLAGS)
+            /// (CHANGEDSINCE m)` and `UID SEARCH UID known`: three round trips
+            /// ([`Resyncer`]($crate::typed::Resyncer) has the details).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SyncState;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, saved: SyncState) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let changes = imap.resync(\"INBOX\", &saved)", $aw, "?;")]
+            #[doc = "if let Some(why) = &changes.full_resync {"]
+            #[doc = "    println!(\"full resync needed: {why:?}\");"]
+            #[doc = "} else {"]
+            #[doc = "    for uid in changes.vanished.iter() { /* delete the local copy */ }"]
+            #[doc = "    for c in &changes.changed { println!(\"UID {} now {:?}\", c.uid, c.flags); }"]
+            #[doc = "    let save = changes.state; // once applied"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn resync<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                saved: &$crate::typed::SyncState,
+            ) -> $crate::Result<$crate::typed::Resync> {
+                let mut sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?;
+                while let Some(cmd) = sync.next_command()? {
+                    let reply = self.client.run(cmd)$($await)*?;
+                    sync.answer(reply, self.client.connection_mut())?;
+                }
+                sync.finish()
             }
 
             /// `CREATE mailbox`. An existing one is a `Refused` error (`ALREADYEXISTS`).
@@ -488,6 +565,148 @@ macro_rules! client_typed {
                 }
                 let reply = self.client.run($crate::Command::uid_store_with(set, change)?)$($await)*?;
                 $crate::typed::fetch(reply)
+            }
+
+            /// `FETCH set (attributes) (CHANGEDSINCE modseq)` (CONDSTORE): like
+            /// [`fetch`](Self::fetch), only the messages whose mod-sequence is above
+            /// `modseq`, each with its `modseq()`. `modseq` must be 1 to 2⁶³−1.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::FetchAttr;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, last_modseq: u64) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.select_condstore(\"INBOX\")", $aw, "?;")]
+            #[doc = concat!("for m in &imap.fetch_changed_since(1.., FetchAttr::flags(), last_modseq)", $aw, "? {")]
+            #[doc = "    let m = m?;"]
+            #[doc = "    println!(\"{} {:?} {:?}\", m.seq, m.flags(), m.modseq());"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn fetch_changed_since(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                attrs: impl Into<$crate::build::FetchAttrs>,
+                modseq: u64,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::fetch_changed_since(set, attrs, modseq)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `UID FETCH set (attributes) (CHANGEDSINCE modseq)`: like
+            /// [`fetch_changed_since`](Self::fetch_changed_since), by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::FetchAttr;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let changed = client.typed().uid_fetch_changed_since(1.., FetchAttr::flags(), 620162338)", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_fetch_changed_since(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                attrs: impl Into<$crate::build::FetchAttrs>,
+                modseq: u64,
+            ) -> $crate::Result<$crate::typed::Messages> {
+                if set.is_empty_set() {
+                    return $crate::typed::fetch($crate::Reply::new("OK", Vec::new()));
+                }
+                let reply = self.client.run($crate::Command::uid_fetch_changed_since(set, attrs, modseq)?)$($await)*?;
+                $crate::typed::fetch(reply)
+            }
+
+            /// `UID FETCH set (attributes) (CHANGEDSINCE modseq VANISHED)` (QRESYNC): the
+            /// messages of the set changed since `modseq`, and the UIDs of the set expunged
+            /// since ([`Changes`]($crate::typed::Changes)). QRESYNC must be enabled.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::FetchAttr;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, known: ", $krate, "::proto::SequenceSet) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let changes = client.typed().uid_fetch_vanished(&known, FetchAttr::flags(), 620162338)", $aw, "?;")]
+            #[doc = "println!(\"gone: {}\", changes.vanished);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_fetch_vanished(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                attrs: impl Into<$crate::build::FetchAttrs>,
+                modseq: u64,
+            ) -> $crate::Result<$crate::typed::Changes> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let reply = self.client.run($crate::Command::uid_fetch_vanished(set, attrs, modseq)?)$($await)*?;
+                $crate::typed::fetch_vanished(reply, self.client.connection_mut())
+            }
+
+            /// Runs a STORE with `UNCHANGEDSINCE` and returns its [`Stored`]($crate::typed::Stored),
+            /// reporting this command's `MODIFIED` only: one left in the store by an earlier
+            /// command is set aside and put back.
+            $($async)* fn store_conditional(
+                &mut self,
+                cmd: $crate::Command,
+            ) -> $crate::Result<$crate::typed::Stored> {
+                let stale = self.client.connection_mut().response("MODIFIED");
+                let result = self.client.run(cmd)$($await)*;
+                let stored = match result {
+                    Ok(reply) => $crate::typed::conditional_store(reply, self.client.connection_mut()),
+                    Err(e) => Err(e),
+                };
+                if stale.data.iter().any(|i| !i.is_none()) {
+                    self.client.connection_mut().restore_unsolicited(stale)?;
+                }
+                stored
+            }
+
+            /// `STORE set (UNCHANGEDSINCE modseq) change` (CONDSTORE): changes the flags of
+            /// the messages not modified since `modseq` (0 to 2⁶³−1) and returns their new
+            /// flags and the `MODIFIED` set of those left alone
+            /// ([`Stored`]($crate::typed::Stored)): a non-empty set is a partial failure
+            /// (another client changed them; fetch them again and decide anew).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, seen_at: u64) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let stored = client.typed().store_unchanged_since(\"1:3\", &StoreFlags::add([Flag::Answered]), seen_at)", $aw, "?;")]
+            #[doc = "if !stored.all_stored() { println!(\"changed meanwhile: {}\", stored.modified); }"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn store_unchanged_since(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                change: &$crate::build::StoreFlags,
+                modseq: u64,
+            ) -> $crate::Result<$crate::typed::Stored> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let cmd = $crate::Command::store_unchanged_since(set, change, modseq)?;
+                self.store_conditional(cmd)$($await)*
+            }
+
+            /// `UID STORE set (UNCHANGEDSINCE modseq) change`: like
+            /// [`store_unchanged_since`](Self::store_unchanged_since), by UID (`modified`
+            /// holds UIDs).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Flag, StoreFlags};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let stored = client.typed().uid_store_unchanged_since(4711, &StoreFlags::add([Flag::Seen]), 12)", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_store_unchanged_since(
+                &mut self,
+                set: impl $crate::IntoSequenceSet,
+                change: &$crate::build::StoreFlags,
+                modseq: u64,
+            ) -> $crate::Result<$crate::typed::Stored> {
+                if set.is_empty_set() {
+                    return Ok(Default::default());
+                }
+                let cmd = $crate::Command::uid_store_unchanged_since(set, change, modseq)?;
+                self.store_conditional(cmd)$($await)*
             }
 
             /// `COPY set mailbox`: the `COPYUID` (UIDPLUS) pairing source and new UIDs,

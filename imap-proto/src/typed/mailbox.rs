@@ -137,7 +137,7 @@ pub fn select(reply: Reply, conn: &Connection) -> Result<Mailbox> {
 }
 
 /// Flags as text, without `\*` (invalid UTF-8, which no flag should hold, replaced).
-fn owned_flags(flags: &[Flag<'_>]) -> Vec<String> {
+pub(super) fn owned_flags(flags: &[Flag<'_>]) -> Vec<String> {
     flags
         .iter()
         .filter(|f| !f.is_wildcard())

@@ -59,6 +59,15 @@ pub fn fetch(reply: Reply) -> Result<Messages> {
     })
 }
 
+impl Default for Messages {
+    /// No message (what an empty set fetches).
+    fn default() -> Self {
+        Messages {
+            reply: Reply::new("OK", Vec::new()),
+        }
+    }
+}
+
 impl Messages {
     /// The messages, parsed one by one as they are asked for; a malformed FETCH response
     /// is an `Err` for that message.

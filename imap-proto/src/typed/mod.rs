@@ -18,6 +18,11 @@
 //! | MOVE, UID MOVE | [`mv`] | [`Moved`] |
 //! | EXPUNGE, UID EXPUNGE | [`expunge`] | [`Expunged`] |
 //! | CAPABILITY | [`capability`], [`CapabilitySet::of`] | [`CapabilitySet`] |
+//! | ENABLE | [`enable`] | `Vec<String>` |
+//! | STORE … (UNCHANGEDSINCE m) | [`conditional_store`] | [`Stored`] |
+//! | UID FETCH … (CHANGEDSINCE m VANISHED) | [`fetch_vanished`] | [`Changes`] |
+//! | SELECT … (QRESYNC …) | [`qresync`] | [`Resync`] |
+//! | resynchronisation (one to three commands) | [`Resyncer`] | [`Resync`] |
 //! | anything else | [`done`] | `()` |
 //!
 //! **Refusals are errors.** A `NO` or `BAD` answer is an [`Error`] whose
@@ -47,8 +52,9 @@
 //!   newest item of each kind wins (imaplib users take `data[-1]`). The untagged `OK`s are
 //!   flushed at every command's submission, so those [`mv`] reads came after the MOVE was
 //!   submitted.
-//! * **Events are popped**: EXPUNGE and VANISHED ([`expunge`], [`mv`]) and ESEARCH
-//!   ([`esearch`]). imaplib's `expunge()` pops EXPUNGE (the [`Reply`] holds them); the typed
+//! * **Events are popped**: EXPUNGE and VANISHED ([`expunge`], [`mv`]), ESEARCH
+//!   ([`esearch`]), ENABLED ([`enable`]), MODIFIED ([`conditional_store`]), and the
+//!   `VANISHED (EARLIER)` and FETCH responses of a QRESYNC SELECT ([`qresync`]). imaplib's `expunge()` pops EXPUNGE (the [`Reply`] holds them); the typed
 //!   face pops VANISHED (RFC 7162's EXPUNGE) the same way, and MOVE's EXPUNGEs, and the
 //!   ESEARCH data, which imaplib's `search()` leaves behind. Read-only would report them
 //!   twice: again at the next `expunge`. `VANISHED (EARLIER)` responses are not expunges
@@ -86,10 +92,12 @@
 //! ```
 
 mod capabilities;
+mod condstore;
 mod expunge;
 pub mod face;
 mod mailbox;
 mod messages;
+mod resync;
 mod search;
 mod uids;
 
@@ -97,11 +105,13 @@ mod uids;
 mod tests;
 
 pub use capabilities::{capability, CapabilitySet};
+pub use condstore::{conditional_store, enable, fetch_vanished, Changes, Stored};
 pub use expunge::{expunge, Expunged};
 pub use mailbox::{
     list, select, status, ListEntry, Mailbox, MailboxName, MailboxStatus, SpecialUse,
 };
 pub use messages::{fetch, MessageIter, Messages};
+pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use search::{esearch, search, Esearch};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
 
@@ -111,7 +121,7 @@ use crate::response::{response_code, Item, Reply};
 use crate::session::Connection;
 
 /// The set of message numbers or UIDs in typed results (SEARCH, ESEARCH, APPENDUID,
-/// COPYUID, VANISHED): ranges, never expanded.
+/// COPYUID, VANISHED, MODIFIED): ranges, never expanded.
 ///
 /// It is [`parse::SeqSet`] today. Every set the typed face returns goes through one
 /// conversion (`from_parsed` in this module), the single place to change when the
