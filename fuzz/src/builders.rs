@@ -152,6 +152,9 @@ fn date_text(d: NaiveDate) -> Vec<u8> {
 }
 
 impl Key {
+    // The explicit `*` is what makes `pick` return `&&str` (without it, inference picks
+    // `str` and fails): clippy 1.95's explicit_auto_deref is wrong here.
+    #[allow(clippy::explicit_auto_deref)]
     fn read(r: &mut Reader<'_>, depth: usize) -> Key {
         let pick = if depth >= 4 { r.u8() % 8 } else { r.u8() % 12 };
         match pick {
@@ -395,7 +398,9 @@ fn dots(p: &[u32]) -> String {
 
 /// One fetch item: the built item and its text.
 fn fetch_attr(r: &mut Reader<'_>) -> Result<(FetchAttr, String)> {
-    const SIMPLE: [(&str, fn() -> FetchAttr); 10] = [
+    /// A fetch item without arguments: its name and constructor.
+    type Simple = (&'static str, fn() -> FetchAttr);
+    const SIMPLE: [Simple; 10] = [
         ("UID", FetchAttr::uid),
         ("FLAGS", FetchAttr::flags),
         ("INTERNALDATE", FetchAttr::internal_date),
