@@ -542,10 +542,11 @@ pub enum SaslFailure {
     /// The server ended the exchange with OK without proving that it knows the password
     /// (no `v=`). The login failed.
     MissingServerSignature,
-    /// The mechanism needs channel binding (a `-PLUS` mechanism, or
-    /// [`ChannelBindingPolicy::Require`](crate::auth::ChannelBindingPolicy::Require)) but
-    /// the connection has no channel-binding data of the type wanted: not TLS, or a TLS
-    /// session that cannot export it.
+    /// Channel binding is needed and cannot be had: a `-PLUS` mechanism on a connection
+    /// without channel-binding data of the type wanted (not TLS, a TLS session that cannot
+    /// export it, or binding disabled), or a mechanism without binding under
+    /// [`ChannelBindingPolicy::Require`](crate::auth::ChannelBindingPolicy::Require).
+    /// Refused before anything is sent.
     ChannelBindingUnavailable,
     /// A mechanism without channel binding was asked while the server offers its `-PLUS`
     /// variant and the connection can bind: going on would throw away the protection

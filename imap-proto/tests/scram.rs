@@ -720,3 +720,58 @@ fn hex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
+
+// ----- no panic on anything a server sends --------------------------------------------------
+
+use imaplib_proto::Authenticator;
+use proptest::prelude::*;
+
+/// A server message: random bytes, or a valid one with a few bytes changed.
+fn server_message(valid: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..120),
+        proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4).prop_map(move |edits| {
+            let mut m = valid.to_vec();
+            for (at, b) in edits {
+                let at = at % (m.len() + 1);
+                if at == m.len() {
+                    m.push(b);
+                } else {
+                    m[at] = b;
+                }
+            }
+            m
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Whatever the server sends, the exchange answers or cancels, never panics, and ends
+    /// in success only with the right server signature.
+    #[test]
+    fn scram_survives_any_server_message(
+        first in server_message(RFC7677_FIRST),
+        last in server_message(RFC7677_V),
+        ok in any::<bool>(),
+    ) {
+        let mut s = Scram::sha256("user", "pencil")
+            .unwrap()
+            .with_nonce("rOprNGfwEbeRWgbNEkqO")
+            .unwrap()
+            // Small counts only, so that each case stays fast.
+            .with_iterations(1, 5000);
+        prop_assert!(s.step(b"").is_some());
+        let answered = s.step(&first).is_some();
+        let verified = answered && s.step(&last) == Some(Vec::new());
+        let outcome = s.finish(ok);
+        if verified {
+            prop_assert!(outcome.is_ok());
+            prop_assert_eq!(&first[..], RFC7677_FIRST);
+            prop_assert_eq!(&last[..], RFC7677_V);
+        } else if ok {
+            prop_assert!(outcome.is_err());
+        }
+    }
+}

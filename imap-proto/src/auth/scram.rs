@@ -168,6 +168,10 @@ pub enum ChannelBindingPolicy {
 /// 3. the server-final message must carry the server's signature (`v=`), compared in
 ///    constant time, and the client answers with an empty line; an `e=` error is reported.
 ///
+/// The nonce is drawn when the authenticator is made ([`getrandom`](https://docs.rs/getrandom),
+/// the operating system's generator), not by the [`Connection`](crate::Connection), which
+/// stays deterministic; [`with_nonce`](Scram::with_nonce) fixes it for test vectors.
+///
 /// Every failure cancels the exchange (`*`) and becomes the command's error, with a
 /// [`Reason::Sasl`] saying what went wrong — even when the server answers `OK`: a server
 /// that did not prove it knows the password has not authenticated, and the connection is
