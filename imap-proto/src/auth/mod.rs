@@ -24,7 +24,9 @@ mod binding;
 mod scram;
 
 pub use binding::{tls_server_end_point, ChannelBinding, ChannelBindingType};
-pub use scram::{ChannelBindingPolicy, Scram, ScramHash};
+pub use scram::{
+    ChannelBindingPolicy, Scram, ScramHash, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS,
+};
 
 /// A SASL mechanism's client side, driven one challenge at a time.
 pub trait Authenticator: Send {
