@@ -103,7 +103,10 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         Ok(Transport::Tls(Box::new(tls.await?)))
     }
 
-    async fn over(transport: Transport<S>, core: Core) -> Result<Self> {
+    async fn over(transport: Transport<S>, mut core: Core) -> Result<Self> {
+        // Implicit TLS: SCRAM's -PLUS mechanisms bind to this session.
+        let binding = transport.channel_binding();
+        core.driver.connection_mut().set_channel_binding(binding);
         Client {
             core,
             transport,
@@ -226,7 +229,14 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         let r = ready_or_pending!(self.transport.poll_upgrade(cx, config, &self.core.host));
         let now = Instant::now();
         match r {
-            Ok(()) => drop(self.core.driver.tls_established(now)),
+            Ok(()) => {
+                let binding = self.transport.channel_binding();
+                self.core
+                    .driver
+                    .connection_mut()
+                    .set_channel_binding(binding);
+                drop(self.core.driver.tls_established(now))
+            }
             Err(e) => self.core.driver.transport_error(e, now),
         }
         Poll::Ready(())

@@ -11,6 +11,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, ready};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
+use imaplib_proto::auth::ChannelBinding;
 use imaplib_proto::error::{Reason, StateProblem};
 use imaplib_proto::tls::handshake_failed;
 use imaplib_proto::tls::rustls::ClientConfig;
@@ -206,6 +207,14 @@ impl<S: Duplex> Transport<S> {
         let tls = tls.map_err(|e| handshake_failed(e, config.timeout()))?;
         *self = Transport::Tls(Box::new(tls));
         Poll::Ready(Ok(()))
+    }
+
+    /// The channel-binding data of the TLS session (`None` unless TLS is up).
+    pub(crate) fn channel_binding(&self) -> Option<ChannelBinding> {
+        match self {
+            Transport::Tls(s) => Some(imaplib_proto::tls::channel_binding(s.get_ref().1)),
+            _ => None,
+        }
     }
 
     /// The deadline of a handshake in progress.

@@ -67,7 +67,10 @@ impl<S: Socket> Client<S> {
         Transport::tls(stream, config.tls_config()?, name, config.timeout())
     }
 
-    fn over(transport: Transport<S>, core: Core) -> Result<Self> {
+    fn over(transport: Transport<S>, mut core: Core) -> Result<Self> {
+        // Implicit TLS: SCRAM's -PLUS mechanisms bind to this session.
+        let binding = transport.channel_binding();
+        core.driver.connection_mut().set_channel_binding(binding);
         Client { core, transport }.greet()
     }
 
@@ -149,7 +152,14 @@ impl<S: Socket> Client<S> {
         let up =
             (self.core.config.tls_config()).and_then(|c| self.transport.upgrade(c, host, timeout));
         match up {
-            Ok(()) => drop(self.core.driver.tls_established(Instant::now())),
+            Ok(()) => {
+                let binding = self.transport.channel_binding();
+                self.core
+                    .driver
+                    .connection_mut()
+                    .set_channel_binding(binding);
+                drop(self.core.driver.tls_established(Instant::now()))
+            }
             Err(e) => self.core.driver.transport_error(e, Instant::now()),
         }
         Ok(())

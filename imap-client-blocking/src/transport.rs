@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use imaplib_proto::auth::ChannelBinding;
 use imaplib_proto::error::{Reason, StateProblem, TlsFailure};
 use imaplib_proto::tls::rustls::{ClientConfig, ClientConnection, StreamOwned};
 use imaplib_proto::{Error, Result};
@@ -284,6 +285,14 @@ impl<S: Socket> Transport<S> {
         let mut transport = Self::plain(s);
         transport.upgrade(config, name, t)?;
         Ok(transport)
+    }
+
+    /// The channel-binding data of the TLS session (`None` for a plain stream).
+    pub(crate) fn channel_binding(&self) -> Option<ChannelBinding> {
+        match &self.pipe {
+            Pipe::Tls(s) => Some(imaplib_proto::tls::channel_binding(&s.conn)),
+            Pipe::Plain(_) | Pipe::Closed => None,
+        }
     }
 
     /// The socket, to inspect or configure: its timeout is set again before the next use.

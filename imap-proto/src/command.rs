@@ -18,13 +18,14 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::auth::{Authenticator, CramMd5, Plain};
+use crate::auth::{Authenticator, ChannelBindingPolicy, CramMd5, Plain, Scram};
 use crate::build::{
     modseq_arg, FetchAttrs, Flag, SearchKey, SelectParams, SortCriterion, StoreFlags,
     ThreadAlgorithm,
 };
 use crate::encode::{self, Arg, IntoSequenceSet, Text};
 use crate::error::{ArgumentProblem, Error, Reason, Result};
+use crate::session::Connection;
 use crate::util::DateInput;
 
 /// imaplib's connection states.
@@ -311,6 +312,39 @@ impl Command {
             Kind::Authenticate(Box::new(auth)),
         )
         .require(Precondition::Credentials { login: false }))
+    }
+
+    /// `AUTHENTICATE SCRAM-…` with the strongest SCRAM mechanism the server of `conn`
+    /// offers ([`Scram::choose`] under the default [`ChannelBindingPolicy::Prefer`]):
+    /// SCRAM-SHA-256-PLUS or SCRAM-SHA-1-PLUS when the connection has channel-binding
+    /// data ([`Connection::set_channel_binding`](crate::Connection::set_channel_binding)),
+    /// else SCRAM-SHA-256, else SCRAM-SHA-1. The server must prove it knows the password
+    /// too: see [`Scram`]. An error when the server offers no SCRAM mechanism, or the
+    /// credentials cannot be prepared with SASLprep.
+    ///
+    /// ```
+    /// use imaplib_proto::{Command, Connection, Options, Output};
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// conn.feed(b"* OK [CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-1 AUTH=SCRAM-SHA-256] hi\r\n");
+    /// # assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+    /// conn.submit(Command::login_scram(&conn, "jane", "secret")?)?;
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, b"BCDE0 AUTHENTICATE SCRAM-SHA-256\r\n");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn login_scram(conn: &Connection, user: &str, password: &str) -> Result<Self> {
+        let policy = ChannelBindingPolicy::default();
+        let caps = conn.capabilities();
+        let Some((hash, plus)) = Scram::choose(caps, conn.channel_binding(), policy) else {
+            return Err(Error::error(
+                Reason::Unsupported {
+                    capability: "AUTH=SCRAM-SHA-256".into(),
+                },
+                "the server offers no SCRAM mechanism (AUTH=SCRAM-SHA-256, AUTH=SCRAM-SHA-1)",
+            )
+            .with_command("AUTHENTICATE"));
+        };
+        Self::authenticate(hash.mechanism(plus), Scram::new(hash, user, password)?)
     }
 
     /// `AUTHENTICATE CRAM-MD5` (imaplib's `login_cram_md5`).

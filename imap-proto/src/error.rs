@@ -88,6 +88,10 @@ pub enum Cause {
     Tls,
     /// A deadline passed.
     Timeout,
+    /// A SASL exchange failed on the client's side: the server broke the mechanism or did
+    /// not prove who it is, or a channel-binding policy refused to go on
+    /// ([`Reason::Sasl`]; an `e=` error the server sent is [`Cause::Server`]).
+    Sasl,
 }
 
 /// What went wrong, with the data a program acts on. See the [module documentation](self).
@@ -169,6 +173,9 @@ pub enum Reason {
     },
     /// A stream of the caller (a literal sink, a message reader) failed or ended early.
     Stream(StreamFailure),
+    /// A SASL mechanism (SCRAM) failed on the client's side, or the server reported its
+    /// own error inside the exchange.
+    Sasl(SaslFailure),
 }
 
 impl Reason {
@@ -188,6 +195,8 @@ impl Reason {
             Reason::Unsupported { .. } => Cause::Unsupported,
             Reason::Stream(StreamFailure::Sink | StreamFailure::Reader) => Cause::Io,
             Reason::Stream(_) => Cause::Argument,
+            Reason::Sasl(SaslFailure::ServerError { .. }) => Cause::Server,
+            Reason::Sasl(_) => Cause::Sasl,
         }
     }
 
@@ -428,6 +437,10 @@ pub enum ArgumentProblem {
     /// A value its position does not allow (`\Recent` in STORE or APPEND, a system flag where
     /// only a keyword fits).
     NotAllowed,
+    /// A SASL credential that SASLprep (RFC 4013) cannot prepare: it holds a prohibited
+    /// character (a control character, a private-use, unassigned or non-character code
+    /// point…), or mixes right-to-left and left-to-right text.
+    SaslPrep,
 }
 
 /// The layer whose start was preceded by injected bytes ([`Reason::Injection`]).
@@ -495,6 +508,62 @@ pub enum StreamFailure {
         /// Bytes announced.
         total: u64,
     },
+}
+
+/// How a SASL exchange failed ([`Reason::Sasl`]). See [`crate::auth::Scram`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SaslFailure {
+    /// The server's nonce does not start with the client's, or adds nothing to it
+    /// (RFC 5802 §5.1): a broken server, or a replayed exchange. Nothing was proven to it.
+    NonceMismatch,
+    /// The server's iteration count is outside the bounds the client accepts: too few
+    /// iterations weaken the stored secret, too many let a rogue server burn the client's
+    /// CPU. Refused before any work.
+    IterationCount {
+        /// The count the server sent (saturated at `u64::MAX`).
+        value: u64,
+        /// The smallest count accepted.
+        min: u32,
+        /// The largest count accepted.
+        max: u32,
+    },
+    /// A server message does not follow the mechanism's grammar (this part of it).
+    Malformed {
+        /// What was wrong, e.g. `"the salt is not base64"`.
+        what: &'static str,
+    },
+    /// The server requires an extension (`m=`) the client does not know (RFC 5802 §5.1).
+    MandatoryExtension,
+    /// The server reported an error inside the exchange (`e=`, RFC 5802 §7), e.g.
+    /// `invalid-proof` or `channel-bindings-dont-match`.
+    ServerError {
+        /// The server's error value.
+        value: String,
+    },
+    /// The server's signature (`v=`) is wrong: the server does not know the password, or
+    /// someone in the middle changed the exchange. The login failed even if the server
+    /// said OK.
+    ServerSignature,
+    /// The server ended the exchange with OK without proving that it knows the password
+    /// (no `v=`). The login failed.
+    MissingServerSignature,
+    /// Channel binding is needed and cannot be had: a `-PLUS` mechanism on a connection
+    /// without channel-binding data of the type wanted (not TLS, a TLS session that cannot
+    /// export it, or binding disabled), or a mechanism without binding under
+    /// [`ChannelBindingPolicy::Require`](crate::auth::ChannelBindingPolicy::Require).
+    /// Refused before anything is sent.
+    ChannelBindingUnavailable,
+    /// A mechanism without channel binding was asked while the server offers its `-PLUS`
+    /// variant and the connection can bind: going on would throw away the protection
+    /// against a man in the middle who strips `-PLUS` (RFC 5802 §6). Use the `-PLUS`
+    /// mechanism, or [`ChannelBindingPolicy::Disable`](crate::auth::ChannelBindingPolicy::Disable).
+    Downgrade {
+        /// The `-PLUS` mechanism the server offers.
+        offered: String,
+    },
+    /// The operating system's random number generator failed (no nonce could be drawn).
+    Random,
 }
 
 /// An IMAP error: a kind in imaplib's hierarchy, a [`Reason`], a message, and context.
@@ -907,6 +976,13 @@ mod tests {
             (
                 Reason::Stream(StreamFailure::ReaderEnded { sent: 1, total: 2 }),
                 Cause::Argument,
+            ),
+            (Reason::Sasl(SaslFailure::ServerSignature), Cause::Sasl),
+            (
+                Reason::Sasl(SaslFailure::ServerError {
+                    value: "invalid-proof".into(),
+                }),
+                Cause::Server,
             ),
         ];
         for (reason, cause) in cases {

@@ -78,6 +78,21 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::login_plain(user, password)?)$($await)*
         }
 
+        /// `AUTHENTICATE SCRAM-…` (not in imaplib): the strongest SCRAM mechanism the
+        /// server offers — SCRAM-SHA-256(-PLUS) before SCRAM-SHA-1(-PLUS), the `-PLUS`
+        /// one with channel binding to this client's TLS session whenever the server
+        /// offers it — with mutual authentication: a server that cannot prove it knows
+        /// the password fails the login even after `OK`. See
+        /// [`Command::login_scram`]($crate::Command::login_scram).
+        pub $($async)* fn login_scram(
+            &mut self,
+            user: &str,
+            password: &str,
+        ) -> $crate::Result<$crate::Reply> {
+            let cmd = $crate::Command::login_scram(self.connection(), user, password)?;
+            self.run(cmd)$($await)*
+        }
+
         /// `AUTHENTICATE mechanism` driven by `authobject`, which gets each decoded
         /// challenge and returns the response (`None` cancels).
         pub $($async)* fn authenticate(

@@ -16,6 +16,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use crate::auth::{ChannelBinding, ChannelBindingType};
 use crate::error::{Deadline, Error, Reason, Result, TlsFailure};
 
 pub use rustls;
@@ -179,6 +180,39 @@ pub fn handshake_failed(err: std::io::Error, timeout: Option<std::time::Duration
         false => TlsFailure::Handshake,
     };
     Error::abort(Reason::Tls(failure), format!("TLS handshake failed: {err}")).with_source(err)
+}
+
+/// The label of `tls-exporter` channel binding (RFC 9266 §2).
+pub const CHANNEL_BINDING_EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
+
+/// The channel-binding data of a rustls client session, for SCRAM's `-PLUS` mechanisms
+/// ([`Connection::set_channel_binding`](crate::Connection::set_channel_binding)); both
+/// clients call it when a handshake completes.
+///
+/// - `tls-exporter` (RFC 9266): 32 bytes of the session's exporter with the label
+///   [`CHANNEL_BINDING_EXPORTER_LABEL`] and an empty context — on TLS 1.3 only: RFC 9266
+///   allows it on TLS 1.2 only with the extended master secret, which rustls does not
+///   report.
+/// - `tls-server-end-point` (RFC 5929 §4): the server's certificate hashed as
+///   [`auth::tls_server_end_point`](crate::auth::tls_server_end_point) says.
+///
+/// Empty while the handshake is in progress.
+pub fn channel_binding(conn: &rustls::ClientConnection) -> ChannelBinding {
+    let mut binding = ChannelBinding::new();
+    if conn.is_handshaking() {
+        return binding;
+    }
+    if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
+        let exported =
+            conn.export_keying_material([0u8; 32], CHANNEL_BINDING_EXPORTER_LABEL, Some(b""));
+        if let Ok(data) = exported {
+            binding = binding.with(ChannelBindingType::TlsExporter, data);
+        }
+    }
+    if let Some(cert) = conn.peer_certificates().and_then(|c| c.first()) {
+        binding = binding.with_server_certificate(cert.as_ref());
+    }
+    binding
 }
 
 #[derive(Debug)]

@@ -142,7 +142,8 @@ pub struct UserAccount {
     /// Login name; made of ASCII letters and digits only.
     pub name: String,
     /// Password. It contains a space, a double quote and a backslash, so that `LOGIN` has to
-    /// quote it; it is accepted by `LOGIN`, `AUTHENTICATE PLAIN`/`LOGIN` and `CRAM-MD5`.
+    /// quote it; it is accepted by `LOGIN`, `AUTHENTICATE PLAIN`/`LOGIN`, `CRAM-MD5` and
+    /// `SCRAM-SHA-1`/`SCRAM-SHA-256` (ASCII, so SASLprep leaves it as it is).
     pub password: String,
 }
 
@@ -910,7 +911,8 @@ service anvil {{
 }}
 
 # Users: one passwd-file per user (users/NAME), so that a new user can log in at once.
-# Passwords are stored as {{PLAIN}}: CRAM-MD5 needs the plaintext.
+# Passwords are stored as {{PLAIN}}: CRAM-MD5 needs the plaintext, and both SCRAMs
+# derive their keys from it.
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/users/%u

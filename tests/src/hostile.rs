@@ -170,7 +170,9 @@ impl WireCommand {
         }
     }
 
-    fn word(&self, n: usize) -> String {
+    /// The `n`-th space-separated word of the first line, upper-cased (0: the tag; 2:
+    /// AUTHENTICATE's mechanism).
+    pub fn word(&self, n: usize) -> String {
         let first_line = self.raw.split(|&b| b == b'\n').next().unwrap_or_default();
         let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
         first_line
@@ -668,6 +670,23 @@ impl Session {
         }
         self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, sock)));
         Ok(())
+    }
+
+    /// The server side of the TLS session, once [`Session::start_tls`] ran: for channel
+    /// binding (its exporter, its certificate).
+    pub fn tls(&self) -> Option<&ServerConnection> {
+        match &self.stream {
+            Stream::Tls(s) => Some(&s.conn),
+            Stream::Plain(_) => None,
+        }
+    }
+
+    /// Reads one raw line (CRLF included) and records it as a continuation of the last
+    /// command (an AUTHENTICATE response).
+    pub fn read_response_line(&mut self) -> Result<Vec<u8>, Stop> {
+        let line = self.read_line()?;
+        self.add_continuation(line.clone());
+        Ok(line)
     }
 
     /// Shuts down the write side (the client sees EOF after what was sent).

@@ -5,7 +5,8 @@
 //! must be installed (`scripts/setup-dovecot`, as root); the harness panics, and never skips,
 //! when it is not. [`hostile`] plays scripted hostile servers on loopback, and [`memory`] is
 //! an in-memory server stream that both clients run over without a socket or a clock;
-//! [`runtimes`] runs the async tests under smol, async-std and tokio.
+//! [`runtimes`] runs the async tests under smol, async-std and tokio; [`scram`] is the
+//! server side of SCRAM-SHA-256(-PLUS) for scripted servers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod mailgen;
 pub mod memory;
 pub mod runtimes;
 pub mod scenarios;
+pub mod scram;
 pub mod wire;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) as doc tests.

@@ -362,13 +362,14 @@ fn secrets_never_reach_logs_errors_or_debug() {
     let password = user.password.clone();
     let mut outputs = Vec::new();
     for debug in 0..=5 {
-        for mech in ["login", "plain", "cram", "xoauth2"] {
+        for mech in ["login", "plain", "cram", "scram", "xoauth2"] {
             let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
             m.set_debug(debug);
             let r = match mech {
                 "login" => m.login(user.name.as_str(), password.as_str()),
                 "plain" => m.login_plain(user.name.as_str(), password.as_str()),
                 "cram" => m.login_cram_md5(user.name.as_str(), password.as_str()),
+                "scram" => m.login_scram(user.name.as_str(), password.as_str()),
                 _ => m.authenticate(
                     "XOAUTH2",
                     imaplib_blocking::auth::XOAuth2::new(user.name.as_str(), password.as_str()),
@@ -382,6 +383,17 @@ fn secrets_never_reach_logs_errors_or_debug() {
                 .login(user.name.as_str(), format!("{password}x").as_str())
                 .unwrap_err();
             outputs.push(format!("{e} {e:?}"));
+            if mech == "scram" {
+                // A failed SCRAM login, and one whose credentials SASLprep refuses.
+                let e = m
+                    .login_scram(user.name.as_str(), format!("{password}x").as_str())
+                    .unwrap_err();
+                outputs.push(format!("{e} {e:?} {m:?}"));
+                let e = m
+                    .login_scram(user.name.as_str(), format!("{password}\x07").as_str())
+                    .unwrap_err();
+                outputs.push(format!("{e} {e:?}"));
+            }
         }
     }
     let logs = cap.0.lock().unwrap().join("\n");

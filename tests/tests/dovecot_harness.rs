@@ -79,6 +79,8 @@ fn greets_on_the_plain_port_with_starttls_and_auth_mechanisms() {
         "AUTH=PLAIN",
         "AUTH=LOGIN",
         "AUTH=CRAM-MD5",
+        "AUTH=SCRAM-SHA-1",
+        "AUTH=SCRAM-SHA-256",
         "LITERAL+",
         "ID",
         "IDLE",

@@ -57,6 +57,30 @@ impl Connection {
                 }
             }
         }
+        if let Kind::Authenticate(auth) = &mut job.kind {
+            // The mechanism's own verdict comes before the server's: a cancelled
+            // exchange keeps its reason whatever the server answers to `*`, and a
+            // mechanism with mutual authentication (SCRAM) fails a login the server
+            // accepted without proving itself.
+            let ok = typ == Typ::Ok;
+            let verdict = match std::mem::replace(&mut job.stage, Stage::Main) {
+                Stage::AuthCancelled(err) => Err(err),
+                _ => auth.finish(ok),
+            };
+            if let Err(err) = verdict {
+                let err = err.with_command(&name);
+                if !ok {
+                    return self.complete(id, Err(err));
+                }
+                // The server counts the client as logged in; the client does not trust
+                // it: nothing more goes over this connection.
+                let err = Error::abort(err.reason().clone(), err.message())
+                    .with_command(&name)
+                    .with_bytes(err.bytes().unwrap_or_default());
+                self.complete(id, Err(err.clone()));
+                return self.fail(err);
+            }
+        }
         if typ == Typ::Bad {
             let err = Error::error(
                 Reason::from_status("BAD", text_of(&data)),
@@ -120,9 +144,7 @@ impl Connection {
                 }
             }
             Kind::Login | Kind::Authenticate(_) => {
-                if let Stage::AuthCancelled(err) = std::mem::replace(&mut job.stage, Stage::Main) {
-                    Err(err.with_command(name))
-                } else if typ != Typ::Ok {
+                if typ != Typ::Ok {
                     Err(Error::error(
                         Reason::from_status(typ.as_str(), text_of(&data)),
                         last_text(&data),

@@ -40,6 +40,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
+use crate::auth::ChannelBinding;
 use crate::command::State;
 use crate::error::{ClosedAt, Error, Reason, Result};
 use crate::frame::{FrameStats, Framer, Limits};
@@ -251,6 +252,8 @@ pub struct Connection {
     enabled: Vec<String>,
     is_readonly: bool,
     secure: bool,
+    /// The channel-binding data of the TLS session, given by the client.
+    channel_binding: Option<ChannelBinding>,
     store: Store,
     /// Commands in flight, by tag.
     jobs: BTreeMap<u64, Job>,
@@ -311,6 +314,7 @@ impl Connection {
             enabled: Vec::new(),
             is_readonly: false,
             secure,
+            channel_binding: None,
             store: Store::default(),
             jobs: BTreeMap::new(),
             next_id: 0,
@@ -392,6 +396,21 @@ impl Connection {
     /// True when the transport is encrypted or trusted.
     pub fn is_secure(&self) -> bool {
         self.secure
+    }
+
+    /// Sets the channel-binding data of the connection's TLS session (RFC 5056), which
+    /// [`Authenticator`](crate::Authenticator)s such as SCRAM's `-PLUS` mechanisms bind
+    /// to. A client calls it when a TLS handshake completes — before the greeting for
+    /// implicit TLS, or with [`Connection::tls_established`] after STARTTLS — with what
+    /// it could compute (`tls::channel_binding` for a rustls session); `None` without TLS.
+    /// The core keeps only these bytes, never a TLS object.
+    pub fn set_channel_binding(&mut self, binding: Option<ChannelBinding>) {
+        self.channel_binding = binding.filter(|b| !b.is_empty());
+    }
+
+    /// The channel-binding data of the connection's TLS session, if the client gave some.
+    pub fn channel_binding(&self) -> Option<&ChannelBinding> {
+        self.channel_binding.as_ref()
     }
 
     /// The fatal error, once the connection failed.

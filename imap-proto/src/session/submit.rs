@@ -5,6 +5,7 @@ use super::job::{Idle, Job, Stage};
 use super::send::{After, Send};
 use super::stream::Streaming;
 use super::{push_send, CommandId, Connection, Output, Phase};
+use crate::auth::AuthContext;
 use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
 use crate::encode::{self, Arg, Chunk, Ctx};
 use crate::error::{ArgumentProblem, ClosedAt, Error, Reason, Result, StateProblem, TlsFailure};
@@ -200,11 +201,23 @@ impl Connection {
         let Command {
             name,
             args,
-            kind,
+            mut kind,
             translate,
             stream,
             ..
         } = cmd;
+        if let Kind::Authenticate(auth) = &mut kind {
+            // The mechanism checks what the connection knows (SCRAM: channel binding)
+            // before a byte is queued.
+            let mechanism = match args.first() {
+                Some(Arg::Atom(m)) => String::from_utf8_lossy(m).into_owned(),
+                _ => String::new(),
+            };
+            let ctx = AuthContext::new(&mechanism, &self.capabilities)
+                .with_channel_binding(self.channel_binding.as_ref())
+                .with_secure(self.secure);
+            auth.start(&ctx).map_err(|e| e.with_command(&name))?;
+        }
         let mut args: Vec<Arg> = args
             .into_iter()
             .map(|a| match a {

@@ -151,6 +151,30 @@ macro_rules! client_typed {
                 self.done($crate::Command::authenticate(mechanism, auth))$($await)*
             }
 
+            /// `AUTHENTICATE SCRAM-…`: the strongest SCRAM mechanism the server offers,
+            /// with channel binding to the TLS session when it offers `-PLUS`, and mutual
+            /// authentication — a server that does not prove it knows the password fails
+            /// the login with [`Reason::Sasl`]($crate::Reason::Sasl), even after `OK`.
+            /// A wrong password is an error with reason `Refused`. For another policy,
+            /// [`authenticate`](Self::authenticate) with an
+            /// [`auth::Scram`]($crate::auth::Scram).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::auth::{ChannelBindingPolicy, Scram};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().login_scram(\"jane\", \"secret\")", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = concat!("# ", $fn, " other(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "// Or SCRAM-SHA-256 exactly, never binding (e.g. behind a TLS-terminating proxy):"]
+            #[doc = "let scram = Scram::sha256(\"jane\", \"secret\")?.with_channel_binding(ChannelBindingPolicy::Disable);"]
+            #[doc = concat!("client.typed().authenticate(\"SCRAM-SHA-256\", scram)", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn login_scram(&mut self, user: &str, password: &str) -> $crate::Result<()> {
+                let cmd = $crate::Command::login_scram(self.client.connection(), user, password);
+                self.done(cmd)$($await)*
+            }
+
             /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"QRESYNC"`,
             /// space-separated. Returns what the server enabled (its `ENABLED` response,
             /// upper case); [`connection().is_enabled(…)`]($crate::Connection::is_enabled)

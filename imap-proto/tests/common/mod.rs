@@ -107,6 +107,12 @@ impl Script {
         );
     }
 
+    /// What the client sent since the last check, taken unchecked.
+    pub fn take_sent(&mut self) -> Vec<u8> {
+        self.drain();
+        std::mem::take(&mut self.sent)
+    }
+
     /// Asserts nothing was sent.
     pub fn nothing_sent(&mut self) {
         self.cb(b"");

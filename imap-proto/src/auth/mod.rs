@@ -3,8 +3,15 @@
 //! imaplib's `authenticate(mechanism, authobject)` calls `authobject(challenge)` for every
 //! `+` continuation with the base64-decoded challenge, base64-encodes what it returns, and
 //! sends `*` (cancel) when it returns `None`. [`Authenticator`] is that callable; closures
-//! implement it. Built in: [`CramMd5`], [`Plain`], [`XOAuth2`] and [`OAuthBearer`]. Their
-//! `Debug` output never shows a password or token.
+//! implement it. Built in: [`CramMd5`], [`Plain`], [`XOAuth2`], [`OAuthBearer`] and
+//! [`Scram`] (SCRAM-SHA-1 and SCRAM-SHA-256, with their channel-binding `-PLUS` variants,
+//! over the [`ChannelBinding`] of the connection's TLS session). Their `Debug` output never
+//! shows a password or token.
+//!
+//! A mechanism that must check something about the connection before it starts (SCRAM's
+//! channel binding) implements [`Authenticator::start`]; one that must judge the outcome
+//! itself — SCRAM's mutual authentication, where a server that says OK without proving it
+//! knows the password has failed — implements [`Authenticator::finish`].
 
 use std::fmt;
 
@@ -13,11 +20,37 @@ use md5::Md5;
 
 use crate::error::{ArgumentProblem, Error, Reason, Result};
 
+mod binding;
+mod scram;
+
+pub use binding::{tls_server_end_point, ChannelBinding, ChannelBindingType};
+pub use scram::{
+    ChannelBindingPolicy, Scram, ScramHash, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS,
+};
+
 /// A SASL mechanism's client side, driven one challenge at a time.
 pub trait Authenticator: Send {
     /// Answers one decoded challenge (`b""` when the server sent none). `None` cancels the
     /// exchange: the client sends `*`.
     fn step(&mut self, challenge: &[u8]) -> Option<Vec<u8>>;
+
+    /// Called once when the `AUTHENTICATE` command is submitted, before any byte of it is
+    /// queued, with what the connection knows. An error refuses the command: nothing is
+    /// sent. The default accepts everything.
+    fn start(&mut self, context: &AuthContext<'_>) -> Result<()> {
+        let _ = context;
+        Ok(())
+    }
+
+    /// Called once when the server's tagged answer ends the exchange (`ok`: it was `OK`).
+    /// An error here is the command's result whatever the server answered; after an `OK`
+    /// it also fails the connection, since the server, which now counts the client as
+    /// logged in, did not pass the mechanism's own checks. The default leaves the
+    /// server's answer as the result.
+    fn finish(&mut self, ok: bool) -> Result<()> {
+        let _ = ok;
+        Ok(())
+    }
 }
 
 impl<F> Authenticator for F
@@ -26,6 +59,75 @@ where
 {
     fn step(&mut self, challenge: &[u8]) -> Option<Vec<u8>> {
         self(challenge)
+    }
+}
+
+/// What a connection tells an [`Authenticator`] when its command is submitted
+/// ([`Authenticator::start`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthContext<'a> {
+    mechanism: &'a str,
+    capabilities: &'a [String],
+    channel_binding: Option<&'a ChannelBinding>,
+    secure: bool,
+}
+
+impl<'a> AuthContext<'a> {
+    /// The context of an exchange for `mechanism` (upper-case, as sent) with a server
+    /// advertising `capabilities` (upper-case), on a transport without channel binding
+    /// and not secure.
+    pub fn new(mechanism: &'a str, capabilities: &'a [String]) -> Self {
+        AuthContext {
+            mechanism,
+            capabilities,
+            channel_binding: None,
+            secure: false,
+        }
+    }
+
+    /// The same, with the channel-binding data of the connection's TLS session.
+    pub fn with_channel_binding(mut self, binding: Option<&'a ChannelBinding>) -> Self {
+        self.channel_binding = binding;
+        self
+    }
+
+    /// The same, on a transport that is encrypted or trusted (or not).
+    pub fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// The mechanism the command names, upper-case.
+    pub fn mechanism(&self) -> &'a str {
+        self.mechanism
+    }
+
+    /// The server's capabilities, upper-case.
+    pub fn capabilities(&self) -> &'a [String] {
+        self.capabilities
+    }
+
+    /// True when the server advertises `AUTH=mechanism` (case-insensitive).
+    pub fn offers(&self, mechanism: &str) -> bool {
+        // Bytes, not str slices: a server's capability need not split at a char boundary.
+        let mechanism = mechanism.as_bytes();
+        self.capabilities.iter().any(|c| {
+            let c = c.as_bytes();
+            c.len() == mechanism.len() + 5
+                && c[..5].eq_ignore_ascii_case(b"AUTH=")
+                && c[5..].eq_ignore_ascii_case(mechanism)
+        })
+    }
+
+    /// The channel-binding data of the connection's TLS session, when the client could
+    /// compute it ([`Connection::set_channel_binding`](crate::Connection::set_channel_binding)).
+    pub fn channel_binding(&self) -> Option<&'a ChannelBinding> {
+        self.channel_binding
+    }
+
+    /// True when the transport is encrypted or trusted.
+    pub fn is_secure(&self) -> bool {
+        self.secure
     }
 }
 
