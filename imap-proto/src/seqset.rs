@@ -55,7 +55,7 @@ impl SeqRange {
     }
 }
 
-/// A set of message sequence numbers or UIDs, kept as ranges (see the [module](self)).
+/// A set of message sequence numbers or UIDs, kept as ranges.
 ///
 /// Ranges are kept in the order given; `4:2` is stored as `2:4` and `*` as `u32::MAX`. Two
 /// sets are equal when they hold the same ranges in the same order (the spelling a command
