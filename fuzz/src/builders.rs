@@ -155,10 +155,10 @@ impl Key {
     fn read(r: &mut Reader<'_>, depth: usize) -> Key {
         let pick = if depth >= 4 { r.u8() % 8 } else { r.u8() % 12 };
         match pick {
-            0 => Key::Bare(*r.pick(&BARE)),
-            1 => Key::Text(*r.pick(&TEXT), text_string(r)),
+            0 => Key::Bare(r.pick::<&str>(&BARE)),
+            1 => Key::Text(r.pick::<&str>(&TEXT), text_string(r)),
             2 => Key::Header(text_string(r), text_string(r)),
-            3 => Key::Date(*r.pick(&DATE), date(r)),
+            3 => Key::Date(r.pick::<&str>(&DATE), date(r)),
             4 => Key::Size(
                 if r.bool() { "LARGER" } else { "SMALLER" },
                 u64::from(r.u32()) << (r.u8() % 32),
@@ -393,9 +393,12 @@ fn dots(p: &[u32]) -> String {
     p.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
 }
 
+/// A fetch item without arguments: its name and constructor.
+type SimpleAttr = (&'static str, fn() -> FetchAttr);
+
 /// One fetch item: the built item and its text.
 fn fetch_attr(r: &mut Reader<'_>) -> Result<(FetchAttr, String)> {
-    const SIMPLE: [(&str, fn() -> FetchAttr); 10] = [
+    const SIMPLE: [SimpleAttr; 10] = [
         ("UID", FetchAttr::uid),
         ("FLAGS", FetchAttr::flags),
         ("INTERNALDATE", FetchAttr::internal_date),
