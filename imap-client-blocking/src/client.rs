@@ -103,6 +103,7 @@ impl<S: Socket> Client<S> {
                 Step::Write { deadline } => self.write_some(until(deadline, now)),
                 Step::Read { deadline } => self.read_some(io, until(deadline, now)),
                 Step::StartTls => self.upgrade(),
+                Step::StartCompression => self.start_compression(),
                 Step::ReadMessage { max } => {
                     io.message(&mut self.core.driver, &mut self.core.buf[..max])
                 }
@@ -151,6 +152,13 @@ impl<S: Socket> Client<S> {
         match up {
             Ok(()) => drop(self.core.driver.tls_established(Instant::now())),
             Err(e) => self.core.driver.transport_error(e, Instant::now()),
+        }
+        Ok(())
+    }
+
+    fn start_compression(&mut self) -> std::io::Result<()> {
+        if let Ok(received) = self.core.driver.compression_established(Instant::now()) {
+            self.transport.compress(received);
         }
         Ok(())
     }

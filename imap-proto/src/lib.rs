@@ -63,6 +63,8 @@ pub mod client;
 pub mod command;
 #[cfg(feature = "rustls")]
 pub mod config;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod driver;
 pub mod encode;
 pub mod error;
