@@ -351,8 +351,9 @@ impl Command {
     /// raw DEFLATE streams for the rest of the connection. On `OK` the connection reports
     /// [`crate::Output::StartCompression`] at the exact byte where compression begins;
     /// once the transport compresses ([`crate::Connection::compression_established`]) the
-    /// command completes with the server's `OK`. `NO` and `BAD` are results, as for most
-    /// commands (`NO [COMPRESSIONACTIVE]` when the server has compression on already).
+    /// command completes with the server's `OK`. As for most commands, `NO` is a result
+    /// (`NO [COMPRESSIONACTIVE]` when the server has compression on already) and `BAD` an
+    /// error; nothing starts then.
     ///
     /// Like STARTTLS it takes the connection over: nothing is sent behind it until the
     /// answer, and commands submitted meanwhile go out compressed. It is refused before

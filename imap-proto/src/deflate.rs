@@ -46,6 +46,10 @@ use crate::error::{Error, Reason, Violation};
 /// How many compressed bytes are read from the transport at once.
 pub const INPUT_CHUNK: usize = 64 * 1024;
 
+/// Most compressed bytes held that the decompressor cannot use yet (it always could with
+/// a well-formed stream: this only bounds memory against one that is not).
+const MAX_STALLED_INPUT: usize = 4 * INPUT_CHUNK;
+
 /// One connection's COMPRESS=DEFLATE layer: a raw DEFLATE compressor for what the client
 /// sends and a decompressor for what it receives. See the [module documentation](self).
 pub struct Deflate {
@@ -234,6 +238,12 @@ impl Deflate {
             }
             if consumed == 0 && !self.ended {
                 // Nothing more comes out without more input.
+                if self.end - self.start > MAX_STALLED_INPUT {
+                    return Err(corrupt(
+                        &self.input[self.start..self.end],
+                        "the compressed stream does not progress",
+                    ));
+                }
                 self.stalled = true;
             }
         }
