@@ -15,7 +15,7 @@
 //! "deflate bomb") only ever reaches the protocol engine a read at a time, where the
 //! framer's limits on lines and literals ([`crate::Limits`]) apply to the decompressed
 //! bytes. Corrupt data is an `abort` whose reason is
-//! [`Violation::Deflate`](crate::error::Violation::Deflate).
+//! [`Violation::Deflate`].
 //!
 //! ```
 //! use imaplib_proto::deflate::Deflate;
