@@ -913,6 +913,7 @@ pub fn simple(r: &mut Reader<'_>) -> Command {
         7 => Command::expunge(),
         8 => Command::namespace(),
         9 => Command::recent(),
-        _ => Command::idle(),
+        10 => Command::idle(),
+        _ => Command::compress(),
     }
 }

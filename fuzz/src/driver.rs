@@ -55,7 +55,7 @@ const ANSWERS: &[&str] = &[
     "NO [TRYCREATE] no",
     "BAD what",
     "OK [READ-ONLY] ok",
-    "OK [CAPABILITY IMAP4rev1 IDLE LITERAL+] in",
+    "OK [CAPABILITY IMAP4rev1 IDLE LITERAL+ COMPRESS=DEFLATE] in",
 ];
 
 fn timeouts(r: &mut Reader<'_>, flags: u8) -> Timeouts {
@@ -120,6 +120,15 @@ impl Harness {
                         imaplib_proto::Reason::Tls(imaplib_proto::error::TlsFailure::Handshake),
                         "no",
                     ),
+                    self.now,
+                ),
+                _ => {}
+            },
+            // The layer is transparent here: the script's bytes stay plaintext.
+            Step::StartCompression => match r.u8() % 3 {
+                0 => drop(self.d.compression_established(self.now)),
+                1 => self.d.transport_error(
+                    imaplib_proto::Error::io(std::io::ErrorKind::InvalidData.into()),
                     self.now,
                 ),
                 _ => {}

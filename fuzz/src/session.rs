@@ -6,15 +6,17 @@
 //! bytes (built from IMAP templates — greetings, tagged answers using the tags the client
 //! actually sent, `+` continuations, untagged data, literals — or raw input, cut into
 //! chunks, fed with `feed` or, after a poll, with `feed_into` and a sink), `feed_eof`, `tls_established`, `idle_done`, `response`, `transport_error`,
-//! `restore_unsolicited`. Outputs are polled after each operation unless the operation
+//! `restore_unsolicited`; the `tls_established` operation tries `compression_established`
+//! when no TLS upgrade is pending (the layer is transparent: bytes stay plaintext). Outputs are polled after each operation unless the operation
 //! says to hold them. Finally `feed_eof` and a last poll.
 //!
 //! Checked, besides "no panic":
 //! * `stored_bytes() <= max_stored` after every operation;
-//! * `Completed` only for ids `submit` returned, exactly once each; `StartTls` and
-//!   `IdleStarted` only for pending ids;
+//! * `Completed` only for ids `submit` returned, exactly once each; `StartTls`,
+//!   `StartCompression` and `IdleStarted` only for pending ids;
 //! * `Error` at most once; when it comes every submitted command has completed; no bytes to
-//!   send after it, nor between `StartTls` and `tls_established`;
+//!   send after it, nor between `StartTls` and `tls_established` (or `StartCompression`
+//!   and `compression_established`);
 //! * a refused `submit` queues nothing;
 //! * streamed literals, as outputs or through a `feed_into` sink, start, carry at most
 //!   their announced size and end in turn, only while their streaming command is pending;
@@ -67,7 +69,7 @@ const CODES: &[&str] = &[
     "[UNSEEN 2] ",
     "[PERMANENTFLAGS (\\Seen \\*)] ",
     "[ALERT] ",
-    "[CAPABILITY IMAP4rev1 IDLE LITERAL+ STARTTLS] ",
+    "[CAPABILITY IMAP4rev1 IDLE LITERAL+ STARTTLS COMPRESS=DEFLATE] ",
     "[CAPABILITY IMAP4rev1] ",
     "[HIGHESTMODSEQ 9] ",
     "[NOMODSEQ] ",
@@ -103,7 +105,7 @@ const UNTAGGED: &[&str] = &[
     "* VANISHED (EARLIER) 1:3",
     "* 1 FETCH (UID 7 FLAGS (\\Seen))",
     "* 2 FETCH (FLAGS (\\Deleted))",
-    "* CAPABILITY IMAP4rev1 IDLE LITERAL+ STARTTLS ENABLE UTF8=ACCEPT",
+    "* CAPABILITY IMAP4rev1 IDLE LITERAL+ STARTTLS ENABLE UTF8=ACCEPT COMPRESS=DEFLATE",
     "* CAPABILITY IMAP4rev1",
     "* OK [ALERT] system going down",
     "* NO [READ-ONLY] no",
@@ -244,6 +246,14 @@ impl Harness {
                         self.ids.get(&id),
                         Some(&false),
                         "StartTls for {id} not pending"
+                    );
+                    self.starttls_seen += 1;
+                }
+                Output::StartCompression { id } => {
+                    assert_eq!(
+                        self.ids.get(&id),
+                        Some(&false),
+                        "StartCompression for {id} not pending"
                     );
                     self.starttls_seen += 1;
                 }
@@ -631,6 +641,9 @@ pub fn check(data: &[u8]) {
                     eprintln!("> tls_established");
                 }
                 if h.conn.tls_established().is_ok() {
+                    h.upgrades += 1;
+                } else if h.conn.compression_established().is_ok() {
+                    // Compressed data fed after the OK is the layer's, not the engine's.
                     h.upgrades += 1;
                 }
                 h.drained = false;

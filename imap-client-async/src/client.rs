@@ -93,14 +93,14 @@ impl<R: Runtime> Client<BoxStream, R> {
 
 impl<S: Duplex, R: Runtime> Client<S, R> {
     fn plain(stream: S) -> Transport<S> {
-        Transport::Plain(stream)
+        Transport::plain(stream)
     }
 
     async fn tls(stream: S, host: &str, config: &Config) -> Result<Transport<S>> {
         let name = config.server_name(host);
         let tls =
             transport::tls_handshake::<S, R>(stream, config.tls_config()?, name, config.timeout());
-        Ok(Transport::Tls(Box::new(tls.await?)))
+        Ok(Transport::tls(tls.await?))
     }
 
     async fn over(transport: Transport<S>, mut core: Core) -> Result<Self> {
@@ -165,6 +165,7 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
                 Step::Write { deadline } => (self.poll_write(cx), deadline),
                 Step::Read { deadline } => (self.poll_read(cx, io), deadline),
                 Step::StartTls => (self.poll_upgrade(cx), self.transport.handshake_deadline()),
+                Step::StartCompression => (self.poll_compress(cx), None),
                 Step::ReadMessage { max } => {
                     let n = io.poll_message(cx, &mut self.core.buf[..max]);
                     (
@@ -238,6 +239,17 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
                 drop(self.core.driver.tls_established(now))
             }
             Err(e) => self.core.driver.transport_error(e, now),
+        }
+        Poll::Ready(())
+    }
+
+    /// Stacks DEFLATE once what was written before is flushed.
+    fn poll_compress(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if !ready_or_pending!(self.poll_flushed(cx)) {
+            return Poll::Ready(());
+        }
+        if let Ok(received) = self.core.driver.compression_established(Instant::now()) {
+            self.transport.compress(received);
         }
         Poll::Ready(())
     }

@@ -12,6 +12,7 @@ use futures_lite::{future, ready};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
 use imaplib_proto::auth::ChannelBinding;
+use imaplib_proto::deflate::Deflate;
 use imaplib_proto::error::{Reason, StateProblem};
 use imaplib_proto::tls::handshake_failed;
 use imaplib_proto::tls::rustls::ClientConfig;
@@ -127,8 +128,15 @@ impl<C: Unpin, W: AsyncWrite + Unpin, R: AsyncRead + Unpin> AsyncWrite for Proce
 }
 
 /// The stream under a client: plain, in a TLS handshake (kept across dropped futures, so
-/// that an interrupted STARTTLS resumes with the next call), or TLS.
-pub(crate) enum Transport<S> {
+/// that an interrupted STARTTLS resumes with the next call), or TLS; and maybe compressed
+/// above that (COMPRESS=DEFLATE).
+pub(crate) struct Transport<S> {
+    pipe: Pipe<S>,
+    /// COMPRESS=DEFLATE: what is written is compressed, what is read decompressed.
+    deflate: Option<Box<Deflate>>,
+}
+
+enum Pipe<S> {
     Plain(S),
     Handshaking(Box<futures_rustls::Connect<S>>, Option<Instant>),
     Tls(Box<TlsStream<S>>),
@@ -136,20 +144,34 @@ pub(crate) enum Transport<S> {
 }
 
 impl<S: Duplex> Transport<S> {
-    fn io(&mut self) -> Option<Pin<&mut (dyn Duplex + '_)>> {
-        match self {
-            Transport::Plain(s) => Some(Pin::new(s)),
-            Transport::Tls(s) => Some(Pin::new(s.as_mut())),
-            Transport::Handshaking(..) | Transport::Closed => None,
+    pub(crate) fn plain(s: S) -> Self {
+        Transport {
+            pipe: Pipe::Plain(s),
+            deflate: None,
         }
     }
 
-    pub(crate) fn poll_read(
-        &mut self,
+    pub(crate) fn tls(s: TlsStream<S>) -> Self {
+        Transport {
+            pipe: Pipe::Tls(Box::new(s)),
+            deflate: None,
+        }
+    }
+
+    fn io(pipe: &mut Pipe<S>) -> Option<Pin<&mut (dyn Duplex + '_)>> {
+        match pipe {
+            Pipe::Plain(s) => Some(Pin::new(s)),
+            Pipe::Tls(s) => Some(Pin::new(s.as_mut())),
+            Pipe::Handshaking(..) | Pipe::Closed => None,
+        }
+    }
+
+    fn poll_read_pipe(
+        pipe: &mut Pipe<S>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        match self.io().map(|s| s.poll_read(cx, buf)) {
+        match Self::io(pipe).map(|s| s.poll_read(cx, buf)) {
             // A peer that closes without close_notify: the end of the stream.
             Some(Poll::Ready(Err(e))) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 Poll::Ready(Ok(0))
@@ -159,19 +181,91 @@ impl<S: Duplex> Transport<S> {
         }
     }
 
+    /// Reads what is there. Compressed, at most `buf` is inflated from what one read of
+    /// the stream brought; a read that brought nothing to inflate yields (wakes itself and
+    /// returns `Pending`), so that a server sending empty blocks is silence to the driver,
+    /// not an endless loop.
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let Some(z) = self.deflate.as_deref_mut() else {
+            return Self::poll_read_pipe(&mut self.pipe, cx, buf);
+        };
+        // Compressed bytes written earlier go first: the server may be waiting for them.
+        ready!(Self::poll_push(&mut self.pipe, z, cx))?;
+        let n = z.inflate(buf).map_err(to_io)?;
+        if n > 0 {
+            return Poll::Ready(Ok(n));
+        }
+        match ready!(Self::poll_read_pipe(&mut self.pipe, cx, z.input_buffer()))? {
+            0 => Poll::Ready(Ok(0)),
+            got => {
+                z.received(got);
+                match z.inflate(buf).map_err(to_io)? {
+                    0 => {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                    n => Poll::Ready(Ok(n)),
+                }
+            }
+        }
+    }
+
+    /// Writes (a prefix of) `buf`. Compressed, `buf` is taken whole and sync-flushed once
+    /// the compressed bytes of earlier writes are out; what the stream does not take now
+    /// goes out with the next flush, read or write.
     pub(crate) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.io() {
-            Some(s) => s.poll_write(cx, buf),
-            None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+        let Some(z) = self.deflate.as_deref_mut() else {
+            return match Self::io(&mut self.pipe) {
+                Some(s) => s.poll_write(cx, buf),
+                None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+            };
+        };
+        ready!(Self::poll_push(&mut self.pipe, z, cx))?;
+        z.compress(buf);
+        match Self::poll_push(&mut self.pipe, z, cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            // Taken: the rest goes out with the next flush, read or write.
+            _ => Poll::Ready(Ok(buf.len())),
         }
     }
 
+    /// Writes the compressed bytes waiting (not flushing the stream).
+    fn poll_push(
+        pipe: &mut Pipe<S>,
+        z: &mut Deflate,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        while !z.pending().is_empty() {
+            let Some(s) = Self::io(pipe) else {
+                return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
+            };
+            match ready!(s.poll_write(cx, z.pending()))? {
+                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                n => z.sent(n),
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io().map_or(Poll::Ready(Ok(())), |s| s.poll_flush(cx))
+        if let Some(z) = self.deflate.as_deref_mut() {
+            ready!(Self::poll_push(&mut self.pipe, z, cx))?;
+        }
+        Self::io(&mut self.pipe).map_or(Poll::Ready(Ok(())), |s| s.poll_flush(cx))
+    }
+
+    /// Stacks COMPRESS=DEFLATE on the stream; `received` are compressed bytes that came
+    /// with the server's OK.
+    pub(crate) fn compress(&mut self, received: Vec<u8>) {
+        self.deflate = Some(Box::new(Deflate::new(received)));
     }
 
     /// Drives STARTTLS's handshake (starting it on a plain stream), bounded by `timeout`
@@ -182,69 +276,84 @@ impl<S: Duplex> Transport<S> {
         config: &Config,
         host: &str,
     ) -> Poll<Result<()>> {
-        if let Transport::Plain(_) = self {
-            let Transport::Plain(s) = std::mem::replace(self, Transport::Closed) else {
+        if let (Pipe::Plain(_), None) = (&self.pipe, &self.deflate) {
+            let Pipe::Plain(s) = std::mem::replace(&mut self.pipe, Pipe::Closed) else {
                 unreachable!("matched above");
             };
             let name = imaplib_proto::tls::server_name(config.server_name(host))?;
             let connect = TlsConnector::from(config.tls_config()?).connect(name, s);
             let deadline = config.timeout().map(|t| Instant::now() + t);
-            *self = Transport::Handshaking(Box::new(connect), deadline);
+            self.pipe = Pipe::Handshaking(Box::new(connect), deadline);
         }
-        let Transport::Handshaking(connect, deadline) = self else {
+        let Pipe::Handshaking(connect, deadline) = &mut self.pipe else {
             return Poll::Ready(Err(Error::abort(
                 Reason::State(StateProblem::TlsActive),
                 "TLS can only start on a plain stream",
             )));
         };
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            *self = Transport::Closed;
+            self.pipe = Pipe::Closed;
             let timed_out = io::ErrorKind::TimedOut.into();
             return Poll::Ready(Err(handshake_failed(timed_out, config.timeout())));
         }
         let tls = ready!(Pin::new(connect.as_mut()).poll(cx));
-        *self = Transport::Closed;
+        self.pipe = Pipe::Closed;
         let tls = tls.map_err(|e| handshake_failed(e, config.timeout()))?;
-        *self = Transport::Tls(Box::new(tls));
+        self.pipe = Pipe::Tls(Box::new(tls));
         Poll::Ready(Ok(()))
     }
 
     /// The channel-binding data of the TLS session (`None` unless TLS is up).
     pub(crate) fn channel_binding(&self) -> Option<ChannelBinding> {
-        match self {
-            Transport::Tls(s) => Some(imaplib_proto::tls::channel_binding(s.get_ref().1)),
+        match &self.pipe {
+            Pipe::Tls(s) => Some(imaplib_proto::tls::channel_binding(s.get_ref().1)),
             _ => None,
         }
     }
 
     /// The deadline of a handshake in progress.
     pub(crate) fn handshake_deadline(&self) -> Option<Instant> {
-        match self {
-            Transport::Handshaking(_, d) => *d,
+        match self.pipe {
+            Pipe::Handshaking(_, d) => d,
             _ => None,
         }
     }
 
     pub(crate) async fn close(&mut self) {
-        if let Some(mut s) = self.io() {
+        if self.deflate.is_some() {
+            // A farewell LOGOUT compressed and not written yet, if the stream takes it.
+            let _ = future::poll_fn(|cx| match self.poll_flush(cx) {
+                Poll::Pending => Poll::Ready(Ok(())),
+                other => other,
+            })
+            .await;
+        }
+        if let Some(mut s) = Self::io(&mut self.pipe) {
             let _ = future::poll_fn(|cx| s.as_mut().poll_close(cx)).await;
         }
-        *self = Transport::Closed;
+        self.pipe = Pipe::Closed;
+        self.deflate = None;
     }
 
     pub(crate) fn get_ref(&self) -> Option<&S> {
-        match self {
-            Transport::Plain(s) => Some(s),
-            Transport::Tls(s) => Some(s.get_ref().0),
-            Transport::Handshaking(..) | Transport::Closed => None,
+        match &self.pipe {
+            Pipe::Plain(s) => Some(s),
+            Pipe::Tls(s) => Some(s.get_ref().0),
+            Pipe::Handshaking(..) | Pipe::Closed => None,
         }
     }
 
     pub(crate) fn get_mut(&mut self) -> Option<&mut S> {
-        match self {
-            Transport::Plain(s) => Some(s),
-            Transport::Tls(s) => Some(s.get_mut().0),
-            Transport::Handshaking(..) | Transport::Closed => None,
+        match &mut self.pipe {
+            Pipe::Plain(s) => Some(s),
+            Pipe::Tls(s) => Some(s.get_mut().0),
+            Pipe::Handshaking(..) | Pipe::Closed => None,
         }
     }
+}
+
+/// An error of the compression layer, through `io::Read` (the client gets it back whole:
+/// [`Error::io`]).
+fn to_io(e: Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
 }

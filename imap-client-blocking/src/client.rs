@@ -106,6 +106,7 @@ impl<S: Socket> Client<S> {
                 Step::Write { deadline } => self.write_some(until(deadline, now)),
                 Step::Read { deadline } => self.read_some(io, until(deadline, now)),
                 Step::StartTls => self.upgrade(),
+                Step::StartCompression => self.start_compression(),
                 Step::ReadMessage { max } => {
                     io.message(&mut self.core.driver, &mut self.core.buf[..max])
                 }
@@ -161,6 +162,13 @@ impl<S: Socket> Client<S> {
                 drop(self.core.driver.tls_established(Instant::now()))
             }
             Err(e) => self.core.driver.transport_error(e, Instant::now()),
+        }
+        Ok(())
+    }
+
+    fn start_compression(&mut self) -> std::io::Result<()> {
+        if let Ok(received) = self.core.driver.compression_established(Instant::now()) {
+            self.transport.compress(received);
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use imaplib_proto::auth::ChannelBinding;
+use imaplib_proto::deflate::Deflate;
 use imaplib_proto::error::{Reason, StateProblem, TlsFailure};
 use imaplib_proto::tls::rustls::{ClientConfig, ClientConnection, StreamOwned};
 use imaplib_proto::{Error, Result};
@@ -253,10 +254,13 @@ impl Drop for ProcessStream {
     }
 }
 
-/// The stream under a client: plain, or wrapped in TLS; and the timeout last applied, so
-/// that it is set again only when it changes (two system calls per read otherwise).
+/// The stream under a client: plain, or wrapped in TLS, and maybe compressed above that
+/// (COMPRESS=DEFLATE); and the timeout last applied, so that it is set again only when it
+/// changes (two system calls per read otherwise).
 pub(crate) struct Transport<S: Socket> {
     pipe: Pipe<S>,
+    /// COMPRESS=DEFLATE: what is written is compressed, what is read decompressed.
+    deflate: Option<Box<Deflate>>,
     /// `None`: unknown (never set, or the socket was handed out).
     applied: Cell<Option<Option<Duration>>>,
 }
@@ -271,6 +275,7 @@ impl<S: Socket> Transport<S> {
     pub(crate) fn plain(s: S) -> Self {
         Transport {
             pipe: Pipe::Plain(s),
+            deflate: None,
             applied: Cell::new(None),
         }
     }
@@ -330,23 +335,102 @@ impl<S: Socket> Transport<S> {
     }
 
     /// Reads what is there, waiting at most `timeout`; `Ok(0)` at the end of the stream.
+    /// Compressed, at most `buf` is inflated from what one read of the stream brought; a
+    /// read that brought nothing to inflate is `Interrupted` (poll the driver again), so
+    /// that a server sending empty blocks is silence, not an endless loop.
     pub(crate) fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize> {
         if matches!(self.pipe, Pipe::Closed) {
             return Ok(0);
         }
-        match self.timed(timeout)?.read(buf) {
+        if self.deflate.is_none() {
+            return Self::read_pipe(self.timed(timeout)?, buf);
+        }
+        // Compressed bytes written earlier go first: the server may be waiting for them.
+        self.push(timeout)?;
+        let z = self.deflate.as_mut().expect("checked above");
+        let n = z.inflate(buf).map_err(to_io)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        self.timed(timeout)?;
+        let pipe = match &mut self.pipe {
+            Pipe::Plain(s) => s as &mut dyn ReadWrite,
+            Pipe::Tls(s) => s.as_mut(),
+            Pipe::Closed => return Ok(0),
+        };
+        let z = self.deflate.as_mut().expect("checked above");
+        match Self::read_pipe(pipe, z.input_buffer())? {
+            0 => Ok(0),
+            got => {
+                z.received(got);
+                match z.inflate(buf).map_err(to_io)? {
+                    0 => Err(io::ErrorKind::Interrupted.into()),
+                    n => Ok(n),
+                }
+            }
+        }
+    }
+
+    fn read_pipe(pipe: &mut dyn ReadWrite, buf: &mut [u8]) -> io::Result<usize> {
+        match pipe.read(buf) {
             // A peer that closes without close_notify: the end of the stream.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
             other => other,
         }
     }
 
-    /// Writes (a prefix of) `data`, waiting at most `timeout`.
+    /// Writes (a prefix of) `data`, waiting at most `timeout`. Compressed, `data` is
+    /// taken whole and sync-flushed once the compressed bytes of earlier writes are out;
+    /// what the stream does not take in time goes out before the next read or write.
     pub(crate) fn write(&mut self, data: &[u8], timeout: Option<Duration>) -> io::Result<usize> {
+        if self.deflate.is_some() {
+            self.push(timeout)?;
+            if let Some(z) = self.deflate.as_mut() {
+                z.compress(data);
+            }
+            return match self.push(timeout) {
+                // Taken: the rest goes out with the next read or write.
+                Err(e) if matches!(e.kind(), TimedOut | WouldBlock | Interrupted) => Ok(data.len()),
+                Err(e) => Err(e),
+                Ok(()) => Ok(data.len()),
+            };
+        }
         let pipe = self.timed(timeout)?;
         let n = pipe.write(data)?;
         pipe.flush()?;
         Ok(n)
+    }
+
+    /// Writes the compressed bytes waiting, and flushes.
+    fn push(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let Some(pending) = self.deflate.as_ref().map(|z| !z.pending().is_empty()) else {
+            return Ok(());
+        };
+        if !pending {
+            return Ok(());
+        }
+        self.timed(timeout)?;
+        let pipe = match &mut self.pipe {
+            Pipe::Plain(s) => s as &mut dyn ReadWrite,
+            Pipe::Tls(s) => s.as_mut(),
+            Pipe::Closed => return Err(io::ErrorKind::NotConnected.into()),
+        };
+        let Some(z) = self.deflate.as_mut() else {
+            return Ok(());
+        };
+        while !z.pending().is_empty() {
+            match pipe.write(z.pending())? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => z.sent(n),
+            }
+        }
+        pipe.flush()
+    }
+
+    /// Stacks COMPRESS=DEFLATE on the stream; `received` are compressed bytes that came
+    /// with the server's OK.
+    pub(crate) fn compress(&mut self, received: Vec<u8>) {
+        self.deflate = Some(Box::new(Deflate::new(received)));
     }
 
     /// Wraps the plain stream in TLS and completes the handshake within `timeout`.
@@ -384,8 +468,13 @@ impl<S: Socket> Transport<S> {
         matches!(self.pipe, Pipe::Closed)
     }
 
-    /// Closes the transport: TLS close_notify, then the socket.
+    /// Closes the transport: compressed bytes not written yet (a farewell LOGOUT), TLS
+    /// close_notify, then the socket.
     pub(crate) fn close(&mut self) {
+        if self.deflate.is_some() && !self.is_closed() {
+            let _ = self.push(Some(Duration::from_millis(100)));
+        }
+        self.deflate = None;
         self.applied.set(None);
         match std::mem::replace(&mut self.pipe, Pipe::Closed) {
             Pipe::Plain(mut s) => s.close(),
@@ -398,6 +487,14 @@ impl<S: Socket> Transport<S> {
         }
     }
 }
+
+/// An error of the compression layer, through `io::Read` (the client gets it back whole:
+/// [`Error::io`]).
+fn to_io(e: Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+use io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
 
 /// Read + Write, as one object.
 trait ReadWrite: Read + Write {}

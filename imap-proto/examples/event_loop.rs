@@ -620,8 +620,9 @@ impl Session {
                 self.wake = deadline;
                 return self.read(now, stats);
             }
-            // Only STARTTLS and a streamed APPEND ask for these, and the script sends neither.
-            Step::StartTls | Step::ReadMessage { .. } => {
+            // Only STARTTLS, COMPRESS and a streamed APPEND ask for these, and the script
+            // sends none of them.
+            Step::StartTls | Step::StartCompression | Step::ReadMessage { .. } => {
                 let e = io::Error::other("not in this plain-TCP example");
                 self.driver.transport_error(Error::io(e), now);
             }

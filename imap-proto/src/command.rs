@@ -78,6 +78,8 @@ pub fn allowed_states(name: &str) -> Option<&'static [State]> {
         "CHECK" | "CLOSE" | "COPY" | "EXPUNGE" | "FETCH" | "MOVE" | "PARTIAL" | "SEARCH"
         | "SORT" | "STORE" | "THREAD" | "UID" | "UNSELECT" => &[S],
         "ID" => &[N, A, S],
+        // RFC 4978 §3 (imaplib has no COMPRESS): after authentication.
+        "COMPRESS" => &[A, S],
         _ => return None,
     })
 }
@@ -94,6 +96,8 @@ pub(crate) enum Kind {
     Authenticate(Box<dyn Authenticator>),
     /// STARTTLS: upgrade point, then capabilities are re-queried.
     StartTls,
+    /// COMPRESS DEFLATE: compression starts after the tagged OK.
+    Compress,
     /// SELECT / EXAMINE.
     Select {
         readonly: bool,
@@ -124,6 +128,7 @@ impl fmt::Debug for Kind {
             Kind::Login => f.write_str("Login"),
             Kind::Authenticate(_) => f.write_str("Authenticate"),
             Kind::StartTls => f.write_str("StartTls"),
+            Kind::Compress => f.write_str("Compress"),
             Kind::Select { readonly, .. } => write!(f, "Select(readonly={readonly})"),
             Kind::Deselect => f.write_str("Deselect"),
             Kind::Logout => f.write_str("Logout"),
@@ -379,6 +384,60 @@ impl Command {
             "STARTTLS",
             ErrorFlavor::Abort,
             "TLS not supported by server",
+        ))
+    }
+
+    /// `COMPRESS DEFLATE` (RFC 4978): from the server's tagged `OK` on, both directions are
+    /// raw DEFLATE streams for the rest of the connection. On `OK` the connection reports
+    /// [`crate::Output::StartCompression`] at the exact byte where compression begins;
+    /// once the transport compresses ([`crate::Connection::compression_established`]) the
+    /// command completes with the server's `OK`. As for most commands, `NO` is a result
+    /// (`NO [COMPRESSIONACTIVE]` when the server has compression on already) and `BAD` an
+    /// error; nothing starts then.
+    ///
+    /// Like STARTTLS it takes the connection over: nothing is sent behind it until the
+    /// answer, and commands submitted meanwhile go out compressed. It is refused before
+    /// anything is sent when the server does not advertise `COMPRESS=DEFLATE`, when
+    /// compression is already active or under way ([`StateProblem::CompressionActive`]),
+    /// and outside the authenticated and selected states (Dovecot offers it only after
+    /// login, which also keeps the credentials out of the compressed stream).
+    ///
+    /// With TLS, negotiate TLS first (implicit TLS or STARTTLS), then COMPRESS: the layers
+    /// are then IMAP → DEFLATE → TLS → TCP, as RFC 4978 §4 asks. STARTTLS is refused once
+    /// compression is on.
+    ///
+    /// [`StateProblem::CompressionActive`]: crate::error::StateProblem::CompressionActive
+    ///
+    /// ```
+    /// use imaplib_proto::{Command, Connection, Options, Output};
+    ///
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// conn.feed(b"* PREAUTH hi\r\n");
+    /// let Some(Output::Send(_capability)) = conn.poll_output() else { panic!() };
+    /// conn.feed(b"* CAPABILITY IMAP4rev1 COMPRESS=DEFLATE\r\nBCDE0 OK done\r\n");
+    /// assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+    /// let id = conn.submit(Command::compress())?;
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, b"BCDE1 COMPRESS DEFLATE\r\n");
+    /// conn.feed(b"BCDE1 OK Begin compression\r\n");
+    /// assert!(matches!(conn.poll_output(), Some(Output::StartCompression { id: i }) if i == id));
+    /// // The transport stacks raw DEFLATE, then:
+    /// let early = conn.compression_established()?; // compressed bytes that came with the OK
+    /// assert!(early.is_empty() && conn.is_compressed());
+    /// let Some(Output::Completed { result, .. }) = conn.poll_output() else { panic!() };
+    /// assert_eq!(result?.python_repr(), "('OK', [b'Begin compression'])");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn compress() -> Self {
+        Self::new(
+            "COMPRESS",
+            vec![Arg::Atom(b"DEFLATE".to_vec())],
+            Kind::Compress,
+        )
+        .require(Precondition::Capability(
+            "COMPRESS=DEFLATE",
+            ErrorFlavor::Error,
+            "COMPRESS=DEFLATE not supported by server",
         ))
     }
 

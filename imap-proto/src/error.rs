@@ -372,6 +372,10 @@ pub enum Violation {
     BadChallenge,
     /// A status response where another was due (IDLE completed without being accepted).
     UnexpectedStatus,
+    /// The compressed stream of COMPRESS=DEFLATE (RFC 4978) does not decompress: corrupt
+    /// DEFLATE data, or data after the end of the stream. The offending bytes are the
+    /// compressed ones.
+    Deflate,
 }
 
 /// How the TLS layer failed ([`Reason::Tls`]). The TLS library's error, when there is one,
@@ -466,10 +470,13 @@ pub enum StateProblem {
     },
     /// The greeting has not been processed yet.
     NotConnected,
-    /// A STARTTLS upgrade is in progress.
+    /// A STARTTLS upgrade is in progress, or a COMPRESS=DEFLATE layer waits to be stacked.
     Upgrading,
-    /// TLS is already established.
+    /// TLS is already established, or (STARTTLS after COMPRESS) compression is: TLS must
+    /// come first.
     TlsActive,
+    /// COMPRESS=DEFLATE is already active or under way (RFC 4978's `COMPRESSIONACTIVE`).
+    CompressionActive,
     /// Another command of a kind that runs one at a time (IDLE, a streaming FETCH) is in
     /// progress.
     Busy,
@@ -625,7 +632,13 @@ impl Error {
 
     /// An abort caused by an I/O error, keeping it as the source: `socket error: …`, or
     /// `timed out: …` ([`Deadline::Transport`]) when the transport timed out by itself.
+    ///
+    /// An I/O error that carries an [`Error`] (a transport layer of ours reporting through
+    /// `io::Read`, such as a corrupt compressed stream) is that error again.
     pub fn io(err: io::Error) -> Self {
+        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+            return inner.clone();
+        }
         let (reason, message) = match err.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (
                 Reason::Timeout {

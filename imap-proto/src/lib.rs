@@ -23,6 +23,8 @@
 //! * [`typed`] is the Rust face's results: a completed command as Rust values ([`Mailbox`],
 //!   [`MailboxStatus`], [`Messages`], [`CopyUid`]…), `NO` and `BAD` as errors.
 //! * [`outgoing`] is what goes to the server, secrets marked; [`trace`] logs it redacted.
+//! * `deflate` (feature `deflate`) is the COMPRESS=DEFLATE codec the clients stack on their
+//!   transport when [`Command::compress`] succeeds.
 //! * [`auth`] has the SASL mechanisms; [`util`] imaplib's `Int2AP`, `ParseFlags`,
 //!   `Internaldate2tuple` and `Time2Internaldate`; [`mutf7`] modified UTF-7.
 //!
@@ -63,6 +65,8 @@ pub mod client;
 pub mod command;
 #[cfg(feature = "rustls")]
 pub mod config;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod driver;
 pub mod encode;
 pub mod error;

@@ -486,6 +486,23 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::starttls())$($await)*
         }
 
+        /// `COMPRESS DEFLATE` (RFC 4978): from the server's `OK` on, the transport
+        /// compresses what it sends (a sync flush after each write) and decompresses what
+        /// it receives, for the rest of the connection. `('OK', [text])` on success; a
+        /// `NO` is a result (`NO [COMPRESSIONACTIVE]`). Refused before sending when the
+        /// server lacks `COMPRESS=DEFLATE`, when compression is already on, and before
+        /// authentication. Over TLS, compression goes above TLS: connect with TLS (or
+        /// STARTTLS) first, then compress. See
+        /// [`Command::compress`]($crate::Command::compress).
+        pub $($async)* fn compress(&mut self) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::compress())$($await)*
+        }
+
+        /// True once COMPRESS=DEFLATE is on.
+        pub fn is_compressed(&self) -> bool {
+            self.connection().is_compressed()
+        }
+
         /// `LOGOUT` → `('BYE', [text])`, then the transport is shut down.
         pub $($async)* fn logout(&mut self) -> $crate::Result<$crate::Reply> {
             let reply = self.run($crate::Command::logout())$($await)*;
@@ -679,8 +696,8 @@ macro_rules! client_methods {
             self.drive(&mut Streams::none(), |d, now| d.poll_result(id, now))$($await)*
         }
 
-        /// Runs one command to completion (after finishing a STARTTLS upgrade whose caller
-        /// gave up).
+        /// Runs one command to completion (after finishing a STARTTLS upgrade or stacking a
+        /// COMPRESS layer whose caller gave up).
         pub $($async)* fn run(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::Reply> {
             if self.core.driver.is_upgrading() {
                 self.drive(&mut Streams::none(), |d, now| d.poll_ready(now))$($await)*?;

@@ -10,6 +10,7 @@
 //! - Dovecot's pre-authenticated IMAP on stdin/stdout ([`Dovecot::stdio_command`]), the
 //!   transport of imaplib's `IMAP4_stream`.
 //! - `LOGIN` and `AUTHENTICATE PLAIN`, `LOGIN` and `CRAM-MD5`, also without TLS; QUOTA and ACL;
+//!   COMPRESS=DEFLATE (after login, from the `imap_zlib` plugin);
 //!   and the extensions Dovecot 2.3 enables by default (IDLE, MOVE, ID, ENABLE, SORT, THREAD,
 //!   NAMESPACE, UNSELECT, LITERAL+, UIDPLUS, CONDSTORE, QRESYNC, SPECIAL-USE, …). Dovecot 2.3
 //!   has no `UTF8=ACCEPT`.

@@ -128,6 +128,7 @@ fn login_over_plain_tcp_needs_the_quoted_password() {
         "SPECIAL-USE",
         "QUOTA",
         "ACL",
+        "COMPRESS=DEFLATE",
     ] {
         assert!(
             capability.split_whitespace().any(|word| word == extension),

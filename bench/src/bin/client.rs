@@ -8,7 +8,9 @@
 //! tagged OK), `blocking` (our blocking client, imaplib-shaped result), `blocking-typed`
 //! (the same, then the typed view `parse::fetches` over the result), `blocking-stream` (our
 //! blocking client, literals streamed to a counting sink), `async` / `async-stream` (our async
-//! client on smol, same two shapes), `imap-crate` (rust-imap 3.0.0-alpha.15).
+//! client on smol, same two shapes), `imap-crate` (rust-imap 3.0.0-alpha.15). Any of ours
+//! with `+wire` runs over a stream that counts the bytes on the wire, and with `+z` does
+//! the same after `COMPRESS DEFLATE` (RFC 4978): `blocking-stream+z`, `async+wire`…
 //! WORKLOAD: `rfc822` = `FETCH 1:* (RFC822)`, `meta` = `FETCH 1:* (FLAGS ENVELOPE
 //! BODYSTRUCTURE)`.
 //!
@@ -16,10 +18,15 @@
 //! logs out. It prints one line: `RESULT wall=<s> cpu=<s> bytes=<n> messages=<n>` where
 //! `wall` and `cpu` (user+sys, getrusage RUSAGE_SELF) cover the FETCH alone: from sending
 //! the command to holding the result; `bytes` counts literal bytes (raw: every byte of the
-//! FETCH's responses) and `messages` the FETCH responses.
+//! FETCH's responses) and `messages` the FETCH responses. `+wire` and `+z` add `wire_in=<n>
+//! wire_out=<n>`: the bytes read and written on the TCP socket during the FETCH.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use imaplib_bench::sys;
@@ -49,6 +56,98 @@ fn items(workload: &str) -> &'static str {
 struct Counted {
     bytes: u64,
     messages: u64,
+}
+
+/// Bytes read and written through a [`Wire`] stream.
+#[derive(Clone, Default)]
+struct WireCount {
+    read: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
+}
+
+impl WireCount {
+    fn now(&self) -> (u64, u64) {
+        (
+            self.read.load(Ordering::Relaxed),
+            self.written.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// A stream that counts the bytes on the wire (below COMPRESS=DEFLATE).
+struct Wire<S> {
+    inner: S,
+    count: WireCount,
+}
+
+impl<S: Read> Read for Wire<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<S: Write> Write for Wire<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count.written.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl imaplib_blocking::Socket for Wire<TcpStream> {
+    fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        self.inner.set_timeout(timeout)
+    }
+}
+
+impl<S: futures_lite::AsyncRead + Unpin> futures_lite::AsyncRead for Wire<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            self.count.read.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl<S: futures_lite::AsyncWrite + Unpin> futures_lite::AsyncWrite for Wire<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            self.count.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+/// The implementation's base name and its wire options: (`name`, counted, compressed).
+fn wire_mode(imp: &str) -> (&str, bool, bool) {
+    if let Some(base) = imp.strip_suffix("+z") {
+        (base, true, true)
+    } else if let Some(base) = imp.strip_suffix("+wire") {
+        (base, true, false)
+    } else {
+        (imp, false, false)
+    }
 }
 
 /// A literal sink that counts.
@@ -135,15 +234,19 @@ fn main() {
         mailbox: pos.get(6).map_or("INBOX".to_string(), |s| s.to_string()),
         capture,
     };
-    let (wall, cpu, counted) = match args.imp.as_str() {
+    let mut wire = None;
+    let (wall, cpu, counted) = match wire_mode(&args.imp).0 {
         "raw" => raw(&args),
-        "blocking" | "blocking-typed" | "blocking-stream" => blocking(&args),
-        "async" | "async-stream" => asynchronous(&args),
+        "blocking" | "blocking-typed" | "blocking-stream" => blocking(&args, &mut wire),
+        "async" | "async-stream" => asynchronous(&args, &mut wire),
         "imap-crate" => imap_crate(&args),
         other => panic!("unknown client {other}"),
     };
+    let wire = wire.map_or(String::new(), |(i, o): (u64, u64)| {
+        format!(" wire_in={i} wire_out={o}")
+    });
     println!(
-        "RESULT wall={wall:.6} cpu={cpu:.6} bytes={} messages={} hwm={}",
+        "RESULT wall={wall:.6} cpu={cpu:.6} bytes={} messages={} hwm={}{wire}",
         counted.bytes,
         counted.messages,
         vm_hwm()
@@ -160,19 +263,47 @@ fn timed<T>(f: impl FnOnce() -> T) -> (f64, f64, T) {
     (wall, cpu, r)
 }
 
-fn blocking(a: &Args) -> (f64, f64, Counted) {
-    use imaplib_blocking::Client;
-    let mut m = Client::connect(&a.host, a.port).expect("connect");
-    m.login(a.user.as_str(), a.password.as_str())
-        .and_then(|r| r.into_ok())
-        .map(drop)
+fn blocking(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) {
+    let (imp, counted, compress) = wire_mode(&a.imp);
+    if !counted {
+        let m = imaplib_blocking::Client::connect(&a.host, a.port).expect("connect");
+        return blocking_on(a, imp, m, false, None, wire);
+    }
+    let tcp = TcpStream::connect((a.host.as_str(), a.port)).expect("connect");
+    tcp.set_nodelay(true).ok();
+    let count = WireCount::default();
+    let stream = Wire {
+        inner: tcp,
+        count: count.clone(),
+    };
+    let config = imaplib_blocking::Config::default();
+    let m =
+        imaplib_blocking::Client::from_stream(stream, &a.host, &config, false).expect("connect");
+    blocking_on(a, imp, m, compress, Some(count), wire)
+}
+
+fn blocking_on<S: imaplib_blocking::Socket>(
+    a: &Args,
+    imp: &str,
+    mut m: imaplib_blocking::Client<S>,
+    compress: bool,
+    count: Option<WireCount>,
+    wire: &mut Option<(u64, u64)>,
+) -> (f64, f64, Counted) {
+    let _ = m
+        .login(a.user.as_str(), a.password.as_str())
         .expect("login");
-    m.select(a.mailbox.as_str(), true)
-        .and_then(|r| r.into_ok())
-        .map(drop)
-        .expect("examine");
+    if compress {
+        let _ = m
+            .compress()
+            .expect("compress")
+            .into_ok()
+            .expect("COMPRESS OK");
+    }
+    let _ = m.select(a.mailbox.as_str(), true).expect("examine");
     let parts = items(&a.workload);
-    let r = match a.imp.as_str() {
+    let before = count.as_ref().map(WireCount::now);
+    let r = match imp {
         "blocking" => timed(|| {
             let reply = m.fetch("1:*", parts).expect("fetch");
             count_reply(&reply)
@@ -191,28 +322,52 @@ fn blocking(a: &Args) -> (f64, f64, Counted) {
             c
         }),
     };
-    m.logout().map(drop).expect("logout");
+    if let (Some(count), Some((i0, o0))) = (count, before) {
+        let (i, o) = count.now();
+        *wire = Some((i - i0, o - o0));
+    }
+    let _ = m.logout().expect("logout");
     r
 }
 
-fn asynchronous(a: &Args) -> (f64, f64, Counted) {
-    use imaplib_async::Client;
+fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) {
+    use imaplib_async::{BoxStream, Client, Runtime, SmolRuntime};
+    let (imp, counted, compress) = wire_mode(&a.imp);
     smol::block_on(async {
-        let mut m = Client::connect(&a.host, a.port).await.expect("connect");
-        m.login(a.user.as_str(), a.password.as_str())
+        let count = WireCount::default();
+        let mut m = if counted {
+            let tcp = SmolRuntime::connect(&a.host, a.port)
+                .await
+                .expect("connect");
+            let stream: BoxStream = Box::new(Wire {
+                inner: tcp,
+                count: count.clone(),
+            });
+            let config = imaplib_async::Config::default();
+            Client::from_stream(stream, &a.host, &config, false)
+                .await
+                .expect("connect")
+        } else {
+            Client::connect(&a.host, a.port).await.expect("connect")
+        };
+        let _ = m
+            .login(a.user.as_str(), a.password.as_str())
             .await
-            .and_then(|r| r.into_ok())
-            .map(drop)
             .expect("login");
-        m.select(a.mailbox.as_str(), true)
-            .await
-            .and_then(|r| r.into_ok())
-            .map(drop)
-            .expect("examine");
+        if compress {
+            let _ = m
+                .compress()
+                .await
+                .expect("compress")
+                .into_ok()
+                .expect("COMPRESS OK");
+        }
+        let _ = m.select(a.mailbox.as_str(), true).await.expect("examine");
         let parts = items(&a.workload);
+        let before = count.now();
         let u0 = sys::self_usage();
         let t0 = Instant::now();
-        let c = if a.imp == "async" {
+        let c = if imp == "async" {
             let reply = m.fetch("1:*", parts).await.expect("fetch");
             count_reply(&reply)
         } else {
@@ -229,7 +384,11 @@ fn asynchronous(a: &Args) -> (f64, f64, Counted) {
         };
         let wall = t0.elapsed().as_secs_f64();
         let cpu = sys::self_usage().cpu() - u0.cpu();
-        m.logout().await.map(drop).expect("logout");
+        if counted {
+            let (i, o) = count.now();
+            *wire = Some((i - before.0, o - before.1));
+        }
+        let _ = m.logout().await.expect("logout");
         (wall, cpu, c)
     })
 }

@@ -9,6 +9,9 @@
 //! runs every client as its own process, interleaved, for N rounds (default 7), and reports
 //! medians: the FETCH's wall time and CPU time as measured inside the client, the whole
 //! process's CPU time and its peak RSS (wait4's rusage).
+//!
+//! With `--compress`, only the COMPRESS=DEFLATE table: our blocking and async clients with
+//! and without `COMPRESS DEFLATE`, over a stream that counts the bytes on the wire.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -31,6 +34,9 @@ struct Sample {
     /// The client's own VmHWM at exit (peak RSS of its process image).
     hwm: u64,
     usage: Usage,
+    /// Bytes read and written on the socket during the FETCH (`+wire` and `+z` clients).
+    wire_in: u64,
+    wire_out: u64,
 }
 
 fn client_bin() -> PathBuf {
@@ -106,6 +112,8 @@ fn run_client(server: &Dovecot, user: &UserAccount, imp: &str, workload: &str) -
             "bytes" => s.bytes = v.parse().unwrap(),
             "messages" => s.messages = v.parse().unwrap(),
             "hwm" => s.hwm = v.parse().unwrap(),
+            "wire_in" => s.wire_in = v.parse().unwrap(),
+            "wire_out" => s.wire_out = v.parse().unwrap(),
             _ => {}
         }
     }
@@ -348,6 +356,10 @@ fn main() {
         std::thread::sleep(Duration::from_secs(secs));
         return;
     }
+    if args.iter().any(|a| a == "--compress") {
+        compress_tables(server, &user, rounds, count, total);
+        return;
+    }
     println!(
         "- method: each client is a separate process (connect, LOGIN, EXAMINE INBOX, the FETCH, LOGOUT) \
          over plain TCP on loopback; {rounds} rounds, clients interleaved within a round; medians. \
@@ -482,4 +494,91 @@ fn main() {
         "\n(peak RSS: the largest of {big_rounds} runs; wall: median. The 10 000-message table above \
          shows the same for many small messages.)"
     );
+}
+
+/// The clients of the COMPRESS=DEFLATE table: each without and with compression.
+const COMPRESS_CLIENTS: &[&str] = &[
+    "blocking+wire",
+    "blocking+z",
+    "blocking-stream+wire",
+    "blocking-stream+z",
+    "async-stream+wire",
+    "async-stream+z",
+];
+
+/// `--compress`: bytes on the wire and client CPU of the FETCHes, without and with
+/// COMPRESS=DEFLATE.
+fn compress_tables(server: &Dovecot, user: &UserAccount, rounds: usize, count: usize, total: u64) {
+    println!(
+        "- method: each client is a separate process (connect, LOGIN, [COMPRESS DEFLATE,] EXAMINE \
+         INBOX, the FETCH, LOGOUT) over plain TCP on loopback, through a stream that counts the \
+         bytes read and written on the socket during the FETCH; {rounds} rounds, clients \
+         interleaved; medians. 'FETCH CPU' is the client's user+sys time around the FETCH alone."
+    );
+    println!();
+    let workloads = [
+        ("rfc822", "`FETCH 1:* (RFC822)`"),
+        ("meta", "`FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)`"),
+    ];
+    let clients = COMPRESS_CLIENTS;
+    let mut results: Vec<Vec<Vec<Sample>>> = vec![vec![Vec::new(); clients.len()]; workloads.len()];
+    let t = Instant::now();
+    for round in 0..rounds {
+        for (wi, (w, _)) in workloads.iter().enumerate() {
+            for k in 0..clients.len() {
+                let ci = (k + round) % clients.len();
+                results[wi][ci].push(run_client(server, user, clients[ci], w));
+            }
+        }
+        eprintln!(
+            "round {} done ({:.1} s)",
+            round + 1,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    for (wi, (w, title)) in workloads.iter().enumerate() {
+        println!(
+            "### COMPRESS=DEFLATE: {title}, {count} messages ({})\n",
+            mb(total as f64)
+        );
+        println!("| client | COMPRESS | bytes read on the wire | ÷ plain | bytes written | FETCH wall | FETCH CPU | ÷ plain | process CPU | peak RSS |");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (ci, c) in clients.iter().enumerate() {
+            let s = stats(&results[wi][ci]);
+            let med = |g: &dyn Fn(&Sample) -> f64| {
+                sys::median(&results[wi][ci].iter().map(g).collect::<Vec<_>>())
+            };
+            let (wire_in, wire_out) = (med(&|s| s.wire_in as f64), med(&|s| s.wire_out as f64));
+            // The row without compression of the same client.
+            let plain = ci - ci % 2;
+            let p = stats(&results[wi][plain]);
+            let p_in = sys::median(
+                &results[wi][plain]
+                    .iter()
+                    .map(|s| s.wire_in as f64)
+                    .collect::<Vec<_>>(),
+            );
+            let base = c.trim_end_matches("+wire").trim_end_matches("+z");
+            println!(
+                "| {} | {} | {} | {:.3} | {} B | {} | {} | {:.2} | {} | {} |",
+                label(base),
+                if c.ends_with("+z") { "yes" } else { "no" },
+                mb(wire_in),
+                wire_in / p_in,
+                wire_out,
+                ms(s.wall),
+                ms(s.cpu),
+                s.cpu / p.cpu,
+                ms(s.cpu_total),
+                mb(s.rss),
+            );
+            if *w == "rfc822" {
+                assert_eq!(
+                    s.bytes, total,
+                    "{c} received the wrong number of literal bytes"
+                );
+            }
+        }
+        println!("\n(n = {} runs per client)\n", results[wi][0].len());
+    }
 }

@@ -79,7 +79,8 @@
 //!   gets `DONE` at once; responses meanwhile go to the untagged store;
 //! * a streamed APPEND whose message was not completely sent fails the connection (the
 //!   server is owed bytes that will not come);
-//! * a STARTTLS upgrade goes on with the next task (the adapter keeps the handshake).
+//! * a STARTTLS upgrade goes on with the next task (the adapter keeps the handshake), and
+//!   so does stacking the COMPRESS=DEFLATE layer.
 //!
 //! [`Driver::farewell`] is the policy for a client dropped while connected: LOGOUT is
 //! queued, its answer is not waited for.
@@ -155,6 +156,12 @@ pub enum Step<T> {
     /// Everything is written: upgrade the transport to TLS now, then call
     /// [`Driver::tls_established`] (or [`Driver::transport_error`]).
     StartTls,
+    /// Everything is written and the server accepted `COMPRESS DEFLATE`: stack raw DEFLATE
+    /// on the transport now (what is written from here on is compressed, with a sync flush
+    /// after each write; what is read is decompressed), starting its input with the bytes
+    /// [`Driver::compression_established`] returns (compressed data that arrived with the
+    /// server's `OK`). Nothing may be read or written between this step and that call.
+    StartCompression,
     /// A streamed APPEND wants its message: read at most `max` bytes from the caller's
     /// reader and pass them to [`Driver::message_data`] (the end of the reader to
     /// [`Driver::message_eof`], a failure to [`Driver::message_error`]).
@@ -208,6 +215,8 @@ enum Transfer {
     None,
     /// STARTTLS was accepted: the transport must be upgraded once the output is written.
     Upgrade,
+    /// COMPRESS was accepted: the transport must stack DEFLATE once the output is written.
+    Compress,
     /// A streamed APPEND's message is being sent.
     Message {
         id: CommandId,
@@ -368,6 +377,18 @@ impl Driver {
         r
     }
 
+    /// The transport compresses now (after [`Step::StartCompression`]). Returns the bytes
+    /// received after the server's `OK` and not read as IMAP: they are compressed, and the
+    /// layer decompresses them before anything it reads ([`Connection::compression_established`]).
+    pub fn compression_established(&mut self, now: Instant) -> Result<Vec<u8>> {
+        let r = self.conn.compression_established();
+        if r.is_ok() {
+            self.transfer = Transfer::None;
+        }
+        self.drain(now);
+        r
+    }
+
     /// The next bytes of a streamed APPEND's message (after [`Step::ReadMessage`]).
     pub fn message_data(&mut self, data: &[u8], now: Instant) {
         let Transfer::Message { id, left, total } = self.transfer else {
@@ -420,6 +441,7 @@ impl Driver {
                 }
                 Output::Completed { id, result } => self.completed(id, result, now),
                 Output::StartTls { .. } => self.transfer = Transfer::Upgrade,
+                Output::StartCompression { .. } => self.transfer = Transfer::Compress,
                 Output::SendLiteral { id, len } => {
                     self.transfer = Transfer::Message {
                         id,
@@ -619,6 +641,7 @@ impl Driver {
         }
         match self.transfer {
             Transfer::Upgrade => Step::StartTls,
+            Transfer::Compress => Step::StartCompression,
             Transfer::Message { left, .. } => Step::ReadMessage {
                 max: left.min(MESSAGE_CHUNK as u64) as usize,
             },
@@ -646,10 +669,11 @@ impl Driver {
         self.io()
     }
 
-    /// True while a STARTTLS upgrade waits to be performed (its caller gave up before it
-    /// was done): no command can be submitted until [`Driver::poll_ready`] completes it.
+    /// True while a STARTTLS upgrade or a COMPRESS layer waits to be put in place (its
+    /// caller gave up before it was done): no command can be submitted until
+    /// [`Driver::poll_ready`] completes it.
     pub fn is_upgrading(&self) -> bool {
-        self.transfer == Transfer::Upgrade
+        matches!(self.transfer, Transfer::Upgrade | Transfer::Compress)
     }
 
     /// True while a FETCH that streams its literals is in flight: a connection streams one
@@ -658,8 +682,8 @@ impl Driver {
         self.streaming.is_some()
     }
 
-    /// Drives what must happen before a command can be submitted: an upgrade whose caller
-    /// gave up ([`Driver::is_upgrading`]).
+    /// Drives what must happen before a command can be submitted: an upgrade (TLS or
+    /// compression) whose caller gave up ([`Driver::is_upgrading`]).
     pub fn poll_ready(&mut self, now: Instant) -> Step<Result<()>> {
         self.poll_ready_for(false, now)
     }
@@ -677,7 +701,7 @@ impl Driver {
         if let Some(e) = self.fatal() {
             return self.leave(Err(e));
         }
-        if self.transfer != Transfer::Upgrade && !(streams && self.streaming.is_some()) {
+        if !(self.is_upgrading() || (streams && self.streaming.is_some())) {
             return self.leave(Ok(()));
         }
         self.io()
@@ -795,7 +819,10 @@ impl Driver {
         if !self.conn.is_connected()
             || self.conn.is_closed()
             || self.conn.state() == crate::State::Logout
-            || matches!(self.transfer, Transfer::Upgrade | Transfer::Message { .. })
+            || matches!(
+                self.transfer,
+                Transfer::Upgrade | Transfer::Compress | Transfer::Message { .. }
+            )
         {
             return false;
         }

@@ -6,7 +6,7 @@ use super::send::After;
 use super::{last_text, Connection, Output, Phase};
 use crate::command::{Kind, State};
 use crate::encode;
-use crate::error::{Error, Reason, Result, StateProblem, Violation};
+use crate::error::{Error, Layer, Reason, Result, StateProblem, Violation};
 use crate::response::{Item, Reply, Typ};
 
 fn list_repr(items: &[Item]) -> String {
@@ -173,11 +173,30 @@ impl Connection {
                     )
                     .with_command(name))
                 } else {
-                    job.stage = Stage::AwaitingTls(self.untagged_response(typ, data, "STARTTLS"));
-                    self.phase = Phase::Upgrading { tag };
+                    job.stage = Stage::AwaitingLayer(self.untagged_response(typ, data, "STARTTLS"));
+                    self.phase = Phase::Upgrading {
+                        tag,
+                        layer: Layer::StartTls,
+                    };
                     self.jobs.insert(tag, job);
                     if let Some(id) = id {
                         self.emit(Output::StartTls { id });
+                    }
+                    return;
+                }
+            }
+            Kind::Compress => {
+                if typ != Typ::Ok {
+                    Ok(Reply::new(typ, data))
+                } else {
+                    job.stage = Stage::AwaitingLayer(Reply::new(typ, data));
+                    self.phase = Phase::Upgrading {
+                        tag,
+                        layer: Layer::Compress,
+                    };
+                    self.jobs.insert(tag, job);
+                    if let Some(id) = id {
+                        self.emit(Output::StartCompression { id });
                     }
                     return;
                 }
@@ -209,7 +228,11 @@ impl Connection {
     /// untagged data are discarded, CAPABILITY is asked again, and STARTTLS completes when
     /// it answers.
     pub fn tls_established(&mut self) -> Result<()> {
-        let Phase::Upgrading { tag } = self.phase else {
+        let Phase::Upgrading {
+            tag,
+            layer: Layer::StartTls,
+        } = self.phase
+        else {
             return Err(Error::error(
                 Reason::State(StateProblem::NotPending),
                 "no STARTTLS upgrade is pending",
@@ -222,12 +245,45 @@ impl Connection {
         let Some(mut job) = self.jobs.remove(&tag) else {
             return Ok(());
         };
-        if let Stage::AwaitingTls(saved) = std::mem::replace(&mut job.stage, Stage::Main) {
+        if let Stage::AwaitingLayer(saved) = std::mem::replace(&mut job.stage, Stage::Main) {
             job.stage = Stage::CapabilityFollowUp(saved);
         }
         let new_tag = self.next_tag();
         self.start_capability(new_tag, job);
         Ok(())
+    }
+}
+
+impl Connection {
+    /// The transport compresses now (after [`Output::StartCompression`]): the COMPRESS
+    /// command completes with the server's `OK`, the commands held behind it go out (to be
+    /// compressed), and the bytes fed after the `OK` line are returned. They are raw DEFLATE
+    /// (a server may send an update right after its `OK`): the layer must decompress them
+    /// before anything it reads. Capabilities do not change (RFC 4978).
+    pub fn compression_established(&mut self) -> Result<Vec<u8>> {
+        let Phase::Upgrading {
+            tag,
+            layer: Layer::Compress,
+        } = self.phase
+        else {
+            return Err(Error::error(
+                Reason::State(StateProblem::NotPending),
+                "no COMPRESS=DEFLATE layer is pending",
+            ));
+        };
+        self.phase = Phase::Ready;
+        self.compressed = true;
+        crate::trace::note!(self.opts.debug, 1, "COMPRESS=DEFLATE on");
+        if let Some(job) = self.jobs.remove(&tag) {
+            self.sendq.release(tag);
+            let result = match job.stage {
+                Stage::AwaitingLayer(reply) => Ok(reply),
+                _ => Ok(Reply::new("OK", Vec::new())),
+            };
+            self.complete(job.id, result);
+        }
+        self.pump();
+        Ok(std::mem::take(&mut self.early))
     }
 }
 

@@ -55,8 +55,9 @@ pub(super) enum Stage {
     /// An AUTHENTICATE whose challenge could not be decoded: the exchange was cancelled
     /// with `*`, and the command fails with this error when the server answers.
     AuthCancelled(Error),
-    /// STARTTLS was accepted: waiting for the transport upgrade. Holds its result.
-    AwaitingTls(Reply),
+    /// STARTTLS or COMPRESS was accepted: waiting for the transport to stack the layer.
+    /// Holds its result.
+    AwaitingLayer(Reply),
     /// LOGIN, AUTHENTICATE or STARTTLS succeeded and a CAPABILITY runs on its behalf; the
     /// command completes with this result when that answers.
     CapabilityFollowUp(Reply),

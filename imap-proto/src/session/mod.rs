@@ -2,8 +2,8 @@
 //!
 //! [`Connection::feed`] takes server bytes in any chunking; [`Connection::submit`] takes a
 //! [`Command`](crate::Command); [`Connection::poll_output`] yields what to do next: bytes to send, completed
-//! commands with imaplib's `(typ, data)`, the STARTTLS upgrade point, IDLE events, and fatal
-//! errors. There is no clock, socket, thread or randomness inside: the tag prefix comes from
+//! commands with imaplib's `(typ, data)`, the STARTTLS upgrade point and the COMPRESS=DEFLATE
+//! start point, IDLE events, and fatal errors. There is no clock, socket, thread or randomness inside: the tag prefix comes from
 //! [`Options::new`], and the caller owns time and I/O. [`Connection::feed_into`] is `feed`
 //! for a streaming FETCH: its message bodies go to a [`crate::LiteralSink`] as slices of the
 //! fed bytes.
@@ -42,7 +42,7 @@ use std::fmt;
 
 use crate::auth::ChannelBinding;
 use crate::command::State;
-use crate::error::{ClosedAt, Error, Reason, Result};
+use crate::error::{ClosedAt, Error, Layer, Reason, Result};
 use crate::frame::{FrameStats, Framer, Limits};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
@@ -149,6 +149,15 @@ pub enum Output {
         /// The STARTTLS command.
         id: CommandId,
     },
+    /// COMPRESS DEFLATE was accepted: every byte after the server's `OK` line is raw
+    /// DEFLATE, and so must be every byte the client sends from now on. Stack the layer on
+    /// the transport (after writing everything already yielded), then call
+    /// [`Connection::compression_established`], whose answer is the compressed bytes that
+    /// were fed after the `OK` (the layer decompresses them first).
+    StartCompression {
+        /// The COMPRESS command.
+        id: CommandId,
+    },
     /// The server accepted IDLE; unsolicited responses follow until
     /// [`Connection::idle_done`].
     IdleStarted {
@@ -219,11 +228,15 @@ enum Phase {
     Connecting,
     /// Connected: commands may be submitted.
     Ready,
-    /// STARTTLS (the job with this tag) was accepted: no byte may be fed or sent until
-    /// [`Connection::tls_established`].
+    /// STARTTLS or COMPRESS (the job with this tag) was accepted: no byte may be sent
+    /// until the transport has the new layer ([`Connection::tls_established`],
+    /// [`Connection::compression_established`]). Bytes fed meanwhile are an injection
+    /// before TLS, and compressed data kept for the decompressor before DEFLATE.
     Upgrading {
-        /// The STARTTLS command's tag.
+        /// The command's tag.
         tag: u64,
+        /// The layer being stacked.
+        layer: Layer,
     },
     /// The server said BYE (this text) with no LOGOUT pending: every pending command
     /// failed, and only LOGOUT may still be submitted.
@@ -271,6 +284,11 @@ pub struct Connection {
     /// Streaming outputs on their way to the sink of [`Connection::feed_into`].
     direct: Direct,
     diagnostics: Diagnostics,
+    /// COMPRESS=DEFLATE is on (the transport compresses).
+    compressed: bool,
+    /// Bytes fed after the COMPRESS `OK` line, before the layer was in place: compressed
+    /// data, handed to the layer by [`Connection::compression_established`].
+    early: Vec<u8>,
 }
 
 impl fmt::Debug for Connection {
@@ -281,6 +299,7 @@ impl fmt::Debug for Connection {
             .field("capabilities", &self.capabilities)
             .field("pending", &self.jobs.len())
             .field("secure", &self.secure)
+            .field("compressed", &self.compressed)
             .field("utf8", &self.utf8)
             .field("phase", &self.phase)
             .finish()
@@ -326,6 +345,8 @@ impl Connection {
             streaming: None,
             direct: Direct::default(),
             diagnostics: Diagnostics::default(),
+            compressed: false,
+            early: Vec::new(),
         }
     }
 
@@ -411,6 +432,11 @@ impl Connection {
     /// The channel-binding data of the connection's TLS session, if the client gave some.
     pub fn channel_binding(&self) -> Option<&ChannelBinding> {
         self.channel_binding.as_ref()
+    }
+
+    /// True once COMPRESS=DEFLATE is on ([`Connection::compression_established`]).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
     }
 
     /// The fatal error, once the connection failed.
@@ -599,7 +625,8 @@ impl Connection {
         // An upgrade not performed yet must not be performed at all: the connection is dead
         // (e.g. response injection right after the STARTTLS OK).
         self.outputs
-            .retain(|o| !matches!(o, Output::StartTls { .. }));
+            .retain(|o| !matches!(o, Output::StartTls { .. } | Output::StartCompression { .. }));
+        self.early = Vec::new();
         self.phase = Phase::Failed(err.clone());
         self.emit(Output::Error(err));
     }

@@ -47,6 +47,10 @@ impl Connection {
         match self.phase {
             Phase::Failed(_) => return,
             _ if data.is_empty() => return,
+            Phase::Upgrading {
+                layer: Layer::Compress,
+                ..
+            } => return self.early.extend_from_slice(data),
             Phase::Upgrading { .. } => return self.fail_injection(data),
             _ => {}
         }
@@ -71,6 +75,12 @@ impl Connection {
                     self.process(frame);
                     match self.phase {
                         Phase::Failed(_) => return,
+                        // The server compresses from the byte after its OK line on:
+                        // what follows is for the decompressor, never read as IMAP.
+                        Phase::Upgrading {
+                            layer: Layer::Compress,
+                            ..
+                        } => return self.early.extend_from_slice(data),
                         Phase::Upgrading { .. } if !data.is_empty() => {
                             return self.fail_injection(data)
                         }

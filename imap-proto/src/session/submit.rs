@@ -8,7 +8,9 @@ use super::{push_send, CommandId, Connection, Output, Phase};
 use crate::auth::AuthContext;
 use crate::command::{allowed_states, Command, ErrorFlavor, Kind, Precondition, State};
 use crate::encode::{self, Arg, Chunk, Ctx};
-use crate::error::{ArgumentProblem, ClosedAt, Error, Reason, Result, StateProblem, TlsFailure};
+use crate::error::{
+    ArgumentProblem, ClosedAt, Error, Layer, Reason, Result, StateProblem, TlsFailure,
+};
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
 
@@ -125,10 +127,15 @@ impl Connection {
         for p in &cmd.pre {
             self.check_precondition(*p, &cmd)?;
         }
-        if let Phase::Upgrading { .. } = self.phase {
+        if let Phase::Upgrading { layer, .. } = self.phase {
             return Err(Error::error(
                 Reason::State(StateProblem::Upgrading),
-                "STARTTLS in progress: complete the TLS upgrade first",
+                match layer {
+                    Layer::Compress => {
+                        "COMPRESS in progress: stack the DEFLATE layer on the transport first"
+                    }
+                    _ => "STARTTLS in progress: complete the TLS upgrade first",
+                },
             ));
         }
         for name in &cmd.states_of {
@@ -240,7 +247,9 @@ impl Connection {
         let ctx = self.ctx();
         let chunks = encode::command(&self.tag_bytes(tag), name.as_bytes(), &args, ctx);
         let last = match kind {
-            Kind::Authenticate(_) | Kind::Idle | Kind::StartTls => After::Completion,
+            Kind::Authenticate(_) | Kind::Idle | Kind::StartTls | Kind::Compress => {
+                After::Completion
+            }
             _ => After::Nothing,
         };
         let caps_before = self.store.capability_appends;
@@ -262,6 +271,24 @@ impl Connection {
                         Reason::State(StateProblem::TlsActive),
                         "TLS session already established",
                     ));
+                }
+                if cap == "STARTTLS" && self.compressed {
+                    // RFC 4978 §4: TLS goes below DEFLATE, so it must come first.
+                    return Err(Error::error(
+                        Reason::State(StateProblem::TlsActive),
+                        "STARTTLS after COMPRESS: negotiate TLS first, then compression",
+                    )
+                    .with_command(&cmd.name));
+                }
+                if cap == "COMPRESS=DEFLATE"
+                    && (self.compressed
+                        || self.jobs.values().any(|j| matches!(j.kind, Kind::Compress)))
+                {
+                    return Err(Error::error(
+                        Reason::State(StateProblem::CompressionActive),
+                        "compression is already active (COMPRESSIONACTIVE)",
+                    )
+                    .with_command(&cmd.name));
                 }
                 if !self.has_capability(cap) {
                     let reason = Reason::Unsupported {

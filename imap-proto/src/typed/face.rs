@@ -99,6 +99,25 @@ macro_rules! client_typed {
                 self.ok(cmd?)$($await)*.map(drop)
             }
 
+            /// `COMPRESS DEFLATE` (RFC 4978): compresses the rest of the connection, both
+            /// ways; a refusal (`NO [COMPRESSIONACTIVE]`…) is an error. Needs the server's
+            /// `COMPRESS=DEFLATE` (Dovecot offers it after login, with its `imap_zlib`
+            /// plugin); over TLS, after TLS.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.login(\"jane\", \"secret\")", $aw, "?;")]
+            #[doc = "if imap.connection().has_capability(\"COMPRESS=DEFLATE\") {"]
+            #[doc = concat!("    imap.compress()", $aw, "?;")]
+            #[doc = "}"]
+            #[doc = concat!("let inbox = imap.select(\"INBOX\")", $aw, "?; // compressed both ways")]
+            #[doc = "# let _ = inbox; Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn compress(&mut self) -> $crate::Result<()> {
+                self.ok($crate::Command::compress())$($await)*.map(drop)
+            }
+
             /// `CAPABILITY`: asks the server what it supports (the answer also updates
             /// [`connection().capabilities()`]($crate::Connection::capabilities)).
             ///
