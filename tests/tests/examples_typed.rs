@@ -621,7 +621,7 @@ fn idle_new_mail_gives_up_at_its_timeout() {
 
 // ----- OAuth2 -------------------------------------------------------------------------------
 
-/// Dovecot (as the harness configures it) offers PLAIN, LOGIN and CRAM-MD5 only: the
+/// Dovecot (as the harness configures it) offers PLAIN, LOGIN, CRAM-MD5 and SCRAM only: the
 /// example must say so and stop, without sending the token or any AUTHENTICATE.
 #[test]
 fn oauth2_fails_cleanly_without_an_oauth_mechanism() {
@@ -631,7 +631,7 @@ fn oauth2_fails_cleanly_without_an_oauth_mechanism() {
     let env = [("IMAP_OAUTH2_TOKEN", token)];
     let want = "oauth2: the server offers no OAuth mechanism \
                 (neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2; \
-                it offers AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5)";
+                it offers AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5 AUTH=SCRAM-SHA-1 AUTH=SCRAM-SHA-256)";
 
     // The default: implicit TLS.
     let port = d.tls_port().to_string();
