@@ -1351,6 +1351,65 @@ impl Command {
         args.push(Arg::Message(message.to_vec()));
         Ok(Self::tagged("APPEND", args))
     }
+
+    /// MULTIAPPEND (RFC 3502): `APPEND mailbox [(flags)] ["date-time"] {N} … [(flags)]
+    /// ["date-time"] {N}`, several messages in one command → the tagged result, whose
+    /// `[APPENDUID uidvalidity uid-set]` (UIDPLUS) covers them all, in order. The server
+    /// stores all of them or none. Each message waits for its own `+` unless LITERAL+ is
+    /// on; bare CR and LF become CRLF as with [`Command::append_with`].
+    ///
+    /// # Errors
+    /// An argument error for no messages at all, or as [`Command::append_with`] for any
+    /// of them; when submitted with more than one message, an `Unsupported` error if the
+    /// server did not announce `MULTIAPPEND`.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{AppendMessage, Flag};
+    /// use imaplib_proto::Command;
+    ///
+    /// let cmd = Command::append_many(
+    ///     "Archive",
+    ///     &[
+    ///         AppendMessage::new(b"Subject: one\r\n\r\n1\r\n").flags([Flag::Seen]),
+    ///         AppendMessage::new(b"Subject: two\r\n\r\n2\r\n"),
+    ///     ],
+    /// )?;
+    /// assert_eq!(cmd.name(), "APPEND");
+    /// assert!(Command::append_many("Archive", &[]).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn append_many<'a>(
+        mailbox: impl Into<Text<'a>>,
+        messages: &[crate::build::AppendMessage<'_>],
+    ) -> Result<Self> {
+        if messages.is_empty() {
+            return Err(Error::error(
+                Reason::argument("the messages", ArgumentProblem::Empty),
+                "APPEND needs at least one message",
+            ));
+        }
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        for m in messages {
+            if !m.flags.is_empty() {
+                args.push(crate::build::flag::flag_list("APPEND", &m.flags)?);
+            }
+            if let Some(date) = m.date {
+                args.push(Arg::Atom(crate::build::date_time(&date)?.into_bytes()));
+            }
+            encode::no_nul("the message", m.message)?;
+            args.push(Arg::Message(m.message.to_vec()));
+        }
+        let cmd = Self::tagged("APPEND", args);
+        Ok(if messages.len() > 1 {
+            cmd.require(Precondition::Capability(
+                "MULTIAPPEND",
+                ErrorFlavor::Error,
+                "Server does not support MULTIAPPEND",
+            ))
+        } else {
+            cmd
+        })
+    }
 }
 
 #[cfg(test)]

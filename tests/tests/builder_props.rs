@@ -11,8 +11,8 @@
 
 use imaplib_integration_tests::hostile::{Token, WireCommand};
 use imaplib_proto::build::{
-    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
-    SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
+    AppendMessage, EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section,
+    SelectParams, SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::error::{ArgumentProblem, Reason};
@@ -40,7 +40,7 @@ impl Peer {
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -925,6 +925,52 @@ proptest! {
         } else {
             want.push(Tok::S(msg));
         }
+        check(&mut peer, cmd, want)?;
+    }
+
+    /// MULTIAPPEND: several messages, each with its flags and internal date, in one
+    /// well-formed APPEND.
+    #[test]
+    fn append_many_round_trips(mailbox in "[A-Za-z0-9]{1,10}",
+                               messages in prop::collection::vec((
+                                   prop::collection::vec(flag(), 0..3),
+                                   prop::option::of((date(), 0u32..86400, -(14 * 60)..=(14 * 60i32))),
+                                   prop::collection::vec(1u8..=255, 0..100)), 1..4),
+                               (literal_plus, utf8) in mode()) {
+        let mut peer = Peer::new(literal_plus, utf8);
+        let mut want = vec![a("APPEND"), a(mailbox.clone())];
+        let mut built = Vec::new();
+        for (flags, date, message) in &messages {
+            let dt: Option<DateTime<FixedOffset>> = date.map(|(d, secs, off)| {
+                let tz = FixedOffset::east_opt(off * 60).unwrap();
+                tz.from_local_datetime(&d.and_hms_opt(secs / 3600, secs / 60 % 60, secs % 60).unwrap())
+                    .earliest()
+                    .unwrap()
+            });
+            let mut m = AppendMessage::new(message).flags(flags.iter().map(FlagM::build));
+            if !flags.is_empty() {
+                want.push(Tok::Open);
+                want.extend(flags.iter().map(|f| a(f.text())));
+                want.push(Tok::Close);
+            }
+            if let Some(dt) = dt {
+                m = m.date(dt);
+                let off = dt.offset().local_minus_utc() / 60;
+                want.push(Tok::S(format!(
+                    "{:02}-{}-{:04} {} {}{:02}{:02}",
+                    dt.day(), MONTHS[dt.month0() as usize], dt.year(), dt.format("%H:%M:%S"),
+                    if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60
+                ).into_bytes()));
+            }
+            let msg = imaplib_proto::encode::translate_line_endings(message);
+            if peer.utf8 {
+                want.extend([a("UTF8"), Tok::Open, Tok::S(msg), Tok::Close]);
+            } else {
+                want.push(Tok::S(msg));
+            }
+            built.push(m);
+        }
+        let cmd = Command::append_many(mailbox.as_str(), &built).unwrap();
         check(&mut peer, cmd, want)?;
     }
 

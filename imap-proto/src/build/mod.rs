@@ -15,6 +15,7 @@
 //! * [`FetchAttr`], [`FetchAttrs`] and [`Section`]: FETCH data items, with sections and
 //!   partials.
 //! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
+//! * [`AppendMessage`]: one message of a MULTIAPPEND ([`Command::append_many`]).
 //! * CONDSTORE and QRESYNC (RFC 7162): [`SelectParams`] and [`Qresync`] for SELECT/EXAMINE,
 //!   [`FetchAttr::modseq`], [`SearchKey::modseq`]; the `CHANGEDSINCE` and `UNCHANGEDSINCE`
 //!   modifiers are constructors ([`Command::fetch_changed_since`],
@@ -49,9 +50,11 @@
 //! [`Command::fetch_with`]: crate::Command::fetch_with
 //! [`Command::store_with`]: crate::Command::store_with
 //! [`Command::append_with`]: crate::Command::append_with
+//! [`Command::append_many`]: crate::Command::append_many
 //! [`Command::fetch_changed_since`]: crate::Command::fetch_changed_since
 //! [`Command::store_unchanged_since`]: crate::Command::store_unchanged_since
 
+mod append;
 mod condstore;
 mod date;
 mod fetch;
@@ -59,6 +62,7 @@ pub(crate) mod flag;
 pub(crate) mod search;
 mod store;
 
+pub use append::AppendMessage;
 pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};

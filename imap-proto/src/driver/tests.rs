@@ -447,3 +447,59 @@ fn a_write_that_never_progresses_times_out_even_with_nothing_in_flight() {
         "timed out: could not write to the server for 60s"
     );
 }
+
+/// MULTIAPPEND: each message waits for its own `+`, flags and date before each; the
+/// APPENDUID set covers them all; without the capability nothing is sent.
+#[test]
+fn multiappend_sends_each_message_after_its_continuation() {
+    use crate::build::{AppendMessage, Flag};
+    let date = chrono::DateTime::parse_from_rfc3339("2024-02-01T10:00:00+01:00").unwrap();
+    let messages = [
+        AppendMessage::new(b"a\nb").flags([Flag::Seen, Flag::Draft]),
+        AppendMessage::new(b"cd\r\n").date(date),
+    ];
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1");
+    let e = d
+        .submit(Command::append_many("Box", &messages).unwrap(), t0())
+        .unwrap_err();
+    assert!(
+        matches!(e.reason(), crate::Reason::Unsupported { capability } if capability == "MULTIAPPEND"),
+        "{e:?}"
+    );
+    assert_eq!(written(&mut d, t0()), "");
+    // One message needs no MULTIAPPEND.
+    let one = d
+        .submit(Command::append_many("Box", &messages[1..]).unwrap(), t0())
+        .unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE1 APPEND Box \"01-Feb-2024 10:00:00 +0100\" {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(written(&mut d, t0()), "cd\r\n\r\n");
+    d.feed(b"BCDE1 OK [APPENDUID 7 3] done\r\n", t0());
+    let r = crate::typed::append(done(d.poll_result(one, t0())).unwrap()).unwrap();
+    assert_eq!(r.unwrap().uid(), Some(3));
+
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 MULTIAPPEND");
+    let id = d
+        .submit(Command::append_many("Box", &messages).unwrap(), t0())
+        .unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE1 APPEND Box (\\Seen \\Draft) {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(
+        written(&mut d, t0()),
+        "a\r\nb \"01-Feb-2024 10:00:00 +0100\" {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(written(&mut d, t0()), "cd\r\n\r\n");
+    d.feed(b"BCDE1 OK [APPENDUID 7 4:5] done\r\n", t0());
+    let r = crate::typed::append(done(d.poll_result(id, t0())).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.uid_validity, r.uids.to_string()), (7, "4:5".to_string()));
+    assert_eq!(r.uid(), None);
+}

@@ -847,6 +847,33 @@ macro_rules! client_typed {
                 $crate::typed::append(reply)
             }
 
+            /// MULTIAPPEND (RFC 3502): `APPEND mailbox` with several messages, each with
+            /// its flags and date ([`AppendMessage`]($crate::build::AppendMessage)), stored
+            /// all or none; their `APPENDUID` (UIDPLUS), one UID per message in order. More
+            /// than one message needs the `MULTIAPPEND` capability (an `Unsupported` error
+            /// otherwise, before anything is sent).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{AppendMessage, Flag};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let messages = ["]
+            #[doc = "    AppendMessage::new(b\"Subject: one\\r\\n\\r\\n1\\r\\n\").flags([Flag::Seen]),"]
+            #[doc = "    AppendMessage::new(b\"Subject: two\\r\\n\\r\\n2\\r\\n\"),"]
+            #[doc = "];"]
+            #[doc = concat!("let stored = client.typed().append_many(\"Archive\", &messages)", $aw, "?;")]
+            #[doc = "println!(\"UIDs {:?}\", stored.map(|s| s.uids.to_string()));"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn append_many<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                messages: &[$crate::build::AppendMessage<'_>],
+            ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
+                let cmd = $crate::Command::append_many(mailbox, messages)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::append(reply)
+            }
+
             /// `EXPUNGE`: removes the messages flagged `\Deleted` from the selected mailbox;
             /// the sequence numbers the server reported ([`Expunged`]($crate::typed::Expunged)).
             ///
