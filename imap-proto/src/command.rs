@@ -490,6 +490,114 @@ impl Command {
         Self::listing("LIST", directory, pattern)
     }
 
+    /// Extended LIST (RFC 5258, with RFC 5819 LIST-STATUS and RFC 6154 SPECIAL-USE):
+    /// `LIST [(selection options)] reference (patterns…) [RETURN (return options)]` → the
+    /// LIST data; with [`ListOptions::return_status`](crate::build::ListOptions::return_status)
+    /// a `* STATUS` follows each selectable mailbox's `* LIST` (stored as STATUS data; the
+    /// typed [`list_extended`](crate::typed::list_extended) attaches them). One pattern is
+    /// sent bare, several in parentheses.
+    ///
+    /// # Errors
+    /// An argument error for no pattern, NUL in a name, or `RECURSIVEMATCH` alone; when
+    /// submitted, an `Unsupported` error if the server lacks `LIST-EXTENDED` (selection
+    /// options, several patterns, return options other than SPECIAL-USE and STATUS),
+    /// `LIST-STATUS` (STATUS) or `SPECIAL-USE`.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{ListOptions, StatusItem};
+    /// use imaplib_proto::Command;
+    ///
+    /// let opts = ListOptions::new()
+    ///     .return_special_use()
+    ///     .return_status([StatusItem::Messages, StatusItem::Size]);
+    /// let cmd = Command::list_extended("", ["INBOX", "Sent*"], &opts)?;
+    /// assert_eq!(cmd.name(), "LIST");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn list_extended<'a, T: Into<Text<'a>>>(
+        reference: impl Into<Text<'a>>,
+        patterns: impl IntoIterator<Item = T>,
+        options: &crate::build::ListOptions,
+    ) -> Result<Self> {
+        let (select, ret) = options.args()?;
+        let mut args = Vec::new();
+        args.extend(select);
+        args.push(self::mailbox(text(reference), false)?);
+        let mut pats = patterns
+            .into_iter()
+            .map(|p| self::mailbox(p.into(), true))
+            .collect::<Result<Vec<Arg>>>()?;
+        let several = pats.len() > 1;
+        match pats.len() {
+            0 => {
+                return Err(Error::error(
+                    Reason::argument("the LIST patterns", ArgumentProblem::Empty),
+                    "LIST needs at least one pattern",
+                ))
+            }
+            1 => args.append(&mut pats),
+            _ => args.push(Arg::Group(pats)),
+        }
+        args.extend(ret);
+        let mut cmd = Self::untagged("LIST", args, "LIST");
+        if several || options.needs_list_extended() {
+            cmd = cmd.require(Precondition::Capability(
+                "LIST-EXTENDED",
+                ErrorFlavor::Error,
+                "Server does not support LIST-EXTENDED",
+            ));
+        }
+        if options.wants_status() {
+            cmd = cmd.require(Precondition::Capability(
+                "LIST-STATUS",
+                ErrorFlavor::Error,
+                "Server does not support LIST-STATUS",
+            ));
+        }
+        if options.wants("SPECIAL-USE") {
+            cmd = cmd.require(Precondition::Capability(
+                "SPECIAL-USE",
+                ErrorFlavor::Error,
+                "Server does not support SPECIAL-USE",
+            ));
+        }
+        Ok(cmd)
+    }
+
+    /// CREATE-SPECIAL-USE (RFC 6154 §3): `CREATE mailbox (USE (\Sent …))`. The capability
+    /// is checked when submitted (an `Unsupported` error without it): Dovecot 2.3 answers
+    /// OK to this command without advertising it, and stores nothing.
+    ///
+    /// ```
+    /// use imaplib_proto::typed::SpecialUse;
+    /// let cmd = imaplib_proto::Command::create_special_use("Sent Items", &[SpecialUse::Sent])?;
+    /// assert_eq!(cmd.name(), "CREATE");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn create_special_use<'a>(
+        mailbox: impl Into<Text<'a>>,
+        uses: &[crate::typed::SpecialUse],
+    ) -> Result<Self> {
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        if !uses.is_empty() {
+            let attrs = uses
+                .iter()
+                .map(|u| Arg::Atom(u.attribute().as_bytes().to_vec()))
+                .collect();
+            args.push(Arg::Group(vec![
+                Arg::Atom(b"USE".to_vec()),
+                Arg::Group(attrs),
+            ]));
+        }
+        Ok(
+            Self::tagged("CREATE", args).require(Precondition::Capability(
+                "CREATE-SPECIAL-USE",
+                ErrorFlavor::Error,
+                "Server does not support CREATE-SPECIAL-USE",
+            )),
+        )
+    }
+
     /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data.
     pub fn lsub<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
         Self::listing("LSUB", directory, pattern)

@@ -40,7 +40,7 @@ impl Peer {
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -972,6 +972,79 @@ proptest! {
         }
         let cmd = Command::append_many(mailbox.as_str(), &built).unwrap();
         check(&mut peer, cmd, want)?;
+    }
+
+    /// Extended LIST: any selection and return options, one or more patterns, in one
+    /// well-formed LIST; RECURSIVEMATCH alone refused before sending.
+    #[test]
+    fn list_extended_round_trips(reference in "[A-Za-z0-9]{0,6}",
+                                 patterns in prop::collection::vec("[A-Za-z0-9*%]{1,8}", 1..4),
+                                 select in prop::collection::vec(0usize..4, 0..4),
+                                 ret in prop::collection::vec(0usize..3, 0..3),
+                                 status in prop::collection::vec(0usize..8, 0..5),
+                                 (literal_plus, utf8) in mode()) {
+        use imaplib_proto::build::{ListOptions, StatusItem};
+        let mut peer = Peer::new(literal_plus, utf8);
+        const SEL: [&str; 4] = ["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"];
+        const RET: [&str; 3] = ["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"];
+        const ITEMS: [StatusItem; 8] = [StatusItem::Messages, StatusItem::Recent, StatusItem::UidNext,
+            StatusItem::UidValidity, StatusItem::Unseen, StatusItem::Deleted, StatusItem::Size,
+            StatusItem::HighestModSeq];
+        let mut opts = ListOptions::new();
+        let mut sel: Vec<&str> = Vec::new();
+        for &i in &select {
+            opts = match i {
+                0 => opts.select_subscribed(),
+                1 => opts.select_remote(),
+                2 => opts.select_recursive_match(),
+                _ => opts.select_special_use(),
+            };
+            if !sel.contains(&SEL[i]) { sel.push(SEL[i]); }
+        }
+        let mut rets: Vec<&str> = Vec::new();
+        for &i in &ret {
+            opts = match i {
+                0 => opts.return_subscribed(),
+                1 => opts.return_children(),
+                _ => opts.return_special_use(),
+            };
+            if !rets.contains(&RET[i]) { rets.push(RET[i]); }
+        }
+        let mut items: Vec<StatusItem> = Vec::new();
+        for &i in &status {
+            if !items.contains(&ITEMS[i]) { items.push(ITEMS[i]); }
+        }
+        opts = opts.return_status(items.clone());
+        let cmd = Command::list_extended(reference.as_str(), patterns.iter().map(String::as_str), &opts);
+        if sel == ["RECURSIVEMATCH"] {
+            prop_assert!(cmd.is_err());
+            return Ok(());
+        }
+        let mut want = vec![a("LIST")];
+        if !sel.is_empty() {
+            want.push(Tok::Open);
+            want.extend(sel.iter().map(|s| a(*s)));
+            want.push(Tok::Close);
+        }
+        want.push(if reference.is_empty() { Tok::S(Vec::new()) } else { a(reference.clone()) });
+        if patterns.len() > 1 {
+            want.push(Tok::Open);
+        }
+        want.extend(patterns.iter().map(|p| a(p.clone())));
+        if patterns.len() > 1 {
+            want.push(Tok::Close);
+        }
+        if !rets.is_empty() || !items.is_empty() {
+            want.extend([a("RETURN"), Tok::Open]);
+            want.extend(rets.iter().map(|s| a(*s)));
+            if !items.is_empty() {
+                want.extend([a("STATUS"), Tok::Open]);
+                want.extend(items.iter().map(|i| a(i.as_str())));
+                want.push(Tok::Close);
+            }
+            want.push(Tok::Close);
+        }
+        check(&mut peer, cmd.unwrap(), want)?;
     }
 
     /// FETCH … (CHANGEDSINCE m [VANISHED]) and STORE … (UNCHANGEDSINCE m): a mod-sequence

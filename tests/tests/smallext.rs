@@ -5,11 +5,22 @@
 //!   APPEND; the APPENDUID set covers them in order, and Dovecot holds exactly those flags
 //!   and dates; a MULTIAPPEND to a missing mailbox is refused with `TRYCREATE` and stores
 //!   nothing; an empty list is an argument error.
+//! * LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154): `RETURN
+//!   (CHILDREN SUBSCRIBED STATUS (…))` gives each mailbox its attributes and its STATUS,
+//!   equal to a STATUS command's and to what was appended (none for the `\Noselect`
+//!   parent); `(SUBSCRIBED)` selects the subscribed names only; several patterns; the
+//!   `SPECIAL-USE` selection lists exactly the configured special-use mailboxes that
+//!   exist, and the return option marks them; `RECURSIVEMATCH` alone is refused before
+//!   sending; CREATE-SPECIAL-USE, not advertised by Dovecot, is refused by the client and
+//!   creates nothing.
 
 use std::collections::BTreeSet;
 
-use imaplib_blocking::proto::build::{AppendMessage, FetchAttr, Flag, Section};
+use imaplib_blocking::proto::build::{
+    AppendMessage, FetchAttr, Flag, ListOptions, Section, StatusItem,
+};
 use imaplib_blocking::proto::chrono::{DateTime, FixedOffset};
+use imaplib_blocking::proto::typed::SpecialUse;
 use imaplib_blocking::proto::{Error, Reason};
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
 
@@ -95,6 +106,97 @@ macro_rules! scenarios {
                 assert_eq!(s.3, bodies[k], "message {}", k + 1);
             }
         }
+
+        pub $($async)* fn extended_list(m: &mut Client, user: &UserAccount) {
+            let d = dovecot();
+            for name in ["Sent", "Archive", "Work/Projects"] {
+                d.create_mailbox(&user.name, name);
+            }
+            for k in 1..=2 {
+                d.append(&user.name, "Box", &["\\Seen"][..k as usize - 1], None, &message(k));
+            }
+            d.append(&user.name, "Work/Projects", &[], None, &message(3));
+            // Work exists (created as a parent) but is not subscribed; Archive is unsubscribed.
+            d.imap_as(&user.name, &[b"UNSUBSCRIBE Archive"]);
+
+            let mut imap = m.typed();
+            let items = [StatusItem::Messages, StatusItem::Unseen, StatusItem::UidNext, StatusItem::Size];
+            let opts = ListOptions::new()
+                .return_children()
+                .return_subscribed()
+                .return_status(items);
+            assert_eq!(opts.to_string(), "RETURN (CHILDREN SUBSCRIBED STATUS (MESSAGES UNSEEN UIDNEXT SIZE))");
+            let entries = imap.list_extended("", ["*"], &opts)$($await)*.unwrap();
+            let names: BTreeSet<String> = entries.iter().map(|e| e.name.to_string()).collect();
+            assert_eq!(names, flag_set(["INBOX", "Box", "Sent", "Archive", "Work", "Work/Projects"]));
+            let entry = |name: &str| entries.iter().find(|e| e.name == name).unwrap().clone();
+            assert_eq!(entry("Work").has_children(), Some(true));
+            assert_eq!(entry("Work/Projects").has_children(), Some(false));
+            assert!(entry("Box").is_subscribed());
+            assert!(!entry("Archive").is_subscribed());
+            // Every selectable mailbox has its STATUS, equal to a STATUS command's; the
+            // parent Work (\Noselect in this layout) has none.
+            assert!(!entry("Work").is_selectable());
+            assert_eq!(entry("Work").status, None);
+            for e in entries.iter().filter(|e| e.is_selectable()) {
+                let listed = e.status.clone().unwrap_or_else(|| panic!("no STATUS for {e:?}"));
+                let asked = imap
+                    .status_items(e.name.as_str(), "(MESSAGES UNSEEN UIDNEXT SIZE)")$($await)*
+                    .unwrap();
+                assert_eq!(listed, asked, "{}", e.name);
+            }
+            let b = entry("Box").status.unwrap();
+            assert_eq!((b.messages, b.unseen, b.uid_next), (Some(2), Some(1), Some(3)));
+            assert_eq!(b.size, Some((message(1).len() + message(2).len()) as u64));
+            assert_eq!(entry("Work/Projects").status.unwrap().messages, Some(1));
+            assert_eq!(entry("Sent").status.unwrap().messages, Some(0));
+            // Nothing is left behind in the store.
+            assert!(imap.connection().untagged_responses().all(|(name, _)| name != "STATUS"));
+
+            // Selection SUBSCRIBED: only the subscribed names.
+            let subscribed = imap
+                .list_extended("", ["*"], &ListOptions::new().select_subscribed())$($await)*
+                .unwrap();
+            let names: BTreeSet<String> = subscribed.iter().map(|e| e.name.to_string()).collect();
+            assert!(subscribed.iter().all(|e| e.is_subscribed()), "{subscribed:?}");
+            assert!(names.contains("Box") && names.contains("Sent") && names.contains("Work/Projects"), "{names:?}");
+            assert!(!names.contains("Archive") && !names.contains("Work"), "{names:?}");
+
+            // Several patterns.
+            let two = imap.list_extended("", ["INBOX", "Box"], &ListOptions::new())$($await)*.unwrap();
+            let names: BTreeSet<String> = two.iter().map(|e| e.name.to_string()).collect();
+            assert_eq!(names, flag_set(["INBOX", "Box"]));
+
+            // SPECIAL-USE: the selection lists the configured ones that exist; the return
+            // option marks them among all.
+            let special = imap
+                .list_extended("", ["*"], &ListOptions::new().select_special_use())$($await)*
+                .unwrap();
+            let uses: std::collections::BTreeMap<String, Option<SpecialUse>> = special
+                .iter()
+                .map(|e| (e.name.to_string(), e.special_use()))
+                .collect();
+            assert_eq!(uses, [("Archive".to_string(), Some(SpecialUse::Archive)), ("Sent".to_string(), Some(SpecialUse::Sent))].into_iter().collect());
+            let marked = imap
+                .list_extended("", ["*"], &ListOptions::new().return_special_use())$($await)*
+                .unwrap();
+            assert_eq!(marked.len(), entries.len(), "{marked:?}");
+            assert_eq!(marked.iter().filter(|e| e.special_use().is_some()).count(), 2);
+
+            // RECURSIVEMATCH alone is not a valid command: nothing is sent.
+            let e = imap
+                .list_extended("", ["*"], &ListOptions::new().select_recursive_match())$($await)*
+                .unwrap_err();
+            assert!(matches!(e.reason(), Reason::Argument { .. }), "{e:?}");
+
+            // CREATE-SPECIAL-USE: Dovecot does not advertise it (and would store nothing):
+            // refused by the client, nothing created.
+            assert!(!imap.connection().has_capability("CREATE-SPECIAL-USE"));
+            let e = imap.create_special_use("Junk", &[SpecialUse::Junk])$($await)*.unwrap_err();
+            assert!(matches!(e.reason(), Reason::Unsupported { capability } if capability == "CREATE-SPECIAL-USE"), "{e:?}");
+            assert!(imap.list("", "Junk")$($await)*.unwrap().is_empty());
+            imap.noop()$($await)*.unwrap();
+        }
     };
 }
 
@@ -115,6 +217,12 @@ mod blocking {
     #[test]
     fn multiappend_over_tcp() {
         multiappend(&mut connect(&fresh()));
+    }
+
+    #[test]
+    fn extended_list_over_tcp() {
+        let user = fresh();
+        extended_list(&mut connect(&user), &user);
     }
 
     #[test]
@@ -144,6 +252,14 @@ mod on_smol {
     fn multiappend_over_tcp() {
         smol::block_on(async {
             multiappend(&mut connect(&fresh()).await).await;
+        });
+    }
+
+    #[test]
+    fn extended_list_over_tcp() {
+        smol::block_on(async {
+            let user = fresh();
+            extended_list(&mut connect(&user).await, &user).await;
         });
     }
 }

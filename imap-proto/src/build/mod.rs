@@ -15,6 +15,8 @@
 //! * [`FetchAttr`], [`FetchAttrs`] and [`Section`]: FETCH data items, with sections and
 //!   partials.
 //! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
+//! * [`ListOptions`] and [`StatusItem`]: extended LIST (LIST-EXTENDED, LIST-STATUS,
+//!   SPECIAL-USE) for [`Command::list_extended`].
 //! * [`AppendMessage`]: one message of a MULTIAPPEND ([`Command::append_many`]).
 //! * CONDSTORE and QRESYNC (RFC 7162): [`SelectParams`] and [`Qresync`] for SELECT/EXAMINE,
 //!   [`FetchAttr::modseq`], [`SearchKey::modseq`]; the `CHANGEDSINCE` and `UNCHANGEDSINCE`
@@ -51,6 +53,7 @@
 //! [`Command::store_with`]: crate::Command::store_with
 //! [`Command::append_with`]: crate::Command::append_with
 //! [`Command::append_many`]: crate::Command::append_many
+//! [`Command::list_extended`]: crate::Command::list_extended
 //! [`Command::fetch_changed_since`]: crate::Command::fetch_changed_since
 //! [`Command::store_unchanged_since`]: crate::Command::store_unchanged_since
 
@@ -59,6 +62,7 @@ mod condstore;
 mod date;
 mod fetch;
 pub(crate) mod flag;
+mod list;
 pub(crate) mod search;
 mod store;
 
@@ -66,6 +70,7 @@ pub use append::AppendMessage;
 pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
+pub use list::{ListOptions, StatusItem};
 pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 

@@ -331,6 +331,25 @@ macro_rules! client_typed {
                 self.done($crate::Command::create(mailbox))$($await)*
             }
 
+            /// CREATE-SPECIAL-USE (RFC 6154): `CREATE mailbox (USE (\\Sent …))`. Needs the
+            /// `CREATE-SPECIAL-USE` capability (an `Unsupported` error otherwise, before
+            /// anything is sent: Dovecot 2.3 does not advertise it, answers OK and stores
+            /// nothing). A server that cannot give the use refuses with `USEATTR`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SpecialUse;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().create_special_use(\"Sent Items\", &[SpecialUse::Sent])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn create_special_use<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                uses: &[$crate::typed::SpecialUse],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::create_special_use(mailbox, uses))$($await)*
+            }
+
             /// `DELETE mailbox`.
             ///
             #[doc = "```no_run"]
@@ -399,6 +418,32 @@ macro_rules! client_typed {
                 let cmd = $crate::Command::list(Some(reference.into()), Some(pattern.into()))?;
                 let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::list(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// Extended LIST (LIST-EXTENDED, LIST-STATUS, SPECIAL-USE):
+            /// `LIST (selection) reference (patterns…) RETURN (…)` with
+            /// [`ListOptions`]($crate::build::ListOptions); each entry carries its
+            /// [`status`]($crate::typed::ListEntry::status) when STATUS was asked for.
+            /// Options the server does not announce are an `Unsupported` error.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{ListOptions, StatusItem};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let opts = ListOptions::new().return_children().return_status([StatusItem::Unseen]);"]
+            #[doc = concat!("for entry in client.typed().list_extended(\"\", [\"*\"], &opts)", $aw, "? {")]
+            #[doc = "    println!(\"{} {:?}\", entry.name, entry.status.and_then(|s| s.unseen));"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn list_extended<'t, T: Into<$crate::Text<'t>>>(
+                &mut self,
+                reference: impl Into<$crate::Text<'t>>,
+                patterns: impl IntoIterator<Item = T>,
+                options: &$crate::build::ListOptions,
+            ) -> $crate::Result<Vec<$crate::typed::ListEntry>> {
+                let cmd = $crate::Command::list_extended(reference, patterns, options)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::list_extended(reply, self.client.connection_mut())
             }
 
             /// `LSUB reference pattern`: like [`list`](Self::list), the subscribed mailboxes.
