@@ -1123,6 +1123,113 @@ impl Command {
         Ok(Self::search_with(key)?.into_uid())
     }
 
+    /// ESEARCH (RFC 4731) / SEARCHRES (RFC 5182): `SEARCH RETURN (options) [CHARSET
+    /// UTF-8] key` → an empty SEARCH data; the answer is an `* ESEARCH` response, stored
+    /// (read it with [`typed::esearch`](crate::typed::esearch)). With
+    /// [`SearchReturn::save`](crate::build::SearchReturn::save) the result is kept as `$`
+    /// ([`SequenceSet::saved`](crate::SequenceSet::saved)), usable by the next commands.
+    ///
+    /// # Errors
+    /// As [`Command::search_with`]; when submitted, an `Unsupported` error without the
+    /// `ESEARCH` capability (or `SEARCHRES` for SAVE).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn};
+    /// use imaplib_proto::{Command, SequenceSet};
+    /// let save = Command::search_return(&SearchKey::from("jane@"), &SearchReturn::new().save())?;
+    /// let fetch = Command::fetch(SequenceSet::saved(), "(UID)")?; // FETCH $ (UID)
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
+        let mut args: Vec<Arg> = ret.args().into();
+        args.extend(key.with_charset()?);
+        let cmd = Self::untagged("SEARCH", args, "SEARCH").require(Precondition::Capability(
+            "ESEARCH",
+            ErrorFlavor::Error,
+            "Server does not support ESEARCH",
+        ));
+        Ok(if ret.saves() {
+            cmd.require(Precondition::Capability(
+                "SEARCHRES",
+                ErrorFlavor::Error,
+                "Server does not support SEARCHRES",
+            ))
+        } else {
+            cmd
+        })
+    }
+
+    /// `UID SEARCH RETURN (options) key`: [`Command::search_return`] by UID (a saved `$`
+    /// then holds UIDs).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn};
+    /// let cmd = imaplib_proto::Command::uid_search_return(&SearchKey::all(), &SearchReturn::new().min().max())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
+        Ok(Self::search_return(key, ret)?.into_uid())
+    }
+
+    /// ESORT (RFC 5267): `SORT RETURN (options) (criteria) UTF-8 key` → an empty SORT
+    /// data; the answer is an `* ESEARCH` response whose `ALL` is in sort order.
+    ///
+    /// # Errors
+    /// As [`Command::sort_with`]; when submitted, an `Unsupported` error without `ESORT`
+    /// (or `SEARCHRES` for SAVE).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn, SortKey};
+    /// let cmd = imaplib_proto::Command::sort_return(
+    ///     &[SortKey::Subject.into()],
+    ///     &SearchKey::all(),
+    ///     &SearchReturn::new().min().count(),
+    /// )?;
+    /// assert_eq!(cmd.name(), "SORT");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn sort_return(
+        criteria: &[SortCriterion],
+        key: &SearchKey,
+        ret: &crate::build::SearchReturn,
+    ) -> Result<Self> {
+        let mut cmd = Self::sort_with(criteria, key)?;
+        let [r, opts] = ret.args();
+        cmd.args.insert(0, opts);
+        cmd.args.insert(0, r);
+        cmd = cmd.require(Precondition::Capability(
+            "ESORT",
+            ErrorFlavor::Error,
+            "Server does not support ESORT",
+        ));
+        Ok(if ret.saves() {
+            cmd.require(Precondition::Capability(
+                "SEARCHRES",
+                ErrorFlavor::Error,
+                "Server does not support SEARCHRES",
+            ))
+        } else {
+            cmd
+        })
+    }
+
+    /// `UID SORT RETURN (options) (criteria) UTF-8 key`: [`Command::sort_return`] by UID.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn, SortKey};
+    /// let cmd = imaplib_proto::Command::uid_sort_return(&[SortKey::Date.into()], &SearchKey::all(), &SearchReturn::new())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_sort_return(
+        criteria: &[SortCriterion],
+        key: &SearchKey,
+        ret: &crate::build::SearchReturn,
+    ) -> Result<Self> {
+        Ok(Self::sort_return(criteria, key, ret)?.into_uid())
+    }
+
     /// `SORT (criteria) UTF-8 key` (RFC 5256) → the SORT data. At least one criterion.
     ///
     /// ```

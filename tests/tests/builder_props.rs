@@ -11,8 +11,9 @@
 
 use imaplib_integration_tests::hostile::{Token, WireCommand};
 use imaplib_proto::build::{
-    AppendMessage, EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section,
-    SelectParams, SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
+    AppendMessage, EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey,
+    SearchReturn, Section, SelectParams, SortCriterion, SortKey, StoreFlags, StoreMode,
+    ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::error::{ArgumentProblem, Reason};
@@ -40,7 +41,7 @@ impl Peer {
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH SEARCHRES ESORT{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -287,7 +288,7 @@ const ENTRIES: [(EntryType, &str); 3] = [
     (EntryType::All, "all"),
 ];
 
-const BARE: [&str; 14] = [
+const BARE: [&str; 15] = [
     "ALL",
     "ANSWERED",
     "DELETED",
@@ -302,9 +303,20 @@ const BARE: [&str; 14] = [
     "UNDRAFT",
     "UNFLAGGED",
     "UNSEEN",
+    "SAVEDATESUPPORTED",
 ];
 const TEXT: [&str; 7] = ["BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"];
-const DATE: [&str; 6] = ["BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"];
+const DATE: [&str; 9] = [
+    "BEFORE",
+    "ON",
+    "SINCE",
+    "SENTBEFORE",
+    "SENTON",
+    "SENTSINCE",
+    "SAVEDBEFORE",
+    "SAVEDON",
+    "SAVEDSINCE",
+];
 
 impl M {
     fn build(&self) -> SearchKey {
@@ -322,6 +334,7 @@ impl M {
                 "UNANSWERED" => SearchKey::unanswered(),
                 "UNDELETED" => SearchKey::undeleted(),
                 "UNDRAFT" => SearchKey::undraft(),
+                "SAVEDATESUPPORTED" => SearchKey::save_date_supported(),
                 "UNFLAGGED" => SearchKey::unflagged(),
                 _ => SearchKey::unseen(),
             },
@@ -344,10 +357,15 @@ impl M {
                 "SINCE" => SearchKey::since(*d),
                 "SENTBEFORE" => SearchKey::sent_before(*d),
                 "SENTON" => SearchKey::sent_on(*d),
+                "SAVEDBEFORE" => SearchKey::saved_before(*d),
+                "SAVEDON" => SearchKey::saved_on(*d),
+                "SAVEDSINCE" => SearchKey::saved_since(*d),
                 _ => SearchKey::sent_since(*d),
             },
             M::Size(n, v) => match *n {
                 "LARGER" => SearchKey::larger(*v),
+                "OLDER" => SearchKey::older(*v as u32),
+                "YOUNGER" => SearchKey::younger(*v as u32),
                 _ => SearchKey::smaller(*v),
             },
             M::Kw(n, k) => {
@@ -513,6 +531,8 @@ fn leaf() -> impl Strategy<Value = M> {
             any::<u64>()
         )
             .prop_map(|(n, v)| M::Size(n, v)),
+        (prop::sample::select(&["OLDER", "YOUNGER"][..]), 1u32..)
+            .prop_map(|(n, v)| M::Size(n, u64::from(v))),
         (
             prop::sample::select(&["KEYWORD", "UNKEYWORD"][..]),
             keyword()
@@ -794,20 +814,39 @@ proptest! {
     /// intact, CHARSET UTF-8 exactly when 8-bit text needs it outside UTF-8 mode.
     #[test]
     fn search_keys_round_trip(m in key(), (literal_plus, utf8) in mode(), which in 0u8..4,
-                              sort in prop::collection::vec((0usize..9, any::<bool>()), 1..4)) {
+                              sort in prop::collection::vec((0usize..9, any::<bool>()), 1..4),
+                              ret in prop::option::of(prop::collection::vec(0usize..5, 0..6))) {
         let mut peer = Peer::new(literal_plus, utf8);
         let key = m.build();
+        // ESEARCH / ESORT: `RETURN (options)` right after the command name.
+        let ret = ret.filter(|_| which < 3).map(|opts| {
+            const NAMES: [&str; 5] = ["MIN", "MAX", "COUNT", "ALL", "SAVE"];
+            let mut r = SearchReturn::new();
+            let mut names: Vec<&str> = Vec::new();
+            for i in opts {
+                r = match i { 0 => r.min(), 1 => r.max(), 2 => r.count(), 3 => r.all(), _ => r.save() };
+                if !names.contains(&NAMES[i]) { names.push(NAMES[i]); }
+            }
+            let mut toks = vec![a("RETURN"), Tok::Open];
+            toks.extend(names.iter().map(|n| a(*n)));
+            toks.push(Tok::Close);
+            (r, toks)
+        });
         let mut body = Vec::new();
         m.expect(false, &mut body);
         let charset = m.eight_bit() && !peer.utf8;
         let (cmd, mut want) = match which {
             0 | 1 => {
-                let cmd = if which == 0 {
-                    Command::search_with(&key)
-                } else {
-                    Command::uid_search_with(&key)
+                let cmd = match (&ret, which) {
+                    (None, 0) => Command::search_with(&key),
+                    (None, _) => Command::uid_search_with(&key),
+                    (Some((r, _)), 0) => Command::search_return(&key, r),
+                    (Some((r, _)), _) => Command::uid_search_return(&key, r),
                 };
                 let mut want = if which == 0 { vec![a("SEARCH")] } else { vec![a("UID"), a("SEARCH")] };
+                if let Some((_, toks)) = &ret {
+                    want.extend(toks.iter().cloned());
+                }
                 if charset {
                     want.extend([a("CHARSET"), a("UTF-8")]);
                 }
@@ -822,7 +861,11 @@ proptest! {
                     .iter()
                     .map(|&(i, r)| if r { keys[i].reverse() } else { keys[i].into() })
                     .collect();
-                let mut want = vec![a("SORT"), Tok::Open];
+                let mut want = vec![a("SORT")];
+                if let Some((_, toks)) = &ret {
+                    want.extend(toks.iter().cloned());
+                }
+                want.push(Tok::Open);
                 for c in &criteria {
                     if c.reverse {
                         want.push(a("REVERSE"));
@@ -830,7 +873,11 @@ proptest! {
                     want.push(a(c.key.as_str()));
                 }
                 want.extend([Tok::Close, a("UTF-8")]);
-                (Command::sort_with(&criteria, &key), want)
+                let cmd = match &ret {
+                    None => Command::sort_with(&criteria, &key),
+                    Some((r, _)) => Command::sort_return(&criteria, &key, r),
+                };
+                (cmd, want)
             }
             _ => (
                 Command::thread_with(ThreadAlgorithm::References, &key),

@@ -13,15 +13,21 @@
 //!   exist, and the return option marks them; `RECURSIVEMATCH` alone is refused before
 //!   sending; CREATE-SPECIAL-USE, not advertised by Dovecot, is refused by the client and
 //!   creates nothing.
+//! * ESEARCH (RFC 4731), SEARCHRES (RFC 5182), WITHIN (RFC 5032), ESORT (RFC 5267):
+//!   `SEARCH RETURN (MIN MAX COUNT ALL)` and its variants (no match, `RETURN ()`, UID);
+//!   `RETURN (SAVE)` then `$` as the set of FETCH and STORE (as `SequenceSet::saved()` and
+//!   as the text `"$"`), SAVE with MIN saving only the minimum; `OLDER`/`YOUNGER` against
+//!   internal dates; `SORT RETURN (ALL COUNT)` with ALL in sort order, and by UID.
 
 use std::collections::BTreeSet;
 
 use imaplib_blocking::proto::build::{
     AppendMessage, FetchAttr, Flag, ListOptions, Section, StatusItem,
 };
+use imaplib_blocking::proto::build::{SearchKey, SearchReturn, SortKey, StoreFlags};
 use imaplib_blocking::proto::chrono::{DateTime, FixedOffset};
 use imaplib_blocking::proto::typed::SpecialUse;
-use imaplib_blocking::proto::{Error, Reason};
+use imaplib_blocking::proto::{Error, Reason, SequenceSet};
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
 
 fn message(k: u32) -> Vec<u8> {
@@ -197,6 +203,75 @@ macro_rules! scenarios {
             assert!(imap.list("", "Junk")$($await)*.unwrap().is_empty());
             imap.noop()$($await)*.unwrap();
         }
+
+        pub $($async)* fn extended_search(m: &mut Client, user: &UserAccount) {
+            let d = dovecot();
+            // Subjects in reverse alphabetical order; message 1 is years old.
+            let subjects = ["delta", "charlie", "bravo", "alpha"];
+            for (k, subject) in subjects.iter().enumerate() {
+                let body = format!("From: a@example.org\r\nSubject: {subject}\r\n\r\nBody\r\n");
+                let flags: &[&str] = if k % 2 == 0 { &["\\Seen"] } else { &[] };
+                let date = (k == 0).then_some("01-Jan-2020 10:00:00 +0000");
+                d.append(&user.name, "Box", flags, date, body.as_bytes());
+            }
+            let mut imap = m.typed();
+            for cap in ["ESEARCH", "SEARCHRES", "ESORT", "WITHIN"] {
+                assert!(imap.connection().has_capability(cap), "{cap}");
+            }
+            imap.select("Box")$($await)*.unwrap();
+
+            // ESEARCH.
+            let all = SearchReturn::new().min().max().count().all();
+            let r = imap.esearch(&SearchKey::all(), &all)$($await)*.unwrap();
+            assert_eq!((r.uid, r.min, r.max, r.count), (false, Some(1), Some(4), Some(4)));
+            assert_eq!(r.all.unwrap().to_string(), "1:4");
+            let r = imap.esearch(&SearchKey::unseen(), &SearchReturn::new().count())$($await)*.unwrap();
+            assert_eq!((r.count, r.min, r.all), (Some(2), None, None));
+            let r = imap.esearch(&SearchKey::subject("nothing"), &all)$($await)*.unwrap();
+            assert_eq!((r.count, r.min, r.max, r.all), (Some(0), None, None, None));
+            let r = imap.esearch(&SearchKey::seen(), &SearchReturn::new())$($await)*.unwrap();
+            assert_eq!(r.all.unwrap().iter().collect::<Vec<_>>(), [1, 3]);
+            let r = imap.uid_esearch(&SearchKey::seen(), &SearchReturn::new().min().max())$($await)*.unwrap();
+            assert_eq!((r.uid, r.min, r.max), (true, Some(1), Some(3)));
+
+            // SEARCHRES: SAVE sends no ESEARCH; `$` is the result.
+            let r = imap.esearch(&SearchKey::unseen(), &SearchReturn::new().save())$($await)*.unwrap();
+            assert_eq!(r, Default::default());
+            let fetched = imap.fetch(SequenceSet::saved(), [FetchAttr::uid()])$($await)*.unwrap();
+            let mut uids: Vec<u32> = fetched.iter().map(|f| f.unwrap().uid().unwrap()).collect();
+            uids.sort();
+            assert_eq!(uids, [2, 4]);
+            imap.store("$", &StoreFlags::add([Flag::Flagged]).silent())$($await)*.unwrap();
+            let flagged = imap.search(&SearchKey::flagged())$($await)*.unwrap();
+            assert_eq!(flagged.iter().collect::<Vec<_>>(), [2, 4]);
+            // SAVE with MIN saves the minimum only.
+            let r = imap.esearch(&SearchKey::unseen(), &SearchReturn::new().min().save())$($await)*.unwrap();
+            assert_eq!(r.min, Some(2));
+            let fetched = imap.uid_fetch("$", [FetchAttr::uid()])$($await)*.unwrap();
+            let uids: Vec<u32> = fetched.iter().map(|f| f.unwrap().uid().unwrap()).collect();
+            assert_eq!(uids, [2]);
+
+            // WITHIN: message 1's internal date is in 2020.
+            let old = imap.search(&SearchKey::older(24 * 3600))$($await)*.unwrap();
+            assert_eq!(old.iter().collect::<Vec<_>>(), [1]);
+            let young = imap.search(&SearchKey::younger(24 * 3600))$($await)*.unwrap();
+            assert_eq!(young.iter().collect::<Vec<_>>(), [2, 3, 4]);
+            assert!(imap.search(&SearchKey::older(0))$($await)*.is_err());
+
+            // ESORT: ALL in sort order (the subjects run backwards).
+            let r = imap
+                .esort(&[SortKey::Subject.into()], &SearchKey::all(), &SearchReturn::new().all().count())$($await)*
+                .unwrap();
+            assert_eq!(r.count, Some(4));
+            assert_eq!(r.all.unwrap().iter().collect::<Vec<_>>(), [4, 3, 2, 1]);
+            let r = imap
+                .uid_esort(&[SortKey::Subject.into()], &SearchKey::seen(), &SearchReturn::new().all())$($await)*
+                .unwrap();
+            assert!(r.uid);
+            assert_eq!(r.all.unwrap().iter().collect::<Vec<_>>(), [3, 1]);
+            // Nothing left behind for the imaplib face.
+            assert!(imap.connection().untagged_responses().all(|(name, _)| name != "ESEARCH"));
+        }
     };
 }
 
@@ -223,6 +298,12 @@ mod blocking {
     fn extended_list_over_tcp() {
         let user = fresh();
         extended_list(&mut connect(&user), &user);
+    }
+
+    #[test]
+    fn extended_search_over_tcp() {
+        let user = fresh();
+        extended_search(&mut connect(&user), &user);
     }
 
     #[test]
@@ -260,6 +341,14 @@ mod on_smol {
         smol::block_on(async {
             let user = fresh();
             extended_list(&mut connect(&user).await, &user).await;
+        });
+    }
+
+    #[test]
+    fn extended_search_over_tcp() {
+        smol::block_on(async {
+            let user = fresh();
+            extended_search(&mut connect(&user).await, &user).await;
         });
     }
 }

@@ -539,6 +539,89 @@ macro_rules! client_typed {
                 $crate::typed::search(reply)
             }
 
+            /// ESEARCH (RFC 4731) / SEARCHRES (RFC 5182): `SEARCH RETURN (…) key` →
+            /// [`Esearch`]($crate::typed::Esearch) (`min`, `max`, `count`, `all` as asked
+            /// for). With [`SearchReturn::save`]($crate::build::SearchReturn::save) the
+            /// result is saved as `$` ([`SequenceSet::saved`]($crate::SequenceSet::saved)),
+            /// which later commands take as a set.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("use ", $krate, "::proto::SequenceSet;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let found = imap.esearch(&SearchKey::unseen(), &SearchReturn::new().count().max().save())", $aw, "?;")]
+            #[doc = "println!(\"{:?} unseen, the last {:?}\", found.count, found.max);"]
+            #[doc = concat!("imap.fetch(SequenceSet::saved(), [", $krate, "::proto::build::FetchAttr::envelope()])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn esearch(
+                &mut self,
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// `UID SEARCH RETURN (…) key`: [`esearch`](Self::esearch) by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let found = client.typed().uid_esearch(&SearchKey::younger(3600), &SearchReturn::new().min().max())", $aw, "?;")]
+            #[doc = "println!(\"UIDs {:?} to {:?}\", found.min, found.max);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_esearch(
+                &mut self,
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::uid_search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// ESORT (RFC 5267): `SORT RETURN (…) (criteria) UTF-8 key` →
+            /// [`Esearch`]($crate::typed::Esearch); `all` holds the matches in sort order
+            /// (its ranges as the server sent them).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn, SortKey};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let sorted = client.typed().esort(&[SortKey::Subject.into()], &SearchKey::all(), &SearchReturn::new().all())", $aw, "?;")]
+            #[doc = "println!(\"{:?}\", sorted.all);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn esort(
+                &mut self,
+                criteria: &[$crate::build::SortCriterion],
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// `UID SORT RETURN (…) (criteria) UTF-8 key`: [`esort`](Self::esort) by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn, SortKey};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let sorted = client.typed().uid_esort(&[SortKey::Date.into()], &SearchKey::all(), &SearchReturn::new().min())", $aw, "?;")]
+            #[doc = "println!(\"oldest by Date: UID {:?}\", sorted.min);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_esort(
+                &mut self,
+                criteria: &[$crate::build::SortCriterion],
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
             /// `FETCH set (attributes)`: the messages, each a parsed
             /// [`Fetch`]($crate::parse::Fetch) (`envelope()`, `flags()`, `uid()`,
             /// `body()`, `size()`, `internal_date()`…), in the order the server sent them.
