@@ -632,8 +632,10 @@ enum FM {
     BinarySize(Vec<u32>),
 }
 
-const SIMPLE: [&str; 11] = [
+const SIMPLE: [&str; 13] = [
     "MODSEQ",
+    "PREVIEW",
+    "SAVEDATE",
     "UID",
     "FLAGS",
     "INTERNALDATE",
@@ -655,6 +657,8 @@ impl FM {
         match self {
             FM::Simple(n) => match *n {
                 "MODSEQ" => FetchAttr::modseq(),
+                "PREVIEW" => FetchAttr::preview(),
+                "SAVEDATE" => FetchAttr::save_date(),
                 "UID" => FetchAttr::uid(),
                 "FLAGS" => FetchAttr::flags(),
                 "INTERNALDATE" => FetchAttr::internal_date(),

@@ -18,6 +18,11 @@
 //!   `RETURN (SAVE)` then `$` as the set of FETCH and STORE (as `SequenceSet::saved()` and
 //!   as the text `"$"`), SAVE with MIN saving only the minimum; `OLDER`/`YOUNGER` against
 //!   internal dates; `SORT RETURN (ALL COUNT)` with ALL in sort order, and by UID.
+//! * PREVIEW (RFC 8970), SAVEDATE (RFC 8514), STATUS=SIZE (RFC 8438): `PREVIEW` and
+//!   `PREVIEW (LAZY)` give the message's text (a literal for non-ASCII), `SAVEDATE` the
+//!   time it was saved (today, while its internal date is in 2020), `SAVEDSINCE`/
+//!   `SAVEDON`/`SAVEDBEFORE` and `SAVEDATESUPPORTED` find by it; STATUS `SIZE` equals the
+//!   sum of RFC822.SIZE, and `DELETED` is refused by Dovecot 2.3 with BAD.
 
 use std::collections::BTreeSet;
 
@@ -272,6 +277,58 @@ macro_rules! scenarios {
             // Nothing left behind for the imaplib face.
             assert!(imap.connection().untagged_responses().all(|(name, _)| name != "ESEARCH"));
         }
+
+        pub $($async)* fn preview_and_savedate(m: &mut Client, user: &UserAccount) {
+            let d = dovecot();
+            let texts = ["Hello world, plain ASCII.", "Grüße aus Köln!"];
+            for (k, text) in texts.iter().enumerate() {
+                let body = format!(
+                    "From: a@example.org\r\nSubject: p{k}\r\nMIME-Version: 1.0\r\n\
+                     Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n"
+                );
+                d.append(&user.name, "Box", &[], Some("01-Jan-2020 10:00:00 +0000"), body.as_bytes());
+            }
+            let mut imap = m.typed();
+            for cap in ["PREVIEW", "SAVEDATE", "STATUS=SIZE"] {
+                assert!(imap.connection().has_capability(cap), "{cap}");
+            }
+
+            // STATUS SIZE is the sum of the messages' sizes; DELETED is not Dovecot 2.3's.
+            let status = imap.status_items("Box", "(MESSAGES SIZE)")$($await)*.unwrap();
+            imap.select("Box")$($await)*.unwrap();
+            let sizes = imap.fetch(1..=2, [FetchAttr::rfc822_size()])$($await)*.unwrap();
+            let total: u64 = sizes.iter().map(|f| f.unwrap().size().unwrap()).sum();
+            assert_eq!((status.messages, status.size), (Some(2), Some(total)));
+            let e = imap.status_items("INBOX", "(DELETED)")$($await)*.unwrap_err();
+            assert!(matches!(e.reason(), Reason::Refused(r) if r.status() == imaplib_blocking::proto::parse::StatusKind::Bad), "{e:?}");
+
+            for attr in [FetchAttr::preview(), FetchAttr::preview_lazy()] {
+                let fetched = imap.uid_fetch(1..=2, [FetchAttr::uid(), attr, FetchAttr::save_date()])$($await)*.unwrap();
+                assert_eq!(fetched.len(), 2);
+                let today = imaplib_blocking::proto::chrono::Utc::now().date_naive();
+                for f in &fetched {
+                    let f = f.unwrap();
+                    let k = f.uid().unwrap() as usize - 1;
+                    assert_eq!(f.preview().unwrap().as_deref(), Some(texts[k]), "{f:?}");
+                    let saved = f.save_date().unwrap().unwrap();
+                    assert!((saved.date_naive() - today).num_days().abs() <= 1, "{saved}");
+                }
+            }
+
+            // The SAVEDATE search keys look at the save date, not the internal date.
+            let today = imaplib_blocking::proto::chrono::Utc::now().date_naive();
+            let yesterday = today.pred_opt().unwrap();
+            let tomorrow = today.succ_opt().unwrap();
+            let all = |s: SequenceSet| s.iter().collect::<Vec<_>>();
+            assert_eq!(all(imap.search(&SearchKey::saved_since(yesterday))$($await)*.unwrap()), [1, 2]);
+            assert_eq!(all(imap.search(&SearchKey::saved_before(tomorrow))$($await)*.unwrap()), [1, 2]);
+            assert!(imap.search(&SearchKey::saved_before(yesterday))$($await)*.unwrap().is_empty());
+            let on = all(imap.search(&SearchKey::saved_on(today))$($await)*.unwrap());
+            let on_yesterday = all(imap.search(&SearchKey::saved_on(yesterday))$($await)*.unwrap());
+            assert_eq!(on.len() + on_yesterday.len(), 2); // a run just after midnight
+            assert_eq!(all(imap.search(&SearchKey::save_date_supported())$($await)*.unwrap()), [1, 2]);
+            assert!(imap.search(&SearchKey::since(yesterday))$($await)*.unwrap().is_empty());
+        }
     };
 }
 
@@ -304,6 +361,12 @@ mod blocking {
     fn extended_search_over_tcp() {
         let user = fresh();
         extended_search(&mut connect(&user), &user);
+    }
+
+    #[test]
+    fn preview_and_savedate_over_tcp() {
+        let user = fresh();
+        preview_and_savedate(&mut connect(&user), &user);
     }
 
     #[test]
@@ -349,6 +412,14 @@ mod on_smol {
         smol::block_on(async {
             let user = fresh();
             extended_search(&mut connect(&user).await, &user).await;
+        });
+    }
+
+    #[test]
+    fn preview_and_savedate_over_tcp() {
+        smol::block_on(async {
+            let user = fresh();
+            preview_and_savedate(&mut connect(&user).await, &user).await;
         });
     }
 }
