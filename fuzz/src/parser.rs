@@ -235,6 +235,8 @@ fn helpers(resp: &Response<'_>) {
                 f.internal_date(),
                 f.section(""),
                 f.section("HEADER"),
+                f.preview(),
+                f.save_date(),
             );
             if let Some(env) = f.envelope() {
                 let _ = env.parsed_date();

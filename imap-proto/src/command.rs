@@ -549,6 +549,114 @@ impl Command {
         Self::listing("LIST", directory, pattern)
     }
 
+    /// Extended LIST (RFC 5258, with RFC 5819 LIST-STATUS and RFC 6154 SPECIAL-USE):
+    /// `LIST [(selection options)] reference (patterns…) [RETURN (return options)]` → the
+    /// LIST data; with [`ListOptions::return_status`](crate::build::ListOptions::return_status)
+    /// a `* STATUS` follows each selectable mailbox's `* LIST` (stored as STATUS data; the
+    /// typed [`list_extended`](crate::typed::list_extended) attaches them). One pattern is
+    /// sent bare, several in parentheses.
+    ///
+    /// # Errors
+    /// An argument error for no pattern, NUL in a name, or `RECURSIVEMATCH` alone; when
+    /// submitted, an `Unsupported` error if the server lacks `LIST-EXTENDED` (selection
+    /// options, several patterns, return options other than SPECIAL-USE and STATUS),
+    /// `LIST-STATUS` (STATUS) or `SPECIAL-USE`.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{ListOptions, StatusItem};
+    /// use imaplib_proto::Command;
+    ///
+    /// let opts = ListOptions::new()
+    ///     .return_special_use()
+    ///     .return_status([StatusItem::Messages, StatusItem::Size]);
+    /// let cmd = Command::list_extended("", ["INBOX", "Sent*"], &opts)?;
+    /// assert_eq!(cmd.name(), "LIST");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn list_extended<'a, T: Into<Text<'a>>>(
+        reference: impl Into<Text<'a>>,
+        patterns: impl IntoIterator<Item = T>,
+        options: &crate::build::ListOptions,
+    ) -> Result<Self> {
+        let (select, ret) = options.args()?;
+        let mut args = Vec::new();
+        args.extend(select);
+        args.push(self::mailbox(text(reference), false)?);
+        let mut pats = patterns
+            .into_iter()
+            .map(|p| self::mailbox(p.into(), true))
+            .collect::<Result<Vec<Arg>>>()?;
+        let several = pats.len() > 1;
+        match pats.len() {
+            0 => {
+                return Err(Error::error(
+                    Reason::argument("the LIST patterns", ArgumentProblem::Empty),
+                    "LIST needs at least one pattern",
+                ))
+            }
+            1 => args.append(&mut pats),
+            _ => args.push(Arg::Group(pats)),
+        }
+        args.extend(ret);
+        let mut cmd = Self::untagged("LIST", args, "LIST");
+        if several || options.needs_list_extended() {
+            cmd = cmd.require(Precondition::Capability(
+                "LIST-EXTENDED",
+                ErrorFlavor::Error,
+                "Server does not support LIST-EXTENDED",
+            ));
+        }
+        if options.wants_status() {
+            cmd = cmd.require(Precondition::Capability(
+                "LIST-STATUS",
+                ErrorFlavor::Error,
+                "Server does not support LIST-STATUS",
+            ));
+        }
+        if options.wants("SPECIAL-USE") {
+            cmd = cmd.require(Precondition::Capability(
+                "SPECIAL-USE",
+                ErrorFlavor::Error,
+                "Server does not support SPECIAL-USE",
+            ));
+        }
+        Ok(cmd)
+    }
+
+    /// CREATE-SPECIAL-USE (RFC 6154 §3): `CREATE mailbox (USE (\Sent …))`. The capability
+    /// is checked when submitted (an `Unsupported` error without it): Dovecot 2.3 answers
+    /// OK to this command without advertising it, and stores nothing.
+    ///
+    /// ```
+    /// use imaplib_proto::typed::SpecialUse;
+    /// let cmd = imaplib_proto::Command::create_special_use("Sent Items", &[SpecialUse::Sent])?;
+    /// assert_eq!(cmd.name(), "CREATE");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn create_special_use<'a>(
+        mailbox: impl Into<Text<'a>>,
+        uses: &[crate::typed::SpecialUse],
+    ) -> Result<Self> {
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        if !uses.is_empty() {
+            let attrs = uses
+                .iter()
+                .map(|u| Arg::Atom(u.attribute().as_bytes().to_vec()))
+                .collect();
+            args.push(Arg::Group(vec![
+                Arg::Atom(b"USE".to_vec()),
+                Arg::Group(attrs),
+            ]));
+        }
+        Ok(
+            Self::tagged("CREATE", args).require(Precondition::Capability(
+                "CREATE-SPECIAL-USE",
+                ErrorFlavor::Error,
+                "Server does not support CREATE-SPECIAL-USE",
+            )),
+        )
+    }
+
     /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data.
     pub fn lsub<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
         Self::listing("LSUB", directory, pattern)
@@ -1074,6 +1182,113 @@ impl Command {
         Ok(Self::search_with(key)?.into_uid())
     }
 
+    /// ESEARCH (RFC 4731) / SEARCHRES (RFC 5182): `SEARCH RETURN (options) [CHARSET
+    /// UTF-8] key` → an empty SEARCH data; the answer is an `* ESEARCH` response, stored
+    /// (read it with [`typed::esearch`](crate::typed::esearch)). With
+    /// [`SearchReturn::save`](crate::build::SearchReturn::save) the result is kept as `$`
+    /// ([`SequenceSet::saved`](crate::SequenceSet::saved)), usable by the next commands.
+    ///
+    /// # Errors
+    /// As [`Command::search_with`]; when submitted, an `Unsupported` error without the
+    /// `ESEARCH` capability (or `SEARCHRES` for SAVE).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn};
+    /// use imaplib_proto::{Command, SequenceSet};
+    /// let save = Command::search_return(&SearchKey::from("jane@"), &SearchReturn::new().save())?;
+    /// let fetch = Command::fetch(SequenceSet::saved(), "(UID)")?; // FETCH $ (UID)
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
+        let mut args: Vec<Arg> = ret.args().into();
+        args.extend(key.with_charset()?);
+        let cmd = Self::untagged("SEARCH", args, "SEARCH").require(Precondition::Capability(
+            "ESEARCH",
+            ErrorFlavor::Error,
+            "Server does not support ESEARCH",
+        ));
+        Ok(if ret.saves() {
+            cmd.require(Precondition::Capability(
+                "SEARCHRES",
+                ErrorFlavor::Error,
+                "Server does not support SEARCHRES",
+            ))
+        } else {
+            cmd
+        })
+    }
+
+    /// `UID SEARCH RETURN (options) key`: [`Command::search_return`] by UID (a saved `$`
+    /// then holds UIDs).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn};
+    /// let cmd = imaplib_proto::Command::uid_search_return(&SearchKey::all(), &SearchReturn::new().min().max())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
+        Ok(Self::search_return(key, ret)?.into_uid())
+    }
+
+    /// ESORT (RFC 5267): `SORT RETURN (options) (criteria) UTF-8 key` → an empty SORT
+    /// data; the answer is an `* ESEARCH` response whose `ALL` is in sort order.
+    ///
+    /// # Errors
+    /// As [`Command::sort_with`]; when submitted, an `Unsupported` error without `ESORT`
+    /// (or `SEARCHRES` for SAVE).
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn, SortKey};
+    /// let cmd = imaplib_proto::Command::sort_return(
+    ///     &[SortKey::Subject.into()],
+    ///     &SearchKey::all(),
+    ///     &SearchReturn::new().min().count(),
+    /// )?;
+    /// assert_eq!(cmd.name(), "SORT");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn sort_return(
+        criteria: &[SortCriterion],
+        key: &SearchKey,
+        ret: &crate::build::SearchReturn,
+    ) -> Result<Self> {
+        let mut cmd = Self::sort_with(criteria, key)?;
+        let [r, opts] = ret.args();
+        cmd.args.insert(0, opts);
+        cmd.args.insert(0, r);
+        cmd = cmd.require(Precondition::Capability(
+            "ESORT",
+            ErrorFlavor::Error,
+            "Server does not support ESORT",
+        ));
+        Ok(if ret.saves() {
+            cmd.require(Precondition::Capability(
+                "SEARCHRES",
+                ErrorFlavor::Error,
+                "Server does not support SEARCHRES",
+            ))
+        } else {
+            cmd
+        })
+    }
+
+    /// `UID SORT RETURN (options) (criteria) UTF-8 key`: [`Command::sort_return`] by UID.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{SearchKey, SearchReturn, SortKey};
+    /// let cmd = imaplib_proto::Command::uid_sort_return(&[SortKey::Date.into()], &SearchKey::all(), &SearchReturn::new())?;
+    /// assert_eq!(cmd.name(), "UID");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn uid_sort_return(
+        criteria: &[SortCriterion],
+        key: &SearchKey,
+        ret: &crate::build::SearchReturn,
+    ) -> Result<Self> {
+        Ok(Self::sort_return(criteria, key, ret)?.into_uid())
+    }
+
     /// `SORT (criteria) UTF-8 key` (RFC 5256) → the SORT data. At least one criterion.
     ///
     /// ```
@@ -1409,6 +1624,65 @@ impl Command {
         encode::no_nul("the message", message)?;
         args.push(Arg::Message(message.to_vec()));
         Ok(Self::tagged("APPEND", args))
+    }
+
+    /// MULTIAPPEND (RFC 3502): `APPEND mailbox [(flags)] ["date-time"] {N} … [(flags)]
+    /// ["date-time"] {N}`, several messages in one command → the tagged result, whose
+    /// `[APPENDUID uidvalidity uid-set]` (UIDPLUS) covers them all, in order. The server
+    /// stores all of them or none. Each message waits for its own `+` unless LITERAL+ is
+    /// on; bare CR and LF become CRLF as with [`Command::append_with`].
+    ///
+    /// # Errors
+    /// An argument error for no messages at all, or as [`Command::append_with`] for any
+    /// of them; when submitted with more than one message, an `Unsupported` error if the
+    /// server did not announce `MULTIAPPEND`.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{AppendMessage, Flag};
+    /// use imaplib_proto::Command;
+    ///
+    /// let cmd = Command::append_many(
+    ///     "Archive",
+    ///     &[
+    ///         AppendMessage::new(b"Subject: one\r\n\r\n1\r\n").flags([Flag::Seen]),
+    ///         AppendMessage::new(b"Subject: two\r\n\r\n2\r\n"),
+    ///     ],
+    /// )?;
+    /// assert_eq!(cmd.name(), "APPEND");
+    /// assert!(Command::append_many("Archive", &[]).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn append_many<'a>(
+        mailbox: impl Into<Text<'a>>,
+        messages: &[crate::build::AppendMessage<'_>],
+    ) -> Result<Self> {
+        if messages.is_empty() {
+            return Err(Error::error(
+                Reason::argument("the messages", ArgumentProblem::Empty),
+                "APPEND needs at least one message",
+            ));
+        }
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        for m in messages {
+            if !m.flags.is_empty() {
+                args.push(crate::build::flag::flag_list("APPEND", &m.flags)?);
+            }
+            if let Some(date) = m.date {
+                args.push(Arg::Atom(crate::build::date_time(&date)?.into_bytes()));
+            }
+            encode::no_nul("the message", m.message)?;
+            args.push(Arg::Message(m.message.to_vec()));
+        }
+        let cmd = Self::tagged("APPEND", args);
+        Ok(if messages.len() > 1 {
+            cmd.require(Precondition::Capability(
+                "MULTIAPPEND",
+                ErrorFlavor::Error,
+                "Server does not support MULTIAPPEND",
+            ))
+        } else {
+            cmd
+        })
     }
 }
 

@@ -411,10 +411,11 @@ fn unknown_items_are_kept_verbatim() {
         (*name, value.to_wire()),
         (&b"X-FOO"[..], b"(a \"b)\" (c))".to_vec())
     );
-    let FetchItem::Other { value, .. } = &f.items[1] else {
-        panic!()
+    // SAVEDATE (RFC 8514) is a known item now.
+    let FetchItem::SaveDate(Some(date)) = &f.items[1] else {
+        panic!("{:?}", f.items[1])
     };
-    assert_eq!(value.first(), b"\"1-Jan-2024 00:00:00 +0000\"");
+    assert_eq!(date.to_rfc3339(), "2024-01-01T00:00:00+00:00");
     let FetchItem::Other { name, value } = &f.items[2] else {
         panic!()
     };
@@ -811,4 +812,37 @@ fn errors_carry_offset_and_bytes() {
     let f = frame(b"* 1 FETCH (BODY[HEADER.FIELDS ({4}\r\nFROM)] \"x\")\r\n");
     let err = parse_response(&f).unwrap_err();
     assert_eq!(err.expected(), "no literal inside this token");
+}
+
+/// PREVIEW (RFC 8970) and SAVEDATE (RFC 8514), as Dovecot 2.3 sends them: a literal for
+/// non-ASCII text, a quoted string otherwise, NIL; a malformed SAVEDATE is an error.
+#[test]
+fn preview_and_savedate_items() {
+    let f = frame(
+        b"* 1 FETCH (PREVIEW {13}\r\nHello w\xc3\xb6rld! SAVEDATE \"02-Dec-2026 02:41:19 +0000\")\r\n",
+    );
+    let (d, q) = untagged(&f);
+    assert!(q.is_empty());
+    let f = fetch_of(d);
+    assert_eq!(f.preview(), Some(Some("Hello wörld!".into())));
+    let date = f.save_date().unwrap().unwrap();
+    assert_eq!(date.to_rfc3339(), "2026-12-02T02:41:19+00:00");
+
+    let f = frame(b"* 2 FETCH (PREVIEW NIL SAVEDATE NIL UID 4)\r\n");
+    let (d, _) = untagged(&f);
+    let f = fetch_of(d);
+    assert_eq!(
+        (f.preview(), f.save_date(), f.uid()),
+        (Some(None), Some(None), Some(4))
+    );
+    let f = frame(b"* 3 FETCH (PREVIEW \"a \\\"b\\\"\")\r\n");
+    let (d, _) = untagged(&f);
+    assert_eq!(fetch_of(d).preview(), Some(Some("a \"b\"".into())));
+    let f = frame(b"* 3 FETCH (UID 1)\r\n");
+    let (d, _) = untagged(&f);
+    let f = fetch_of(d);
+    assert_eq!((f.preview(), f.save_date()), (None, None));
+
+    let bad = frame(b"* 4 FETCH (SAVEDATE \"yesterday\")\r\n");
+    assert!(imaplib_proto::parse::parse_response(&bad).is_err());
 }

@@ -11,8 +11,9 @@
 
 use imaplib_integration_tests::hostile::{Token, WireCommand};
 use imaplib_proto::build::{
-    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
-    SortCriterion, SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
+    AppendMessage, EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey,
+    SearchReturn, Section, SelectParams, SortCriterion, SortKey, StoreFlags, StoreMode,
+    ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::error::{ArgumentProblem, Reason};
@@ -40,7 +41,7 @@ impl Peer {
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH SEARCHRES ESORT{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -287,7 +288,7 @@ const ENTRIES: [(EntryType, &str); 3] = [
     (EntryType::All, "all"),
 ];
 
-const BARE: [&str; 14] = [
+const BARE: [&str; 15] = [
     "ALL",
     "ANSWERED",
     "DELETED",
@@ -302,9 +303,20 @@ const BARE: [&str; 14] = [
     "UNDRAFT",
     "UNFLAGGED",
     "UNSEEN",
+    "SAVEDATESUPPORTED",
 ];
 const TEXT: [&str; 7] = ["BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"];
-const DATE: [&str; 6] = ["BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"];
+const DATE: [&str; 9] = [
+    "BEFORE",
+    "ON",
+    "SINCE",
+    "SENTBEFORE",
+    "SENTON",
+    "SENTSINCE",
+    "SAVEDBEFORE",
+    "SAVEDON",
+    "SAVEDSINCE",
+];
 
 impl M {
     fn build(&self) -> SearchKey {
@@ -322,6 +334,7 @@ impl M {
                 "UNANSWERED" => SearchKey::unanswered(),
                 "UNDELETED" => SearchKey::undeleted(),
                 "UNDRAFT" => SearchKey::undraft(),
+                "SAVEDATESUPPORTED" => SearchKey::save_date_supported(),
                 "UNFLAGGED" => SearchKey::unflagged(),
                 _ => SearchKey::unseen(),
             },
@@ -344,10 +357,15 @@ impl M {
                 "SINCE" => SearchKey::since(*d),
                 "SENTBEFORE" => SearchKey::sent_before(*d),
                 "SENTON" => SearchKey::sent_on(*d),
+                "SAVEDBEFORE" => SearchKey::saved_before(*d),
+                "SAVEDON" => SearchKey::saved_on(*d),
+                "SAVEDSINCE" => SearchKey::saved_since(*d),
                 _ => SearchKey::sent_since(*d),
             },
             M::Size(n, v) => match *n {
                 "LARGER" => SearchKey::larger(*v),
+                "OLDER" => SearchKey::older(*v as u32),
+                "YOUNGER" => SearchKey::younger(*v as u32),
                 _ => SearchKey::smaller(*v),
             },
             M::Kw(n, k) => {
@@ -513,6 +531,8 @@ fn leaf() -> impl Strategy<Value = M> {
             any::<u64>()
         )
             .prop_map(|(n, v)| M::Size(n, v)),
+        (prop::sample::select(&["OLDER", "YOUNGER"][..]), 1u32..)
+            .prop_map(|(n, v)| M::Size(n, u64::from(v))),
         (
             prop::sample::select(&["KEYWORD", "UNKEYWORD"][..]),
             keyword()
@@ -612,8 +632,10 @@ enum FM {
     BinarySize(Vec<u32>),
 }
 
-const SIMPLE: [&str; 11] = [
+const SIMPLE: [&str; 13] = [
     "MODSEQ",
+    "PREVIEW",
+    "SAVEDATE",
     "UID",
     "FLAGS",
     "INTERNALDATE",
@@ -635,6 +657,8 @@ impl FM {
         match self {
             FM::Simple(n) => match *n {
                 "MODSEQ" => FetchAttr::modseq(),
+                "PREVIEW" => FetchAttr::preview(),
+                "SAVEDATE" => FetchAttr::save_date(),
                 "UID" => FetchAttr::uid(),
                 "FLAGS" => FetchAttr::flags(),
                 "INTERNALDATE" => FetchAttr::internal_date(),
@@ -794,20 +818,39 @@ proptest! {
     /// intact, CHARSET UTF-8 exactly when 8-bit text needs it outside UTF-8 mode.
     #[test]
     fn search_keys_round_trip(m in key(), (literal_plus, utf8) in mode(), which in 0u8..4,
-                              sort in prop::collection::vec((0usize..9, any::<bool>()), 1..4)) {
+                              sort in prop::collection::vec((0usize..9, any::<bool>()), 1..4),
+                              ret in prop::option::of(prop::collection::vec(0usize..5, 0..6))) {
         let mut peer = Peer::new(literal_plus, utf8);
         let key = m.build();
+        // ESEARCH / ESORT: `RETURN (options)` right after the command name.
+        let ret = ret.filter(|_| which < 3).map(|opts| {
+            const NAMES: [&str; 5] = ["MIN", "MAX", "COUNT", "ALL", "SAVE"];
+            let mut r = SearchReturn::new();
+            let mut names: Vec<&str> = Vec::new();
+            for i in opts {
+                r = match i { 0 => r.min(), 1 => r.max(), 2 => r.count(), 3 => r.all(), _ => r.save() };
+                if !names.contains(&NAMES[i]) { names.push(NAMES[i]); }
+            }
+            let mut toks = vec![a("RETURN"), Tok::Open];
+            toks.extend(names.iter().map(|n| a(*n)));
+            toks.push(Tok::Close);
+            (r, toks)
+        });
         let mut body = Vec::new();
         m.expect(false, &mut body);
         let charset = m.eight_bit() && !peer.utf8;
         let (cmd, mut want) = match which {
             0 | 1 => {
-                let cmd = if which == 0 {
-                    Command::search_with(&key)
-                } else {
-                    Command::uid_search_with(&key)
+                let cmd = match (&ret, which) {
+                    (None, 0) => Command::search_with(&key),
+                    (None, _) => Command::uid_search_with(&key),
+                    (Some((r, _)), 0) => Command::search_return(&key, r),
+                    (Some((r, _)), _) => Command::uid_search_return(&key, r),
                 };
                 let mut want = if which == 0 { vec![a("SEARCH")] } else { vec![a("UID"), a("SEARCH")] };
+                if let Some((_, toks)) = &ret {
+                    want.extend(toks.iter().cloned());
+                }
                 if charset {
                     want.extend([a("CHARSET"), a("UTF-8")]);
                 }
@@ -822,7 +865,11 @@ proptest! {
                     .iter()
                     .map(|&(i, r)| if r { keys[i].reverse() } else { keys[i].into() })
                     .collect();
-                let mut want = vec![a("SORT"), Tok::Open];
+                let mut want = vec![a("SORT")];
+                if let Some((_, toks)) = &ret {
+                    want.extend(toks.iter().cloned());
+                }
+                want.push(Tok::Open);
                 for c in &criteria {
                     if c.reverse {
                         want.push(a("REVERSE"));
@@ -830,7 +877,11 @@ proptest! {
                     want.push(a(c.key.as_str()));
                 }
                 want.extend([Tok::Close, a("UTF-8")]);
-                (Command::sort_with(&criteria, &key), want)
+                let cmd = match &ret {
+                    None => Command::sort_with(&criteria, &key),
+                    Some((r, _)) => Command::sort_return(&criteria, &key, r),
+                };
+                (cmd, want)
             }
             _ => (
                 Command::thread_with(ThreadAlgorithm::References, &key),
@@ -926,6 +977,125 @@ proptest! {
             want.push(Tok::S(msg));
         }
         check(&mut peer, cmd, want)?;
+    }
+
+    /// MULTIAPPEND: several messages, each with its flags and internal date, in one
+    /// well-formed APPEND.
+    #[test]
+    fn append_many_round_trips(mailbox in "[A-Za-z0-9]{1,10}",
+                               messages in prop::collection::vec((
+                                   prop::collection::vec(flag(), 0..3),
+                                   prop::option::of((date(), 0u32..86400, -(14 * 60)..=(14 * 60i32))),
+                                   prop::collection::vec(1u8..=255, 0..100)), 1..4),
+                               (literal_plus, utf8) in mode()) {
+        let mut peer = Peer::new(literal_plus, utf8);
+        let mut want = vec![a("APPEND"), a(mailbox.clone())];
+        let mut built = Vec::new();
+        for (flags, date, message) in &messages {
+            let dt: Option<DateTime<FixedOffset>> = date.map(|(d, secs, off)| {
+                let tz = FixedOffset::east_opt(off * 60).unwrap();
+                tz.from_local_datetime(&d.and_hms_opt(secs / 3600, secs / 60 % 60, secs % 60).unwrap())
+                    .earliest()
+                    .unwrap()
+            });
+            let mut m = AppendMessage::new(message).flags(flags.iter().map(FlagM::build));
+            if !flags.is_empty() {
+                want.push(Tok::Open);
+                want.extend(flags.iter().map(|f| a(f.text())));
+                want.push(Tok::Close);
+            }
+            if let Some(dt) = dt {
+                m = m.date(dt);
+                let off = dt.offset().local_minus_utc() / 60;
+                want.push(Tok::S(format!(
+                    "{:02}-{}-{:04} {} {}{:02}{:02}",
+                    dt.day(), MONTHS[dt.month0() as usize], dt.year(), dt.format("%H:%M:%S"),
+                    if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60
+                ).into_bytes()));
+            }
+            let msg = imaplib_proto::encode::translate_line_endings(message);
+            if peer.utf8 {
+                want.extend([a("UTF8"), Tok::Open, Tok::S(msg), Tok::Close]);
+            } else {
+                want.push(Tok::S(msg));
+            }
+            built.push(m);
+        }
+        let cmd = Command::append_many(mailbox.as_str(), &built).unwrap();
+        check(&mut peer, cmd, want)?;
+    }
+
+    /// Extended LIST: any selection and return options, one or more patterns, in one
+    /// well-formed LIST; RECURSIVEMATCH alone refused before sending.
+    #[test]
+    fn list_extended_round_trips(reference in "[A-Za-z0-9]{0,6}",
+                                 patterns in prop::collection::vec("[A-Za-z0-9*%]{1,8}", 1..4),
+                                 select in prop::collection::vec(0usize..4, 0..4),
+                                 ret in prop::collection::vec(0usize..3, 0..3),
+                                 status in prop::collection::vec(0usize..8, 0..5),
+                                 (literal_plus, utf8) in mode()) {
+        use imaplib_proto::build::{ListOptions, StatusItem};
+        let mut peer = Peer::new(literal_plus, utf8);
+        const SEL: [&str; 4] = ["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"];
+        const RET: [&str; 3] = ["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"];
+        const ITEMS: [StatusItem; 8] = [StatusItem::Messages, StatusItem::Recent, StatusItem::UidNext,
+            StatusItem::UidValidity, StatusItem::Unseen, StatusItem::Deleted, StatusItem::Size,
+            StatusItem::HighestModSeq];
+        let mut opts = ListOptions::new();
+        let mut sel: Vec<&str> = Vec::new();
+        for &i in &select {
+            opts = match i {
+                0 => opts.select_subscribed(),
+                1 => opts.select_remote(),
+                2 => opts.select_recursive_match(),
+                _ => opts.select_special_use(),
+            };
+            if !sel.contains(&SEL[i]) { sel.push(SEL[i]); }
+        }
+        let mut rets: Vec<&str> = Vec::new();
+        for &i in &ret {
+            opts = match i {
+                0 => opts.return_subscribed(),
+                1 => opts.return_children(),
+                _ => opts.return_special_use(),
+            };
+            if !rets.contains(&RET[i]) { rets.push(RET[i]); }
+        }
+        let mut items: Vec<StatusItem> = Vec::new();
+        for &i in &status {
+            if !items.contains(&ITEMS[i]) { items.push(ITEMS[i]); }
+        }
+        opts = opts.return_status(items.clone());
+        let cmd = Command::list_extended(reference.as_str(), patterns.iter().map(String::as_str), &opts);
+        if sel == ["RECURSIVEMATCH"] {
+            prop_assert!(cmd.is_err());
+            return Ok(());
+        }
+        let mut want = vec![a("LIST")];
+        if !sel.is_empty() {
+            want.push(Tok::Open);
+            want.extend(sel.iter().map(|s| a(*s)));
+            want.push(Tok::Close);
+        }
+        want.push(if reference.is_empty() { Tok::S(Vec::new()) } else { a(reference.clone()) });
+        if patterns.len() > 1 {
+            want.push(Tok::Open);
+        }
+        want.extend(patterns.iter().map(|p| a(p.clone())));
+        if patterns.len() > 1 {
+            want.push(Tok::Close);
+        }
+        if !rets.is_empty() || !items.is_empty() {
+            want.extend([a("RETURN"), Tok::Open]);
+            want.extend(rets.iter().map(|s| a(*s)));
+            if !items.is_empty() {
+                want.extend([a("STATUS"), Tok::Open]);
+                want.extend(items.iter().map(|i| a(i.as_str())));
+                want.push(Tok::Close);
+            }
+            want.push(Tok::Close);
+        }
+        check(&mut peer, cmd.unwrap(), want)?;
     }
 
     /// FETCH … (CHANGEDSINCE m [VANISHED]) and STORE … (UNCHANGEDSINCE m): a mod-sequence

@@ -287,6 +287,39 @@ impl FetchAttr {
         FetchAttr(Attr::Simple("MODSEQ"))
     }
 
+    /// `PREVIEW` (RFC 8970): a short plain-text preview of the message
+    /// ([`Fetch::preview`](crate::parse::Fetch::preview)), computed now if need be.
+    ///
+    /// ```
+    /// # use imaplib_proto::build::FetchAttr;
+    /// assert_eq!(FetchAttr::preview().to_string(), "PREVIEW");
+    /// ```
+    pub fn preview() -> FetchAttr {
+        FetchAttr(Attr::Simple("PREVIEW"))
+    }
+
+    /// `PREVIEW (LAZY)` (RFC 8970): the preview if the server has it at hand, else NIL
+    /// (ask again later without LAZY).
+    ///
+    /// ```
+    /// # use imaplib_proto::build::FetchAttr;
+    /// assert_eq!(FetchAttr::preview_lazy().to_string(), "PREVIEW (LAZY)");
+    /// ```
+    pub fn preview_lazy() -> FetchAttr {
+        FetchAttr(Attr::Simple("PREVIEW (LAZY)"))
+    }
+
+    /// `SAVEDATE` (RFC 8514): when the message was saved in this mailbox
+    /// ([`Fetch::save_date`](crate::parse::Fetch::save_date)).
+    ///
+    /// ```
+    /// # use imaplib_proto::build::FetchAttr;
+    /// assert_eq!(FetchAttr::save_date().to_string(), "SAVEDATE");
+    /// ```
+    pub fn save_date() -> FetchAttr {
+        FetchAttr(Attr::Simple("SAVEDATE"))
+    }
+
     /// `BODY[section]`: the section's bytes; sets `\Seen`.
     pub fn body(section: Section) -> FetchAttr {
         FetchAttr(Attr::Body {

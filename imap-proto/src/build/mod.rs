@@ -15,6 +15,11 @@
 //! * [`FetchAttr`], [`FetchAttrs`] and [`Section`]: FETCH data items, with sections and
 //!   partials.
 //! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
+//! * [`ListOptions`] and [`StatusItem`]: extended LIST (LIST-EXTENDED, LIST-STATUS,
+//!   SPECIAL-USE) for [`Command::list_extended`].
+//! * [`SearchReturn`]: `RETURN (MIN MAX COUNT ALL SAVE)` of ESEARCH, SEARCHRES and ESORT
+//!   ([`Command::search_return`], [`Command::sort_return`]).
+//! * [`AppendMessage`]: one message of a MULTIAPPEND ([`Command::append_many`]).
 //! * CONDSTORE and QRESYNC (RFC 7162): [`SelectParams`] and [`Qresync`] for SELECT/EXAMINE,
 //!   [`FetchAttr::modseq`], [`SearchKey::modseq`]; the `CHANGEDSINCE` and `UNCHANGEDSINCE`
 //!   modifiers are constructors ([`Command::fetch_changed_since`],
@@ -49,19 +54,29 @@
 //! [`Command::fetch_with`]: crate::Command::fetch_with
 //! [`Command::store_with`]: crate::Command::store_with
 //! [`Command::append_with`]: crate::Command::append_with
+//! [`Command::append_many`]: crate::Command::append_many
+//! [`Command::list_extended`]: crate::Command::list_extended
+//! [`Command::search_return`]: crate::Command::search_return
+//! [`Command::sort_return`]: crate::Command::sort_return
 //! [`Command::fetch_changed_since`]: crate::Command::fetch_changed_since
 //! [`Command::store_unchanged_since`]: crate::Command::store_unchanged_since
 
+mod append;
 mod condstore;
 mod date;
+mod esearch;
 mod fetch;
 pub(crate) mod flag;
+mod list;
 pub(crate) mod search;
 mod store;
 
+pub use append::AppendMessage;
 pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
+pub use esearch::SearchReturn;
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
+pub use list::{ListOptions, StatusItem};
 pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 

@@ -70,6 +70,8 @@ enum Key {
     Group(Vec<Key>),
     /// `MODSEQ ["/flags/flag" entry-type] n` (RFC 7162).
     ModSeq(Option<(Flag, EntryType)>, u64),
+    /// `OLDER n` / `YOUNGER n` (RFC 5032), n ≥ 1 seconds.
+    Within(&'static str, u32),
 }
 
 /// Whose metadata a `MODSEQ "/flags/…"` search key looks at (RFC 7162 §3.1.5
@@ -327,6 +329,64 @@ impl SearchKey {
         /// assert_eq!(SearchKey::sent_since(day).to_string(), "SENTSINCE 1-Feb-2024");
         /// ```
         sent_since => "SENTSINCE";
+        /// `SAVEDBEFORE date` (RFC 8514, SAVEDATE): saved in the mailbox before the day.
+        ///
+        /// ```
+        /// # use imaplib_proto::{build::SearchKey, chrono::NaiveDate};
+        /// let day = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
+        /// assert_eq!(SearchKey::saved_before(day).to_string(), "SAVEDBEFORE 1-Feb-2024");
+        /// ```
+        saved_before => "SAVEDBEFORE";
+        /// `SAVEDON date` (RFC 8514): saved in the mailbox on the day.
+        ///
+        /// ```
+        /// # use imaplib_proto::{build::SearchKey, chrono::NaiveDate};
+        /// let day = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
+        /// assert_eq!(SearchKey::saved_on(day).to_string(), "SAVEDON 1-Feb-2024");
+        /// ```
+        saved_on => "SAVEDON";
+        /// `SAVEDSINCE date` (RFC 8514): saved in the mailbox on or after the day.
+        ///
+        /// ```
+        /// # use imaplib_proto::{build::SearchKey, chrono::NaiveDate};
+        /// let day = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
+        /// assert_eq!(SearchKey::saved_since(day).to_string(), "SAVEDSINCE 1-Feb-2024");
+        /// ```
+        saved_since => "SAVEDSINCE";
+    }
+
+    /// `SAVEDATESUPPORTED` (RFC 8514): every message if the mailbox keeps save dates,
+    /// none otherwise.
+    ///
+    /// ```
+    /// # use imaplib_proto::build::SearchKey;
+    /// assert_eq!(SearchKey::save_date_supported().to_string(), "SAVEDATESUPPORTED");
+    /// ```
+    pub fn save_date_supported() -> SearchKey {
+        SearchKey(Key::Bare("SAVEDATESUPPORTED"))
+    }
+
+    /// `OLDER n` (RFC 5032, WITHIN): internal date more than `n` seconds ago (time
+    /// precision, unlike `BEFORE`). `n` must be at least 1.
+    ///
+    /// ```
+    /// # use imaplib_proto::{build::SearchKey, Command};
+    /// assert_eq!(SearchKey::older(3600).to_string(), "OLDER 3600");
+    /// assert!(Command::search_with(&SearchKey::older(0)).is_err());
+    /// ```
+    pub fn older(seconds: u32) -> SearchKey {
+        SearchKey(Key::Within("OLDER", seconds))
+    }
+
+    /// `YOUNGER n` (RFC 5032, WITHIN): internal date at most `n` seconds ago. `n` must be
+    /// at least 1.
+    ///
+    /// ```
+    /// # use imaplib_proto::build::SearchKey;
+    /// assert_eq!(SearchKey::younger(600).to_string(), "YOUNGER 600");
+    /// ```
+    pub fn younger(seconds: u32) -> SearchKey {
+        SearchKey(Key::Within("YOUNGER", seconds))
     }
 
     /// `HEADER field-name "text"`: the header field contains the text (an empty text
@@ -570,6 +630,12 @@ impl Key {
                 text(s)
             }
             Key::Date(_, d) => super::date(*d).map(drop),
+            Key::Within(name, 0) => Err(crate::encode::arg_error(
+                "the WITHIN interval",
+                crate::error::ArgumentProblem::Zero,
+                format!("{name} needs at least 1 second (RFC 5032 nz-number)"),
+            )),
+            Key::Within(..) => Ok(()),
             Key::Uid(set) | Key::Set(set) => set.check(),
             Key::Not(k) => k.check(eight_bit),
             Key::Or(a, b) => {
@@ -597,6 +663,7 @@ impl Key {
                 atom(&super::date(*d).unwrap_or_else(|e| format!("<{e}>"))),
             ]),
             Key::Size(name, n) => out.extend([atom(name), atom(&n.to_string())]),
+            Key::Within(name, n) => out.extend([atom(name), atom(&n.to_string())]),
             Key::Keyword(name, k) => out.extend([atom(name), atom(k.as_str())]),
             Key::Uid(set) => out.extend([atom("UID"), Arg::Atom(set.to_bytes())]),
             Key::Set(set) => out.push(Arg::Atom(set.to_bytes())),

@@ -447,3 +447,116 @@ fn a_write_that_never_progresses_times_out_even_with_nothing_in_flight() {
         "timed out: could not write to the server for 60s"
     );
 }
+
+/// MULTIAPPEND: each message waits for its own `+`, flags and date before each; the
+/// APPENDUID set covers them all; without the capability nothing is sent.
+#[test]
+fn multiappend_sends_each_message_after_its_continuation() {
+    use crate::build::{AppendMessage, Flag};
+    let date = chrono::DateTime::parse_from_rfc3339("2024-02-01T10:00:00+01:00").unwrap();
+    let messages = [
+        AppendMessage::new(b"a\nb").flags([Flag::Seen, Flag::Draft]),
+        AppendMessage::new(b"cd\r\n").date(date),
+    ];
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1");
+    let e = d
+        .submit(Command::append_many("Box", &messages).unwrap(), t0())
+        .unwrap_err();
+    assert!(
+        matches!(e.reason(), crate::Reason::Unsupported { capability } if capability == "MULTIAPPEND"),
+        "{e:?}"
+    );
+    assert_eq!(written(&mut d, t0()), "");
+    // One message needs no MULTIAPPEND.
+    let one = d
+        .submit(Command::append_many("Box", &messages[1..]).unwrap(), t0())
+        .unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE1 APPEND Box \"01-Feb-2024 10:00:00 +0100\" {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(written(&mut d, t0()), "cd\r\n\r\n");
+    d.feed(b"BCDE1 OK [APPENDUID 7 3] done\r\n", t0());
+    let r = crate::typed::append(done(d.poll_result(one, t0())).unwrap()).unwrap();
+    assert_eq!(r.unwrap().uid(), Some(3));
+
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 MULTIAPPEND");
+    let id = d
+        .submit(Command::append_many("Box", &messages).unwrap(), t0())
+        .unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE1 APPEND Box (\\Seen \\Draft) {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(
+        written(&mut d, t0()),
+        "a\r\nb \"01-Feb-2024 10:00:00 +0100\" {4}\r\n"
+    );
+    d.feed(b"+ go\r\n", t0());
+    assert_eq!(written(&mut d, t0()), "cd\r\n\r\n");
+    d.feed(b"BCDE1 OK [APPENDUID 7 4:5] done\r\n", t0());
+    let r = crate::typed::append(done(d.poll_result(id, t0())).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.uid_validity, r.uids.to_string()), (7, "4:5".to_string()));
+    assert_eq!(r.uid(), None);
+}
+
+/// CREATE-SPECIAL-USE: `CREATE name (USE (\Sent))`, only with the capability; extended LIST
+/// with its STATUS responses attached to the entries.
+#[test]
+fn create_special_use_and_list_status() {
+    use crate::build::{ListOptions, StatusItem};
+    use crate::typed::SpecialUse;
+    let mut d = logged_in(Timeouts::default(), "IMAP4rev1 LIST-EXTENDED");
+    let cmd = Command::create_special_use("Sent Items", &[SpecialUse::Sent]).unwrap();
+    assert!(d.submit(cmd, t0()).is_err());
+    let opts = ListOptions::new().return_status([StatusItem::Messages]);
+    assert!(d
+        .submit(Command::list_extended("", ["*"], &opts).unwrap(), t0())
+        .is_err());
+    assert_eq!(written(&mut d, t0()), "");
+
+    let mut d = logged_in(
+        Timeouts::default(),
+        "IMAP4rev1 LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE",
+    );
+    let cmd = Command::create_special_use("Sent Items", &[SpecialUse::Sent, SpecialUse::Archive])
+        .unwrap();
+    let id = d.submit(cmd, t0()).unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE1 CREATE \"Sent Items\" (USE (\\Sent \\Archive))\r\n"
+    );
+    d.feed(b"BCDE1 OK done\r\n", t0());
+    assert_eq!(done(d.poll_result(id, t0())).unwrap().typ, "OK");
+
+    let opts = opts.select_subscribed().return_children();
+    let id = d
+        .submit(
+            Command::list_extended("", ["a", "b*"], &opts).unwrap(),
+            t0(),
+        )
+        .unwrap();
+    assert_eq!(
+        written(&mut d, t0()),
+        "BCDE2 LIST (SUBSCRIBED) \"\" (a b*) RETURN (CHILDREN STATUS (MESSAGES))\r\n"
+    );
+    d.feed(
+        b"* LIST (\\Subscribed \\HasNoChildren) \"/\" a\r\n* STATUS a (MESSAGES 4)\r\n\
+          * LIST (\\Subscribed \\NonExistent) \"/\" bee\r\n\
+          * LIST (\\Subscribed) \"/\" \"b c\"\r\n* STATUS \"b c\" (MESSAGES 0)\r\n\
+          BCDE2 OK done\r\n",
+        t0(),
+    );
+    let reply = done(d.poll_result(id, t0())).unwrap();
+    let entries = crate::typed::list_extended(reply, d.connection_mut()).unwrap();
+    let got: Vec<_> = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.status.as_ref().and_then(|s| s.messages)))
+        .collect();
+    assert_eq!(got, [("a", Some(4)), ("bee", None), ("b c", Some(0))]);
+    assert!(entries.iter().all(|e| e.is_subscribed()));
+}

@@ -126,6 +126,36 @@ impl<'a> Fetch<'a> {
         })
     }
 
+    /// `PREVIEW` (RFC 8970), if fetched: `Some(None)` for NIL (no preview, or not yet
+    /// with `PREVIEW (LAZY)`), else the text (UTF-8, lossily decoded; borrowed when it is).
+    ///
+    /// ```
+    /// use imaplib_proto::{parse, Item, Reply};
+    /// let reply = Reply::new("OK", vec![Item::from(b"1 (PREVIEW \"Hello world\" SAVEDATE NIL)")]);
+    /// let f = parse::fetches(&reply).next().unwrap()?;
+    /// assert_eq!(f.preview(), Some(Some("Hello world".into())));
+    /// assert_eq!(f.save_date(), Some(None));
+    /// # Ok::<(), imaplib_proto::parse::ParseError>(())
+    /// ```
+    pub fn preview(&self) -> Option<Option<Cow<'a, str>>> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Preview(p) => Some(p.map(|s| match s.bytes() {
+                Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+            })),
+            _ => None,
+        })
+    }
+
+    /// `SAVEDATE` (RFC 8514), if fetched: `Some(None)` when the server does not know it
+    /// (NIL).
+    pub fn save_date(&self) -> Option<Option<DateTime<FixedOffset>>> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::SaveDate(d) => Some(*d),
+            _ => None,
+        })
+    }
+
     /// `MODSEQ` (RFC 7162), if fetched.
     pub fn modseq(&self) -> Option<u64> {
         self.items.iter().find_map(|i| match i {
@@ -185,6 +215,12 @@ pub enum FetchItem<'a> {
     Rfc822Text(NString<'a>),
     /// `MODSEQ (n)` (RFC 7162)
     ModSeq(u64),
+    /// `PREVIEW nstring` (RFC 8970): up to 256 characters of plain text, UTF-8; NIL when
+    /// the server has none (or, for `PREVIEW (LAZY)`, not yet).
+    Preview(NString<'a>),
+    /// `SAVEDATE date-time / NIL` (RFC 8514): when the message was saved in this mailbox;
+    /// `None` for NIL (the server does not know).
+    SaveDate(Option<DateTime<FixedOffset>>),
     /// `X-GM-LABELS (…)` (Gmail)
     GmailLabels(Vec<Str<'a>>),
     /// `X-GM-MSGID n` (Gmail)
@@ -272,6 +308,12 @@ impl<'a> Cursor<'a> {
             5 if eq(name, b"FLAGS") => FetchItem::Flags(self.flag_list(true)?),
             6 if eq(name, b"RFC822") => FetchItem::Rfc822(self.nstring(false)?),
             6 if eq(name, b"MODSEQ") => FetchItem::ModSeq(self.modseq()?),
+            7 if eq(name, b"PREVIEW") => FetchItem::Preview(self.nstring(false)?),
+            8 if eq(name, b"SAVEDATE") => FetchItem::SaveDate(if self.nil() {
+                None
+            } else {
+                Some(self.internal_date()?)
+            }),
             8 if eq(name, b"ENVELOPE") => FetchItem::Envelope(Box::new(self.envelope()?)),
             10 if eq(name, b"X-GM-MSGID") => FetchItem::GmailMsgId(self.number64()?),
             10 if eq(name, b"X-GM-THRID") => FetchItem::GmailThrId(self.number64()?),

@@ -350,6 +350,25 @@ macro_rules! client_typed {
                 self.done($crate::Command::create(mailbox))$($await)*
             }
 
+            /// CREATE-SPECIAL-USE (RFC 6154): `CREATE mailbox (USE (\\Sent …))`. Needs the
+            /// `CREATE-SPECIAL-USE` capability (an `Unsupported` error otherwise, before
+            /// anything is sent: Dovecot 2.3 does not advertise it, answers OK and stores
+            /// nothing). A server that cannot give the use refuses with `USEATTR`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SpecialUse;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().create_special_use(\"Sent Items\", &[SpecialUse::Sent])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn create_special_use<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                uses: &[$crate::typed::SpecialUse],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::create_special_use(mailbox, uses))$($await)*
+            }
+
             /// `DELETE mailbox`.
             ///
             #[doc = "```no_run"]
@@ -418,6 +437,32 @@ macro_rules! client_typed {
                 let cmd = $crate::Command::list(Some(reference.into()), Some(pattern.into()))?;
                 let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::list(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// Extended LIST (LIST-EXTENDED, LIST-STATUS, SPECIAL-USE):
+            /// `LIST (selection) reference (patterns…) RETURN (…)` with
+            /// [`ListOptions`]($crate::build::ListOptions); each entry carries its
+            /// [`status`]($crate::typed::ListEntry::status) when STATUS was asked for.
+            /// Options the server does not announce are an `Unsupported` error.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{ListOptions, StatusItem};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let opts = ListOptions::new().return_children().return_status([StatusItem::Unseen]);"]
+            #[doc = concat!("for entry in client.typed().list_extended(\"\", [\"*\"], &opts)", $aw, "? {")]
+            #[doc = "    println!(\"{} {:?}\", entry.name, entry.status.and_then(|s| s.unseen));"]
+            #[doc = "}"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn list_extended<'t, T: Into<$crate::Text<'t>>>(
+                &mut self,
+                reference: impl Into<$crate::Text<'t>>,
+                patterns: impl IntoIterator<Item = T>,
+                options: &$crate::build::ListOptions,
+            ) -> $crate::Result<Vec<$crate::typed::ListEntry>> {
+                let cmd = $crate::Command::list_extended(reference, patterns, options)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::list_extended(reply, self.client.connection_mut())
             }
 
             /// `LSUB reference pattern`: like [`list`](Self::list), the subscribed mailboxes.
@@ -511,6 +556,89 @@ macro_rules! client_typed {
             ) -> $crate::Result<$crate::SequenceSet> {
                 let reply = self.client.run($crate::Command::uid_search_with(key)?)$($await)*?;
                 $crate::typed::search(reply)
+            }
+
+            /// ESEARCH (RFC 4731) / SEARCHRES (RFC 5182): `SEARCH RETURN (…) key` →
+            /// [`Esearch`]($crate::typed::Esearch) (`min`, `max`, `count`, `all` as asked
+            /// for). With [`SearchReturn::save`]($crate::build::SearchReturn::save) the
+            /// result is saved as `$` ([`SequenceSet::saved`]($crate::SequenceSet::saved)),
+            /// which later commands take as a set.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("use ", $krate, "::proto::SequenceSet;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let found = imap.esearch(&SearchKey::unseen(), &SearchReturn::new().count().max().save())", $aw, "?;")]
+            #[doc = "println!(\"{:?} unseen, the last {:?}\", found.count, found.max);"]
+            #[doc = concat!("imap.fetch(SequenceSet::saved(), [", $krate, "::proto::build::FetchAttr::envelope()])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn esearch(
+                &mut self,
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// `UID SEARCH RETURN (…) key`: [`esearch`](Self::esearch) by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let found = client.typed().uid_esearch(&SearchKey::younger(3600), &SearchReturn::new().min().max())", $aw, "?;")]
+            #[doc = "println!(\"UIDs {:?} to {:?}\", found.min, found.max);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_esearch(
+                &mut self,
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::uid_search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// ESORT (RFC 5267): `SORT RETURN (…) (criteria) UTF-8 key` →
+            /// [`Esearch`]($crate::typed::Esearch); `all` holds the matches in sort order
+            /// (its ranges as the server sent them).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn, SortKey};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let sorted = client.typed().esort(&[SortKey::Subject.into()], &SearchKey::all(), &SearchReturn::new().all())", $aw, "?;")]
+            #[doc = "println!(\"{:?}\", sorted.all);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn esort(
+                &mut self,
+                criteria: &[$crate::build::SortCriterion],
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
+            }
+
+            /// `UID SORT RETURN (…) (criteria) UTF-8 key`: [`esort`](Self::esort) by UID.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn, SortKey};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let sorted = client.typed().uid_esort(&[SortKey::Date.into()], &SearchKey::all(), &SearchReturn::new().min())", $aw, "?;")]
+            #[doc = "println!(\"oldest by Date: UID {:?}\", sorted.min);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn uid_esort(
+                &mut self,
+                criteria: &[$crate::build::SortCriterion],
+                key: &$crate::build::SearchKey,
+                ret: &$crate::build::SearchReturn,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let reply = self.client.run($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch(reply, self.client.connection_mut())
             }
 
             /// `FETCH set (attributes)`: the messages, each a parsed
@@ -862,6 +990,33 @@ macro_rules! client_typed {
                 message: &[u8],
             ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
                 let cmd = $crate::Command::append_with(mailbox, flags, date, message)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::append(reply)
+            }
+
+            /// MULTIAPPEND (RFC 3502): `APPEND mailbox` with several messages, each with
+            /// its flags and date ([`AppendMessage`]($crate::build::AppendMessage)), stored
+            /// all or none; their `APPENDUID` (UIDPLUS), one UID per message in order. More
+            /// than one message needs the `MULTIAPPEND` capability (an `Unsupported` error
+            /// otherwise, before anything is sent).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{AppendMessage, Flag};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let messages = ["]
+            #[doc = "    AppendMessage::new(b\"Subject: one\\r\\n\\r\\n1\\r\\n\").flags([Flag::Seen]),"]
+            #[doc = "    AppendMessage::new(b\"Subject: two\\r\\n\\r\\n2\\r\\n\"),"]
+            #[doc = "];"]
+            #[doc = concat!("let stored = client.typed().append_many(\"Archive\", &messages)", $aw, "?;")]
+            #[doc = "println!(\"UIDs {:?}\", stored.map(|s| s.uids.to_string()));"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn append_many<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                messages: &[$crate::build::AppendMessage<'_>],
+            ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
+                let cmd = $crate::Command::append_many(mailbox, messages)?;
                 let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::append(reply)
             }

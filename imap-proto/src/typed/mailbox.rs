@@ -285,7 +285,10 @@ pub fn status(reply: Reply, utf8: bool) -> Result<MailboxStatus> {
     let Some(parsed) = parse::status(&reply).last() else {
         return Err(missing("STATUS response"));
     };
-    let parsed = parsed.map_err(|e| malformed("STATUS", &e))?;
+    status_of(parsed.map_err(|e| malformed("STATUS", &e))?, utf8)
+}
+
+fn status_of(parsed: parse::MailboxStatus<'_>, utf8: bool) -> Result<MailboxStatus> {
     let mut status = MailboxStatus {
         mailbox: MailboxName::new(parsed.mailbox, utf8),
         ..MailboxStatus::default()
@@ -394,6 +397,10 @@ pub struct ListEntry {
     pub delimiter: Option<char>,
     /// The name attributes as sent (`\HasNoChildren`, `\Noselect`, `\Sent`, …).
     pub attributes: Vec<String>,
+    /// Its STATUS, from an extended LIST with `RETURN (STATUS (…))` (LIST-STATUS, RFC
+    /// 5819; [`list_extended`]); `None` otherwise, and for mailboxes that cannot be
+    /// selected.
+    pub status: Option<MailboxStatus>,
 }
 
 impl ListEntry {
@@ -419,6 +426,11 @@ impl ListEntry {
         } else {
             None
         }
+    }
+
+    /// True for `\Subscribed` (LIST-EXTENDED's `SUBSCRIBED` selection or return option).
+    pub fn is_subscribed(&self) -> bool {
+        self.has("\\Subscribed")
     }
 
     /// The mailbox's special use (RFC 6154), if an attribute names one.
@@ -463,7 +475,51 @@ pub fn list(reply: Reply, utf8: bool) -> Result<Vec<ListEntry>> {
                 .iter()
                 .map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned())
                 .collect(),
+            status: None,
         });
+    }
+    Ok(entries)
+}
+
+/// Extended LIST ([`Command::list_extended`](crate::Command::list_extended)) → one
+/// [`ListEntry`] per mailbox, as [`list`], each with the STATUS the server sent for it
+/// (LIST-STATUS, RFC 5819: a `* STATUS` after its `* LIST`) in
+/// [`ListEntry::status`]. The imaplib face's result holds the LIST data only, so the STATUS
+/// responses are popped from the connection's store and matched by mailbox name. NO and
+/// BAD are errors; so is a malformed LIST or STATUS response.
+///
+/// ```
+/// use imaplib_proto::build::{ListOptions, StatusItem};
+/// use imaplib_proto::{typed, Command, Connection, Options, Output};
+/// let mut conn = Connection::new(Options::new(0x1234));
+/// # conn.feed(b"* PREAUTH Logged in\r\n* CAPABILITY IMAP4rev1 LIST-EXTENDED LIST-STATUS\r\nBCDE0 OK done\r\n");
+/// # while conn.poll_output().is_some() {}
+/// let opts = ListOptions::new().return_status([StatusItem::Messages]);
+/// conn.submit(Command::list_extended("", ["*"], &opts)?)?;
+/// // Dovecot 2.3's answer: a STATUS after each selectable mailbox.
+/// conn.feed(b"* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 2)\r\n\
+///             * LIST (\\Noselect \\HasChildren) \"/\" Shared\r\n\
+///             BCDE1 OK List completed (0.001 + 0.000 secs).\r\n");
+/// let reply = loop {
+///     if let Some(Output::Completed { result, .. }) = conn.poll_output() { break result? }
+/// };
+/// let entries = typed::list_extended(reply, &mut conn)?;
+/// assert_eq!(entries[0].status.as_ref().and_then(|s| s.messages), Some(2));
+/// assert_eq!(entries[1].status, None);
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
+pub fn list_extended(reply: Reply, conn: &mut Connection) -> Result<Vec<ListEntry>> {
+    let utf8 = conn.utf8_enabled();
+    let mut entries = list(reply, utf8)?;
+    let stored = conn.response("STATUS");
+    for parsed in parse::status(&stored) {
+        let status = status_of(parsed.map_err(|e| malformed("STATUS", &e))?, utf8)?;
+        if let Some(entry) = entries
+            .iter_mut()
+            .find(|e| e.name.raw() == status.mailbox.raw())
+        {
+            entry.status = Some(status);
+        }
     }
     Ok(entries)
 }

@@ -10,6 +10,7 @@
 //! | SELECT, EXAMINE | [`select`] | [`Mailbox`] |
 //! | STATUS | [`status`] | [`MailboxStatus`] |
 //! | LIST, LSUB | [`list`] | `Vec<`[`ListEntry`]`>` |
+//! | LIST (…) … RETURN (STATUS …) | [`list_extended`] | `Vec<`[`ListEntry`]`>` with STATUS |
 //! | SEARCH, UID SEARCH | [`search`] | [`SeqSet`] |
 //! | SEARCH RETURN (…) (ESEARCH) | [`esearch`] | [`Esearch`] |
 //! | FETCH, UID FETCH, STORE | [`fetch`] | [`Messages`] |
@@ -108,7 +109,7 @@ pub use capabilities::{capability, CapabilitySet};
 pub use condstore::{conditional_store, enable, fetch_vanished, Changes, Stored};
 pub use expunge::{expunge, Expunged};
 pub use mailbox::{
-    list, select, status, ListEntry, Mailbox, MailboxName, MailboxStatus, SpecialUse,
+    list, list_extended, select, status, ListEntry, Mailbox, MailboxName, MailboxStatus, SpecialUse,
 };
 pub use messages::{fetch, MessageIter, Messages};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
