@@ -427,6 +427,9 @@ pub enum ArgumentProblem {
     CharsetInUtf8Mode,
     /// A zero duration.
     Zero,
+    /// Not a METADATA entry name (RFC 5464 §3.2): it must begin with `/private` or
+    /// `/shared`, and hold no `*`, `%`, `//`, trailing `/` or control character.
+    InvalidEntry,
     /// The command is run by another method (IDLE by `idle()`).
     WrongMethod,
     /// Raw text whose parentheses or brackets (outside quoted strings) do not balance: the

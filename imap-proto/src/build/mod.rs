@@ -21,6 +21,9 @@
 //!   [`Command::store_unchanged_since`]…). Mod-sequences go out as numbers up to
 //!   [`MAX_MODSEQ`].
 //!
+//! * METADATA (RFC 5464): [`MetadataOptions`] and [`Depth`] for
+//!   [`Command::getmetadata`](crate::Command::getmetadata).
+//!
 //! Sequence and UID sets are [`SequenceSet`](crate::SequenceSet), the type SEARCH results come
 //! in. The `Command` constructors taking builders end in `_with`: [`Command::search_with`],
 //! [`Command::fetch_with`], [`Command::store_with`], [`Command::append_with`]…
@@ -56,12 +59,14 @@ mod condstore;
 mod date;
 mod fetch;
 pub(crate) mod flag;
+pub(crate) mod metadata;
 pub(crate) mod search;
 mod store;
 
 pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
+pub use metadata::{Depth, MetadataOptions};
 pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 

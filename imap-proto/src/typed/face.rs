@@ -453,6 +453,49 @@ macro_rules! client_typed {
                 $crate::typed::status(reply, self.client.connection().utf8_enabled())
             }
 
+            /// `GETMETADATA` (RFC 5464): the values of `entries` of `mailbox` (`""` for the
+            /// server), with [`MetadataOptions`]($crate::build::MetadataOptions) for
+            /// `MAXSIZE` and `DEPTH`. Entries without a value are `None`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Depth, MetadataOptions};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let opts = MetadataOptions::new().depth(Depth::Infinity).max_size(4096);"]
+            #[doc = concat!("let md = client.typed().get_metadata(\"INBOX\", &[\"/private\"], &opts)", $aw, "?;")]
+            #[doc = "for e in &md.entries { println!(\"{} = {:?}\", e.name, e.value); }"]
+            #[doc = "if let Some(n) = md.long_entries { println!(\"values up to {n} bytes left out\"); }"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn get_metadata<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                entries: &[&str],
+                options: &$crate::build::MetadataOptions,
+            ) -> $crate::Result<$crate::typed::MetadataValues> {
+                let reply = self.client.run($crate::Command::getmetadata(mailbox, entries, options)?)$($await)*?;
+                $crate::typed::metadata(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// `SETMETADATA` (RFC 5464): sets entries of `mailbox` (`""` for the server);
+            /// `None` deletes an entry. Values with CR, LF or 8-bit bytes go as literals. A
+            /// refusal is an error whose code may be `[METADATA MAXSIZE n]`,
+            /// `[METADATA TOOMANY]` or `[METADATA NOPRIVATE]`
+            /// ([`Code::Metadata`]($crate::parse::Code::Metadata)).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().set_metadata(\"INBOX\", &[(\"/private/comment\", Some(&b\"my inbox\"[..]))])", $aw, "?;")]
+            #[doc = concat!("client.typed().set_metadata(\"INBOX\", &[(\"/private/comment\", None)])", $aw, "?; // deleted")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn set_metadata<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                entries: &[(&str, Option<&[u8]>)],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::setmetadata(mailbox, entries))$($await)*
+            }
+
             /// `SEARCH key`: the sequence numbers of the messages of the selected mailbox
             /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
             /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into

@@ -23,6 +23,7 @@
 //! | UID FETCH … (CHANGEDSINCE m VANISHED) | [`fetch_vanished`] | [`Changes`] |
 //! | SELECT … (QRESYNC …) | [`qresync`] | [`Resync`] |
 //! | resynchronisation (one to three commands) | [`Resyncer`] | [`Resync`] |
+//! | GETMETADATA | [`metadata`] | [`MetadataValues`] |
 //! | anything else | [`done`] | `()` |
 //!
 //! **Refusals are errors.** A `NO` or `BAD` answer is an [`Error`] whose
@@ -97,6 +98,7 @@ mod expunge;
 pub mod face;
 mod mailbox;
 mod messages;
+mod metadata;
 mod resync;
 mod search;
 mod uids;
@@ -111,6 +113,7 @@ pub use mailbox::{
     list, select, status, ListEntry, Mailbox, MailboxName, MailboxStatus, SpecialUse,
 };
 pub use messages::{fetch, MessageIter, Messages};
+pub use metadata::{metadata, MetadataEntry, MetadataValues};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use search::{esearch, search, Esearch};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
