@@ -999,6 +999,44 @@ impl Command {
         ))
     }
 
+    /// `NOTIFY SET [STATUS] (group) …` (RFC 5465) → the tagged result. `status` asks for a
+    /// STATUS of every watched mailbox at once. Events then arrive unsolicited, at any time
+    /// (Dovecot sends them also during IDLE); read them with [`crate::typed::events`].
+    ///
+    /// # Errors
+    /// An argument error when `groups` is empty or a group breaks RFC 5465 §5's rules
+    /// (see [`EventGroup`](crate::build::EventGroup)).
+    ///
+    /// ```
+    /// use imaplib_proto::build::EventGroup;
+    /// use imaplib_proto::Command;
+    /// let cmd = Command::notify_set(false, &[EventGroup::personal().message_new().message_expunge()])?;
+    /// assert_eq!(cmd.name(), "NOTIFY");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn notify_set(status: bool, groups: &[crate::build::EventGroup]) -> Result<Self> {
+        if groups.is_empty() {
+            return Err(encode::arg_error(
+                "NOTIFY event groups",
+                ArgumentProblem::Empty,
+                "NOTIFY SET needs at least one event group",
+            ));
+        }
+        let mut args = vec![Arg::Atom(b"SET".to_vec())];
+        if status {
+            args.push(Arg::Atom(b"STATUS".to_vec()));
+        }
+        for g in groups {
+            args.push(g.arg()?);
+        }
+        Ok(Self::tagged("NOTIFY", args))
+    }
+
+    /// `NOTIFY NONE` (RFC 5465): no more notifications → the tagged result.
+    pub fn notify_none() -> Self {
+        Self::tagged("NOTIFY", vec![Arg::Atom(b"NONE".to_vec())])
+    }
+
     /// `NAMESPACE` → the NAMESPACE data.
     pub fn namespace() -> Self {
         Self::untagged("NAMESPACE", vec![], "NAMESPACE")

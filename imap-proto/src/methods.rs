@@ -472,6 +472,21 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::setmetadata(mailbox, entries)?)$($await)*
         }
 
+        /// `NOTIFY SET [STATUS] (group) …` (RFC 5465) → the tagged result. See
+        /// [`Command::notify_set`]($crate::Command::notify_set).
+        pub $($async)* fn notify_set(
+            &mut self,
+            status: bool,
+            groups: &[$crate::build::EventGroup],
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::notify_set(status, groups)?)$($await)*
+        }
+
+        /// `NOTIFY NONE` (RFC 5465) → the tagged result.
+        pub $($async)* fn notify_none(&mut self) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::notify_none())$($await)*
+        }
+
         /// `NAMESPACE` → the NAMESPACE data.
         pub $($async)* fn namespace(&mut self) -> $crate::Result<$crate::Reply> {
             self.run($crate::Command::namespace())$($await)*

@@ -23,6 +23,7 @@
 //!
 //! * METADATA (RFC 5464): [`MetadataOptions`] and [`Depth`] for
 //!   [`Command::getmetadata`](crate::Command::getmetadata).
+//! * NOTIFY (RFC 5465): [`EventGroup`] for [`Command::notify_set`](crate::Command::notify_set).
 //!
 //! Sequence and UID sets are [`SequenceSet`](crate::SequenceSet), the type SEARCH results come
 //! in. The `Command` constructors taking builders end in `_with`: [`Command::search_with`],
@@ -60,6 +61,7 @@ mod date;
 mod fetch;
 pub(crate) mod flag;
 pub(crate) mod metadata;
+mod notify;
 pub(crate) mod search;
 mod store;
 
@@ -67,6 +69,7 @@ pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
 pub use metadata::{Depth, MetadataOptions};
+pub use notify::{EventGroup, MailboxFilter, NotifyEvent};
 pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 

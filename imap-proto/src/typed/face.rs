@@ -496,6 +496,40 @@ macro_rules! client_typed {
                 self.done($crate::Command::setmetadata(mailbox, entries))$($await)*
             }
 
+            /// `NOTIFY SET [STATUS] (group) …` (RFC 5465): asks the server to report changes
+            /// to the mailboxes of `groups` unsolicited. They arrive at any time but are
+            /// only seen when the client reads: wait in IDLE (Dovecot notifies during IDLE)
+            /// and turn each update into [`Event`]($crate::typed::Event)s with
+            /// [`typed::events`]($crate::typed::events), or poll with NOOP and
+            /// [`typed::take_events`]($crate::typed::take_events). An unsupported event is
+            /// a refusal with code `BADEVENT`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::{build::EventGroup, typed};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let group = EventGroup::personal().message_new().message_expunge().mailbox_name();"]
+            #[doc = concat!("client.typed().notify(false, &[group])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn notify(
+                &mut self,
+                status: bool,
+                groups: &[$crate::build::EventGroup],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::notify_set(status, groups))$($await)*
+            }
+
+            /// `NOTIFY NONE` (RFC 5465): no more notifications.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().notify_none()", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn notify_none(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::notify_none()))$($await)*
+            }
+
             /// `SEARCH key`: the sequence numbers of the messages of the selected mailbox
             /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
             /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into

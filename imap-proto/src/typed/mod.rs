@@ -24,6 +24,7 @@
 //! | SELECT … (QRESYNC …) | [`qresync`] | [`Resync`] |
 //! | resynchronisation (one to three commands) | [`Resyncer`] | [`Resync`] |
 //! | GETMETADATA | [`metadata`] | [`MetadataValues`] |
+//! | updates after NOTIFY (IDLE, the untagged store) | [`events`], [`take_events`] | `Vec<`[`Event`]`>` |
 //! | anything else | [`done`] | `()` |
 //!
 //! **Refusals are errors.** A `NO` or `BAD` answer is an [`Error`] whose
@@ -99,6 +100,7 @@ pub mod face;
 mod mailbox;
 mod messages;
 mod metadata;
+mod notify;
 mod resync;
 mod search;
 mod uids;
@@ -114,6 +116,7 @@ pub use mailbox::{
 };
 pub use messages::{fetch, MessageIter, Messages};
 pub use metadata::{metadata, MetadataEntry, MetadataValues};
+pub use notify::{events, take_events, Event};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use search::{esearch, search, Esearch};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
