@@ -16,7 +16,13 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 TESTS = os.path.join(ROOT, "imap-proto", "tests")
-FILES = ["transcripts.rs", "security.rs", "parse_quirks.rs", "parse_responses.rs"]
+FILES = [
+    "transcripts.rs",
+    "security.rs",
+    "parse_quirks.rs",
+    "parse_responses.rs",
+    "metadata.rs",
+]
 
 LIT = re.compile(r'(b?)"((?:[^"\\]|\\.)*)"', re.S)
 

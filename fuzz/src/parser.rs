@@ -106,6 +106,16 @@ fn code_round_trip(code: &Code<'_>) {
             seqset_round_trip(dest);
         }
         Code::Modified(set) => seqset_round_trip(set),
+        Code::Metadata(m) => {
+            let text = m.to_string();
+            let again = parse_code(b"METADATA", text.as_bytes())
+                .unwrap_or_else(|e| panic!("METADATA {text} does not re-parse: {e}"));
+            assert_eq!(
+                again,
+                Code::Metadata(*m),
+                "METADATA code changed through {text}"
+            );
+        }
         _ => {}
     }
 }
@@ -370,6 +380,7 @@ fn views(frame: &Frame, parsed: &Result<Response<'_>, parse::ParseError>) {
     let _ = parse::myrights(&reply).count();
     let _ = parse::id(&reply).count();
     let _ = parse::vanished(&reply).count();
+    let _ = parse::metadata(&reply).count();
     let nested = Reply::new(
         "OK",
         vec![Item::List(items.clone()), Item::List(items.clone())],
@@ -414,6 +425,26 @@ fn views(frame: &Frame, parsed: &Result<Response<'_>, parse::ParseError>) {
         "MYRIGHTS" => agree!(parse::myrights(&reply), parsed, Data::MyRights(m) => m, "myrights"),
         "ID" => agree!(parse::id(&reply), parsed, Data::Id(i) => i, "id"),
         "VANISHED" => agree!(parse::vanished(&reply), parsed, Data::Vanished(v) => v, "vanished"),
+        // The view also reads a `[METADATA …]` code's data (imaplib stores it under the same
+        // name), which `* METADATA` cannot be: compare the response form only.
+        "METADATA" => {
+            let from_view = parse::metadata(&reply).next();
+            match (from_view, parsed) {
+                (
+                    Some(Ok(parse::MetadataItem::Entries(v))),
+                    Ok(Response::Untagged(Data::Metadata(p))),
+                ) => {
+                    assert_eq!(&v, p, "metadata view differs from parse_response")
+                }
+                (Some(Ok(parse::MetadataItem::Entries(v))), p) => {
+                    panic!("metadata view and parse_response disagree: view {v:?}, parse_response {p:?}")
+                }
+                (Some(Err(_)), Ok(Response::Untagged(Data::Metadata(p)))) => {
+                    panic!("metadata view failed where parse_response read {p:?}")
+                }
+                _ => {}
+            }
+        }
         _ => {}
     }
 }

@@ -74,7 +74,7 @@ pub fn allowed_states(name: &str) -> Option<&'static [State]> {
         "APPEND" | "CREATE" | "DELETE" | "DELETEACL" | "EXAMINE" | "GETACL" | "GETANNOTATION"
         | "GETQUOTA" | "GETQUOTAROOT" | "IDLE" | "MYRIGHTS" | "LIST" | "LSUB" | "NAMESPACE"
         | "RENAME" | "SELECT" | "SETACL" | "SETANNOTATION" | "SETQUOTA" | "STATUS"
-        | "SUBSCRIBE" | "UNSUBSCRIBE" => &[A, S],
+        | "SUBSCRIBE" | "UNSUBSCRIBE" | "GETMETADATA" | "SETMETADATA" | "NOTIFY" => &[A, S],
         "CHECK" | "CLOSE" | "COPY" | "EXPUNGE" | "FETCH" | "MOVE" | "PARTIAL" | "SEARCH"
         | "SORT" | "STORE" | "THREAD" | "UID" | "UNSELECT" => &[S],
         "ID" => &[N, A, S],
@@ -1068,6 +1068,140 @@ impl Command {
             .map(|a| raw("annotation arguments", a))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self::untagged("SETANNOTATION", args, "ANNOTATION"))
+    }
+
+    /// `GETMETADATA [(options)] mailbox (entry …)` (RFC 5464) → the METADATA data (read it
+    /// with [`crate::parse::metadata`]). `mailbox` `""` means the server's metadata. The
+    /// entries are always parenthesised (Dovecot refuses several bare ones).
+    ///
+    /// # Errors
+    /// An argument error when `entries` is empty, an entry name is invalid (it must begin
+    /// with `/private` or `/shared`; no `*`, `%`, `//`, trailing `/`, control characters),
+    /// or the mailbox holds NUL.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{Depth, MetadataOptions};
+    /// use imaplib_proto::Command;
+    /// let opts = MetadataOptions::new().depth(Depth::One);
+    /// let cmd = Command::getmetadata("INBOX", &["/private/comment"], &opts)?;
+    /// assert_eq!(cmd.name(), "GETMETADATA");
+    /// assert!(Command::getmetadata("INBOX", &["/private/*"], &opts).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn getmetadata<'a>(
+        mailbox: impl Into<Text<'a>>,
+        entries: &[&str],
+        options: &crate::build::MetadataOptions,
+    ) -> Result<Self> {
+        if entries.is_empty() {
+            return Err(encode::arg_error(
+                "METADATA entries",
+                ArgumentProblem::Empty,
+                "GETMETADATA needs at least one entry",
+            ));
+        }
+        let mut args = Vec::new();
+        if !options.is_empty() {
+            args.push(Arg::Atom(options.to_string().into_bytes()));
+        }
+        args.push(self::mailbox(text(mailbox), false)?);
+        let mut list = Vec::new();
+        for e in entries {
+            crate::build::metadata::entry(e)?;
+            list.push(Arg::AString(e.as_bytes().to_vec()));
+        }
+        args.push(Arg::Group(list));
+        Ok(Self::untagged("GETMETADATA", args, "METADATA"))
+    }
+
+    /// `SETMETADATA mailbox (entry value …)` (RFC 5464) → the METADATA data. A value is
+    /// sent quoted, or as a literal when it holds CR, LF or 8-bit bytes; `None` is `NIL`,
+    /// which deletes the entry. `mailbox` `""` means the server's metadata.
+    ///
+    /// # Errors
+    /// An argument error when `entries` is empty, an entry name is invalid, or a value
+    /// or the mailbox holds NUL (a NUL needs BINARY's `literal8`, which is not sent).
+    ///
+    /// ```
+    /// use imaplib_proto::Command;
+    /// let cmd = Command::setmetadata(
+    ///     "INBOX",
+    ///     &[("/private/comment", Some(&b"line 1\r\nline 2"[..])), ("/shared/comment", None)],
+    /// )?;
+    /// assert_eq!(cmd.name(), "SETMETADATA");
+    /// assert!(Command::setmetadata("", &[("/shared/x", Some(&b"a\0b"[..]))]).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn setmetadata<'a>(
+        mailbox: impl Into<Text<'a>>,
+        entries: &[(&str, Option<&[u8]>)],
+    ) -> Result<Self> {
+        if entries.is_empty() {
+            return Err(encode::arg_error(
+                "METADATA entries",
+                ArgumentProblem::Empty,
+                "SETMETADATA needs at least one entry",
+            ));
+        }
+        let mailbox = self::mailbox(text(mailbox), false)?;
+        let mut list = Vec::new();
+        for (e, v) in entries {
+            crate::build::metadata::entry(e)?;
+            list.push(Arg::AString(e.as_bytes().to_vec()));
+            list.push(match v {
+                Some(v) => {
+                    encode::no_nul("a METADATA value", v)?;
+                    Arg::Quoted {
+                        bytes: v.to_vec(),
+                        secret: false,
+                    }
+                }
+                None => Arg::Atom(b"NIL".to_vec()),
+            });
+        }
+        Ok(Self::untagged(
+            "SETMETADATA",
+            vec![mailbox, Arg::Group(list)],
+            "METADATA",
+        ))
+    }
+
+    /// `NOTIFY SET [STATUS] (group) …` (RFC 5465) → the tagged result. `status` asks for a
+    /// STATUS of every watched mailbox at once. Events then arrive unsolicited, at any time
+    /// (Dovecot sends them also during IDLE); read them with [`crate::typed::events`].
+    ///
+    /// # Errors
+    /// An argument error when `groups` is empty or a group breaks RFC 5465 §5's rules
+    /// (see [`EventGroup`](crate::build::EventGroup)).
+    ///
+    /// ```
+    /// use imaplib_proto::build::EventGroup;
+    /// use imaplib_proto::Command;
+    /// let cmd = Command::notify_set(false, &[EventGroup::personal().message_new().message_expunge()])?;
+    /// assert_eq!(cmd.name(), "NOTIFY");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn notify_set(status: bool, groups: &[crate::build::EventGroup]) -> Result<Self> {
+        if groups.is_empty() {
+            return Err(encode::arg_error(
+                "NOTIFY event groups",
+                ArgumentProblem::Empty,
+                "NOTIFY SET needs at least one event group",
+            ));
+        }
+        let mut args = vec![Arg::Atom(b"SET".to_vec())];
+        if status {
+            args.push(Arg::Atom(b"STATUS".to_vec()));
+        }
+        for g in groups {
+            args.push(g.arg()?);
+        }
+        Ok(Self::tagged("NOTIFY", args))
+    }
+
+    /// `NOTIFY NONE` (RFC 5465): no more notifications → the tagged result.
+    pub fn notify_none() -> Self {
+        Self::tagged("NOTIFY", vec![Arg::Atom(b"NONE".to_vec())])
     }
 
     /// `NAMESPACE` → the NAMESPACE data.

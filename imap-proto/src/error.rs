@@ -431,6 +431,12 @@ pub enum ArgumentProblem {
     CharsetInUtf8Mode,
     /// A zero duration.
     Zero,
+    /// Not a METADATA entry name (RFC 5464 §3.2): it must begin with `/private` or
+    /// `/shared`, and hold no `*`, `%`, `//`, trailing `/` or control character.
+    InvalidEntry,
+    /// A NOTIFY event group breaks RFC 5465 §5's rules (MessageNew without MessageExpunge,
+    /// FlagChange without both, fetch items outside the selected mailbox).
+    InvalidEvents,
     /// The command is run by another method (IDLE by `idle()`).
     WrongMethod,
     /// Raw text whose parentheses or brackets (outside quoted strings) do not balance: the

@@ -449,6 +449,44 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::setannotation(args)?)$($await)*
         }
 
+        /// `GETMETADATA [(options)] mailbox (entries)` (RFC 5464) → the METADATA data, and
+        /// a tagged `[METADATA LONGENTRIES n]`'s data (read both with
+        /// [`parse::metadata`]($crate::parse::metadata)). See
+        /// [`Command::getmetadata`]($crate::Command::getmetadata).
+        pub $($async)* fn getmetadata<'a>(
+            &mut self,
+            mailbox: impl Into<$crate::Text<'a>>,
+            entries: &[&str],
+            options: &$crate::build::MetadataOptions,
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::getmetadata(mailbox, entries, options)?)$($await)*
+        }
+
+        /// `SETMETADATA mailbox (entry value …)` (RFC 5464; `None` deletes) → the METADATA
+        /// data. See [`Command::setmetadata`]($crate::Command::setmetadata).
+        pub $($async)* fn setmetadata<'a>(
+            &mut self,
+            mailbox: impl Into<$crate::Text<'a>>,
+            entries: &[(&str, Option<&[u8]>)],
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::setmetadata(mailbox, entries)?)$($await)*
+        }
+
+        /// `NOTIFY SET [STATUS] (group) …` (RFC 5465) → the tagged result. See
+        /// [`Command::notify_set`]($crate::Command::notify_set).
+        pub $($async)* fn notify_set(
+            &mut self,
+            status: bool,
+            groups: &[$crate::build::EventGroup],
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::notify_set(status, groups)?)$($await)*
+        }
+
+        /// `NOTIFY NONE` (RFC 5465) → the tagged result.
+        pub $($async)* fn notify_none(&mut self) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::notify_none())$($await)*
+        }
+
         /// `NAMESPACE` → the NAMESPACE data.
         pub $($async)* fn namespace(&mut self) -> $crate::Result<$crate::Reply> {
             self.run($crate::Command::namespace())$($await)*

@@ -26,6 +26,10 @@
 //!   [`Command::store_unchanged_since`]…). Mod-sequences go out as numbers up to
 //!   [`MAX_MODSEQ`].
 //!
+//! * METADATA (RFC 5464): [`MetadataOptions`] and [`Depth`] for
+//!   [`Command::getmetadata`](crate::Command::getmetadata).
+//! * NOTIFY (RFC 5465): [`EventGroup`] for [`Command::notify_set`](crate::Command::notify_set).
+//!
 //! Sequence and UID sets are [`SequenceSet`](crate::SequenceSet), the type SEARCH results come
 //! in. The `Command` constructors taking builders end in `_with`: [`Command::search_with`],
 //! [`Command::fetch_with`], [`Command::store_with`], [`Command::append_with`]…
@@ -68,6 +72,8 @@ mod esearch;
 mod fetch;
 pub(crate) mod flag;
 mod list;
+pub(crate) mod metadata;
+mod notify;
 pub(crate) mod search;
 mod store;
 
@@ -77,6 +83,8 @@ pub use esearch::SearchReturn;
 pub use fetch::{FetchAttr, FetchAttrs, Section};
 pub use flag::{Flag, Keyword};
 pub use list::{ListOptions, StatusItem};
+pub use metadata::{Depth, MetadataOptions};
+pub use notify::{EventGroup, MailboxFilter, NotifyEvent};
 pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
 pub use store::{StoreFlags, StoreMode};
 

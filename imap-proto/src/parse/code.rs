@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::cursor::{Cursor, Segments};
 use super::error::ParseResult;
+use super::metadata::MetadataCode;
 use super::quirk::{Quirk, Quirks};
 use super::seqset::SeqSet;
 use super::token::{write_flag_list, Flag, Str, StrForm};
@@ -128,6 +129,8 @@ pub enum Code<'a> {
     Closed,
     /// `REFERRAL url` (RFC 2221).
     Referral(&'a [u8]),
+    /// `METADATA LONGENTRIES n` / `MAXSIZE n` / `TOOMANY` / `NOPRIVATE` (RFC 5464).
+    Metadata(MetadataCode),
     /// Any other code, with its data (text up to `]`) if present.
     Other {
         /// The code's name.
@@ -187,6 +190,7 @@ impl fmt::Display for Code<'_> {
             Code::Modified(set) => write!(f, "MODIFIED {set}"),
             Code::Closed => f.write_str("CLOSED"),
             Code::Referral(url) => write!(f, "REFERRAL {}", lossy(url)),
+            Code::Metadata(m) => write!(f, "METADATA {m}"),
             Code::Other { name, data } => {
                 f.write_str(&lossy(name))?;
                 match data {
@@ -417,6 +421,20 @@ pub(crate) fn code_args<'a>(
         b"REFERRAL" => {
             let url = other_data(c)?;
             Code::Referral(url)
+        }
+        b"METADATA" => {
+            let start = c.rest;
+            match c.metadata_code() {
+                Ok(Some(m)) if matches!(c.peek(), None | Some(b']')) => Code::Metadata(m),
+                _ => {
+                    // Another METADATA code: kept as text.
+                    c.rest = start;
+                    Code::Other {
+                        name,
+                        data: Some(other_data(c)?),
+                    }
+                }
+            }
         }
         b"ALERT" | b"PARSE" | b"READ-ONLY" | b"READ-WRITE" | b"TRYCREATE" | b"UIDNOTSTICKY"
         | b"NOMODSEQ" | b"CLOSED" => return c.fail("']'"),

@@ -8,7 +8,7 @@
 //!   untagged [`Data`], or continuation request).
 //! * The views — [`fetches`], [`list`], [`status`], [`search`], [`esearch`], [`sort`],
 //!   [`thread`], [`capability`], [`enabled`], [`flags`], [`namespace`], [`quota`],
-//!   [`quotaroot`], [`acl`], [`myrights`], [`id`], [`vanished`], [`codes`] — parse an
+//!   [`quotaroot`], [`acl`], [`myrights`], [`id`], [`metadata`], [`vanished`], [`codes`] — parse an
 //!   imaplib-shaped [`Reply`](crate::Reply) response by response; a malformed response is an
 //!   `Err` for that response alone.
 //! * Server defects are tolerated only by named rules ([`Quirk`]); each parse reports the
@@ -27,6 +27,7 @@ mod envelope;
 mod error;
 mod fetch;
 mod mailbox;
+mod metadata;
 mod quirk;
 mod response;
 mod search;
@@ -48,6 +49,7 @@ pub use fetch::{Fetch, FetchItem, Section, SectionText};
 pub use mailbox::{
     Mailbox, MailboxList, MailboxStatus, NameEncoding, Namespace, Namespaces, StatusAttr,
 };
+pub use metadata::{Metadata, MetadataCode, MetadataItem};
 pub use quirk::{Quirk, Quirks};
 pub use response::{
     parse_greeting, parse_response, parse_response_quirks, parse_segments, Data, Response,
@@ -57,8 +59,8 @@ pub use seqset::{SeqRange, SeqSet};
 pub use server::{Acl, Capabilities, Id, MyRights, Quota, QuotaResource, QuotaRoot};
 pub use token::{write_flag_list, Flag, NString, Raw, Str, StrForm, Value, MAX_NESTING};
 pub use view::{
-    acl, capability, codes, enabled, esearch, fetches, flags, id, list, myrights, namespace, quota,
-    quotaroot, search, sort, status, thread, vanished, View,
+    acl, capability, codes, enabled, esearch, fetches, flags, id, list, metadata, myrights,
+    namespace, quota, quotaroot, search, sort, status, thread, vanished, View,
 };
 pub use words::decode_words;
 

@@ -5,6 +5,7 @@ use super::cursor::{Cursor, Segments};
 use super::error::ParseResult;
 use super::fetch::Fetch;
 use super::mailbox::{MailboxList, MailboxStatus, Namespaces};
+use super::metadata::Metadata;
 use super::quirk::{Quirk, Quirks};
 use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
@@ -67,6 +68,8 @@ pub enum Data<'a> {
     MyRights(MyRights<'a>),
     /// `* ID …`
     Id(Id<'a>),
+    /// `* METADATA …` (RFC 5464)
+    Metadata(Metadata<'a>),
     /// `* VANISHED …`
     Vanished(Vanished),
     /// `* n EXISTS`
@@ -217,7 +220,7 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
         b"CAPABILITY" | b"ENABLED" => Some(Quirk::TrailingSpaceCapability),
         b"SEARCH" | b"SORT" | b"ESEARCH" | b"THREAD" => Some(Quirk::TrailingSpaceSearch),
         b"FLAGS" | b"LIST" | b"LSUB" | b"STATUS" | b"NAMESPACE" | b"QUOTA" | b"QUOTAROOT"
-        | b"ACL" | b"MYRIGHTS" | b"ID" | b"VANISHED" => None,
+        | b"ACL" | b"MYRIGHTS" | b"ID" | b"VANISHED" | b"METADATA" => None,
         _ => return other(c, None, name),
     };
     match optional {
@@ -258,6 +261,7 @@ pub(crate) fn body_of<'a>(c: &mut Cursor<'a>, upper: &[u8]) -> ParseResult<Data<
         b"ACL" => Data::Acl(c.acl_data()?),
         b"MYRIGHTS" => Data::MyRights(c.myrights_data()?),
         b"ID" => Data::Id(c.id_data()?),
+        b"METADATA" => Data::Metadata(c.metadata_data()?),
         b"VANISHED" => Data::Vanished(c.vanished_data()?),
         _ => return c.fail("a known response"),
     })

@@ -23,6 +23,7 @@ use super::cursor::{Cursor, Segments};
 use super::error::{ParseError, ParseResult};
 use super::fetch::Fetch;
 use super::mailbox::{MailboxList, MailboxStatus, Namespaces};
+use super::metadata::MetadataItem;
 use super::quirk::{Quirk, Quirks};
 use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
@@ -206,6 +207,40 @@ pub fn myrights(reply: &Reply) -> View<'_, MyRights<'_>> {
 /// ID responses.
 pub fn id(reply: &Reply) -> View<'_, Id<'_>> {
     View::new(&reply.data, |c| c.id_data())
+}
+
+/// METADATA responses (RFC 5464), as `getmetadata()` returns them: each item is a
+/// `METADATA` response ([`MetadataItem::Entries`]) or, since imaplib stores the tagged OK's
+/// `[METADATA LONGENTRIES n]` under the same name, that code's data
+/// ([`MetadataItem::Code`]).
+///
+/// ```
+/// use imaplib_proto::parse::{self, MetadataCode, MetadataItem};
+/// use imaplib_proto::{Item, Reply};
+///
+/// let reply = Reply::new("OK", vec![
+///     Item::Literal(b"INBOX (/private/comment {4}".to_vec(), b"a\r\nb".to_vec()),
+///     Item::Line(b" /shared/comment NIL)".to_vec()),
+///     Item::Line(b"LONGENTRIES 11".to_vec()),
+/// ]);
+/// let items: Vec<_> = parse::metadata(&reply).collect::<Result<_, _>>()?;
+/// let MetadataItem::Entries(md) = &items[0] else { panic!() };
+/// assert_eq!(md.values[0].1.unwrap().bytes().as_ref(), b"a\r\nb");
+/// assert_eq!(md.values[1].1, None);
+/// assert_eq!(items[1], MetadataItem::Code(MetadataCode::LongEntries(11)));
+/// # Ok::<(), parse::ParseError>(())
+/// ```
+pub fn metadata(reply: &Reply) -> View<'_, MetadataItem<'_>> {
+    View::new(&reply.data, |c| {
+        let start = c.rest;
+        if let Ok(Some(code)) = c.metadata_code() {
+            if c.finish().is_ok() {
+                return Ok(MetadataItem::Code(code));
+            }
+        }
+        c.rest = start;
+        c.metadata_data().map(MetadataItem::Entries)
+    })
 }
 
 /// VANISHED responses.

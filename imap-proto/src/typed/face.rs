@@ -517,6 +517,83 @@ macro_rules! client_typed {
                 $crate::typed::status(reply, self.client.connection().utf8_enabled())
             }
 
+            /// `GETMETADATA` (RFC 5464): the values of `entries` of `mailbox` (`""` for the
+            /// server), with [`MetadataOptions`]($crate::build::MetadataOptions) for
+            /// `MAXSIZE` and `DEPTH`. Entries without a value are `None`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{Depth, MetadataOptions};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let opts = MetadataOptions::new().depth(Depth::Infinity).max_size(4096);"]
+            #[doc = concat!("let md = client.typed().get_metadata(\"INBOX\", &[\"/private\"], &opts)", $aw, "?;")]
+            #[doc = "for e in &md.entries { println!(\"{} = {:?}\", e.name, e.value); }"]
+            #[doc = "if let Some(n) = md.long_entries { println!(\"values up to {n} bytes left out\"); }"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn get_metadata<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                entries: &[&str],
+                options: &$crate::build::MetadataOptions,
+            ) -> $crate::Result<$crate::typed::MetadataValues> {
+                let reply = self.client.run($crate::Command::getmetadata(mailbox, entries, options)?)$($await)*?;
+                $crate::typed::metadata(reply, self.client.connection().utf8_enabled())
+            }
+
+            /// `SETMETADATA` (RFC 5464): sets entries of `mailbox` (`""` for the server);
+            /// `None` deletes an entry. Values with CR, LF or 8-bit bytes go as literals. A
+            /// refusal is an error whose code may be `[METADATA MAXSIZE n]`,
+            /// `[METADATA TOOMANY]` or `[METADATA NOPRIVATE]`
+            /// ([`Code::Metadata`]($crate::parse::Code::Metadata)).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().set_metadata(\"INBOX\", &[(\"/private/comment\", Some(&b\"my inbox\"[..]))])", $aw, "?;")]
+            #[doc = concat!("client.typed().set_metadata(\"INBOX\", &[(\"/private/comment\", None)])", $aw, "?; // deleted")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn set_metadata<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                entries: &[(&str, Option<&[u8]>)],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::setmetadata(mailbox, entries))$($await)*
+            }
+
+            /// `NOTIFY SET [STATUS] (group) …` (RFC 5465): asks the server to report changes
+            /// to the mailboxes of `groups` unsolicited. They arrive at any time but are
+            /// only seen when the client reads: wait in IDLE (Dovecot notifies during IDLE)
+            /// and turn each update into [`Event`]($crate::typed::Event)s with
+            /// [`typed::events`]($crate::typed::events), or poll with NOOP and
+            /// [`typed::take_events`]($crate::typed::take_events). An unsupported event is
+            /// a refusal with code `BADEVENT`.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::{build::EventGroup, typed};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let group = EventGroup::personal().message_new().message_expunge().mailbox_name();"]
+            #[doc = concat!("client.typed().notify(false, &[group])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn notify(
+                &mut self,
+                status: bool,
+                groups: &[$crate::build::EventGroup],
+            ) -> $crate::Result<()> {
+                self.done($crate::Command::notify_set(status, groups))$($await)*
+            }
+
+            /// `NOTIFY NONE` (RFC 5465): no more notifications.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("client.typed().notify_none()", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn notify_none(&mut self) -> $crate::Result<()> {
+                self.done(Ok($crate::Command::notify_none()))$($await)*
+            }
+
             /// `SEARCH key`: the sequence numbers of the messages of the selected mailbox
             /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
             /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into

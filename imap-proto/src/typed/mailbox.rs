@@ -168,7 +168,7 @@ pub struct MailboxName {
 }
 
 impl MailboxName {
-    fn new(mailbox: parse::Mailbox<'_>, utf8: bool) -> Self {
+    pub(crate) fn new(mailbox: parse::Mailbox<'_>, utf8: bool) -> Self {
         let name = if utf8 {
             mailbox.decoded_utf8()
         } else {

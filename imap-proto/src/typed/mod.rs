@@ -24,6 +24,8 @@
 //! | UID FETCH … (CHANGEDSINCE m VANISHED) | [`fetch_vanished`] | [`Changes`] |
 //! | SELECT … (QRESYNC …) | [`qresync`] | [`Resync`] |
 //! | resynchronisation (one to three commands) | [`Resyncer`] | [`Resync`] |
+//! | GETMETADATA | [`metadata`] | [`MetadataValues`] |
+//! | updates after NOTIFY (IDLE, the untagged store) | [`events`], [`take_events`] | `Vec<`[`Event`]`>` |
 //! | anything else | [`done`] | `()` |
 //!
 //! **Refusals are errors.** A `NO` or `BAD` answer is an [`Error`] whose
@@ -98,6 +100,8 @@ mod expunge;
 pub mod face;
 mod mailbox;
 mod messages;
+mod metadata;
+mod notify;
 mod resync;
 mod search;
 mod uids;
@@ -112,6 +116,8 @@ pub use mailbox::{
     list, list_extended, select, status, ListEntry, Mailbox, MailboxName, MailboxStatus, SpecialUse,
 };
 pub use messages::{fetch, MessageIter, Messages};
+pub use metadata::{metadata, MetadataEntry, MetadataValues};
+pub use notify::{events, take_events, Event};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use search::{esearch, search, Esearch};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
