@@ -228,18 +228,8 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         }
         let config = &self.core.config;
         let r = ready_or_pending!(self.transport.poll_upgrade(cx, config, &self.core.host));
-        let now = Instant::now();
-        match r {
-            Ok(()) => {
-                let binding = self.transport.channel_binding();
-                self.core
-                    .driver
-                    .connection_mut()
-                    .set_channel_binding(binding);
-                drop(self.core.driver.tls_established(now))
-            }
-            Err(e) => self.core.driver.transport_error(e, now),
-        }
+        let outcome = r.map(|()| self.transport.channel_binding());
+        self.core.upgraded(outcome, Instant::now());
         Poll::Ready(())
     }
 

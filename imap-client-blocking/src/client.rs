@@ -152,17 +152,8 @@ impl<S: Socket> Client<S> {
         );
         let up =
             (self.core.config.tls_config()).and_then(|c| self.transport.upgrade(c, host, timeout));
-        match up {
-            Ok(()) => {
-                let binding = self.transport.channel_binding();
-                self.core
-                    .driver
-                    .connection_mut()
-                    .set_channel_binding(binding);
-                drop(self.core.driver.tls_established(Instant::now()))
-            }
-            Err(e) => self.core.driver.transport_error(e, Instant::now()),
-        }
+        let outcome = up.map(|()| self.transport.channel_binding());
+        self.core.upgraded(outcome, Instant::now());
         Ok(())
     }
 

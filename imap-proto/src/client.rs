@@ -4,8 +4,12 @@
 //! settings, where the client connected, and the buffer reads go into. Their methods come
 //! from [`crate::client_methods!`]; [`exports`] is the list of names both re-export.
 
+use std::time::Instant;
+
+use crate::auth::ChannelBinding;
 use crate::config::Config;
 use crate::driver::Driver;
+use crate::error::Result;
 
 /// Size of each read from a transport.
 pub const READ_CHUNK: usize = 64 * 1024;
@@ -40,6 +44,20 @@ impl Core {
     /// The name to verify the server's certificate against.
     pub fn server_name(&self) -> &str {
         self.config.server_name(&self.host)
+    }
+
+    /// After the TLS handshake a STARTTLS asked for ([`Step::StartTls`](crate::driver::Step)):
+    /// its outcome — the new session's channel binding, or why it failed — goes to the
+    /// driver, which resumes (or fails the connection).
+    pub fn upgraded(&mut self, outcome: Result<Option<ChannelBinding>>, now: Instant) {
+        match outcome {
+            Ok(binding) => {
+                self.driver.connection_mut().set_channel_binding(binding);
+                // An error here is the connection's own, already recorded in it.
+                drop(self.driver.tls_established(now))
+            }
+            Err(e) => self.driver.transport_error(e, now),
+        }
     }
 }
 
