@@ -6,10 +6,12 @@
 //! when it is not. [`hostile`] plays scripted hostile servers on loopback, and [`memory`] is
 //! an in-memory server stream that both clients run over without a socket or a clock;
 //! [`runtimes`] runs the async tests under smol, async-std and tokio; [`scram`] is the
-//! server side of SCRAM-SHA-256(-PLUS) for scripted servers.
+//! server side of SCRAM-SHA-256(-PLUS) for scripted servers; [`connect`] gives logged-in
+//! clients over plain TCP or implicit TLS.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod connect;
 pub mod differential;
 pub mod dovecot;
 pub mod hostile;

@@ -1,6 +1,6 @@
 //! METADATA (RFC 5464) against Dovecot (`imap_metadata = yes`, a file dictionary), through
 //! the typed face and the imaplib face of both clients (blocking, and async under smol),
-//! over TCP:
+//! over TCP and implicit TLS:
 //!
 //! * SETMETADATA then GETMETADATA round-trips a plain value, a value with CRLF and 8-bit
 //!   bytes (sent as a literal) and a value containing quotes; server metadata (mailbox
@@ -133,14 +133,10 @@ macro_rules! scenarios {
 
 mod blocking {
     use imaplib_blocking::Client;
+    use imaplib_integration_tests::connect::{self, Transport};
 
-    fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .unwrap();
-        m
+    fn connect(user: &UserAccount, transport: Transport) -> Client {
+        connect::blocking(user, transport)
     }
 
     scenarios!([][]);
@@ -148,27 +144,34 @@ mod blocking {
     #[test]
     fn metadata_round_trip_over_tcp() {
         let user = dovecot().new_user();
-        round_trip(&mut connect(&user));
+        round_trip(&mut connect(&user, Transport::Tcp));
+    }
+
+    #[test]
+    fn metadata_round_trip_over_tls() {
+        let user = dovecot().new_user();
+        round_trip(&mut connect(&user, Transport::Tls));
     }
 
     #[test]
     fn metadata_maxsize_and_depth_over_tcp() {
         let user = dovecot().new_user();
-        maxsize_and_depth(&mut connect(&user));
+        maxsize_and_depth(&mut connect(&user, Transport::Tcp));
+    }
+
+    #[test]
+    fn metadata_maxsize_and_depth_over_tls() {
+        let user = dovecot().new_user();
+        maxsize_and_depth(&mut connect(&user, Transport::Tls));
     }
 }
 
 mod on_smol {
     use imaplib_async::smol::Client;
+    use imaplib_integration_tests::connect::{self, Transport};
 
-    async fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).await.unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .await
-            .unwrap();
-        m
+    async fn connect(user: &UserAccount, transport: Transport) -> Client {
+        connect::smol(user, transport).await
     }
 
     scenarios!([async][.await]);
@@ -177,7 +180,15 @@ mod on_smol {
     fn metadata_round_trip_over_tcp() {
         smol::block_on(async {
             let user = dovecot().new_user();
-            round_trip(&mut connect(&user).await).await;
+            round_trip(&mut connect(&user, Transport::Tcp).await).await;
+        });
+    }
+
+    #[test]
+    fn metadata_round_trip_over_tls() {
+        smol::block_on(async {
+            let user = dovecot().new_user();
+            round_trip(&mut connect(&user, Transport::Tls).await).await;
         });
     }
 
@@ -185,7 +196,15 @@ mod on_smol {
     fn metadata_maxsize_and_depth_over_tcp() {
         smol::block_on(async {
             let user = dovecot().new_user();
-            maxsize_and_depth(&mut connect(&user).await).await;
+            maxsize_and_depth(&mut connect(&user, Transport::Tcp).await).await;
+        });
+    }
+
+    #[test]
+    fn metadata_maxsize_and_depth_over_tls() {
+        smol::block_on(async {
+            let user = dovecot().new_user();
+            maxsize_and_depth(&mut connect(&user, Transport::Tls).await).await;
         });
     }
 }

@@ -1,8 +1,9 @@
 //! NOTIFY (RFC 5465) against Dovecot, for both clients (blocking, and async under smol), over
-//! TCP: after `NOTIFY SET (PERSONAL (MessageNew MessageExpunge))`, a message appended to
-//! another mailbox by another session is reported, while the client waits in IDLE, as a
-//! STATUS event for that mailbox ([`typed::events`] over the IDLE updates). `NOTIFY NONE`
-//! is accepted; a NOTIFY breaking RFC 5465's rules never leaves the client.
+//! plain TCP and implicit TLS: after `NOTIFY SET (PERSONAL (MessageNew MessageExpunge))`, a
+//! message appended to another mailbox by another session is reported, while the client
+//! waits in IDLE, as a STATUS event for that mailbox ([`typed::events`] over the IDLE
+//! updates). `NOTIFY NONE` is accepted; a NOTIFY breaking RFC 5465's rules never leaves the
+//! client.
 //!
 //! Waiting: NOTIFY events come unsolicited, but a client sees them only when it reads; the
 //! tests wait in IDLE, during which Dovecot sends them.
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use imaplib_blocking::proto::build::EventGroup;
 use imaplib_blocking::proto::typed::{self, Event};
 use imaplib_blocking::proto::Cause;
+use imaplib_integration_tests::connect::Transport;
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
 
 const OTHER: &str = "Work";
@@ -45,17 +47,23 @@ fn groups() -> [EventGroup; 1] {
 
 mod blocking {
     use super::*;
-    use imaplib_blocking::Client;
+    use imaplib_integration_tests::connect;
 
     #[test]
-    fn status_event_for_another_mailbox_during_idle() {
+    fn status_event_for_another_mailbox_during_idle_over_tcp() {
+        status_event_for_another_mailbox_during_idle(Transport::Tcp);
+    }
+
+    #[test]
+    fn status_event_for_another_mailbox_during_idle_over_tls() {
+        status_event_for_another_mailbox_during_idle(Transport::Tls);
+    }
+
+    fn status_event_for_another_mailbox_during_idle(transport: Transport) {
         let d = dovecot();
         let user = d.new_user();
         d.create_mailbox(&user.name, OTHER);
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .unwrap();
+        let mut m = connect::blocking(&user, transport);
         assert!(m.connection().has_capability("NOTIFY"));
         let e = m
             .typed()
@@ -91,19 +99,24 @@ mod blocking {
 mod on_smol {
     use super::*;
     use futures_lite::StreamExt;
-    use imaplib_async::smol::Client;
+    use imaplib_integration_tests::connect;
 
     #[test]
-    fn status_event_for_another_mailbox_during_idle() {
+    fn status_event_for_another_mailbox_during_idle_over_tcp() {
+        status_event_for_another_mailbox_during_idle(Transport::Tcp);
+    }
+
+    #[test]
+    fn status_event_for_another_mailbox_during_idle_over_tls() {
+        status_event_for_another_mailbox_during_idle(Transport::Tls);
+    }
+
+    fn status_event_for_another_mailbox_during_idle(transport: Transport) {
         smol::block_on(async {
             let d = dovecot();
             let user = d.new_user();
             d.create_mailbox(&user.name, OTHER);
-            let mut m = Client::connect(d.host(), d.plain_port()).await.unwrap();
-            m.typed()
-                .login(user.name.as_str(), user.password.as_str())
-                .await
-                .unwrap();
+            let mut m = connect::smol(&user, transport).await;
             assert!(m.connection().has_capability("NOTIFY"));
             m.typed().notify(false, &groups()).await.unwrap();
             m.typed().select("INBOX").await.unwrap();

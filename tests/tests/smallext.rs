@@ -1,5 +1,6 @@
 //! The smaller extensions (issue 12 part 4) against Dovecot, through the typed face of both
-//! clients (blocking, and async under smol):
+//! clients (blocking, and async under smol), over plain TCP and implicit TLS (MULTIAPPEND
+//! over stdio too):
 //!
 //! * MULTIAPPEND (RFC 3502): three messages with their own flags and internal dates in one
 //!   APPEND; the APPENDUID set covers them in order, and Dovecot holds exactly those flags
@@ -334,39 +335,39 @@ macro_rules! scenarios {
 
 mod blocking {
     use imaplib_blocking::Client;
-
-    pub fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .unwrap();
-        m
-    }
+    use imaplib_integration_tests::connect::{blocking as connect, Transport};
 
     scenarios!([][]);
 
     #[test]
-    fn multiappend_over_tcp() {
-        multiappend(&mut connect(&fresh()));
+    fn multiappend_over_tcp_and_tls() {
+        for t in [Transport::Tcp, Transport::Tls] {
+            multiappend(&mut connect(&fresh(), t));
+        }
     }
 
     #[test]
-    fn extended_list_over_tcp() {
-        let user = fresh();
-        extended_list(&mut connect(&user), &user);
+    fn extended_list_over_tcp_and_tls() {
+        for t in [Transport::Tcp, Transport::Tls] {
+            let user = fresh();
+            extended_list(&mut connect(&user, t), &user);
+        }
     }
 
     #[test]
-    fn extended_search_over_tcp() {
-        let user = fresh();
-        extended_search(&mut connect(&user), &user);
+    fn extended_search_over_tcp_and_tls() {
+        for t in [Transport::Tcp, Transport::Tls] {
+            let user = fresh();
+            extended_search(&mut connect(&user, t), &user);
+        }
     }
 
     #[test]
-    fn preview_and_savedate_over_tcp() {
-        let user = fresh();
-        preview_and_savedate(&mut connect(&user), &user);
+    fn preview_and_savedate_over_tcp_and_tls() {
+        for t in [Transport::Tcp, Transport::Tls] {
+            let user = fresh();
+            preview_and_savedate(&mut connect(&user, t), &user);
+        }
     }
 
     #[test]
@@ -379,47 +380,46 @@ mod blocking {
 
 mod on_smol {
     use imaplib_async::smol::Client;
-
-    pub async fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).await.unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .await
-            .unwrap();
-        m
-    }
+    use imaplib_integration_tests::connect::{smol as connect, Transport};
 
     scenarios!([async][.await]);
 
     #[test]
-    fn multiappend_over_tcp() {
+    fn multiappend_over_tcp_and_tls() {
         smol::block_on(async {
-            multiappend(&mut connect(&fresh()).await).await;
+            for t in [Transport::Tcp, Transport::Tls] {
+                multiappend(&mut connect(&fresh(), t).await).await;
+            }
         });
     }
 
     #[test]
-    fn extended_list_over_tcp() {
+    fn extended_list_over_tcp_and_tls() {
         smol::block_on(async {
-            let user = fresh();
-            extended_list(&mut connect(&user).await, &user).await;
+            for t in [Transport::Tcp, Transport::Tls] {
+                let user = fresh();
+                extended_list(&mut connect(&user, t).await, &user).await;
+            }
         });
     }
 
     #[test]
-    fn extended_search_over_tcp() {
+    fn extended_search_over_tcp_and_tls() {
         smol::block_on(async {
-            let user = fresh();
-            extended_search(&mut connect(&user).await, &user).await;
+            for t in [Transport::Tcp, Transport::Tls] {
+                let user = fresh();
+                extended_search(&mut connect(&user, t).await, &user).await;
+            }
         });
     }
 
     #[test]
-    fn preview_and_savedate_over_tcp() {
+    fn preview_and_savedate_over_tcp_and_tls() {
         smol::block_on(async {
-            let user = fresh();
-            preview_and_savedate(&mut connect(&user).await, &user).await;
+            for t in [Transport::Tcp, Transport::Tls] {
+                let user = fresh();
+                preview_and_savedate(&mut connect(&user, t).await, &user).await;
+            }
         });
     }
 }
