@@ -731,6 +731,69 @@ fn resync_with_condstore_only_takes_three_commands() {
     assert!(resync.changed.is_empty());
 }
 
+/// EXAMINE variants: the same resyncs read-only, with QRESYNC (one command) and with
+/// CONDSTORE only (three); the result's mailbox is read-only.
+#[test]
+fn resync_examine_opens_the_mailbox_read_only() {
+    let read_only = |answer: String| {
+        answer.replace(
+            "OK [READ-WRITE] Select completed",
+            "OK [READ-ONLY] Examine completed",
+        )
+    };
+    let mut s = enabled();
+    let saved = SyncState::new(UIDVALIDITY, 7, 6).with_known_uids(1..=5);
+    let sync = Resyncer::new("INBOX", &saved, &s.conn).unwrap().examine();
+    let resync = drive(
+        &mut s,
+        sync,
+        &[(
+            "TTTT3 EXAMINE INBOX (QRESYNC (1796179228 7 1:4294967294))\r\n",
+            read_only(qresync_answer(3)),
+        )],
+    );
+    assert_eq!(resync.method, ResyncMethod::Qresync);
+    assert!(resync.mailbox.read_only, "{resync:?}");
+    assert_eq!(resync.vanished.to_string(), "4");
+
+    let mut s = Script::authed("UIDPLUS CONDSTORE");
+    let saved = SyncState::new(UIDVALIDITY, 7, 6).with_known_uids(set("1:3,5"));
+    let sync = Resyncer::new("INBOX", &saved, &s.conn).unwrap().examine();
+    let resync = drive(
+        &mut s,
+        sync,
+        &[
+            (
+                "TTTT2 EXAMINE INBOX (CONDSTORE)\r\n",
+                read_only(select_answer(4, 6, 11, "", 2)),
+            ),
+            (
+                "TTTT3 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 7)\r\n",
+                "* 1 FETCH (UID 1 FLAGS (\\Answered) MODSEQ (11))\r\nTTTT3 OK Fetch completed.\r\n"
+                    .into(),
+            ),
+            (
+                "TTTT4 UID SEARCH UID 1:3,5\r\n",
+                "* SEARCH 1 2 3\r\nTTTT4 OK Search completed.\r\n".into(),
+            ),
+        ],
+    );
+    assert_eq!(resync.method, ResyncMethod::Condstore);
+    assert!(resync.mailbox.read_only, "{resync:?}");
+    assert_eq!(resync.vanished.to_string(), "5");
+
+    // A mailbox without mod-sequences: a full resync, still read-only.
+    let mut s = Script::authed("UIDPLUS");
+    let sync = Resyncer::new("INBOX", &saved, &s.conn).unwrap().examine();
+    let answer = read_only(select_answer(4, 6, 11, "", 2)).replace(
+        "* OK [HIGHESTMODSEQ 11] Highest\r\n",
+        "* OK [NOMODSEQ] No permanent modsequences\r\n",
+    );
+    let resync = drive(&mut s, sync, &[("TTTT2 EXAMINE INBOX\r\n", answer)]);
+    assert!(resync.mailbox.read_only);
+    assert_eq!(resync.full_resync, Some(FullResync::NoModSeq));
+}
+
 #[test]
 fn resync_with_qresync_advertised_but_a_mailbox_selected_uses_condstore() {
     let mut s = Script::selected(CAPS);

@@ -1,6 +1,6 @@
 //! CONDSTORE and QRESYNC (RFC 7162) against Dovecot, through the typed face of both clients
-//! (blocking, and async under smol), over TCP (and the blocking client over Dovecot's stdio
-//! IMAP too):
+//! (blocking, and async under smol), over TCP and implicit TLS (and the blocking client over
+//! Dovecot's stdio IMAP too):
 //!
 //! * a second session (Dovecot's own stdio IMAP, not the client under test) changes flags,
 //!   expunges a message and a new one arrives; `resync` from the saved state reports exactly
@@ -12,6 +12,9 @@
 //!   (CHANGEDSINCE m VANISHED)` the UID expunged since;
 //! * `STORE … (UNCHANGEDSINCE m)` conflicting with a concurrent change returns that message
 //!   in `MODIFIED` and leaves it alone, while the others are changed;
+//! * the read-only forms (`resync_examine`, `examine_qresync`, `examine_condstore`) report
+//!   the same changes with the mailbox opened by EXAMINE: read-only, a STORE without effect,
+//!   and `doveadm mailbox status` unchanged by the reading;
 //! * deleting and re-creating the mailbox (a new UIDVALIDITY) makes `resync` say that a full
 //!   resync is needed.
 
@@ -183,6 +186,36 @@ macro_rules! scenarios {
             imap2.logout()$($await)*.unwrap();
         }
 
+        pub $($async)* fn read_only_resync_reports_the_changes(m: &mut Client, user: &UserAccount) {
+            let mut imap = m.typed();
+            let mailbox = imap.examine_condstore(MAILBOX)$($await)*.unwrap();
+            assert!(mailbox.read_only && mailbox.exists == 5, "{mailbox:?}");
+            let saved = SyncState::of(&mailbox).unwrap().with_known_uids(1..=5);
+            make_the_changes(user);
+            let before = status(user);
+
+            // A mailbox is selected, so QRESYNC cannot be enabled: the CONDSTORE path.
+            let r = imap.resync_examine(MAILBOX, &saved)$($await)*.unwrap();
+            the_changes(&r, user, ResyncMethod::Condstore);
+            assert!(r.mailbox.read_only, "{r:?}");
+            // Read-only: a STORE changes nothing (Dovecot answers OK without any FETCH; the
+            // mailbox status below is unchanged).
+            let stored = imap.store(1, &StoreFlags::add([Flag::Deleted]))$($await)*;
+            assert!(stored.as_ref().map_or(true, |m| m.is_empty()), "{stored:?}");
+            imap.unselect()$($await)*.unwrap();
+
+            // Unselected again: the QRESYNC path (ENABLE, then one EXAMINE).
+            let r = imap.resync_examine(MAILBOX, &saved)$($await)*.unwrap();
+            the_changes(&r, user, ResyncMethod::Qresync);
+            assert!(r.mailbox.read_only, "{r:?}");
+            let plain = SyncState::new(saved.uid_validity, saved.highest_modseq, saved.uid_next);
+            let r = imap.examine_qresync(MAILBOX, &plain)$($await)*.unwrap();
+            assert!(r.mailbox.read_only, "{r:?}");
+            assert_eq!((r.vanished.to_string(), uids(&r.changed)), ("4".to_string(), vec![1, 2, 6]));
+            assert_eq!(status(user), before, "EXAMINE changed the mailbox");
+            imap.logout()$($await)*.unwrap();
+        }
+
         pub $($async)* fn changedsince_and_unchangedsince(m: &mut Client, user: &UserAccount) {
             let mut imap = m.typed();
             assert_eq!(imap.enable("QRESYNC")$($await)*.unwrap(), ["QRESYNC"]);
@@ -293,14 +326,24 @@ macro_rules! scenarios {
 
 mod blocking {
     use imaplib_blocking::Client;
+    use imaplib_integration_tests::connect::{self, Transport};
 
     fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .unwrap();
-        m
+        connect::blocking(user, Transport::Tcp)
+    }
+
+    #[test]
+    fn resync_over_tls() {
+        let user = seeded();
+        resync_reports_exactly_the_changes(&mut connect::blocking(&user, Transport::Tls), &user);
+    }
+
+    #[test]
+    fn read_only_resync_over_tcp_and_tls() {
+        for t in [Transport::Tcp, Transport::Tls] {
+            let user = seeded();
+            read_only_resync_reports_the_changes(&mut connect::blocking(&user, t), &user);
+        }
     }
 
     scenarios!([][]);
@@ -333,15 +376,30 @@ mod blocking {
 
 mod on_smol {
     use imaplib_async::smol::Client;
+    use imaplib_integration_tests::connect::{self, Transport};
 
     async fn connect(user: &UserAccount) -> Client {
-        let d = dovecot();
-        let mut m = Client::connect(d.host(), d.plain_port()).await.unwrap();
-        m.typed()
-            .login(user.name.as_str(), user.password.as_str())
-            .await
-            .unwrap();
-        m
+        connect::smol(user, Transport::Tcp).await
+    }
+
+    #[test]
+    fn resync_over_tls() {
+        smol::block_on(async {
+            let user = seeded();
+            let mut m = connect::smol(&user, Transport::Tls).await;
+            resync_reports_exactly_the_changes(&mut m, &user).await;
+        });
+    }
+
+    #[test]
+    fn read_only_resync_over_tcp_and_tls() {
+        smol::block_on(async {
+            for t in [Transport::Tcp, Transport::Tls] {
+                let user = seeded();
+                read_only_resync_reports_the_changes(&mut connect::smol(&user, t).await, &user)
+                    .await;
+            }
+        });
     }
 
     scenarios!([async][.await]);

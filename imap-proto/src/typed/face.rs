@@ -295,6 +295,47 @@ macro_rules! client_typed {
                 $crate::typed::qresync(reply, self.client.connection_mut(), saved)
             }
 
+            /// `EXAMINE mailbox (CONDSTORE)`: [`select_condstore`](Self::select_condstore)
+            /// read-only.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let archive = client.typed().examine_condstore(\"Archive\")", $aw, "?;")]
+            #[doc = "assert!(archive.read_only);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn examine_condstore<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+            ) -> $crate::Result<$crate::typed::Mailbox> {
+                let params = $crate::build::SelectParams::condstore();
+                let reply = self.client.run($crate::Command::examine_with(mailbox, &params)?)$($await)*?;
+                $crate::typed::select(reply, self.client.connection())
+            }
+
+            /// `EXAMINE mailbox (QRESYNC (…))`: [`select_qresync`](Self::select_qresync)
+            /// read-only — what changed since `saved`, without the server changing
+            /// anything for the reading (the result's mailbox has `read_only` set).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SyncState;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, saved: SyncState) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("imap.enable(\"QRESYNC\")", $aw, "?;")]
+            #[doc = concat!("let changes = imap.examine_qresync(\"Archive\", &saved)", $aw, "?;")]
+            #[doc = "assert!(changes.mailbox.read_only);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn examine_qresync<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                saved: &$crate::typed::SyncState,
+            ) -> $crate::Result<$crate::typed::Resync> {
+                let params = $crate::build::SelectParams::qresync(saved.qresync());
+                let reply = self.client.run($crate::Command::examine_with(mailbox, &params)?)$($await)*?;
+                $crate::typed::qresync(reply, self.client.connection_mut(), saved)
+            }
+
             /// Resynchronises a mailbox from the state saved when it was last in sync
             /// ([`SyncState`]($crate::typed::SyncState)): selects it and returns what
             /// changed since ([`Resync`]($crate::typed::Resync)) — UIDs expunged (ranges),
@@ -328,6 +369,31 @@ macro_rules! client_typed {
                 saved: &$crate::typed::SyncState,
             ) -> $crate::Result<$crate::typed::Resync> {
                 let mut sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?;
+                while let Some(cmd) = sync.next_command()? {
+                    let reply = self.client.run(cmd)$($await)*?;
+                    sync.answer(reply, self.client.connection_mut())?;
+                }
+                sync.finish()
+            }
+
+            /// [`resync`](Self::resync) with `EXAMINE` in place of `SELECT`: the mailbox is
+            /// opened read-only, so resynchronising changes nothing on the server (a
+            /// mirror of a shared or archived mailbox, say); the result's mailbox has
+            /// `read_only` set.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::typed::SyncState;")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client, saved: SyncState) -> ", $krate, "::Result<()> {")]
+            #[doc = concat!("let changes = client.typed().resync_examine(\"Archive\", &saved)", $aw, "?;")]
+            #[doc = "assert!(changes.mailbox.read_only);"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn resync_examine<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                saved: &$crate::typed::SyncState,
+            ) -> $crate::Result<$crate::typed::Resync> {
+                let mut sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?.examine();
                 while let Some(cmd) = sync.next_command()? {
                     let reply = self.client.run(cmd)$($await)*?;
                     sync.answer(reply, self.client.connection_mut())?;

@@ -492,6 +492,7 @@ pub struct Resyncer {
     mailbox: Option<Mailbox>,
     changed: BTreeMap<u32, Changed>,
     result: Option<Resync>,
+    read_only: bool,
 }
 
 impl Resyncer {
@@ -530,7 +531,26 @@ impl Resyncer {
             mailbox: None,
             changed: BTreeMap::new(),
             result: None,
+            read_only: false,
         })
+    }
+
+    /// The same resync with `EXAMINE` in place of `SELECT`: the mailbox is opened
+    /// read-only, so the resync itself changes nothing on the server (no `\Seen` set by
+    /// reading, `\Recent` kept), and the result's mailbox has `read_only` set.
+    ///
+    /// ```
+    /// use imaplib_proto::typed::{Resyncer, SyncState};
+    /// use imaplib_proto::{Connection, Options};
+    /// let mut conn = Connection::new(Options::new(7));
+    /// conn.feed(b"* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] hi\r\n");
+    /// let sync = Resyncer::new("INBOX", &SyncState::new(7, 20, 5), &conn)?.examine();
+    /// assert_eq!(sync.next_command()?.unwrap().name(), "EXAMINE");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn examine(mut self) -> Resyncer {
+        self.read_only = true;
+        self
     }
 
     /// The next command to run, or `None` when the resync is complete (or failed).
@@ -538,13 +558,20 @@ impl Resyncer {
         let name = self.name.text();
         Ok(Some(match self.step {
             Step::Enable => Command::enable("QRESYNC")?,
-            Step::Select => match self.method {
-                ResyncMethod::Qresync => {
-                    Command::select_with(name, &SelectParams::qresync(self.saved.qresync()))?
+            Step::Select => {
+                let open = if self.read_only {
+                    Command::examine_with
+                } else {
+                    Command::select_with
+                };
+                match self.method {
+                    ResyncMethod::Qresync => {
+                        open(name, &SelectParams::qresync(self.saved.qresync()))?
+                    }
+                    ResyncMethod::Condstore => open(name, &SelectParams::condstore())?,
+                    ResyncMethod::Select => Command::select(name, self.read_only)?,
                 }
-                ResyncMethod::Condstore => Command::select_with(name, &SelectParams::condstore())?,
-                ResyncMethod::Select => Command::select(name, false)?,
-            },
+            }
             Step::FetchChanged => Command::uid_fetch_changed_since(
                 1..,
                 FetchAttr::flags(),
