@@ -646,7 +646,8 @@ fn select(r: &mut Reader<'_>) -> Built {
 
 /// Builds one command through the builders, with its spec.
 pub fn build(r: &mut Reader<'_>) -> Built {
-    match r.u8() % 7 {
+    match r.u8() % 8 {
+        7 => crate::ext_builders::build(r),
         6 => select(r),
         0..=2 => {
             let key = Key::read(r, 0);

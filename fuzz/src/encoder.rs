@@ -225,7 +225,9 @@ pub fn check(data: &[u8]) {
     // need it).
     let qresync = cfg >= 0xE0;
     if qresync {
-        caps.push_str(" CONDSTORE QRESYNC");
+        caps.push_str(
+            " CONDSTORE QRESYNC ESEARCH LIST-EXTENDED LIST-STATUS MULTIAPPEND NOTIFY METADATA",
+        );
     }
     if literal_plus_cap {
         caps.push_str(" LITERAL+");

@@ -24,6 +24,7 @@ pub mod command_reader;
 pub mod commands;
 pub mod driver;
 pub mod encoder;
+pub mod ext_builders;
 pub mod framer;
 pub mod parser;
 pub mod session;

@@ -21,6 +21,8 @@ mod commands;
 mod driver;
 #[path = "../../fuzz/src/encoder.rs"]
 mod encoder;
+#[path = "../../fuzz/src/ext_builders.rs"]
+mod ext_builders;
 #[path = "../../fuzz/src/framer.rs"]
 mod framer;
 #[path = "../../fuzz/src/parser.rs"]
