@@ -521,11 +521,16 @@ impl Command {
         let mut args = Vec::with_capacity(extensions.len());
         let mut asked = Vec::with_capacity(extensions.len());
         for ext in extensions {
-            args.push(Arg::Atom(encode::atom("an extension name", ext.as_bytes())?));
+            args.push(Arg::Atom(encode::atom(
+                "an extension name",
+                ext.as_bytes(),
+            )?));
             asked.push(ext.to_ascii_uppercase());
         }
-        Ok(Self::new("ENABLE", args, Kind::Enable { utf8: false, asked })
-            .require(Precondition::EnableSupported))
+        Ok(
+            Self::new("ENABLE", args, Kind::Enable { utf8: false, asked })
+                .require(Precondition::EnableSupported),
+        )
     }
 
     /// `SELECT mailbox`, or `EXAMINE` when `readonly`. Flushes all stored untagged data;
@@ -902,15 +907,13 @@ impl Command {
             args.push(astring("the charset", Text::Str(charset))?);
             cmd_pre = Some(Precondition::NoCharsetInUtf8);
         }
-        let mut recent = false;
+        // Scanned as one text: `"KEYWORD", "NEW"` names a keyword, not the NEW key.
+        let recent = encode::names_recent_key(criteria.join(" ").as_bytes());
         for c in criteria {
-            recent |= encode::names_recent_key(c.as_bytes());
             args.push(raw("search criteria", c)?);
         }
-        let cmd = Self::new("SEARCH", args, Kind::Search { ranges: false }).rev1_only(
-            recent,
-            "the RECENT, NEW and OLD search keys",
-        );
+        let cmd = Self::new("SEARCH", args, Kind::Search { ranges: false })
+            .rev1_only(recent, "the RECENT, NEW and OLD search keys");
         Ok(match cmd_pre {
             Some(p) => cmd.require(p),
             None => cmd,
@@ -1044,7 +1047,8 @@ impl Command {
                     raw_args.push(raw("UID command arguments", a.as_bytes())?);
                 }
                 if sub == "SEARCH" {
-                    let recent = args.iter().any(|a| encode::names_recent_key(a.as_bytes()));
+                    let joined: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+                    let recent = encode::names_recent_key(&joined.join(&b' '));
                     Self::new(&sub, raw_args, Kind::Search { ranges: false })
                         .rev1_only(recent, "the RECENT, NEW and OLD search keys")
                 } else {
@@ -1387,10 +1391,12 @@ impl Command {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn search_with(key: &SearchKey) -> Result<Self> {
-        Ok(
-            Self::new("SEARCH", key.with_charset()?, Kind::Search { ranges: false })
-                .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys"),
+        Ok(Self::new(
+            "SEARCH",
+            key.with_charset()?,
+            Kind::Search { ranges: false },
         )
+        .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys"))
     }
 
     /// `UID SEARCH [CHARSET UTF-8] key` → the SEARCH data (UIDs).
@@ -1428,10 +1434,10 @@ impl Command {
         let cmd = Self::untagged("SEARCH", args, "SEARCH")
             .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys")
             .require(Precondition::Capability(
-            "ESEARCH",
-            ErrorFlavor::Error,
-            "Server does not support ESEARCH",
-        ));
+                "ESEARCH",
+                ErrorFlavor::Error,
+                "Server does not support ESEARCH",
+            ));
         Ok(if ret.saves() {
             cmd.require(Precondition::Capability(
                 "SEARCHRES",

@@ -407,7 +407,9 @@ fn tokens(b: &[u8]) -> impl Iterator<Item = (Option<&[u8]>, &[u8])> {
             }
             b'{' => {
                 let close = i + memchr::memchr(b'}', &b[i..])?;
-                let digits = b[i + 1..close].strip_suffix(b"+").unwrap_or(&b[i + 1..close]);
+                let digits = b[i + 1..close]
+                    .strip_suffix(b"+")
+                    .unwrap_or(&b[i + 1..close]);
                 let n: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
                 i = close.checked_add(3)?.checked_add(n)?;
                 prev = None;

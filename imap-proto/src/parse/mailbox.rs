@@ -279,16 +279,21 @@ impl<'a> Cursor<'a> {
     }
 
     /// The `OLDNAME` of LIST extended data: `"(" [item *(SP item)] ")"`, item = `tag SP
-    /// value`, OLDNAME's value `"(" mailbox ")"`. Other items are skipped; a malformed
-    /// OLDNAME is an error.
+    /// value`, OLDNAME's value `"(" mailbox ")"`. Other items are skipped. Data of another
+    /// shape is no OLDNAME (it is kept verbatim, and judged, as `extended`); an OLDNAME
+    /// item that is malformed is an error.
     fn list_old_name(&mut self) -> ParseResult<Option<Mailbox<'a>>> {
         if !self.eat(b'(') || self.eat(b')') {
             return Ok(None);
         }
         let mut old = None;
         loop {
-            let tag = self.astring()?;
-            self.sp()?;
+            let Ok(tag) = self.astring() else {
+                return Ok(None);
+            };
+            if self.sp().is_err() {
+                return Ok(None);
+            }
             if tag.eq_ignore_ascii_case(b"OLDNAME") {
                 if !self.eat(b'(') {
                     return self.fail("'(' before the old name");
@@ -297,13 +302,15 @@ impl<'a> Cursor<'a> {
                 if !self.eat(b')') {
                     return self.fail("')' after the old name");
                 }
-            } else {
-                self.raw_value()?;
+            } else if self.raw_value().is_err() {
+                return Ok(None);
             }
             if self.eat(b')') {
                 return Ok(old);
             }
-            self.sp()?;
+            if self.sp().is_err() {
+                return Ok(None);
+            }
         }
     }
 

@@ -16,6 +16,22 @@ fn answer_of(item: &Item, tag: &[u8], uid: bool) -> Option<Option<SeqSet>> {
     mine.then_some(found.all)
 }
 
+/// The set as ranges of numbers, `1:4,7` (never `*`: the numbers as the server sent them).
+fn ranges_text(set: &SeqSet) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in set.ranges() {
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(r.start.to_string().as_bytes());
+        if r.end != r.start {
+            out.push(b':');
+            out.extend_from_slice(r.end.to_string().as_bytes());
+        }
+    }
+    out
+}
+
 /// Writes the numbers of `set` space-separated (imaplib's SEARCH data), refusing to
 /// write more than `max` bytes: a rev1 server could not have sent a longer `* SEARCH` line.
 fn expand(set: &SeqSet, max: usize) -> Result<Vec<u8>> {
@@ -74,7 +90,11 @@ impl Connection {
         let mut mine = None;
         let mut others = Vec::new();
         for item in items {
-            match mine.is_none().then(|| answer_of(&item, &tag, uid)).flatten() {
+            match mine
+                .is_none()
+                .then(|| answer_of(&item, &tag, uid))
+                .flatten()
+            {
                 Some(all) => mine = Some(all),
                 None => others.push(item),
             }
@@ -88,7 +108,7 @@ impl Connection {
         };
         let line = match all {
             None => Vec::new(),
-            Some(set) if ranges => set.to_string().into_bytes(),
+            Some(set) if ranges => ranges_text(&set),
             Some(set) => expand(&set, self.opts.limits.max_line)?,
         };
         Ok(Reply::new(typ, vec![Item::Line(line)]))

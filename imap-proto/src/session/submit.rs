@@ -354,7 +354,9 @@ impl Connection {
                         Reason::State(StateProblem::RemovedInRev2 {
                             what: what.to_string(),
                         }),
-                        format!("{what} is not part of IMAP4rev2 (RFC 9051), which this session enabled"),
+                        format!(
+                            "{what}: not part of IMAP4rev2 (RFC 9051), which this session enabled"
+                        ),
                     )
                     .with_command(&cmd.name));
                 }

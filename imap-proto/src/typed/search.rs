@@ -30,8 +30,12 @@ pub fn search(reply: Reply) -> Result<SeqSet> {
     // IMAP4rev2 with `Command::keep_ranges`: the ESEARCH set as sent (`1:4,7`).
     if let [Item::Line(line)] = reply.data.as_slice() {
         if line.iter().any(|b| matches!(b, b':' | b',')) {
-            return SeqSet::parse_verbatim(line)
-                .map_err(|_| malformed("ESEARCH", &parse::ParseError::new(0, "a sequence set", line)));
+            return SeqSet::parse_verbatim(line).map_err(|_| {
+                malformed(
+                    "ESEARCH",
+                    &parse::ParseError::new(0, "a sequence set", line),
+                )
+            });
         }
     }
     let mut set: Option<parse::SeqSet> = None;
