@@ -899,6 +899,19 @@ impl Command {
     /// `SEARCH [CHARSET charset] criteria…` → the SEARCH data. Criteria are raw text
     /// (quoted strings inside them are the caller's); CR, LF, NUL and a trailing literal
     /// marker are refused.
+    ///
+    /// In IMAP4rev2 mode ([`Connection::rev2`](crate::Connection::rev2)) the server
+    /// answers `* ESEARCH (TAG "t") ALL 1:3,5` instead of `* SEARCH`; the result is then
+    /// the ESEARCH carrying this command's tag, written as imaplib's SEARCH data —
+    /// `[b'1 2 3 5']`, the space-separated numbers imaplib users split and convert —
+    /// so that code written for `* SEARCH` keeps working; `[b'']` for no match. An answer
+    /// too large to write out as one line of numbers ([`Limits::max_line`], the bound a
+    /// `* SEARCH` line would have had) is a `LimitExceeded` error for this command:
+    /// [`Command::keep_ranges`] (the typed face's choice) keeps it as ranges. The RECENT,
+    /// NEW and OLD keys (outside quoted strings, and not as a `KEYWORD` argument) are
+    /// refused in that mode before sending.
+    ///
+    /// [`Limits::max_line`]: crate::Limits::max_line
     pub fn search(charset: Option<&str>, criteria: &[&str]) -> Result<Self> {
         let mut args = Vec::new();
         let mut cmd_pre = None;

@@ -368,15 +368,36 @@ fn unescape_quoted(b: &[u8]) -> Vec<u8> {
 
 /// True if `b` (raw command text) holds one of `atoms` (ASCII case-insensitive) as a
 /// token of its own: outside quoted strings and literals, between spaces and
-/// parentheses. Used to refuse what IMAP4rev2 removed from raw arguments.
+/// parentheses, and not as the argument of a search key (`KEYWORD NEW`, `SUBJECT old`,
+/// `HEADER X-Y recent`). Used to refuse what IMAP4rev2 removed from raw arguments.
 pub(crate) fn names_atom(b: &[u8], atoms: &[&str]) -> bool {
-    tokens(b).any(|(prev, t)| {
-        // `KEYWORD NEW` names a keyword, not the NEW key.
-        let argument = prev.is_some_and(|p| {
-            p.eq_ignore_ascii_case(b"KEYWORD") || p.eq_ignore_ascii_case(b"UNKEYWORD")
-        });
-        !argument && atoms.iter().any(|a| t.eq_ignore_ascii_case(a.as_bytes()))
-    })
+    const ONE_ARG: [&str; 9] = [
+        "BCC",
+        "BODY",
+        "CC",
+        "FROM",
+        "KEYWORD",
+        "SUBJECT",
+        "TEXT",
+        "TO",
+        "UNKEYWORD",
+    ];
+    let mut skip = 0usize;
+    for token in tokens(b) {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        let Some(t) = token else { continue };
+        if t.eq_ignore_ascii_case(b"HEADER") {
+            skip = 2;
+        } else if ONE_ARG.iter().any(|k| t.eq_ignore_ascii_case(k.as_bytes())) {
+            skip = 1;
+        } else if atoms.iter().any(|a| t.eq_ignore_ascii_case(a.as_bytes())) {
+            return true;
+        }
+    }
+    false
 }
 
 /// True if raw search criteria use a key IMAP4rev2 removed: `RECENT`, `NEW` or `OLD`.
@@ -384,11 +405,10 @@ pub(crate) fn names_recent_key(b: &[u8]) -> bool {
     names_atom(b, &["RECENT", "NEW", "OLD"])
 }
 
-/// The bare tokens of raw text, each with the token before it: quoted strings and
-/// literals are skipped whole (a bad one ends the scan).
-fn tokens(b: &[u8]) -> impl Iterator<Item = (Option<&[u8]>, &[u8])> {
+/// The tokens of raw text: `Some(bytes)` for a bare one, `None` for a quoted string or a
+/// literal (skipped whole; a bad one ends the scan). Parentheses separate tokens.
+fn tokens(b: &[u8]) -> impl Iterator<Item = Option<&[u8]>> {
     let mut i = 0;
-    let mut prev: Option<&[u8]> = None;
     std::iter::from_fn(move || loop {
         let c = *b.get(i)?;
         match c {
@@ -403,7 +423,7 @@ fn tokens(b: &[u8]) -> impl Iterator<Item = (Option<&[u8]>, &[u8])> {
                     }
                 }
                 i += 1;
-                prev = None;
+                return Some(None);
             }
             b'{' => {
                 let close = i + memchr::memchr(b'}', &b[i..])?;
@@ -412,16 +432,14 @@ fn tokens(b: &[u8]) -> impl Iterator<Item = (Option<&[u8]>, &[u8])> {
                     .unwrap_or(&b[i + 1..close]);
                 let n: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
                 i = close.checked_add(3)?.checked_add(n)?;
-                prev = None;
+                return Some(None);
             }
             _ => {
                 let start = i;
                 while i < b.len() && !matches!(b[i], b' ' | b'(' | b')' | b'"') {
                     i += 1;
                 }
-                let t = &b[start..i];
-                let before = prev.replace(t);
-                return Some((before, t));
+                return Some(Some(&b[start..i]));
             }
         }
     })
@@ -689,6 +707,40 @@ mod tests {
     fn astring(s: &str) -> String {
         let out = one(Arg::AString(s.as_bytes().to_vec()), Ctx::default());
         String::from_utf8(out[5..out.len() - 2].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn rev2_removed_keys_are_found_as_tokens_only() {
+        for yes in [
+            "RECENT",
+            "(old seen)",
+            "OR NEW SEEN",
+            "SEEN NOT Recent",
+            "SUBJECT \"x\" OLD",
+            "HEADER X-A \"b\" NEW",
+            "KEYWORD $x RECENT",
+        ] {
+            assert!(names_recent_key(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "SUBJECT \"RECENT\"",
+            "KEYWORD NEW",
+            "UNKEYWORD old",
+            "OLDER 60",
+            "HEADER X-Recent yes",
+            "HEADER \"X-Flag\" NEW",
+            "SUBJECT new",
+            "FROM old TO recent",
+            "SUBJECT {6}\r\nRECENT",
+            "SUBJECT \"a\\\"RECENT\"",
+            "\"open RECENT",
+            "{99999999999999999999}\r\nx",
+            "{x}\r\nNEW",
+        ] {
+            assert!(!names_recent_key(no.as_bytes()), "{no}");
+        }
+        assert!(names_atom(b"(MESSAGES RECENT)", &["RECENT"]));
+        assert!(!names_atom(b"(MESSAGES DELETED SIZE)", &["RECENT"]));
     }
 
     #[test]

@@ -648,7 +648,11 @@ macro_rules! client_typed {
             /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
             /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into
             /// [`fetch`](Self::fetch), [`store`](Self::store), [`copy`](Self::copy),
-            /// [`mv`](Self::mv). An unknown key or charset is a `Refused` error.
+            /// [`mv`](Self::mv). An unknown key or charset is a `Refused` error. In
+            /// IMAP4rev2 mode the answer is the ESEARCH carrying the command's tag, read as
+            /// the same set, ranges kept as sent (`1:4294967295` stays one range); the
+            /// RECENT, NEW and OLD keys are refused before sending there; in UTF-8 mode no
+            /// `CHARSET` is sent.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("use ", $krate, "::proto::build::{FetchAttr, SearchKey};")]
