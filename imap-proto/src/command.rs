@@ -309,7 +309,9 @@ impl Command {
         Self::tagged("NOOP", vec![])
     }
 
-    /// `CHECK` → the tagged result.
+    /// `CHECK` → the tagged result. Sent as given in IMAP4rev2 mode too, which removed
+    /// CHECK (RFC 9051 Appendix E), so that imaplib's wire is kept; the typed face's `check`
+    /// sends `NOOP` there instead.
     pub fn check() -> Self {
         Self::tagged("CHECK", vec![])
     }
@@ -734,7 +736,9 @@ impl Command {
         )
     }
 
-    /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data.
+    /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data. Sent as given in
+    /// IMAP4rev2 mode too, where LSUB is deprecated (RFC 9051 Appendix E), so that
+    /// imaplib's wire is kept; the typed face's `lsub` sends `LIST (SUBSCRIBED)` there.
     pub fn lsub<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
         Self::listing("LSUB", directory, pattern)
     }
@@ -766,7 +770,9 @@ impl Command {
         message: &[u8],
     ) -> Result<Self> {
         let mut args = vec![self::mailbox(mailbox.unwrap_or(Text::Str("INBOX")), false)?];
+        let mut recent = false;
         if let Some(flags) = flags {
+            recent = encode::names_atom(flags.as_bytes(), &["\\Recent"]);
             args.push(paren("flags", flags)?);
         }
         if let Some(date_time) = date_time {
@@ -780,7 +786,7 @@ impl Command {
         }
         encode::no_nul("the message", message)?;
         args.push(Arg::Message(message.to_vec()));
-        Ok(Self::tagged("APPEND", args))
+        Ok(Self::tagged("APPEND", args).rev1_only(recent, "the \\Recent flag"))
     }
 
     /// `APPEND mailbox [(flags)] ["date"] {len}` whose `len` message bytes the caller
@@ -862,6 +868,10 @@ impl Command {
                 paren("flags", flags)?,
             ],
             "FETCH",
+        )
+        .rev1_only(
+            encode::names_atom(flags.as_bytes(), &["\\Recent"]),
+            "the \\Recent flag",
         ))
     }
 

@@ -392,6 +392,9 @@ fn recent_is_refused_before_sending() {
         )
         .unwrap(),
         Command::status("INBOX", "(MESSAGES RECENT)").unwrap(),
+        Command::store("1", "+FLAGS", "(\\Seen \\recent)").unwrap(),
+        Command::uid_store("1", "FLAGS", "\\Recent").unwrap(),
+        Command::append(None, Some("(\\Recent)"), None, b"x").unwrap(),
     ] {
         let e = s.refused(cmd);
         assert!(removed(&e), "{e:?}");
