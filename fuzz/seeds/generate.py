@@ -22,6 +22,7 @@ FILES = [
     "parse_quirks.rs",
     "parse_responses.rs",
     "metadata.rs",
+    "rev2.rs",
 ]
 
 LIT = re.compile(r'(b?)"((?:[^"\\]|\\.)*)"', re.S)

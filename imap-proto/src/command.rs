@@ -108,10 +108,16 @@ pub(crate) enum Kind {
     Deselect,
     /// LOGOUT: returns on BYE.
     Logout,
-    /// ENABLE: UTF8=ACCEPT switches to UTF-8 mode.
-    Enable { utf8: bool },
+    /// ENABLE. `utf8`: imaplib's rule, an `OK` to a request naming UTF8=ACCEPT switches
+    /// to imaplib's UTF-8 mode. `asked`: the extensions requested (upper case); an
+    /// `ENABLED` response counts only for these (RFC 5161 §3.1).
+    Enable { utf8: bool, asked: Vec<String> },
     /// `recent()`: the stored RECENT, or NOOP and then RECENT.
     Recent,
+    /// SEARCH / UID SEARCH without RETURN: the SEARCH data; in IMAP4rev2 the answer is the
+    /// ESEARCH carrying this command's tag, rendered as numbers (imaplib's shape) or, with
+    /// `ranges`, as a sequence set ([`Command::keep_ranges`]).
+    Search { ranges: bool },
     /// IDLE.
     Idle,
     /// GETQUOTAROOT: `[QUOTAROOT list, QUOTA list]`.
@@ -132,8 +138,9 @@ impl fmt::Debug for Kind {
             Kind::Select { readonly, .. } => write!(f, "Select(readonly={readonly})"),
             Kind::Deselect => f.write_str("Deselect"),
             Kind::Logout => f.write_str("Logout"),
-            Kind::Enable { utf8 } => write!(f, "Enable(utf8={utf8})"),
+            Kind::Enable { utf8, asked } => write!(f, "Enable(utf8={utf8}, asked={asked:?})"),
             Kind::Recent => f.write_str("Recent"),
+            Kind::Search { ranges } => write!(f, "Search(ranges={ranges})"),
             Kind::Idle => f.write_str("Idle"),
             Kind::GetQuotaRoot => f.write_str("GetQuotaRoot"),
             Kind::Capability => f.write_str("Capability"),
@@ -148,6 +155,11 @@ pub(crate) enum Precondition {
     Capability(&'static str, ErrorFlavor, &'static str),
     /// imaplib: "Non-None charset not valid in UTF8 mode".
     NoCharsetInUtf8,
+    /// `ENABLE` or `IMAP4rev2` (whose base includes ENABLE) is advertised.
+    EnableSupported,
+    /// Not part of IMAP4rev2 (RFC 9051 Appendix E): refused before sending once the
+    /// server confirmed `IMAP4rev2`. The text names what is refused.
+    NotInRev2(&'static str),
     /// Sends credentials: refused on cleartext when TLS is required, and LOGIN refused
     /// when the server says LOGINDISABLED.
     Credentials { login: bool },
@@ -251,6 +263,29 @@ impl Command {
         self
     }
 
+    /// Refuses the command in IMAP4rev2 mode when `removed` (it uses `what`, which RFC
+    /// 9051 removed).
+    fn rev1_only(self, removed: bool, what: &'static str) -> Self {
+        if removed {
+            self.require(Precondition::NotInRev2(what))
+        } else {
+            self
+        }
+    }
+
+    /// For SEARCH and UID SEARCH without RETURN: in IMAP4rev2 mode, where the server
+    /// answers `* ESEARCH (TAG "t") [UID] ALL set`, the result's one line is that set as
+    /// sent in ranges (`1:4,7`, empty for no match) instead of imaplib's space-separated
+    /// numbers; a huge range is never expanded. [`typed::search`](crate::typed::search)
+    /// reads both forms; the typed face uses this. No effect on other commands or in
+    /// IMAP4rev1, where the answer is `* SEARCH n…` as always.
+    pub fn keep_ranges(mut self) -> Self {
+        if let Kind::Search { ranges } = &mut self.kind {
+            *ranges = true;
+        }
+        self
+    }
+
     /// Makes this a `UID` command (imaplib's newest `uid=True`).
     fn into_uid(mut self) -> Self {
         let sub = std::mem::replace(&mut self.name, "UID".to_string());
@@ -274,7 +309,9 @@ impl Command {
         Self::tagged("NOOP", vec![])
     }
 
-    /// `CHECK` → the tagged result.
+    /// `CHECK` → the tagged result. Sent as given in IMAP4rev2 mode too, which removed
+    /// CHECK (RFC 9051 Appendix E), so that imaplib's wire is kept; the typed face's `check`
+    /// sends `NOOP` there instead.
     pub fn check() -> Self {
         Self::tagged("CHECK", vec![])
     }
@@ -441,19 +478,61 @@ impl Command {
         ))
     }
 
-    /// `ENABLE capability` (raw, e.g. `"UTF8=ACCEPT"` or `"CONDSTORE X-GOOD-IDEA"`).
+    /// `ENABLE capability` (raw, e.g. `"UTF8=ACCEPT"` or `"CONDSTORE X-GOOD-IDEA"`):
+    /// imaplib's `enable`. As in imaplib, an `OK` to a request naming `UTF8=ACCEPT`
+    /// switches the connection to UTF-8 mode ([`Connection::utf8_enabled`]) even when the
+    /// server confirmed nothing; [`Command::enable_extensions`] switches only on what the
+    /// server confirms.
+    ///
+    /// [`Connection::utf8_enabled`]: crate::Connection::utf8_enabled
     pub fn enable(capability: &str) -> Result<Self> {
         let utf8 = capability.to_ascii_uppercase().contains("UTF8=ACCEPT");
+        let asked = capability
+            .split_ascii_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
         Ok(Self::new(
             "ENABLE",
             vec![raw("the capability", capability)?],
-            Kind::Enable { utf8 },
+            Kind::Enable { utf8, asked },
         )
         .require(Precondition::Capability(
             "ENABLE",
             ErrorFlavor::Error,
             "Server does not support ENABLE",
         )))
+    }
+
+    /// `ENABLE ext…` (RFC 5161), each extension name an atom (`"IMAP4rev2"`,
+    /// `"UTF8=ACCEPT"`, `"QRESYNC"`). Unlike imaplib's [`Command::enable`], the session
+    /// changes mode only on what the server confirms in its `* ENABLED` response
+    /// ([`Connection::rev2`], [`Connection::utf8_accepted`]): an `OK` alone, as Dovecot
+    /// 2.3 answers `ENABLE IMAP4rev2 UTF8=ACCEPT`, switches nothing. Needs `ENABLE` or
+    /// `IMAP4rev2` (which includes ENABLE) in the capabilities; an empty list is refused.
+    ///
+    /// [`Connection::rev2`]: crate::Connection::rev2
+    /// [`Connection::utf8_accepted`]: crate::Connection::utf8_accepted
+    pub fn enable_extensions(extensions: &[&str]) -> Result<Self> {
+        if extensions.is_empty() {
+            return Err(encode::arg_error(
+                "the extensions",
+                ArgumentProblem::Empty,
+                "ENABLE needs at least one extension",
+            ));
+        }
+        let mut args = Vec::with_capacity(extensions.len());
+        let mut asked = Vec::with_capacity(extensions.len());
+        for ext in extensions {
+            args.push(Arg::Atom(encode::atom(
+                "an extension name",
+                ext.as_bytes(),
+            )?));
+            asked.push(ext.to_ascii_uppercase());
+        }
+        Ok(
+            Self::new("ENABLE", args, Kind::Enable { utf8: false, asked })
+                .require(Precondition::EnableSupported),
+        )
     }
 
     /// `SELECT mailbox`, or `EXAMINE` when `readonly`. Flushes all stored untagged data;
@@ -657,7 +736,9 @@ impl Command {
         )
     }
 
-    /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data.
+    /// `LSUB directory pattern` (defaults `""` and `*`) → the LSUB data. Sent as given in
+    /// IMAP4rev2 mode too, where LSUB is deprecated (RFC 9051 Appendix E), so that
+    /// imaplib's wire is kept; the typed face's `lsub` sends `LIST (SUBSCRIBED)` there.
     pub fn lsub<'a>(directory: Option<Text<'a>>, pattern: Option<Text<'a>>) -> Result<Self> {
         Self::listing("LSUB", directory, pattern)
     }
@@ -671,6 +752,10 @@ impl Command {
                 paren("status items", names)?,
             ],
             "STATUS",
+        )
+        .rev1_only(
+            encode::names_atom(names.as_bytes(), &["RECENT"]),
+            "the STATUS item RECENT",
         ))
     }
 
@@ -685,7 +770,9 @@ impl Command {
         message: &[u8],
     ) -> Result<Self> {
         let mut args = vec![self::mailbox(mailbox.unwrap_or(Text::Str("INBOX")), false)?];
+        let mut recent = false;
         if let Some(flags) = flags {
+            recent = encode::names_atom(flags.as_bytes(), &["\\Recent"]);
             args.push(paren("flags", flags)?);
         }
         if let Some(date_time) = date_time {
@@ -699,7 +786,7 @@ impl Command {
         }
         encode::no_nul("the message", message)?;
         args.push(Arg::Message(message.to_vec()));
-        Ok(Self::tagged("APPEND", args))
+        Ok(Self::tagged("APPEND", args).rev1_only(recent, "the \\Recent flag"))
     }
 
     /// `APPEND mailbox [(flags)] ["date"] {len}` whose `len` message bytes the caller
@@ -781,6 +868,10 @@ impl Command {
                 paren("flags", flags)?,
             ],
             "FETCH",
+        )
+        .rev1_only(
+            encode::names_atom(flags.as_bytes(), &["\\Recent"]),
+            "the \\Recent flag",
         ))
     }
 
@@ -818,6 +909,19 @@ impl Command {
     /// `SEARCH [CHARSET charset] criteria…` → the SEARCH data. Criteria are raw text
     /// (quoted strings inside them are the caller's); CR, LF, NUL and a trailing literal
     /// marker are refused.
+    ///
+    /// In IMAP4rev2 mode ([`Connection::rev2`](crate::Connection::rev2)) the server
+    /// answers `* ESEARCH (TAG "t") ALL 1:3,5` instead of `* SEARCH`; the result is then
+    /// the ESEARCH carrying this command's tag, written as imaplib's SEARCH data —
+    /// `[b'1 2 3 5']`, the space-separated numbers imaplib users split and convert —
+    /// so that code written for `* SEARCH` keeps working; `[b'']` for no match. An answer
+    /// too large to write out as one line of numbers ([`Limits::max_line`], the bound a
+    /// `* SEARCH` line would have had) is a `LimitExceeded` error for this command:
+    /// [`Command::keep_ranges`] (the typed face's choice) keeps it as ranges. The RECENT,
+    /// NEW and OLD keys (outside quoted strings, and not as a `KEYWORD` argument) are
+    /// refused in that mode before sending.
+    ///
+    /// [`Limits::max_line`]: crate::Limits::max_line
     pub fn search(charset: Option<&str>, criteria: &[&str]) -> Result<Self> {
         let mut args = Vec::new();
         let mut cmd_pre = None;
@@ -826,10 +930,13 @@ impl Command {
             args.push(astring("the charset", Text::Str(charset))?);
             cmd_pre = Some(Precondition::NoCharsetInUtf8);
         }
+        // Scanned as one text: `"KEYWORD", "NEW"` names a keyword, not the NEW key.
+        let recent = encode::names_recent_key(criteria.join(" ").as_bytes());
         for c in criteria {
             args.push(raw("search criteria", c)?);
         }
-        let cmd = Self::untagged("SEARCH", args, "SEARCH");
+        let cmd = Self::new("SEARCH", args, Kind::Search { ranges: false })
+            .rev1_only(recent, "the RECENT, NEW and OLD search keys");
         Ok(match cmd_pre {
             Some(p) => cmd.require(p),
             None => cmd,
@@ -962,8 +1069,14 @@ impl Command {
                 for a in args {
                     raw_args.push(raw("UID command arguments", a.as_bytes())?);
                 }
-                let typ = if sub == "SEARCH" { "SEARCH" } else { "FETCH" };
-                Self::untagged(&sub, raw_args, typ)
+                if sub == "SEARCH" {
+                    let joined: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+                    let recent = encode::names_recent_key(&joined.join(&b' '));
+                    Self::new(&sub, raw_args, Kind::Search { ranges: false })
+                        .rev1_only(recent, "the RECENT, NEW and OLD search keys")
+                } else {
+                    Self::untagged(&sub, raw_args, "FETCH")
+                }
             }
         };
         Ok(cmd.into_uid())
@@ -1301,7 +1414,12 @@ impl Command {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn search_with(key: &SearchKey) -> Result<Self> {
-        Ok(Self::untagged("SEARCH", key.with_charset()?, "SEARCH"))
+        Ok(Self::new(
+            "SEARCH",
+            key.with_charset()?,
+            Kind::Search { ranges: false },
+        )
+        .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys"))
     }
 
     /// `UID SEARCH [CHARSET UTF-8] key` → the SEARCH data (UIDs).
@@ -1336,11 +1454,13 @@ impl Command {
     pub fn search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
         let mut args: Vec<Arg> = ret.args().into();
         args.extend(key.with_charset()?);
-        let cmd = Self::untagged("SEARCH", args, "SEARCH").require(Precondition::Capability(
-            "ESEARCH",
-            ErrorFlavor::Error,
-            "Server does not support ESEARCH",
-        ));
+        let cmd = Self::untagged("SEARCH", args, "SEARCH")
+            .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys")
+            .require(Precondition::Capability(
+                "ESEARCH",
+                ErrorFlavor::Error,
+                "Server does not support ESEARCH",
+            ));
         Ok(if ret.saves() {
             cmd.require(Precondition::Capability(
                 "SEARCHRES",
@@ -1797,6 +1917,7 @@ impl Command {
             ));
         }
         let mut args = vec![self::mailbox(text(mailbox), false)?];
+        let mut utf8 = false;
         for m in messages {
             if !m.flags.is_empty() {
                 args.push(crate::build::flag::flag_list("APPEND", &m.flags)?);
@@ -1805,9 +1926,17 @@ impl Command {
                 args.push(Arg::Atom(crate::build::date_time(&date)?.into_bytes()));
             }
             encode::no_nul("the message", m.message)?;
-            args.push(Arg::Message(m.message.to_vec()));
+            if m.utf8 {
+                utf8 = true;
+                args.push(Arg::Utf8Message(m.message.to_vec()));
+            } else {
+                args.push(Arg::Message(m.message.to_vec()));
+            }
         }
-        let cmd = Self::tagged("APPEND", args);
+        let mut cmd = Self::tagged("APPEND", args);
+        if utf8 {
+            cmd = cmd.require(Precondition::Enabled("UTF8=ACCEPT"));
+        }
         Ok(if messages.len() > 1 {
             cmd.require(Precondition::Capability(
                 "MULTIAPPEND",

@@ -115,6 +115,8 @@ pub(crate) enum Arg {
     Raw(Vec<u8>),
     /// The APPEND message literal.
     Message(Vec<u8>),
+    /// An APPEND message with UTF-8 headers (RFC 6855 §4), always `UTF8 (~{N} … )`.
+    Utf8Message(Vec<u8>),
     /// An APPEND message of this length that the caller streams itself.
     StreamedMessage(u64),
     /// Always a literal, whatever the mode: imaplib's `literal` attribute.
@@ -130,7 +132,7 @@ impl std::fmt::Debug for Arg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
-            Arg::Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
+            Arg::Message(m) | Arg::Utf8Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
             Arg::StreamedMessage(n) => write!(f, "StreamedMessage(<{n} bytes>)"),
             Arg::Literal(l) => write!(f, "Literal(<{} bytes>)", l.len()),
             Arg::Atom(b) | Arg::AString(b) | Arg::Raw(b) => {
@@ -148,8 +150,11 @@ impl std::fmt::Debug for Arg {
 /// What the encoder needs to know about the connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Ctx {
-    /// UTF8=ACCEPT is enabled.
+    /// UTF-8 mode: mailbox names and quoted strings are UTF-8, no CHARSET in SEARCH
+    /// (imaplib's UTF-8 mode, or UTF8=ACCEPT / IMAP4rev2 confirmed by the server).
     pub utf8: bool,
+    /// imaplib's UTF-8 mode: every APPEND message goes out as `UTF8 (~{N} … )`.
+    pub utf8_append: bool,
     /// The server advertises LITERAL+ and the options allow using it.
     pub literal_plus: bool,
     /// The server advertises LITERAL- and the options allow using it.
@@ -361,6 +366,85 @@ fn unescape_quoted(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// True if `b` (raw command text) holds one of `atoms` (ASCII case-insensitive) as a
+/// token of its own: outside quoted strings and literals, between spaces and
+/// parentheses, and not as the argument of a search key (`KEYWORD NEW`, `SUBJECT old`,
+/// `HEADER X-Y recent`). Used to refuse what IMAP4rev2 removed from raw arguments.
+pub(crate) fn names_atom(b: &[u8], atoms: &[&str]) -> bool {
+    const ONE_ARG: [&str; 9] = [
+        "BCC",
+        "BODY",
+        "CC",
+        "FROM",
+        "KEYWORD",
+        "SUBJECT",
+        "TEXT",
+        "TO",
+        "UNKEYWORD",
+    ];
+    let mut skip = 0usize;
+    for token in tokens(b) {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        let Some(t) = token else { continue };
+        if t.eq_ignore_ascii_case(b"HEADER") {
+            skip = 2;
+        } else if ONE_ARG.iter().any(|k| t.eq_ignore_ascii_case(k.as_bytes())) {
+            skip = 1;
+        } else if atoms.iter().any(|a| t.eq_ignore_ascii_case(a.as_bytes())) {
+            return true;
+        }
+    }
+    false
+}
+
+/// True if raw search criteria use a key IMAP4rev2 removed: `RECENT`, `NEW` or `OLD`.
+pub(crate) fn names_recent_key(b: &[u8]) -> bool {
+    names_atom(b, &["RECENT", "NEW", "OLD"])
+}
+
+/// The tokens of raw text: `Some(bytes)` for a bare one, `None` for a quoted string or a
+/// literal (skipped whole; a bad one ends the scan). Parentheses separate tokens.
+fn tokens(b: &[u8]) -> impl Iterator<Item = Option<&[u8]>> {
+    let mut i = 0;
+    std::iter::from_fn(move || loop {
+        let c = *b.get(i)?;
+        match c {
+            b' ' | b'(' | b')' => i += 1,
+            b'"' => {
+                i += 1;
+                loop {
+                    match *b.get(i)? {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                return Some(None);
+            }
+            b'{' => {
+                let close = i + memchr::memchr(b'}', &b[i..])?;
+                let digits = b[i + 1..close]
+                    .strip_suffix(b"+")
+                    .unwrap_or(&b[i + 1..close]);
+                let n: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
+                i = close.checked_add(3)?.checked_add(n)?;
+                return Some(None);
+            }
+            _ => {
+                let start = i;
+                while i < b.len() && !matches!(b[i], b' ' | b'(' | b')' | b'"') {
+                    i += 1;
+                }
+                return Some(Some(&b[start..i]));
+            }
+        }
+    })
+}
+
 /// Bytes a quoted string can carry in the current mode.
 fn quotable(b: &[u8], utf8: bool) -> bool {
     if memchr::memchr2(b'\r', b'\n', b).is_some() {
@@ -491,7 +575,7 @@ impl Writer {
             Arg::Mailbox { name, is_str, list } => self.mailbox(name, *is_str, *list),
             Arg::Quoted { bytes, secret } => self.quoted(bytes, *secret),
             Arg::Message(m) => {
-                if self.ctx.utf8 {
+                if self.ctx.utf8_append {
                     self.push(b"UTF8 (");
                     self.literal(m, false, true);
                     self.push(b")");
@@ -503,8 +587,13 @@ impl Writer {
             // only: any other command would be refused with BAD. APPEND's message is an
             // `Arg::Message`; this is a plain literal.
             Arg::Literal(l) => self.literal(l, false, false),
+            Arg::Utf8Message(m) => {
+                self.push(b"UTF8 (");
+                self.literal(m, false, true);
+                self.push(b")");
+            }
             Arg::StreamedMessage(len) => {
-                if self.ctx.utf8 {
+                if self.ctx.utf8_append {
                     self.push(b"UTF8 (");
                     self.external_literal(*len, true);
                     self.push(b")");
@@ -618,6 +707,40 @@ mod tests {
     fn astring(s: &str) -> String {
         let out = one(Arg::AString(s.as_bytes().to_vec()), Ctx::default());
         String::from_utf8(out[5..out.len() - 2].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn rev2_removed_keys_are_found_as_tokens_only() {
+        for yes in [
+            "RECENT",
+            "(old seen)",
+            "OR NEW SEEN",
+            "SEEN NOT Recent",
+            "SUBJECT \"x\" OLD",
+            "HEADER X-A \"b\" NEW",
+            "KEYWORD $x RECENT",
+        ] {
+            assert!(names_recent_key(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "SUBJECT \"RECENT\"",
+            "KEYWORD NEW",
+            "UNKEYWORD old",
+            "OLDER 60",
+            "HEADER X-Recent yes",
+            "HEADER \"X-Flag\" NEW",
+            "SUBJECT new",
+            "FROM old TO recent",
+            "SUBJECT {6}\r\nRECENT",
+            "SUBJECT \"a\\\"RECENT\"",
+            "\"open RECENT",
+            "{99999999999999999999}\r\nx",
+            "{x}\r\nNEW",
+        ] {
+            assert!(!names_recent_key(no.as_bytes()), "{no}");
+        }
+        assert!(names_atom(b"(MESSAGES RECENT)", &["RECENT"]));
+        assert!(!names_atom(b"(MESSAGES DELETED SIZE)", &["RECENT"]));
     }
 
     #[test]

@@ -496,6 +496,13 @@ pub enum StateProblem {
         /// The extension, e.g. `"QRESYNC"`.
         extension: String,
     },
+    /// The session is in IMAP4rev2 mode ([`Connection::rev2`](crate::Connection::rev2))
+    /// and this is not part of IMAP4rev2 (RFC 9051 Appendix E): the `\Recent` flag, the
+    /// `RECENT`/`NEW`/`OLD` search keys, STATUS `RECENT`.
+    RemovedInRev2 {
+        /// What was refused, e.g. `"the RECENT search key"`.
+        what: String,
+    },
 }
 
 /// How a caller's stream failed ([`Reason::Stream`]).

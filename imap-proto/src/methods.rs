@@ -306,7 +306,8 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::uid_move(set, mailbox)?)$($await)*
         }
 
-        /// `SEARCH [CHARSET charset] criteria…` → the SEARCH data.
+        /// `SEARCH [CHARSET charset] criteria…` → the SEARCH data (in IMAP4rev2 mode, the
+        /// numbers of the ESEARCH answer: see [`Command::search`]($crate::Command::search)).
         pub $($async)* fn search(
             &mut self,
             charset: Option<&str>,
@@ -598,7 +599,9 @@ macro_rules! imaplib_methods {
             self.connection().is_readonly()
         }
 
-        /// imaplib's `utf8_enabled`.
+        /// imaplib's `utf8_enabled`: true after `enable("UTF8=ACCEPT")` was answered `OK`
+        /// (imaplib's rule), or once the server confirmed UTF8=ACCEPT or IMAP4rev2 in
+        /// `* ENABLED` ([`Connection::utf8_enabled`]($crate::Connection::utf8_enabled)).
         pub fn utf8_enabled(&self) -> bool {
             self.connection().utf8_enabled()
         }

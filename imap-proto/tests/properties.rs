@@ -314,6 +314,72 @@ fn wire(caps: &str, utf8: bool, make: impl FnOnce() -> Command) -> Vec<u8> {
     all
 }
 
+/// Like [`wire`], in a UTF-8 mode the server confirmed (`* ENABLED mode`): UTF8=ACCEPT or
+/// IMAP4rev2; INBOX selected.
+fn wire_confirmed(mode: &str, make: impl FnOnce() -> Command) -> Vec<u8> {
+    let mut s = Script::authed("ENABLE IMAP4rev2 UTF8=ACCEPT");
+    let id = s.submit(Command::enable_extensions(&[mode]).unwrap());
+    s.s(&format!("* ENABLED {mode}\r\nTTTT2 OK enabled\r\n"));
+    s.ok(id);
+    assert!(s.conn.utf8_enabled());
+    let id = s.submit(Command::select("INBOX", false).unwrap());
+    s.s("* 1 EXISTS\r\nTTTT3 OK done\r\n");
+    s.ok(id);
+    s.sent.clear();
+    s.submit(make());
+    let mut all = Vec::new();
+    for _ in 0..4 {
+        all.extend(std::mem::take(&mut s.sent));
+        s.s("+\r\n");
+    }
+    all.extend(std::mem::take(&mut s.sent));
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// In UTF-8 mode (UTF8=ACCEPT or IMAP4rev2 confirmed) any text — UTF-8, quotes,
+    /// backslashes, CR, LF, `%`, `*`, parentheses — as a mailbox name (CREATE, SELECT,
+    /// STATUS, RENAME, a LIST pattern) or a search string goes out in exactly one
+    /// command that a strict reader reads back as that text: quoted UTF-8 or a literal,
+    /// never CR/LF/NUL or an unbalanced quote in a quoted string, never modified UTF-7, no
+    /// CHARSET. NUL is refused before anything is built.
+    #[test]
+    fn utf8_mode_text_round_trips(
+        name in "\\PC{0,16}|[\\x00-\\x7f\"\\\\\r\n%*()]{0,16}|[a-zäöüß日本 \"\\\\\r\n]{0,12}",
+        mode in prop_oneof![Just("UTF8=ACCEPT"), Just("IMAP4rev2")],
+        which in 0usize..6,
+    ) {
+        prop_assume!(!(name.len() >= 2 && name.starts_with('"') && name.ends_with('"')));
+        if name.contains('\0') {
+            prop_assert!(Command::create(name.as_str()).is_err());
+            prop_assert!(Command::search_with(&imaplib_proto::build::SearchKey::subject(name.as_str())).is_err());
+            return Ok(());
+        }
+        let n = name.clone();
+        let all = wire_confirmed(mode, move || match which {
+            0 => Command::create(n.as_str()).unwrap(),
+            1 => Command::select(n.as_str(), false).unwrap(),
+            2 => Command::list(Some(Text::Str("")), Some(Text::Str(&n))).unwrap(),
+            3 => Command::status(n.as_str(), "(MESSAGES)").unwrap(),
+            4 => Command::rename("a", n.as_str()).unwrap(),
+            _ => Command::search_with(&imaplib_proto::build::SearchKey::subject(n.as_str())).unwrap(),
+        });
+        let (args, used) = parse_command(&all, true).map_err(|e| TestCaseError::fail(format!("{e}: {:?}", String::from_utf8_lossy(&all))))?;
+        prop_assert_eq!(used, all.len(), "exactly one command");
+        let name = name.into_bytes();
+        let expected: Vec<Vec<u8>> = match which {
+            2 => vec![vec![], name],
+            3 => vec![name, b"MESSAGES".to_vec()],
+            4 => vec![b"a".to_vec(), name],
+            5 => vec![b"SUBJECT".to_vec(), name],
+            _ => vec![name],
+        };
+        prop_assert_eq!(args, expected);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 

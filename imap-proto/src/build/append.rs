@@ -22,6 +22,7 @@ pub struct AppendMessage<'a> {
     pub(crate) message: &'a [u8],
     pub(crate) flags: Vec<Flag>,
     pub(crate) date: Option<DateTime<FixedOffset>>,
+    pub(crate) utf8: bool,
 }
 
 impl<'a> AppendMessage<'a> {
@@ -31,7 +32,28 @@ impl<'a> AppendMessage<'a> {
             message,
             flags: Vec::new(),
             date: None,
+            utf8: false,
         }
+    }
+
+    /// Sends the message as UTF-8 data (RFC 6855 §4): `UTF8 (~{N}` message `)`, the form a
+    /// message with UTF-8 header fields (RFC 6532) must take. Needs UTF8=ACCEPT confirmed
+    /// by the server ([`Connection::utf8_accepted`](crate::Connection::utf8_accepted));
+    /// otherwise the APPEND is refused before anything is sent.
+    ///
+    /// ```
+    /// use imaplib_proto::build::AppendMessage;
+    /// let m = AppendMessage::new("Subject: Grüße\r\n\r\nHallo\r\n".as_bytes()).utf8();
+    /// assert!(m.is_utf8());
+    /// ```
+    pub fn utf8(mut self) -> Self {
+        self.utf8 = true;
+        self
+    }
+
+    /// True when the message goes out as UTF-8 data ([`utf8`](Self::utf8)).
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
     }
 
     /// Gives the message these flags (no flag list is sent when there are none).

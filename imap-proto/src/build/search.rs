@@ -614,7 +614,24 @@ impl SearchKey {
     }
 }
 
+impl SearchKey {
+    /// True if the key uses `RECENT`, `NEW` or `OLD`, which IMAP4rev2 removed.
+    pub(crate) fn uses_recent(&self) -> bool {
+        self.0.uses_recent()
+    }
+}
+
 impl Key {
+    fn uses_recent(&self) -> bool {
+        match self {
+            Key::Bare(name) => matches!(*name, "RECENT" | "NEW" | "OLD"),
+            Key::Not(k) => k.uses_recent(),
+            Key::Or(a, b) => a.uses_recent() || b.uses_recent(),
+            Key::And(keys) | Key::Group(keys) => keys.iter().any(Key::uses_recent),
+            _ => false,
+        }
+    }
+
     fn check(&self, eight_bit: &mut bool) -> Result<()> {
         let mut text = |s: &str| {
             encode::no_nul("search text", s.as_bytes())?;

@@ -132,6 +132,7 @@ pub enum Part<'a> {
 }
 
 /// Walks [`Segments`]; all typed parsers are built on it.
+#[derive(Clone)]
 pub(crate) struct Cursor<'a> {
     /// The rest of the current text segment.
     pub(crate) rest: &'a [u8],

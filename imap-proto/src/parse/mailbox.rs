@@ -81,6 +81,9 @@ pub struct MailboxList<'a> {
     pub mailbox: Mailbox<'a>,
     /// LIST-EXTENDED data after the name (`("CHILDINFO" ("SUBSCRIBED"))`), verbatim.
     pub extended: Option<Raw<'a>>,
+    /// The `OLDNAME` item of the extended data (`("OLDNAME" ("old"))`, RFC 9051 §7.3.1 /
+    /// RFC 5258 §3.5): the name the mailbox had before a RENAME.
+    pub old_name: Option<Mailbox<'a>>,
 }
 
 impl MailboxList<'_> {
@@ -260,17 +263,55 @@ impl<'a> Cursor<'a> {
                 Mailbox(Str::new(name, StrForm::Atom))
             }
         };
-        let extended = if self.eat(b' ') {
-            Some(self.raw_value()?)
+        let (extended, old_name) = if self.eat(b' ') {
+            let old_name = self.clone().list_old_name()?;
+            (Some(self.raw_value()?), old_name)
         } else {
-            None
+            (None, None)
         };
         Ok(MailboxList {
             attributes,
             delimiter,
             mailbox,
             extended,
+            old_name,
         })
+    }
+
+    /// The `OLDNAME` of LIST extended data: `"(" [item *(SP item)] ")"`, item = `tag SP
+    /// value`, OLDNAME's value `"(" mailbox ")"`. Other items are skipped. Data of another
+    /// shape is no OLDNAME (it is kept verbatim, and judged, as `extended`); an OLDNAME
+    /// item that is malformed is an error.
+    fn list_old_name(&mut self) -> ParseResult<Option<Mailbox<'a>>> {
+        if !self.eat(b'(') || self.eat(b')') {
+            return Ok(None);
+        }
+        let mut old = None;
+        loop {
+            let Ok(tag) = self.astring() else {
+                return Ok(None);
+            };
+            if self.sp().is_err() {
+                return Ok(None);
+            }
+            if tag.eq_ignore_ascii_case(b"OLDNAME") {
+                if !self.eat(b'(') {
+                    return self.fail("'(' before the old name");
+                }
+                old = Some(self.mailbox()?);
+                if !self.eat(b')') {
+                    return self.fail("')' after the old name");
+                }
+            } else if self.raw_value().is_err() {
+                return Ok(None);
+            }
+            if self.eat(b')') {
+                return Ok(old);
+            }
+            if self.sp().is_err() {
+                return Ok(None);
+            }
+        }
     }
 
     /// STATUS data: `mailbox SP "(" [att SP number *(SP att SP number)] ")"`.

@@ -19,7 +19,7 @@ fn text_of(items: &[Item]) -> &[u8] {
 }
 
 impl Connection {
-    fn untagged_response(&mut self, typ: Typ, data: Vec<Item>, name: &str) -> Reply {
+    pub(super) fn untagged_response(&mut self, typ: Typ, data: Vec<Item>, name: &str) -> Reply {
         if typ == Typ::No {
             return Reply::new(typ, data);
         }
@@ -107,6 +107,10 @@ impl Connection {
                 }
             }
             Kind::Recent => Ok(self.untagged_response(typ, data, "RECENT")),
+            Kind::Search { ranges } => {
+                let uid = name == "UID";
+                self.search_result(tag, uid, typ, data, *ranges)
+            }
             Kind::GetQuotaRoot => {
                 let quota = self.untagged_response(typ.clone(), data.clone(), "QUOTA");
                 let root = self.untagged_response(typ.clone(), data, "QUOTAROOT");
@@ -115,7 +119,7 @@ impl Connection {
                     vec![Item::List(root.data), Item::List(quota.data)],
                 ))
             }
-            Kind::Enable { utf8 } => {
+            Kind::Enable { utf8, .. } => {
                 if typ == Typ::Ok && *utf8 {
                     self.utf8 = true;
                 }
@@ -130,6 +134,12 @@ impl Connection {
                     Ok(Reply::new(typ, data))
                 } else {
                     self.state = State::Selected;
+                    if self.rev2() {
+                        // RFC 9051 §6.3.2: SELECT also returns the mailbox's `* LIST`.
+                        // It describes the mailbox just selected; left stored it would
+                        // open the result of the next LIST command.
+                        self.store.pop("LIST");
+                    }
                     if self.store.get("READ-ONLY").is_some() && !readonly {
                         Err(Error::readonly(format!("{mailbox_repr} is not writable"))
                             .with_command(name))

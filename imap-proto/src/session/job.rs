@@ -114,6 +114,7 @@ impl Job {
     pub(super) fn expects(&self, typ: &str) -> bool {
         match &self.kind {
             Kind::Untagged(t) => t == typ,
+            Kind::Search { .. } => typ == "SEARCH" || typ == "ESEARCH",
             Kind::Capability => typ == "CAPABILITY",
             Kind::GetQuotaRoot => typ == "QUOTA" || typ == "QUOTAROOT",
             // SELECT brings the mailbox's data; IDLE asks for unsolicited updates.

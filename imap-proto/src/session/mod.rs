@@ -52,6 +52,7 @@ use crate::util::int2ap;
 mod complete;
 mod job;
 mod receive;
+mod rev2;
 mod send;
 mod store;
 mod stream;
@@ -247,7 +248,7 @@ enum Phase {
     Failed(Error),
 }
 
-/// The sans-IO IMAP4rev1 client connection. See the [module documentation](self).
+/// The sans-IO IMAP4rev1 (and, once enabled, IMAP4rev2) client connection. See the [module documentation](self).
 pub struct Connection {
     opts: Options,
     tagpre: Vec<u8>,
@@ -399,9 +400,33 @@ impl Connection {
         on(extension) || (extension.eq_ignore_ascii_case("CONDSTORE") && on("QRESYNC"))
     }
 
-    /// imaplib's `utf8_enabled`.
+    /// True once the server confirmed `IMAP4rev2` in an `ENABLED` response (RFC 9051
+    /// §6.3.1): the session follows IMAP4rev2's rules. SEARCH answers come as ESEARCH and
+    /// are read as such, there is no `\Recent` (the RECENT search keys, STATUS RECENT and
+    /// the `\Recent` flag are refused before sending), mailbox names and quoted strings
+    /// are UTF-8. Never assumed from the request or its `OK` alone: a server that
+    /// advertises IMAP4rev2 starts in IMAP4rev1 until it confirms.
+    pub fn rev2(&self) -> bool {
+        self.is_enabled("IMAP4REV2")
+    }
+
+    /// True once the server confirmed `UTF8=ACCEPT` in an `ENABLED` response (RFC 6855
+    /// §3): mailbox names and quoted strings are UTF-8 both ways, SEARCH carries no
+    /// CHARSET, and an APPEND may carry a message with UTF-8 headers
+    /// ([`AppendMessage::utf8`](crate::build::AppendMessage::utf8)). Never assumed from
+    /// the request or its `OK` alone.
+    pub fn utf8_accepted(&self) -> bool {
+        self.is_enabled("UTF8=ACCEPT")
+    }
+
+    /// imaplib's `utf8_enabled`: mailbox names and quoted strings go out (and are read)
+    /// as UTF-8 rather than modified UTF-7, and SEARCH carries no CHARSET. True after
+    /// imaplib's `enable("UTF8=ACCEPT")` was answered `OK` (imaplib's rule, kept for
+    /// its users: the `OK` alone switches it), and once the server confirmed
+    /// `UTF8=ACCEPT` or `IMAP4rev2` ([`utf8_accepted`](Self::utf8_accepted),
+    /// [`rev2`](Self::rev2)).
     pub fn utf8_enabled(&self) -> bool {
-        self.utf8
+        self.utf8 || self.utf8_accepted() || self.rev2()
     }
 
     /// The 4-letter tag prefix (imaplib's `tagpre`).

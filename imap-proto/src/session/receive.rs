@@ -324,10 +324,25 @@ impl Connection {
 
     /// Remembers the extensions of an `ENABLED` response ([`Connection::enabled`]), at
     /// most [`MAX_ENABLED`] of them (a server repeating ENABLED cannot grow the list).
+    /// Only names a pending ENABLE asked for count: RFC 5161 §3.1 lets a server list no
+    /// other, and a mode such as IMAP4rev2 must never start because a server claimed it
+    /// unasked.
     fn note_enabled(&mut self, items: &[Item]) {
         for line in items.iter().filter_map(Item::as_line) {
             for word in line.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
                 let word = String::from_utf8_lossy(word).to_ascii_uppercase();
+                let asked = self.jobs.values().any(|j| match &j.kind {
+                    Kind::Enable { asked, .. } => asked.contains(&word),
+                    _ => false,
+                });
+                if !asked {
+                    crate::trace::note!(
+                        self.opts.debug,
+                        1,
+                        "ignored ENABLED {word}: no pending ENABLE asked for it"
+                    );
+                    continue;
+                }
                 if self.enabled.len() < MAX_ENABLED && !self.enabled.contains(&word) {
                     self.enabled.push(word);
                 }

@@ -14,10 +14,28 @@ use crate::error::{
 use crate::outgoing::Outgoing;
 use crate::response::{Item, Reply};
 
+/// Extensions RFC 9051 made part of IMAP4rev2 (Appendix E) that a command may require.
+const FOLDED_INTO_REV2: &[&str] = &[
+    "ESEARCH",
+    "SEARCHRES",
+    "IDLE",
+    "MOVE",
+    "UNSELECT",
+    "UIDPLUS",
+    "NAMESPACE",
+    "LIST-EXTENDED",
+    "LIST-STATUS",
+    "SPECIAL-USE",
+    "BINARY",
+    "ENABLE",
+    "SASL-IR",
+];
+
 impl Connection {
     pub(super) fn ctx(&self) -> Ctx {
         Ctx {
-            utf8: self.utf8,
+            utf8: self.utf8_enabled(),
+            utf8_append: self.utf8,
             literal_plus: self.opts.use_literal_plus && self.has_capability("LITERAL+"),
             literal_minus: self.opts.use_literal_plus && self.has_capability("LITERAL-"),
             mutf7: self.opts.mailbox_utf7,
@@ -229,6 +247,9 @@ impl Connection {
             .into_iter()
             .map(|a| match a {
                 Arg::Message(m) if translate => Arg::Message(encode::translate_line_endings(&m)),
+                Arg::Utf8Message(m) if translate => {
+                    Arg::Utf8Message(encode::translate_line_endings(&m))
+                }
                 other => other,
             })
             .collect();
@@ -290,7 +311,9 @@ impl Connection {
                     )
                     .with_command(&cmd.name));
                 }
-                if !self.has_capability(cap) {
+                // RFC 9051 Appendix E: part of IMAP4rev2, which needs not advertise them.
+                let folded = self.rev2() && FOLDED_INTO_REV2.contains(&cap);
+                if !self.has_capability(cap) && !folded {
                     let reason = Reason::Unsupported {
                         capability: cap.to_string(),
                     };
@@ -314,8 +337,32 @@ impl Connection {
                     .with_command(&cmd.name));
                 }
             }
+            Precondition::EnableSupported => {
+                if !self.has_capability("ENABLE") && !self.has_capability("IMAP4rev2") {
+                    return Err(Error::error(
+                        Reason::Unsupported {
+                            capability: "ENABLE".into(),
+                        },
+                        "Server does not support ENABLE",
+                    )
+                    .with_command(&cmd.name));
+                }
+            }
+            Precondition::NotInRev2(what) => {
+                if self.rev2() {
+                    return Err(Error::error(
+                        Reason::State(StateProblem::RemovedInRev2 {
+                            what: what.to_string(),
+                        }),
+                        format!(
+                            "{what}: not part of IMAP4rev2 (RFC 9051), which this session enabled"
+                        ),
+                    )
+                    .with_command(&cmd.name));
+                }
+            }
             Precondition::NoCharsetInUtf8 => {
-                if self.utf8 {
+                if self.utf8_enabled() {
                     return Err(Error::error(
                         Reason::argument("the charset", ArgumentProblem::CharsetInUtf8Mode),
                         "Non-None charset not valid in UTF8 mode",

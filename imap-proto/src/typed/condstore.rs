@@ -10,7 +10,8 @@ use crate::session::Connection;
 
 /// ENABLE → the extensions the server enabled, upper case, from its `ENABLED` responses
 /// (popped from the store: they answer this command). An extension the server does not
-/// know is simply not in the list. NO and BAD are errors.
+/// know is simply not in the list, nor is one the server named although the command did
+/// not ask for it. NO and BAD are errors.
 ///
 /// ```
 /// use imaplib_proto::{typed, Command, Connection, Options, Output};
@@ -50,6 +51,8 @@ pub fn enable(reply: Reply, conn: &mut Connection) -> Result<Vec<String>> {
         conn.restore_unsolicited(enabled)?;
         return Err(err);
     }
+    // Only what was asked for took effect (RFC 5161 §3.1): the session ignored the rest.
+    names.retain(|n| conn.enabled().contains(n));
     Ok(names)
 }
 

@@ -195,9 +195,12 @@ macro_rules! client_typed {
             }
 
             /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"QRESYNC"`,
-            /// space-separated. Returns what the server enabled (its `ENABLED` response,
-            /// upper case); [`connection().is_enabled(…)`]($crate::Connection::is_enabled)
-            /// remembers it.
+            /// space-separated, each an atom. Returns what the server enabled (its
+            /// `ENABLED` response, upper case, limited to what was asked);
+            /// [`connection().is_enabled(…)`]($crate::Connection::is_enabled) remembers
+            /// it. Modes change only on that confirmation
+            /// ([`Command::enable_extensions`]($crate::Command::enable_extensions)): an
+            /// `OK` without `* ENABLED` switches nothing, unlike imaplib's `enable`.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -208,8 +211,38 @@ macro_rules! client_typed {
             #[doc = "# Ok(()) }"]
             #[doc = "```"]
             pub $($async)* fn enable(&mut self, capabilities: &str) -> $crate::Result<Vec<String>> {
-                let reply = self.client.run($crate::Command::enable(capabilities)?)$($await)*?;
+                let names: Vec<&str> = capabilities.split_ascii_whitespace().collect();
+                let cmd = $crate::Command::enable_extensions(&names)?;
+                let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::enable(reply, self.client.connection_mut())
+            }
+
+            /// IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855), as far as the server
+            /// offers them: sends `ENABLE IMAP4rev2 UTF8=ACCEPT` with those of the two it
+            /// advertises and the session does not have yet, and nothing when there are
+            /// none; returns what is in effect afterwards, as the server confirmed it in
+            /// `* ENABLED` ([`Rev2Modes`]($crate::typed::Rev2Modes)). Dovecot 2.3 offers
+            /// neither: nothing is sent and both stay off. Call it after login, before
+            /// SELECT (ENABLE is for the authenticated state).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let modes = imap.enable_rev2()", $aw, "?;")]
+            #[doc = "if modes.rev2 {"]
+            #[doc = "    // SEARCH is answered with ESEARCH (typed search reads it), no \\Recent,"]
+            #[doc = "    // mailbox names are UTF-8 both ways."]
+            #[doc = "}"]
+            #[doc = concat!("imap.create(\"Entwürfe\")", $aw, "?; // UTF-8 or modified UTF-7, as the mode says")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn enable_rev2(&mut self) -> $crate::Result<$crate::typed::Rev2Modes> {
+                let ask = $crate::typed::Rev2Modes::request(self.client.connection());
+                if !ask.is_empty() {
+                    let reply = self.client.run($crate::Command::enable_extensions(&ask)?)$($await)*?;
+                    $crate::typed::enable(reply, self.client.connection_mut())?;
+                }
+                Ok($crate::typed::Rev2Modes::of(self.client.connection()))
             }
 
             /// `SELECT mailbox`: opens a mailbox read-write and returns its state
@@ -532,6 +565,10 @@ macro_rules! client_typed {
             }
 
             /// `LSUB reference pattern`: like [`list`](Self::list), the subscribed mailboxes.
+            /// In IMAP4rev2 mode, which has no LSUB (RFC 9051 Appendix E), it sends
+            /// `LIST (SUBSCRIBED) reference pattern` instead — the same mailboxes as
+            /// entries of the same type, each marked `\Subscribed` — rather than refuse
+            /// a question the server can answer.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -544,14 +581,22 @@ macro_rules! client_typed {
                 reference: impl Into<$crate::Text<'t>>,
                 pattern: impl Into<$crate::Text<'t>>,
             ) -> $crate::Result<Vec<$crate::typed::ListEntry>> {
+                if self.client.connection().rev2() {
+                    let opts = $crate::build::ListOptions::new().select_subscribed();
+                    let cmd = $crate::Command::list_extended(reference, [pattern], &opts)?;
+                    let reply = self.client.run(cmd)$($await)*?;
+                    return $crate::typed::list_extended(reply, self.client.connection_mut());
+                }
                 let cmd = $crate::Command::lsub(Some(reference.into()), Some(pattern.into()))?;
                 let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::list(reply, self.client.connection().utf8_enabled())
             }
 
             /// `STATUS mailbox (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)`: a mailbox's
-            /// counters without selecting it. [`status_items`](Self::status_items) asks
-            /// for others (`SIZE`, `DELETED`, `HIGHESTMODSEQ`).
+            /// counters without selecting it. In IMAP4rev2 mode, which has no RECENT,
+            /// `(MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE)` (both base items of
+            /// RFC 9051). [`status_items`](Self::status_items) asks for others (`SIZE`,
+            /// `DELETED`, `HIGHESTMODSEQ`).
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -563,7 +608,12 @@ macro_rules! client_typed {
                 &mut self,
                 mailbox: impl Into<$crate::Text<'t>>,
             ) -> $crate::Result<$crate::typed::MailboxStatus> {
-                self.status_items(mailbox, "(MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)")$($await)*
+                let items = if self.client.connection().rev2() {
+                    "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE)"
+                } else {
+                    "(MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"
+                };
+                self.status_items(mailbox, items)$($await)*
             }
 
             /// `STATUS mailbox (items)` with the items given, e.g. `"(MESSAGES SIZE)"`.
@@ -664,7 +714,11 @@ macro_rules! client_typed {
             /// that match ([`SearchKey`]($crate::build::SearchKey): strings quoted or sent
             /// as literals, 8-bit text with `CHARSET UTF-8`). The set goes straight into
             /// [`fetch`](Self::fetch), [`store`](Self::store), [`copy`](Self::copy),
-            /// [`mv`](Self::mv). An unknown key or charset is a `Refused` error.
+            /// [`mv`](Self::mv). An unknown key or charset is a `Refused` error. In
+            /// IMAP4rev2 mode the answer is the ESEARCH carrying the command's tag, read as
+            /// the same set, ranges kept as sent (`1:4294967295` stays one range); the
+            /// RECENT, NEW and OLD keys are refused before sending there; in UTF-8 mode no
+            /// `CHARSET` is sent.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("use ", $krate, "::proto::build::{FetchAttr, SearchKey};")]
@@ -678,7 +732,7 @@ macro_rules! client_typed {
                 &mut self,
                 key: &$crate::build::SearchKey,
             ) -> $crate::Result<$crate::SequenceSet> {
-                let reply = self.client.run($crate::Command::search_with(key)?)$($await)*?;
+                let reply = self.client.run($crate::Command::search_with(key)?.keep_ranges())$($await)*?;
                 $crate::typed::search(reply)
             }
 
@@ -697,7 +751,7 @@ macro_rules! client_typed {
                 &mut self,
                 key: &$crate::build::SearchKey,
             ) -> $crate::Result<$crate::SequenceSet> {
-                let reply = self.client.run($crate::Command::uid_search_with(key)?)$($await)*?;
+                let reply = self.client.run($crate::Command::uid_search_with(key)?.keep_ranges())$($await)*?;
                 $crate::typed::search(reply)
             }
 
@@ -1216,7 +1270,9 @@ macro_rules! client_typed {
                 self.done(Ok($crate::Command::noop()))$($await)*
             }
 
-            /// `CHECK`: a checkpoint of the selected mailbox.
+            /// `CHECK`: a checkpoint of the selected mailbox. In IMAP4rev2 mode, which
+            /// removed CHECK (RFC 9051 Appendix E: "use NOOP"), it sends `NOOP`: the
+            /// checkpoint the server now makes on its own, and a chance to report changes.
             ///
             #[doc = "```no_run"]
             #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
@@ -1224,6 +1280,9 @@ macro_rules! client_typed {
             #[doc = "# Ok(()) }"]
             #[doc = "```"]
             pub $($async)* fn check(&mut self) -> $crate::Result<()> {
+                if self.client.connection().rev2() {
+                    return self.done(Ok($crate::Command::noop()))$($await)*;
+                }
                 self.done(Ok($crate::Command::check()))$($await)*
             }
 

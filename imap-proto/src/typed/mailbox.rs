@@ -47,7 +47,9 @@ use crate::session::Connection;
 pub struct Mailbox {
     /// Number of messages (`* n EXISTS`; the newest, as imaplib's result has them all).
     pub exists: u32,
-    /// Number of messages with `\Recent` (`* n RECENT`), if sent.
+    /// Number of messages with `\Recent` (`* n RECENT`), if sent. Always `None` in
+    /// IMAP4rev2 mode ([`Connection::rev2`]), which has no `\Recent` (RFC 9051
+    /// Appendix E): a RECENT response there is not read.
     pub recent: Option<u32>,
     /// The flags defined in the mailbox (`* FLAGS (…)`).
     pub flags: Vec<String>,
@@ -83,9 +85,12 @@ pub fn select(reply: Reply, conn: &Connection) -> Result<Mailbox> {
         Some(line) => number_u32("EXISTS", line)?,
         None => return Err(missing("EXISTS response")),
     };
-    let recent = last_line(stored(conn, "RECENT"))
-        .map(|line| number_u32("RECENT", line))
-        .transpose()?;
+    let recent = match conn.rev2() {
+        true => None,
+        false => last_line(stored(conn, "RECENT"))
+            .map(|line| number_u32("RECENT", line))
+            .transpose()?,
+    };
     let flags = match last_line(stored(conn, "FLAGS")) {
         Some(line) => {
             owned_flags(&parse::parse_flag_list(line).map_err(|e| malformed("FLAGS", &e))?)
@@ -178,6 +183,19 @@ impl MailboxName {
             name,
             raw: mailbox.raw().into_owned(),
         }
+    }
+
+    /// [`MailboxName::new`], refusing a name that is not UTF-8 in UTF-8 mode (UTF8=ACCEPT or
+    /// IMAP4rev2, where modified UTF-7 is gone): a malformed `what` response.
+    pub(crate) fn checked(mailbox: parse::Mailbox<'_>, utf8: bool, what: &str) -> Result<Self> {
+        let raw = mailbox.raw();
+        if utf8 && std::str::from_utf8(&raw).is_err() {
+            return Err(malformed(
+                what,
+                &ParseError::new(0, "a UTF-8 mailbox name (UTF-8 mode)", &raw),
+            ));
+        }
+        Ok(Self::new(mailbox, utf8))
     }
 
     /// The name as text.
@@ -290,7 +308,7 @@ pub fn status(reply: Reply, utf8: bool) -> Result<MailboxStatus> {
 
 fn status_of(parsed: parse::MailboxStatus<'_>, utf8: bool) -> Result<MailboxStatus> {
     let mut status = MailboxStatus {
-        mailbox: MailboxName::new(parsed.mailbox, utf8),
+        mailbox: MailboxName::checked(parsed.mailbox, utf8, "STATUS")?,
         ..MailboxStatus::default()
     };
     for (attr, value) in parsed.items {
@@ -401,6 +419,9 @@ pub struct ListEntry {
     /// 5819; [`list_extended`]); `None` otherwise, and for mailboxes that cannot be
     /// selected.
     pub status: Option<MailboxStatus>,
+    /// The name the mailbox had before a RENAME, from the `("OLDNAME" ("old"))` extended
+    /// data (RFC 9051 §7.3.1, RFC 5258 §3.5); `None` when not sent.
+    pub old_name: Option<MailboxName>,
 }
 
 impl ListEntry {
@@ -467,8 +488,13 @@ pub fn list(reply: Reply, utf8: bool) -> Result<Vec<ListEntry>> {
                 }
             }
         };
+        let old_name = match parsed.old_name {
+            None => None,
+            Some(old) => Some(MailboxName::checked(old, utf8, "LIST")?),
+        };
         entries.push(ListEntry {
-            name: MailboxName::new(parsed.mailbox, utf8),
+            name: MailboxName::checked(parsed.mailbox, utf8, "LIST")?,
+            old_name,
             delimiter,
             attributes: parsed
                 .attributes

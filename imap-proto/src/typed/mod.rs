@@ -103,6 +103,7 @@ mod messages;
 mod metadata;
 mod notify;
 mod resync;
+mod rev2;
 mod search;
 mod uids;
 
@@ -119,6 +120,7 @@ pub use messages::{fetch, MessageIter, Messages};
 pub use metadata::{metadata, MetadataEntry, MetadataValues};
 pub use notify::{events, take_events, Event};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
+pub use rev2::Rev2Modes;
 pub use search::{esearch, search, Esearch};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
 

@@ -3,13 +3,15 @@
 use super::{from_parsed, malformed, SeqSet};
 use crate::error::Result;
 use crate::parse;
-use crate::response::Reply;
+use crate::response::{Item, Reply};
 use crate::session::Connection;
 
 /// SEARCH or UID SEARCH → the matching sequence numbers (or UIDs), as ranges, from the
 /// imaplib face's result (the SEARCH data; several responses are joined in order). No
 /// SEARCH response means no match. NO and BAD (an unknown search key, for instance) are
-/// errors.
+/// errors. In IMAP4rev2 the answer is the ESEARCH carrying the command's tag; a result
+/// of [`Command::keep_ranges`](crate::Command::keep_ranges) holds its set as sent
+/// (`1:4,7`), read here without expanding it.
 ///
 /// A `(MODSEQ n)` at the end of the response (CONDSTORE) is dropped; ask with
 /// `RETURN (…)` and [`esearch`] to have it.
@@ -25,6 +27,17 @@ use crate::session::Connection;
 /// ```
 pub fn search(reply: Reply) -> Result<SeqSet> {
     let reply = reply.into_ok()?;
+    // IMAP4rev2 with `Command::keep_ranges`: the ESEARCH set as sent (`1:4,7`).
+    if let [Item::Line(line)] = reply.data.as_slice() {
+        if line.iter().any(|b| matches!(b, b':' | b',')) {
+            return SeqSet::parse_verbatim(line).map_err(|_| {
+                malformed(
+                    "ESEARCH",
+                    &parse::ParseError::new(0, "a sequence set", line),
+                )
+            });
+        }
+    }
     let mut set: Option<parse::SeqSet> = None;
     for found in parse::search(&reply) {
         let found = found.map_err(|e| malformed("SEARCH", &e))?.ids;
