@@ -10,7 +10,8 @@
 //!   take one server response fewer than without (counted by the framer), and log in;
 //! - CONTEXT=SEARCH: `PARTIAL` pages through 20 messages (one window past the end is NIL);
 //!   `UPDATE` keeps a search live: mail appended by another session arrives as `ADDTO` at
-//!   the next NOOP, and after `CANCELUPDATE` no more updates come; an unknown tag is `NO`.
+//!   the next NOOP, and while the client waits in IDLE; after `CANCELUPDATE` no more
+//!   updates come; an unknown tag is `NO`.
 
 use std::time::{Duration, Instant};
 
@@ -328,6 +329,20 @@ macro_rules! cases {
                     }
                     assert_eq!(added, [uid3.to_string()], "{what}");
 
+                    // In IDLE: the update arrives unsolicited while waiting.
+                    let name = user.name.clone();
+                    let later = std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(500));
+                        dovecot().deliver(&name, "INBOX", &numbered(7))
+                    });
+                    let in_idle = idle_for_update(&mut m)$($await)*;
+                    let uid7 = later.join().unwrap();
+                    let [update] = &in_idle[..] else {
+                        panic!("{what}: updates in IDLE: {in_idle:?}")
+                    };
+                    assert_eq!(update.tag.as_deref(), Some(tag.as_str()), "{what}");
+                    assert_eq!(update.addto[0].set.to_string(), uid7.to_string(), "{what}");
+
                     // Cancelled: the next matching message brings no update.
                     m.typed().cancel_update(&[tag.as_str()])$($await)*.unwrap();
                     d.deliver(&user.name, "INBOX", &numbered(5));
@@ -335,7 +350,7 @@ macro_rules! cases {
                         m.typed().noop()$($await)*.unwrap();
                     }
                     let inbox = m.typed().select("INBOX")$($await)*.unwrap();
-                    assert_eq!(inbox.exists, 4, "{what}");
+                    assert_eq!(inbox.exists, 5, "{what}");
                     assert!(m.typed().search_updates().unwrap().is_empty(), "{what}");
 
                     // An unknown tag: NO on both faces.
@@ -364,6 +379,20 @@ mod blocking {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    /// Waits in IDLE (up to 20 s) for the first live-search update.
+    fn idle_for_update(m: &mut Client) -> Vec<imaplib_blocking::proto::typed::Esearch> {
+        let mut idler = m.idle(Some(Duration::from_secs(20))).unwrap();
+        let mut found = Vec::new();
+        for update in idler.by_ref() {
+            found = imaplib_blocking::proto::typed::esearch_updates(&update.unwrap()).unwrap();
+            if !found.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(idler.done().unwrap().typ, "OK");
+        found
+    }
+
     cases!([] []);
 }
 
@@ -379,6 +408,21 @@ mod on_smol {
 
     async fn pause() {
         smol::Timer::after(Duration::from_millis(200)).await;
+    }
+
+    /// Waits in IDLE (up to 20 s) for the first live-search update.
+    async fn idle_for_update(m: &mut Client) -> Vec<imaplib_blocking::proto::typed::Esearch> {
+        use futures_lite::StreamExt as _;
+        let mut idler = m.idle(Some(Duration::from_secs(20))).await.unwrap();
+        let mut found = Vec::new();
+        while let Some(update) = idler.next().await {
+            found = imaplib_blocking::proto::typed::esearch_updates(&update.unwrap()).unwrap();
+            if !found.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(idler.done().await.unwrap().typ, "OK");
+        found
     }
 
     cases!([async] [.await]);

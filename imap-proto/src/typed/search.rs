@@ -192,11 +192,37 @@ pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
     Ok(answer.unwrap_or_default())
 }
 
+/// The live-search updates (`ADDTO`, `REMOVEFROM`) in one update as the IDLE iterator
+/// yields it — `("ESEARCH", [data…])`, imaplib's shape; any other update gives none. A
+/// malformed ESEARCH is an error.
+///
+/// ```
+/// use imaplib_proto::{typed, Item, Reply};
+/// let update = Reply::new("ESEARCH", vec![Item::from(b"(TAG \"BCDE4\") UID ADDTO (0 12)")]);
+/// let found = typed::esearch_updates(&update)?;
+/// assert_eq!((found[0].tag.as_deref(), found[0].addto[0].set.to_string()), (Some("BCDE4"), "12".into()));
+/// assert!(typed::esearch_updates(&Reply::new("EXISTS", vec![Item::from(b"3")]))?.is_empty());
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
+pub fn esearch_updates(update: &Reply) -> Result<Vec<Esearch>> {
+    if !update.typ.eq_ignore_ascii_case("ESEARCH") {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for found in parse::esearch(update) {
+        let found = typed_esearch(found.map_err(|e| malformed("ESEARCH", &e))?);
+        if is_update(&found) {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
 /// The updates of live searches (CONTEXT=SEARCH, [`SearchReturn::update`]) that arrived
 /// since the last call — after a NOOP, or any command — popped from the untagged store
 /// in arrival order: each an [`Esearch`] with its `tag` and `addto`/`removefrom`. Other
 /// ESEARCH responses stay stored. Updates also arrive in IDLE, as `ESEARCH` updates of
-/// imaplib's shape; read those with [`Connection::response`] or let them be stored.
+/// imaplib's shape: read those with [`esearch_updates`].
 ///
 /// [`SearchReturn::update`]: crate::build::SearchReturn::update
 ///
