@@ -10,10 +10,16 @@
 //! 8-bit search text outside UTF-8 mode. The model also says whether the builders must
 //! refuse it (NUL in text, a keyword that is no atom, an empty set or 0, `\Recent` in
 //! STORE/APPEND, a mod-sequence out of its range, a QRESYNC value RFC 7162 does not allow).
+//!
+//! A first byte of 0xF0 or above builds one of the later extensions' commands
+//! ([`extensions`]): a CATENATE append (TEXT literals and IMAP URLs, built or raw), a
+//! SEARCH with PARTIAL/UPDATE return options, CANCELUPDATE, an AUTHENTICATE with its SASL-IR
+//! initial response on the line.
 
 use imaplib_proto::build::{
-    EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey, Section, SelectParams,
-    SortKey, StoreFlags, StoreMode, ThreadAlgorithm, MAX_MODSEQ,
+    CatenateMessage, CatenatePart, EntryType, FetchAttr, FetchAttrs, Flag, ImapUrl, Keyword,
+    Qresync, SearchKey, SearchReturn, Section, SelectParams, SortKey, StoreFlags, StoreMode,
+    ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::{Command, Result, SequenceSet};
@@ -646,7 +652,11 @@ fn select(r: &mut Reader<'_>) -> Built {
 
 /// Builds one command through the builders, with its spec.
 pub fn build(r: &mut Reader<'_>) -> Built {
-    match r.u8() % 8 {
+    let pick = r.u8();
+    if pick >= 0xF0 {
+        return extensions(r);
+    }
+    match pick % 8 {
         7 => crate::ext_builders::build(r),
         6 => select(r),
         0..=2 => {
@@ -850,6 +860,356 @@ pub fn build(r: &mut Reader<'_>) -> Built {
                 flags.and_then(|f| Command::append_with(mailbox.as_str(), &f, date, &message));
             let mut s = spec("append_with", "APPEND", args, refuse);
             s.state = Need::AuthOrSelected;
+            Built { cmd, spec: s }
+        }
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), written here so that the spec does not use the
+/// encoder it checks.
+fn base64(data: &[u8]) -> Vec<u8> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]);
+            } else {
+                out.push(b'=');
+            }
+        }
+    }
+    out
+}
+
+/// RFC 5092's percent-encoding as the spec expects it: every byte outside `bchar`'s
+/// unreserved set (letters, digits, `-._~!$'()*+,&=:@/`) as `%XX`.
+fn url_escape(b: &[u8]) -> String {
+    let mut out = String::new();
+    for &c in b {
+        if c.is_ascii_alphanumeric() || b"-._~!$'()*+,&=:@/".contains(&c) {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+/// A CATENATE part as read: TEXT bytes, or a URL as built (or refused).
+enum PartModel {
+    Text(Vec<u8>),
+    Url(Result<ImapUrl>),
+}
+
+/// One CATENATE part: the model's expected arguments, a refusal if any, and the part.
+fn catenate_part(r: &mut Reader<'_>) -> (Vec<Arg>, Option<String>, PartModel) {
+    match r.u8() % 3 {
+        0 => {
+            let text = r.short_bytes().to_vec();
+            let refuse = text.contains(&0).then(|| "NUL in a TEXT part".to_string());
+            (
+                vec![Arg::Verbatim(b"TEXT".to_vec()), Arg::Literal(text.clone())],
+                refuse,
+                PartModel::Text(text),
+            )
+        }
+        1 => {
+            // A URL built from its pieces.
+            let mailbox = text_string(r);
+            let uidvalidity = match r.u8() % 3 {
+                0 => None,
+                1 => Some(0),
+                _ => Some(r.u32()),
+            };
+            let uid = if r.u8() % 8 == 0 { 0 } else { r.u32() | 1 };
+            let section = match r.u8() % 4 {
+                0 => None,
+                1 => Some("TEXT".to_string()),
+                2 => Some("HEADER.FIELDS (SUBJECT FROM)".to_string()),
+                _ => Some(text_string(r)),
+            };
+            let partial = r.bool().then(|| {
+                let offset = r.u32();
+                let len = match r.u8() % 3 {
+                    0 => None,
+                    1 => Some(0),
+                    _ => Some(r.u32()),
+                };
+                (offset, len)
+            });
+            let mut refuse = None;
+            if mailbox.is_empty() || mailbox.contains('\0') {
+                refuse = Some(format!("URL mailbox {mailbox:?}"));
+            }
+            if uid == 0 || uidvalidity == Some(0) {
+                refuse.get_or_insert_with(|| "URL UID or UIDVALIDITY 0".into());
+            }
+            if let Some(s) = &section {
+                if s.is_empty() || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                    refuse.get_or_insert_with(|| format!("URL section {s:?}"));
+                }
+            }
+            if let Some((_, Some(0))) = partial {
+                refuse.get_or_insert_with(|| "URL partial length 0".into());
+            }
+            let mut want = format!("/{}", url_escape(mailbox.as_bytes()));
+            if let Some(v) = uidvalidity {
+                want.push_str(&format!(";UIDVALIDITY={v}"));
+            }
+            want.push_str(&format!("/;UID={uid}"));
+            if let Some(s) = &section {
+                want.push_str(&format!("/;SECTION={}", url_escape(s.as_bytes())));
+            }
+            if let Some((offset, len)) = partial {
+                want.push_str(&format!("/;PARTIAL={offset}"));
+                if let Some(n) = len {
+                    want.push_str(&format!(".{n}"));
+                }
+            }
+            let built = ImapUrl::message(&mailbox, uidvalidity, uid).and_then(|u| {
+                let u = match &section {
+                    Some(s) => u.section(s)?,
+                    None => u,
+                };
+                match partial {
+                    Some((offset, len)) => u.partial(offset, len),
+                    None => Ok(u),
+                }
+            });
+            if let Ok(u) = &built {
+                assert_eq!(u.as_str(), want, "ImapUrl differs from RFC 5092's form");
+            }
+            (
+                vec![
+                    Arg::Verbatim(b"URL".to_vec()),
+                    Arg::Quoted(want.into_bytes()),
+                ],
+                refuse,
+                PartModel::Url(built),
+            )
+        }
+        _ => {
+            // A raw URL: accepted only with URL characters alone.
+            let raw = text_string(r);
+            let ok = !raw.is_empty()
+                && raw
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b));
+            (
+                vec![
+                    Arg::Verbatim(b"URL".to_vec()),
+                    Arg::Quoted(raw.clone().into_bytes()),
+                ],
+                (!ok).then(|| format!("raw URL {raw:?}")),
+                PartModel::Url(ImapUrl::parse(&raw)),
+            )
+        }
+    }
+}
+
+/// An authenticator whose initial response is the fuzz input's bytes.
+struct FirstFromInput(Vec<u8>);
+
+impl imaplib_proto::Authenticator for FirstFromInput {
+    fn step(&mut self, _challenge: &[u8]) -> Option<Vec<u8>> {
+        Some(self.0.clone())
+    }
+
+    fn has_initial_response(&self) -> bool {
+        true
+    }
+}
+
+/// The later extensions' commands (a first byte of 0xF0 or above; the connection advertises
+/// ESEARCH, SEARCHRES, CONTEXT=SEARCH, CATENATE and SASL-IR).
+fn extensions(r: &mut Reader<'_>) -> Built {
+    match r.u8() % 4 {
+        0 => {
+            // CATENATE (RFC 4469).
+            let mailbox = text_string(r);
+            let (flags, mut refuse, group) = flags(r);
+            let n = r.below(4);
+            let mut parts_spec = Vec::new();
+            let mut models = Vec::new();
+            for _ in 0..n {
+                let (args, why, part) = catenate_part(r);
+                parts_spec.extend(args);
+                if let Some(why) = why {
+                    refuse.get_or_insert(why);
+                }
+                models.push(part);
+            }
+            let mut message = Ok(CatenateMessage::new());
+            for part in &models {
+                message = match (message, part) {
+                    (Ok(m), PartModel::Text(t)) => Ok(m.part(CatenatePart::Text(t))),
+                    (Ok(m), PartModel::Url(Ok(u))) => Ok(m.url(u.clone())),
+                    (Ok(_), PartModel::Url(Err(e))) => Err(e.clone()),
+                    (Err(e), _) => Err(e),
+                };
+            }
+            if n == 0 {
+                refuse.get_or_insert_with(|| "no CATENATE part".into());
+            }
+            let mut args = vec![Arg::Mailbox {
+                name: mailbox.clone().into_bytes(),
+                is_str: true,
+                list: false,
+            }];
+            if matches!(&group, Arg::Group(items) if !items.is_empty()) {
+                args.push(group);
+            }
+            args.push(Arg::Verbatim(b"CATENATE".to_vec()));
+            args.push(Arg::Group(parts_spec));
+            let cmd = flags.and_then(|f| {
+                let m = message?.flags(f);
+                Command::append_catenate(mailbox.as_str(), &m)
+            });
+            let mut s = spec("append_catenate", "APPEND", args, refuse);
+            s.state = Need::AuthOrSelected;
+            Built { cmd, spec: s }
+        }
+        1 => {
+            // SEARCH RETURN (…) with CONTEXT=SEARCH's PARTIAL and UPDATE.
+            let key = Key::read(r, 0);
+            let mut refuse = key.refusal();
+            let mut ret = Ok(SearchReturn::new());
+            let mut options: Vec<String> = Vec::new();
+            for _ in 0..r.below(6) {
+                let word = match r.u8() % 7 {
+                    0 => "MIN",
+                    1 => "MAX",
+                    2 => "COUNT",
+                    3 => "ALL",
+                    4 => "SAVE",
+                    5 => "UPDATE",
+                    _ => {
+                        let first = if r.bool() { u32::from(r.u8()) } else { r.u32() };
+                        let last = if r.bool() { u32::from(r.u8()) } else { r.u32() };
+                        if first == 0 || first > last {
+                            refuse.get_or_insert_with(|| format!("PARTIAL {first}:{last}"));
+                        }
+                        options.retain(|o| !o.starts_with("PARTIAL"));
+                        options.push(format!("PARTIAL {first}:{last}"));
+                        ret = ret.and_then(|t| t.partial(first, last));
+                        continue;
+                    }
+                };
+                if !options.iter().any(|o| o == word) {
+                    options.push(word.to_string());
+                }
+                ret = ret.map(|t| match word {
+                    "MIN" => t.min(),
+                    "MAX" => t.max(),
+                    "COUNT" => t.count(),
+                    "ALL" => t.all(),
+                    "SAVE" => t.save(),
+                    _ => t.update(),
+                });
+            }
+            let mut args = vec![
+                Arg::Verbatim(b"RETURN".to_vec()),
+                Arg::Group(
+                    options
+                        .into_iter()
+                        .map(|o| Arg::Verbatim(o.into_bytes()))
+                        .collect(),
+                ),
+            ];
+            if key.eight_bit() {
+                args.push(Arg::Utf8Charset);
+            }
+            key.spec(false, &mut args);
+            let by_uid = r.bool();
+            let built = key.build();
+            let cmd = ret.and_then(|ret| {
+                let k = built?;
+                if by_uid {
+                    Command::uid_search_return(&k, &ret)
+                } else {
+                    Command::search_return(&k, &ret)
+                }
+            });
+            let s = spec("search_return", "SEARCH", args, refuse);
+            Built {
+                cmd,
+                spec: if by_uid { uid(s) } else { s },
+            }
+        }
+        2 => {
+            // CANCELUPDATE "tag" …
+            let tags: Vec<String> = (0..r.below(4))
+                .map(|_| {
+                    if r.bool() {
+                        format!("A{}", r.u16())
+                    } else {
+                        text_string(r)
+                    }
+                })
+                .collect();
+            let mut refuse = tags.is_empty().then(|| "no tag".to_string());
+            for t in &tags {
+                let ok = !t.is_empty()
+                    && t.bytes()
+                        .all(|b| (0x21..0x7f).contains(&b) && !b"(){%*\"\\+".contains(&b));
+                if !ok {
+                    refuse.get_or_insert_with(|| format!("not a tag: {t:?}"));
+                }
+            }
+            let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+            let args = tags
+                .iter()
+                .map(|t| Arg::Quoted(t.clone().into_bytes()))
+                .collect();
+            Built {
+                cmd: Command::cancel_update(&refs),
+                spec: spec("cancel_update", "CANCELUPDATE", args, refuse),
+            }
+        }
+        _ => {
+            // AUTHENTICATE with SASL-IR: the initial response on the line, `=` when empty.
+            let first = r.short_bytes().to_vec();
+            let mut refuse = None;
+            let (mechanism, cmd, wire) = if r.bool() {
+                let user = text_string(r);
+                let password = text_string(r);
+                if user.contains('\0') || password.contains('\0') {
+                    refuse = Some("NUL in PLAIN credentials".to_string());
+                }
+                let mut message = vec![0];
+                message.extend_from_slice(user.as_bytes());
+                message.push(0);
+                message.extend_from_slice(password.as_bytes());
+                let plain = imaplib_proto::auth::Plain::new(&user, &password);
+                let cmd = plain.and_then(|p| Command::authenticate("PLAIN", p));
+                ("PLAIN", cmd, base64(&message))
+            } else {
+                let wire = if first.is_empty() {
+                    b"=".to_vec()
+                } else {
+                    base64(&first)
+                };
+                let cmd = Command::authenticate("X-FUZZ", FirstFromInput(first));
+                ("X-FUZZ", cmd, wire)
+            };
+            let cmd = cmd.map(Command::sasl_ir);
+            let mut s = spec(
+                "authenticate+sasl_ir",
+                "AUTHENTICATE",
+                vec![
+                    Arg::Atom(mechanism.as_bytes().to_vec()),
+                    Arg::Verbatim(wire),
+                ],
+                refuse,
+            );
+            s.state = Need::NonAuth;
             Built { cmd, spec: s }
         }
     }

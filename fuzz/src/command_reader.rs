@@ -596,6 +596,13 @@ impl<'a> Wire<'a> {
                 }
                 Ok(())
             }
+            Arg::Literal(v) => {
+                let data = self.literal(false)?;
+                if data != v.as_slice() {
+                    return err(self, "the literal differs from the bytes given");
+                }
+                Ok(())
+            }
             Arg::StreamedMessage(len) => {
                 let data = if self.ctx.utf8 {
                     self.expect(b"UTF8 (")?;

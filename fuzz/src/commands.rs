@@ -122,6 +122,9 @@ pub enum Arg {
     Verbatim(Vec<u8>),
     /// `CHARSET UTF-8`, sent only outside UTF-8 mode (with its separating space).
     Utf8Charset,
+    /// Always a plain literal (`{n}` or `{n+}`) carrying exactly these bytes, in any mode:
+    /// CATENATE's TEXT parts.
+    Literal(Vec<u8>),
 }
 
 /// The date argument of APPEND.

@@ -3,7 +3,9 @@
 //!
 //! Input: a configuration byte (server capabilities LITERAL+ / LITERAL-, UTF-8 mode, the
 //! `use_literal_plus` and `mailbox_utf7` options; 0xE0 and above for the builders), then a
-//! command built by [`crate::commands::build`] (or [`crate::builders::build`]) from the rest.
+//! command built by [`crate::commands::build`] (or [`crate::builders::build`]) from the rest
+//! (for the builders, a next byte of 0xF0 or above picks a CATENATE append, a SEARCH with
+//! CONTEXT=SEARCH's PARTIAL/UPDATE, CANCELUPDATE or a SASL-IR AUTHENTICATE).
 //!
 //! Checked:
 //! * the constructor fails exactly when an argument cannot be sent in its position (NUL
@@ -111,7 +113,8 @@ fn arg_refusal(arg: &Arg) -> Option<String> {
         Arg::AString(b)
         | Arg::Quoted(b)
         | Arg::Mailbox { name: b, .. }
-        | Arg::Message { bytes: b, .. } => b.contains(&0).then(|| "NUL".to_string()),
+        | Arg::Message { bytes: b, .. }
+        | Arg::Literal(b) => b.contains(&0).then(|| "NUL".to_string()),
         Arg::Date(DateArg::Str(s)) => {
             if !(s.starts_with('"') && s.ends_with('"')) {
                 Some("date string not quoted".into())
@@ -225,8 +228,10 @@ pub fn check(data: &[u8]) {
     // need it).
     let qresync = cfg >= 0xE0;
     if qresync {
+        // … and the extensions of `builders::extensions` and `ext_builders`.
         caps.push_str(
-            " CONDSTORE QRESYNC ESEARCH LIST-EXTENDED LIST-STATUS MULTIAPPEND NOTIFY METADATA",
+            " CONDSTORE QRESYNC ESEARCH SEARCHRES CONTEXT=SEARCH CATENATE SASL-IR \
+             LIST-EXTENDED LIST-STATUS MULTIAPPEND NOTIFY METADATA",
         );
     }
     if literal_plus_cap {

@@ -221,6 +221,12 @@ fn round_trips(resp: &Response<'_>) {
                 if let Some(all) = &e.all {
                     seqset_round_trip(all);
                 }
+                if let Some(set) = e.partial.as_ref().and_then(|p| p.set.as_ref()) {
+                    seqset_round_trip(set);
+                }
+                for change in e.addto.iter().chain(&e.removefrom) {
+                    seqset_round_trip(&change.set);
+                }
             }
             Data::Fetch(f) => {
                 if let Some(flags) = f.flags() {

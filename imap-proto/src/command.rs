@@ -77,6 +77,8 @@ pub fn allowed_states(name: &str) -> Option<&'static [State]> {
         | "SUBSCRIBE" | "UNSUBSCRIBE" | "GETMETADATA" | "SETMETADATA" | "NOTIFY" => &[A, S],
         "CHECK" | "CLOSE" | "COPY" | "EXPUNGE" | "FETCH" | "MOVE" | "PARTIAL" | "SEARCH"
         | "SORT" | "STORE" | "THREAD" | "UID" | "UNSELECT" => &[S],
+        // RFC 5267 §4.3: cancels live searches of the selected mailbox.
+        "CANCELUPDATE" => &[S],
         "ID" => &[N, A, S],
         // RFC 4978 §3 (imaplib has no COMPRESS): after authentication.
         "COMPRESS" => &[A, S],
@@ -153,6 +155,8 @@ impl fmt::Debug for Kind {
 pub(crate) enum Precondition {
     /// The server must advertise this capability; otherwise this error.
     Capability(&'static str, ErrorFlavor, &'static str),
+    /// The server must advertise one of these capabilities; otherwise this error.
+    AnyCapability(&'static [&'static str], &'static str),
     /// imaplib: "Non-None charset not valid in UTF8 mode".
     NoCharsetInUtf8,
     /// `ENABLE` or `IMAP4rev2` (whose base includes ENABLE) is advertised.
@@ -191,6 +195,9 @@ pub struct Command {
     pub(crate) translate: bool,
     /// Stream the FETCH literals out as they arrive instead of keeping them.
     pub(crate) stream: bool,
+    /// AUTHENTICATE: send the initial response on the command line when the server
+    /// advertises SASL-IR (RFC 4959).
+    pub(crate) sasl_ir: bool,
 }
 
 fn text<'a>(t: impl Into<Text<'a>>) -> Text<'a> {
@@ -247,6 +254,7 @@ impl Command {
             register: false,
             translate: true,
             stream: false,
+            sasl_ir: false,
         }
     }
 
@@ -354,6 +362,36 @@ impl Command {
             Kind::Authenticate(Box::new(auth)),
         )
         .require(Precondition::Credentials { login: false }))
+    }
+
+    /// Opts an `AUTHENTICATE` command into SASL-IR (RFC 4959): when the server advertises
+    /// `SASL-IR` and the mechanism speaks first
+    /// ([`Authenticator::has_initial_response`]: PLAIN, SCRAM-*, XOAUTH2, OAUTHBEARER),
+    /// the initial response goes on the command line — `AUTHENTICATE PLAIN AHVzZXIAcGFzcw==`,
+    /// `=` when empty — saving the round trip of an empty `+` challenge. Redacted from
+    /// traces like every AUTHENTICATE response. Without SASL-IR advertised, or for another
+    /// command or mechanism (LOGIN, CRAM-MD5, a closure), nothing changes. imaplib never
+    /// does this, so its `authenticate` does not; the typed face does.
+    ///
+    /// ```
+    /// use imaplib_proto::{auth::Plain, Command, Connection, Options, Output};
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// conn.feed(b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
+    /// # assert!(matches!(conn.poll_output(), Some(Output::Connected)));
+    /// let cmd = Command::authenticate("PLAIN", Plain::new("user", "pass")?)?.sasl_ir();
+    /// conn.submit(cmd)?;
+    /// let Some(Output::Send(out)) = conn.poll_output() else { panic!() };
+    /// assert_eq!(out.bytes, b"BCDE0 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==\r\n");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn sasl_ir(mut self) -> Self {
+        self.sasl_ir = matches!(self.kind, Kind::Authenticate(_));
+        self
+    }
+
+    /// True when this is an `AUTHENTICATE` opted into SASL-IR ([`Command::sasl_ir`]).
+    pub fn uses_sasl_ir(&self) -> bool {
+        self.sasl_ir
     }
 
     /// `AUTHENTICATE SCRAM-…` with the strongest SCRAM mechanism the server of `conn`
@@ -1454,13 +1492,20 @@ impl Command {
     pub fn search_return(key: &SearchKey, ret: &crate::build::SearchReturn) -> Result<Self> {
         let mut args: Vec<Arg> = ret.args().into();
         args.extend(key.with_charset()?);
-        let cmd = Self::untagged("SEARCH", args, "SEARCH")
+        let mut cmd = Self::untagged("SEARCH", args, "SEARCH")
             .rev1_only(key.uses_recent(), "the RECENT, NEW and OLD search keys")
             .require(Precondition::Capability(
                 "ESEARCH",
                 ErrorFlavor::Error,
                 "Server does not support ESEARCH",
             ));
+        if ret.needs_context() {
+            cmd = cmd.require(Precondition::Capability(
+                "CONTEXT=SEARCH",
+                ErrorFlavor::Error,
+                "Server does not support CONTEXT=SEARCH (PARTIAL, UPDATE)",
+            ));
+        }
         Ok(if ret.saves() {
             cmd.require(Precondition::Capability(
                 "SEARCHRES",
@@ -1470,6 +1515,63 @@ impl Command {
         } else {
             cmd
         })
+    }
+
+    /// CONTEXT=SEARCH (RFC 5267 §4.3): `CANCELUPDATE "tag" …` ends the live searches
+    /// started with [`SearchReturn::update`](crate::build::SearchReturn::update) under
+    /// these command tags (an ESEARCH update's `tag`). After the OK no more `ADDTO` or
+    /// `REMOVEFROM` arrive for them; a tag the server does not know is a `NO`.
+    ///
+    /// # Errors
+    /// An argument error for no tags, or a tag that is not a tag (RFC 3501 `tag`: ASCII
+    /// astring characters other than `+`); when submitted, an `Unsupported` error without
+    /// `CONTEXT=SEARCH` (or `CONTEXT=SORT`).
+    ///
+    /// ```
+    /// let cmd = imaplib_proto::Command::cancel_update(&["BCDE5"])?;
+    /// assert_eq!(cmd.name(), "CANCELUPDATE");
+    /// assert!(imaplib_proto::Command::cancel_update(&["A1\r\nX LOGOUT"]).is_err());
+    /// assert!(imaplib_proto::Command::cancel_update(&[]).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn cancel_update(tags: &[&str]) -> Result<Self> {
+        if tags.is_empty() {
+            return Err(Error::error(
+                Reason::argument("the tags", ArgumentProblem::Empty),
+                "CANCELUPDATE needs at least one tag",
+            ));
+        }
+        let mut args = Vec::with_capacity(tags.len());
+        for tag in tags {
+            // tag = 1*<any ASTRING-CHAR except "+">
+            let ok = !tag.is_empty()
+                && tag
+                    .bytes()
+                    .all(|b| (0x21..0x7f).contains(&b) && !b"(){%*\"\\+".contains(&b));
+            if !ok {
+                let problem = if tag.contains(['\r', '\n']) {
+                    ArgumentProblem::LineBreak
+                } else if tag.contains('\0') {
+                    ArgumentProblem::Nul
+                } else {
+                    ArgumentProblem::NotAllowed
+                };
+                return Err(Error::error(
+                    Reason::argument("the tag", problem),
+                    format!("not a command tag: {tag:?}"),
+                ));
+            }
+            args.push(Arg::Quoted {
+                bytes: tag.as_bytes().to_vec(),
+                secret: false,
+            });
+        }
+        Ok(
+            Self::tagged("CANCELUPDATE", args).require(Precondition::AnyCapability(
+                &["CONTEXT=SEARCH", "CONTEXT=SORT"],
+                "Server does not support CONTEXT=SEARCH (CANCELUPDATE)",
+            )),
+        )
     }
 
     /// `UID SEARCH RETURN (options) key`: [`Command::search_return`] by UID (a saved `$`
@@ -1516,6 +1618,13 @@ impl Command {
             ErrorFlavor::Error,
             "Server does not support ESORT",
         ));
+        if ret.needs_context() {
+            cmd = cmd.require(Precondition::Capability(
+                "CONTEXT=SORT",
+                ErrorFlavor::Error,
+                "Server does not support CONTEXT=SORT (PARTIAL, UPDATE)",
+            ));
+        }
         Ok(if ret.saves() {
             cmd.require(Precondition::Capability(
                 "SEARCHRES",
@@ -1878,6 +1987,76 @@ impl Command {
         encode::no_nul("the message", message)?;
         args.push(Arg::Message(message.to_vec()));
         Ok(Self::tagged("APPEND", args))
+    }
+
+    /// CATENATE (RFC 4469): `APPEND mailbox [(flags)] ["date-time"] CATENATE (TEXT {n} …
+    /// URL "…" …)` — the server builds the message from the parts in order: literal text
+    /// and the messages or sections named by IMAP URLs ([`ImapUrl`](crate::build::ImapUrl)),
+    /// without the client downloading them. The tagged result carries `[APPENDUID …]`
+    /// (UIDPLUS); a URL the server cannot use is `NO [BADURL url]`, a message too large
+    /// `NO [TOOBIG]` ([`Code::BadUrl`](crate::parse::Code::BadUrl),
+    /// [`Code::TooBig`](crate::parse::Code::TooBig)). TEXT parts are literals, sent as
+    /// given (no line-ending translation).
+    ///
+    /// # Errors
+    /// An argument error for a message without parts or a TEXT part holding NUL; when
+    /// submitted, an `Unsupported` error unless the server advertises `CATENATE`.
+    ///
+    /// ```
+    /// use imaplib_proto::build::{CatenateMessage, ImapUrl};
+    /// use imaplib_proto::Command;
+    /// let m = CatenateMessage::new()
+    ///     .text(b"Subject: Fwd\r\n\r\n")
+    ///     .url(ImapUrl::message("INBOX", Some(7), 3)?.section("TEXT")?);
+    /// let cmd = Command::append_catenate("Drafts", &m)?;
+    /// assert_eq!(cmd.name(), "APPEND");
+    /// assert!(Command::append_catenate("Drafts", &CatenateMessage::new().text(b"a\0b")).is_err());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn append_catenate<'a>(
+        mailbox: impl Into<Text<'a>>,
+        message: &crate::build::CatenateMessage<'_>,
+    ) -> Result<Self> {
+        use crate::build::CatenatePart;
+        if message.parts.is_empty() {
+            return Err(Error::error(
+                Reason::argument("the CATENATE parts", ArgumentProblem::Empty),
+                "CATENATE needs at least one part",
+            ));
+        }
+        let mut args = vec![self::mailbox(text(mailbox), false)?];
+        if !message.flags.is_empty() {
+            args.push(crate::build::flag::flag_list("APPEND", &message.flags)?);
+        }
+        if let Some(date) = message.date {
+            args.push(Arg::Atom(crate::build::date_time(&date)?.into_bytes()));
+        }
+        args.push(Arg::Atom(b"CATENATE".to_vec()));
+        let mut parts = Vec::with_capacity(message.parts.len() * 2);
+        for part in &message.parts {
+            match part {
+                CatenatePart::Text(t) => {
+                    encode::no_nul("a CATENATE TEXT part", t)?;
+                    parts.push(Arg::Atom(b"TEXT".to_vec()));
+                    parts.push(Arg::Literal(t.to_vec()));
+                }
+                CatenatePart::Url(url) => {
+                    parts.push(Arg::Atom(b"URL".to_vec()));
+                    parts.push(Arg::Quoted {
+                        bytes: url.as_str().as_bytes().to_vec(),
+                        secret: false,
+                    });
+                }
+            }
+        }
+        args.push(Arg::Group(parts));
+        Ok(
+            Self::tagged("APPEND", args).require(Precondition::Capability(
+                "CATENATE",
+                ErrorFlavor::Error,
+                "Server does not support CATENATE",
+            )),
+        )
     }
 
     /// MULTIAPPEND (RFC 3502): `APPEND mailbox [(flags)] ["date-time"] {N} … [(flags)]

@@ -126,12 +126,15 @@ pub(crate) enum Arg {
     /// `CHARSET UTF-8` before search keys holding 8-bit text; left out in UTF-8 mode
     /// (UTF8=ACCEPT), where strings are UTF-8 anyway and imaplib refuses a charset.
     Utf8Charset,
+    /// Sent verbatim and redacted from traces: a SASL initial response (base64 or `=`).
+    Secret(Vec<u8>),
 }
 
 impl std::fmt::Debug for Arg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Arg::Quoted { secret: true, .. } => f.write_str("Quoted(<redacted>)"),
+            Arg::Secret(_) => f.write_str("<redacted>"),
             Arg::Message(m) | Arg::Utf8Message(m) => write!(f, "Message(<{} bytes>)", m.len()),
             Arg::StreamedMessage(n) => write!(f, "StreamedMessage(<{n} bytes>)"),
             Arg::Literal(l) => write!(f, "Literal(<{} bytes>)", l.len()),
@@ -602,6 +605,7 @@ impl Writer {
                 }
             }
             Arg::Utf8Charset => self.push(b"CHARSET UTF-8"),
+            Arg::Secret(b) => self.cur.push_secret(b),
             Arg::Group(items) => {
                 self.push(b"(");
                 for (i, item) in items.iter().enumerate() {

@@ -103,6 +103,18 @@ macro_rules! imaplib_methods {
             self.run($crate::Command::authenticate(mechanism, authobject)?)$($await)*
         }
 
+        /// `AUTHENTICATE mechanism initial-response` (not in imaplib): as
+        /// [`authenticate`](Self::authenticate), with the mechanism's first message on the
+        /// command line when the server advertises SASL-IR (RFC 4959), saving a round
+        /// trip. See [`Command::sasl_ir`]($crate::Command::sasl_ir).
+        pub $($async)* fn authenticate_ir(
+            &mut self,
+            mechanism: &str,
+            authobject: impl $crate::Authenticator + 'static,
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::authenticate(mechanism, authobject)?.sasl_ir())$($await)*
+        }
+
         /// `ENABLE capability`; `UTF8=ACCEPT` switches the connection to UTF-8 mode.
         pub $($async)* fn enable(&mut self, capability: &str) -> $crate::Result<$crate::Reply> {
             self.run($crate::Command::enable(capability)?)$($await)*
@@ -486,6 +498,24 @@ macro_rules! imaplib_methods {
         /// `NOTIFY NONE` (RFC 5465) → the tagged result.
         pub $($async)* fn notify_none(&mut self) -> $crate::Result<$crate::Reply> {
             self.run($crate::Command::notify_none())$($await)*
+        }
+
+        /// `APPEND mailbox [(flags)] [date] CATENATE (TEXT {n} … URL "…" …)` (RFC 4469, not
+        /// in imaplib) → the tagged result (`[APPENDUID …]`; `NO [BADURL url]` or
+        /// `NO [TOOBIG]` as a `NO` result). See
+        /// [`Command::append_catenate`]($crate::Command::append_catenate).
+        pub $($async)* fn append_catenate<'a>(
+            &mut self,
+            mailbox: impl Into<$crate::Text<'a>>,
+            message: &$crate::build::CatenateMessage<'_>,
+        ) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::append_catenate(mailbox, message)?)$($await)*
+        }
+
+        /// `CANCELUPDATE "tag" …` (RFC 5267) → the tagged result: ends live searches.
+        /// See [`Command::cancel_update`]($crate::Command::cancel_update).
+        pub $($async)* fn cancel_update(&mut self, tags: &[&str]) -> $crate::Result<$crate::Reply> {
+            self.run($crate::Command::cancel_update(tags)?)$($await)*
         }
 
         /// `NAMESPACE` → the NAMESPACE data.

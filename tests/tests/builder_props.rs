@@ -8,12 +8,16 @@
 //! UTF-8 mode or not; synchronizing literals are answered with `+` the way a server would
 //! (reading line by line and counting literal bytes), and that server must find exactly one
 //! command in everything the client sent.
+//!
+//! The later extensions' builders (CATENATE, CONTEXT=SEARCH's PARTIAL/UPDATE, CANCELUPDATE,
+//! the SASL-IR initial response) are held to the same: whatever value they are given, one
+//! command whose CR, LF and NUL can only be inside literals, or a refusal before sending.
 
 use imaplib_integration_tests::hostile::{Token, WireCommand};
 use imaplib_proto::build::{
-    AppendMessage, EntryType, FetchAttr, FetchAttrs, Flag, Keyword, Qresync, SearchKey,
-    SearchReturn, Section, SelectParams, SortCriterion, SortKey, StoreFlags, StoreMode,
-    ThreadAlgorithm, MAX_MODSEQ,
+    AppendMessage, CatenateMessage, EntryType, FetchAttr, FetchAttrs, Flag, ImapUrl, Keyword,
+    Qresync, SearchKey, SearchReturn, Section, SelectParams, SortCriterion, SortKey, StoreFlags,
+    StoreMode, ThreadAlgorithm, MAX_MODSEQ,
 };
 use imaplib_proto::chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use imaplib_proto::error::{ArgumentProblem, Reason};
@@ -41,7 +45,7 @@ impl Peer {
             utf8,
         };
         let caps = format!(
-            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH SEARCHRES ESORT{}",
+            "IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH SEARCHRES ESORT CATENATE CONTEXT=SEARCH{}",
             if literal_plus { " LITERAL+" } else { "" }
         );
         p.feed(format!("* OK [CAPABILITY {caps}] ready\r\n").as_bytes());
@@ -1223,5 +1227,217 @@ proptest! {
             && s.bytes().all(|b| (0x21..0x7f).contains(&b) && !b"(){%*\"\\][".contains(&b));
         prop_assert_eq!(Keyword::new(&s).is_ok(), atom, "{:?}", s);
         prop_assert_eq!(Flag::keyword(&s).is_ok(), atom);
+    }
+}
+
+// ----- CATENATE, CONTEXT=SEARCH, CANCELUPDATE, SASL-IR --------------------------------------
+
+/// RFC 5092's percent-encoding, written independently of the builder.
+fn url_escape(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| {
+            if c.is_ascii_alphanumeric() || b"-._~!$'()*+,&=:@/".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("%{c:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+enum PartM {
+    Text(Vec<u8>),
+    Url {
+        mailbox: String,
+        uidvalidity: Option<u32>,
+        uid: u32,
+        section: Option<String>,
+    },
+}
+
+fn cat_part() -> impl Strategy<Value = PartM> {
+    prop_oneof![
+        prop::collection::vec(1u8..=255, 0..80).prop_map(PartM::Text),
+        (
+            text().prop_filter("a mailbox", |t| !t.is_empty()),
+            prop::option::of(1u32..),
+            1u32..,
+            prop::option::of(prop_oneof![
+                Just("TEXT".to_string()),
+                Just("HEADER.FIELDS (SUBJECT)".to_string()),
+                "[ -~]{1,12}",
+            ]),
+        )
+            .prop_map(|(mailbox, uidvalidity, uid, section)| PartM::Url {
+                mailbox,
+                uidvalidity,
+                uid,
+                section,
+            }),
+    ]
+}
+
+/// A tag as the model sees it: RFC 3501's `tag` characters only.
+fn tag_ok(t: &str) -> bool {
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| (0x21..0x7f).contains(&b) && !b"(){%*\"\\+".contains(&b))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// CATENATE: any TEXT bytes (CR, LF, 8-bit, literal markers) go in literals with their
+    /// exact bytes; any URL, whatever its mailbox and section hold, is one quoted string.
+    #[test]
+    fn catenate_round_trips(mailbox in "[A-Za-z0-9]{1,10}",
+                            flags in prop::collection::vec(flag(), 0..3),
+                            parts in prop::collection::vec(cat_part(), 1..5),
+                            (literal_plus, utf8) in mode()) {
+        let mut peer = Peer::new(literal_plus, utf8);
+        let mut want = vec![a("APPEND"), a(mailbox.clone())];
+        if !flags.is_empty() {
+            want.push(Tok::Open);
+            want.extend(flags.iter().map(|f| a(f.text())));
+            want.push(Tok::Close);
+        }
+        want.extend([a("CATENATE"), Tok::Open]);
+        let mut m = CatenateMessage::new().flags(flags.iter().map(FlagM::build));
+        for p in &parts {
+            match p {
+                PartM::Text(t) => {
+                    want.extend([a("TEXT"), Tok::S(t.clone())]);
+                    m = m.text(t);
+                }
+                PartM::Url { mailbox, uidvalidity, uid, section } => {
+                    let mut url = ImapUrl::message(mailbox, *uidvalidity, *uid).unwrap();
+                    let mut text = format!("/{}", url_escape(mailbox.as_bytes()));
+                    if let Some(v) = uidvalidity {
+                        text.push_str(&format!(";UIDVALIDITY={v}"));
+                    }
+                    text.push_str(&format!("/;UID={uid}"));
+                    if let Some(s) = section {
+                        url = url.section(s).unwrap();
+                        text.push_str(&format!("/;SECTION={}", url_escape(s.as_bytes())));
+                    }
+                    prop_assert_eq!(url.as_str(), text.as_str());
+                    want.extend([a("URL"), Tok::S(text.into_bytes())]);
+                    m = m.url(url);
+                }
+            }
+        }
+        want.push(Tok::Close);
+        check(&mut peer, Command::append_catenate(mailbox.as_str(), &m).unwrap(), want)?;
+    }
+
+    /// A raw URL is accepted exactly when it holds URL characters only, and then is sent
+    /// as one quoted string with its exact bytes.
+    #[test]
+    fn raw_urls_are_checked(raw in prop_oneof![text(), "[A-Za-z0-9/;=:.%-]{1,30}"]) {
+        let ok = !raw.is_empty()
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b));
+        match ImapUrl::parse(&raw) {
+            Ok(url) => {
+                prop_assert!(ok, "accepted {:?}", raw);
+                let mut peer = Peer::new(false, false);
+                let cmd = Command::append_catenate("INBOX", &CatenateMessage::new().url(url)).unwrap();
+                check(&mut peer, cmd, vec![a("APPEND"), a("INBOX"), a("CATENATE"), Tok::Open,
+                      a("URL"), Tok::S(raw.clone().into_bytes()), Tok::Close])?;
+            }
+            Err(e) => {
+                prop_assert!(!ok, "refused {:?}: {}", raw, e);
+                prop_assert!(matches!(e.reason(), Reason::Argument { .. }), "{e}");
+            }
+        }
+    }
+
+    /// SEARCH RETURN with PARTIAL and UPDATE: one command; an empty or inverted range is
+    /// refused before sending.
+    #[test]
+    fn context_search_round_trips(m in key(), (literal_plus, utf8) in mode(),
+                                  range in (prop_oneof![Just(0u32), 1u32..50, any::<u32>()],
+                                            prop_oneof![1u32..100, any::<u32>()]),
+                                  update in any::<bool>(), count in any::<bool>(), uid in any::<bool>()) {
+        let (first, last) = range;
+        let built = SearchReturn::new().partial(first, last);
+        if first == 0 || first > last {
+            let e = built.unwrap_err();
+            prop_assert!(matches!(e.reason(), Reason::Argument { .. }), "{e}");
+            return Ok(());
+        }
+        let mut ret = built.unwrap();
+        let mut toks = vec![a("RETURN"), Tok::Open, a("PARTIAL"), a(format!("{first}:{last}"))];
+        if update {
+            ret = ret.update();
+            toks.push(a("UPDATE"));
+        }
+        if count {
+            ret = ret.count();
+            toks.push(a("COUNT"));
+        }
+        toks.push(Tok::Close);
+        let mut peer = Peer::new(literal_plus, utf8);
+        let key = m.build();
+        let mut want = if uid { vec![a("UID"), a("SEARCH")] } else { vec![a("SEARCH")] };
+        want.extend(toks);
+        if m.eight_bit() && !peer.utf8 {
+            want.extend([a("CHARSET"), a("UTF-8")]);
+        }
+        m.expect(false, &mut want);
+        let cmd = if uid {
+            Command::uid_search_return(&key, &ret)
+        } else {
+            Command::search_return(&key, &ret)
+        };
+        check(&mut peer, cmd.unwrap(), want)?;
+    }
+
+    /// CANCELUPDATE: tags are accepted exactly when they are tags, and sent quoted.
+    #[test]
+    fn cancel_update_round_trips(tags in prop::collection::vec(prop_oneof![text(), "[A-Z][0-9]{1,4}"], 1..4)) {
+        let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let ok = tags.iter().all(|t| tag_ok(t));
+        match Command::cancel_update(&refs) {
+            Ok(cmd) => {
+                prop_assert!(ok, "accepted {:?}", tags);
+                let mut peer = Peer::new(false, false);
+                let mut want = vec![a("CANCELUPDATE")];
+                want.extend(tags.iter().map(|t| Tok::S(t.clone().into_bytes())));
+                check(&mut peer, cmd, want)?;
+            }
+            Err(e) => {
+                prop_assert!(!ok, "refused {:?}: {}", tags, e);
+                prop_assert!(matches!(e.reason(), Reason::Argument { .. }), "{e}");
+            }
+        }
+    }
+
+    /// SASL-IR: whatever the credentials, the AUTHENTICATE line is one line whose last
+    /// word is the base64 of PLAIN's message (base64 holds no CR, LF or NUL).
+    #[test]
+    fn sasl_ir_is_one_line(user in text(), password in text()) {
+        use base64::Engine as _;
+        let mut conn = Connection::new(Options::new(0x1234));
+        conn.feed(b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n");
+        while conn.poll_output().is_some() {}
+        let auth = imaplib_proto::auth::Plain::new(&user, &password).unwrap();
+        let cmd = Command::authenticate("PLAIN", auth).unwrap().sasl_ir();
+        conn.submit(cmd).unwrap();
+        let mut sent = Vec::new();
+        while let Some(out) = conn.poll_output() {
+            if let Output::Send(o) = out {
+                sent.extend_from_slice(&o.bytes);
+            }
+        }
+        let line = sent.strip_suffix(b"\r\n").unwrap_or_else(|| panic!("no CRLF: {sent:?}"));
+        prop_assert!(!line.iter().any(|&c| matches!(c, b'\r' | b'\n' | 0)), "{:?}", line);
+        let b64 = line.strip_prefix(b"BCDE0 AUTHENTICATE PLAIN ").unwrap_or_else(|| panic!("{line:?}"));
+        let decoded = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let mut want = vec![0];
+        want.extend_from_slice(user.as_bytes());
+        want.push(0);
+        want.extend_from_slice(password.as_bytes());
+        prop_assert_eq!(decoded, want);
     }
 }

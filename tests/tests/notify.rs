@@ -3,7 +3,9 @@
 //! message appended to another mailbox by another session is reported, while the client
 //! waits in IDLE, as a STATUS event for that mailbox ([`typed::events`] over the IDLE
 //! updates). `NOTIFY NONE` is accepted; a NOTIFY breaking RFC 5465's rules never leaves the
-//! client.
+//! client. Metadata events are refused (Dovecot 2.3.19 supports none, even with
+//! `imap_metadata = yes` as here): `NO [BADEVENT …]`, its list without parentheses, typed as
+//! [`Code::BadEvent`].
 //!
 //! Waiting: NOTIFY events come unsolicited, but a client sees them only when it reads; the
 //! tests wait in IDLE, during which Dovecot sends them.
@@ -11,9 +13,10 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use imaplib_blocking::proto::build::EventGroup;
+use imaplib_blocking::proto::build::{EventGroup, NotifyEvent};
+use imaplib_blocking::proto::parse::Code;
 use imaplib_blocking::proto::typed::{self, Event};
-use imaplib_blocking::proto::Cause;
+use imaplib_blocking::proto::{Cause, Error, Reason};
 use imaplib_integration_tests::connect::Transport;
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
 
@@ -45,6 +48,30 @@ fn groups() -> [EventGroup; 1] {
     [EventGroup::personal().message_new().message_expunge()]
 }
 
+/// Events Dovecot 2.3.19 does not support: metadata changes.
+fn metadata_groups() -> [EventGroup; 1] {
+    [EventGroup::personal()
+        .message_new()
+        .message_expunge()
+        .event(NotifyEvent::MailboxMetadataChange)
+        .event(NotifyEvent::ServerMetadataChange)]
+}
+
+/// The refusal of [`metadata_groups`]: BADEVENT listing both.
+fn assert_badevent(e: &Error) {
+    let Reason::Refused(r) = e.reason() else {
+        panic!("not a refusal: {e:?}")
+    };
+    assert_eq!(
+        r.code(),
+        Some(Code::BadEvent(vec![
+            b"MailboxMetadataChange",
+            b"ServerMetadataChange"
+        ])),
+        "{e}"
+    );
+}
+
 mod blocking {
     use super::*;
     use imaplib_integration_tests::connect;
@@ -70,6 +97,9 @@ mod blocking {
             .notify(false, &[EventGroup::inboxes().message_new()])
             .unwrap_err();
         assert_eq!(e.cause(), Cause::Argument, "{e}");
+        assert!(m.connection().has_capability("METADATA"));
+        let e = m.typed().notify(false, &metadata_groups()).unwrap_err();
+        assert_badevent(&e);
         m.typed().notify(false, &groups()).unwrap();
         m.typed().select("INBOX").unwrap();
 
@@ -118,6 +148,20 @@ mod on_smol {
             d.create_mailbox(&user.name, OTHER);
             let mut m = connect::smol(&user, transport).await;
             assert!(m.connection().has_capability("NOTIFY"));
+            let e = m
+                .typed()
+                .notify(false, &metadata_groups())
+                .await
+                .unwrap_err();
+            assert_badevent(&e);
+            // The imaplib face: ('NO', [b'[BADEVENT …] …']).
+            let r = m.notify_set(false, &metadata_groups()).await.unwrap();
+            assert_eq!(r.typ, "NO", "{r:?}");
+            assert!(
+                r.python_repr()
+                    .contains("[BADEVENT MailboxMetadataChange ServerMetadataChange]"),
+                "{r:?}"
+            );
             m.typed().notify(false, &groups()).await.unwrap();
             m.typed().select("INBOX").await.unwrap();
 

@@ -34,6 +34,16 @@ pub trait Authenticator: Send {
     /// exchange: the client sends `*`.
     fn step(&mut self, challenge: &[u8]) -> Option<Vec<u8>>;
 
+    /// True when the mechanism speaks first (a client-first SASL mechanism, RFC 4422
+    /// §5): its [`step`](Self::step) answers an empty challenge with the initial
+    /// response, which may then go on the `AUTHENTICATE` line when the server advertises
+    /// SASL-IR (RFC 4959, [`Command::sasl_ir`](crate::Command::sasl_ir)). PLAIN, SCRAM,
+    /// XOAUTH2 and OAUTHBEARER do; CRAM-MD5 (server first) does not. The default, used by
+    /// closures, is false: the exchange waits for the server's first `+`.
+    fn has_initial_response(&self) -> bool {
+        false
+    }
+
     /// Called once when the `AUTHENTICATE` command is submitted, before any byte of it is
     /// queued, with what the connection knows. An error refuses the command: nothing is
     /// sent. The default accepts everything.
@@ -218,6 +228,10 @@ impl Plain {
 }
 
 impl Authenticator for Plain {
+    fn has_initial_response(&self) -> bool {
+        true
+    }
+
     fn step(&mut self, _challenge: &[u8]) -> Option<Vec<u8>> {
         if self.sent {
             return None;
@@ -257,6 +271,10 @@ impl XOAuth2 {
 }
 
 impl Authenticator for XOAuth2 {
+    fn has_initial_response(&self) -> bool {
+        true
+    }
+
     fn step(&mut self, _challenge: &[u8]) -> Option<Vec<u8>> {
         if self.sent {
             // The challenge after the first response carries a JSON error; an empty
@@ -309,6 +327,10 @@ impl OAuthBearer {
 }
 
 impl Authenticator for OAuthBearer {
+    fn has_initial_response(&self) -> bool {
+        true
+    }
+
     fn step(&mut self, _challenge: &[u8]) -> Option<Vec<u8>> {
         if self.sent {
             return Some(b"\x01".to_vec());

@@ -450,6 +450,10 @@ impl Gs2 {
 }
 
 impl Authenticator for Scram {
+    fn has_initial_response(&self) -> bool {
+        true
+    }
+
     fn start(&mut self, ctx: &AuthContext<'_>) -> Result<()> {
         let mechanism = ctx.mechanism();
         let Some((hash, plus)) = ScramHash::from_mechanism(mechanism) else {

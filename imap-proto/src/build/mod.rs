@@ -17,9 +17,13 @@
 //! * [`StoreFlags`]: a STORE change (replace, add, remove; silent or not).
 //! * [`ListOptions`] and [`StatusItem`]: extended LIST (LIST-EXTENDED, LIST-STATUS,
 //!   SPECIAL-USE) for [`Command::list_extended`].
-//! * [`SearchReturn`]: `RETURN (MIN MAX COUNT ALL SAVE)` of ESEARCH, SEARCHRES and ESORT
+//! * [`SearchReturn`]: `RETURN (MIN MAX COUNT ALL SAVE PARTIAL UPDATE)` of ESEARCH,
+//!   SEARCHRES, ESORT and CONTEXT=SEARCH
 //!   ([`Command::search_return`], [`Command::sort_return`]).
 //! * [`AppendMessage`]: one message of a MULTIAPPEND ([`Command::append_many`]).
+//! * [`CatenateMessage`], [`CatenatePart`] and [`ImapUrl`]: a message the server builds
+//!   from text and parts of stored messages (CATENATE, RFC 4469;
+//!   [`Command::append_catenate`](crate::Command::append_catenate)).
 //! * CONDSTORE and QRESYNC (RFC 7162): [`SelectParams`] and [`Qresync`] for SELECT/EXAMINE,
 //!   [`FetchAttr::modseq`], [`SearchKey::modseq`]; the `CHANGEDSINCE` and `UNCHANGEDSINCE`
 //!   modifiers are constructors ([`Command::fetch_changed_since`],
@@ -66,6 +70,7 @@
 //! [`Command::store_unchanged_since`]: crate::Command::store_unchanged_since
 
 mod append;
+mod catenate;
 mod condstore;
 mod date;
 mod esearch;
@@ -78,6 +83,7 @@ pub(crate) mod search;
 mod store;
 
 pub use append::AppendMessage;
+pub use catenate::{CatenateMessage, CatenatePart, ImapUrl};
 pub use condstore::{Qresync, SelectParams, MAX_MODSEQ};
 pub use esearch::SearchReturn;
 pub use fetch::{FetchAttr, FetchAttrs, Section};

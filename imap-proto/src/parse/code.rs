@@ -131,6 +131,20 @@ pub enum Code<'a> {
     Referral(&'a [u8]),
     /// `METADATA LONGENTRIES n` / `MAXSIZE n` / `TOOMANY` / `NOPRIVATE` (RFC 5464).
     Metadata(MetadataCode),
+    /// `BADURL url` (RFC 4469, CATENATE): the server could not use this IMAP URL (the
+    /// text up to `]`, as sent).
+    BadUrl(&'a [u8]),
+    /// `TOOBIG` (RFC 4469): the message being built would be too large.
+    TooBig,
+    /// `NOUPDATE "tag"` (RFC 5267, CONTEXT=SEARCH): the server will not keep the search
+    /// of this command tag up to date (its result is still valid).
+    NoUpdate(Str<'a>),
+    /// `BADEVENT (event …)` (RFC 5465, NOTIFY): the events the server does not support,
+    /// as listed. Dovecot sends the list without parentheses; both forms are read.
+    BadEvent(Vec<&'a [u8]>),
+    /// `NOTIFICATIONOVERFLOW` (RFC 5465): the server stopped sending notifications (as
+    /// after `NOTIFY NONE`); the client must resynchronise and issue NOTIFY again.
+    NotificationOverflow,
     /// Any other code, with its data (text up to `]`) if present.
     Other {
         /// The code's name.
@@ -191,6 +205,25 @@ impl fmt::Display for Code<'_> {
             Code::Closed => f.write_str("CLOSED"),
             Code::Referral(url) => write!(f, "REFERRAL {}", lossy(url)),
             Code::Metadata(m) => write!(f, "METADATA {m}"),
+            Code::BadUrl(url) => write!(f, "BADURL {}", lossy(url)),
+            Code::TooBig => f.write_str("TOOBIG"),
+            Code::NoUpdate(tag) => {
+                let mut out = Vec::new();
+                tag.write_to(&mut out);
+                write!(f, "NOUPDATE {}", lossy(&out))
+            }
+            Code::BadEvent(events) => {
+                f.write_str("BADEVENT")?;
+                for (i, e) in events.iter().enumerate() {
+                    let open = if i == 0 { " (" } else { " " };
+                    write!(f, "{open}{}", lossy(e))?;
+                }
+                if !events.is_empty() {
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
+            Code::NotificationOverflow => f.write_str("NOTIFICATIONOVERFLOW"),
             Code::Other { name, data } => {
                 f.write_str(&lossy(name))?;
                 match data {
@@ -316,6 +349,29 @@ fn other_data<'a>(c: &mut Cursor<'a>) -> ParseResult<&'a [u8]> {
     c.since(start)
 }
 
+/// RFC 4469's `url-resp-text`: every byte up to the `]` that ends the code (none is
+/// taken as the URL's end; a URL holding `]` cannot be told from the code's end).
+fn until_bracket<'a>(c: &mut Cursor<'a>) -> ParseResult<&'a [u8]> {
+    let start = c.rest;
+    let n = memchr::memchr(b']', c.rest).unwrap_or(c.rest.len());
+    c.advance(n);
+    c.since(start)
+}
+
+/// BADEVENT's list: `(event *(SP event))` as RFC 5465 has it, or Dovecot's `event *(SP
+/// event)` without parentheses. Events are atoms.
+fn bad_events<'a>(c: &mut Cursor<'a>) -> ParseResult<Vec<&'a [u8]>> {
+    let paren = c.eat(b'(');
+    let mut events = vec![c.atom()?];
+    while c.eat(b' ') {
+        events.push(c.atom()?);
+    }
+    if paren {
+        c.expect(b')', "')'")?;
+    }
+    Ok(events)
+}
+
 /// The arguments of a code named `name` (`has_args`: a SP followed the name).
 pub(crate) fn code_args<'a>(
     c: &mut Cursor<'a>,
@@ -335,6 +391,9 @@ pub(crate) fn code_args<'a>(
             b"NOMODSEQ" => Some(Code::NoModSeq),
             b"CLOSED" => Some(Code::Closed),
             b"BADCHARSET" => Some(Code::BadCharset(Vec::new())),
+            b"TOOBIG" => Some(Code::TooBig),
+            b"NOTIFICATIONOVERFLOW" => Some(Code::NotificationOverflow),
+            b"BADEVENT" => Some(Code::BadEvent(Vec::new())),
             b"COPYUID" | b"APPENDUID" | b"UIDNEXT" | b"UIDVALIDITY" | b"UNSEEN"
             | b"PERMANENTFLAGS" | b"HIGHESTMODSEQ" | b"MODIFIED" | b"REFERRAL" => None,
             _ => Some(Code::Other { name, data: None }),
@@ -421,6 +480,34 @@ pub(crate) fn code_args<'a>(
         b"REFERRAL" => {
             let url = other_data(c)?;
             Code::Referral(url)
+        }
+        b"BADURL" => Code::BadUrl(until_bracket(c)?),
+        b"NOUPDATE" => {
+            let start = c.rest;
+            match c.astring() {
+                Ok(tag) if matches!(c.peek(), None | Some(b']')) => Code::NoUpdate(tag),
+                _ => {
+                    // Not the RFC's `NOUPDATE "tag"`: kept as text.
+                    c.rest = start;
+                    Code::Other {
+                        name,
+                        data: Some(other_data(c)?),
+                    }
+                }
+            }
+        }
+        b"BADEVENT" => {
+            let start = c.rest;
+            match bad_events(c) {
+                Ok(events) if matches!(c.peek(), None | Some(b']')) => Code::BadEvent(events),
+                _ => {
+                    c.rest = start;
+                    Code::Other {
+                        name,
+                        data: Some(other_data(c)?),
+                    }
+                }
+            }
         }
         b"METADATA" => {
             let start = c.rest;

@@ -54,7 +54,10 @@ pub use quirk::{Quirk, Quirks};
 pub use response::{
     parse_greeting, parse_response, parse_response_quirks, parse_segments, Data, Response,
 };
-pub use search::{Esearch, Search, Sort, ThreadNode, Threads, Vanished, MAX_THREAD_DEPTH};
+pub use search::{
+    ContextChange, Esearch, PartialResult, Search, Sort, ThreadNode, Threads, Vanished,
+    MAX_THREAD_DEPTH,
+};
 pub use seqset::{SeqRange, SeqSet};
 pub use server::{Acl, Capabilities, Id, MyRights, Quota, QuotaResource, QuotaRoot};
 pub use token::{write_flag_list, Flag, NString, Raw, Str, StrForm, Value, MAX_NESTING};

@@ -66,8 +66,37 @@ pub struct Esearch<'a> {
     pub all: Option<SeqSet>,
     /// MODSEQ
     pub modseq: Option<u64>,
+    /// `PARTIAL (first:last set)` (RFC 5267, CONTEXT=SEARCH): one page of the matches.
+    pub partial: Option<PartialResult>,
+    /// `ADDTO (position set …)` (RFC 5267): a live search's additions, in order.
+    pub addto: Vec<ContextChange>,
+    /// `REMOVEFROM (position set …)` (RFC 5267): a live search's removals, in order.
+    pub removefrom: Vec<ContextChange>,
     /// Other return data, verbatim.
     pub other: Vec<(&'a [u8], Raw<'a>)>,
+}
+
+/// ESEARCH's `PARTIAL (first:last set)` (RFC 5267 §4.4): the matches at positions
+/// `first` to `last` of the whole result, as ranges (never expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialResult {
+    /// The first position asked for (1-based), as the server echoes it.
+    pub first: u32,
+    /// The last position asked for.
+    pub last: u32,
+    /// The matches in that window; `None` for `NIL` (no match there).
+    pub set: Option<SeqSet>,
+}
+
+/// One `position set` pair of an ESEARCH `ADDTO` or `REMOVEFROM` update (RFC 5267 §4.3):
+/// the numbers added to (removed from) a live search's result. `position` is where they
+/// go in a sorted result (CONTEXT=SORT); 0 means "not given" (Dovecot's, for SEARCH).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextChange {
+    /// The context position (0 when unspecified).
+    pub position: u32,
+    /// The numbers, as ranges.
+    pub set: SeqSet,
 }
 
 /// A VANISHED response (RFC 7162).
@@ -419,9 +448,46 @@ impl<'a> Cursor<'a> {
                 b"COUNT" => e.count = Some(self.number()?),
                 b"ALL" => e.all = Some(self.seq_set()?),
                 b"MODSEQ" => e.modseq = Some(self.number64()?),
+                b"PARTIAL" => e.partial = Some(self.partial_data()?),
+                b"ADDTO" => e.addto.extend(self.context_changes()?),
+                b"REMOVEFROM" => e.removefrom.extend(self.context_changes()?),
                 _ => e.other.push((name, self.raw_value()?)),
             }
         }
+    }
+
+    /// `(first:last set)` or `(first:last NIL)` after `PARTIAL SP`.
+    fn partial_data(&mut self) -> ParseResult<PartialResult> {
+        self.expect(b'(', "'('")?;
+        let first = self.nz_number(None)?;
+        self.expect(b':', "':'")?;
+        let last = self.nz_number(None)?;
+        self.sp()?;
+        let set = if self.keyword(b"NIL") {
+            None
+        } else {
+            Some(self.seq_set()?)
+        };
+        self.close()?;
+        Ok(PartialResult { first, last, set })
+    }
+
+    /// `(position set *(SP position set))` after `ADDTO SP` / `REMOVEFROM SP`.
+    fn context_changes(&mut self) -> ParseResult<Vec<ContextChange>> {
+        self.expect(b'(', "'('")?;
+        let mut out = Vec::new();
+        loop {
+            let position = self.number()?;
+            self.sp()?;
+            let set = self.seq_set()?;
+            out.push(ContextChange { position, set });
+            if self.peek() == Some(b')') {
+                break;
+            }
+            self.sp()?;
+        }
+        self.close()?;
+        Ok(out)
     }
 
     /// VANISHED data: `[(EARLIER) SP] known-uids`.

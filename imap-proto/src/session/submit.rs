@@ -1,6 +1,8 @@
 //! Submission: the state table and connection checks, tags, encoding, and the calls that
 //! move a command on (a literal written, IDLE's DONE).
 
+use base64::Engine;
+
 use super::job::{Idle, Job, Stage};
 use super::send::{After, Send};
 use super::stream::Streaming;
@@ -229,8 +231,10 @@ impl Connection {
             mut kind,
             translate,
             stream,
+            sasl_ir,
             ..
         } = cmd;
+        let mut initial_response = None;
         if let Kind::Authenticate(auth) = &mut kind {
             // The mechanism checks what the connection knows (SCRAM: channel binding)
             // before a byte is queued.
@@ -242,6 +246,23 @@ impl Connection {
                 .with_channel_binding(self.channel_binding.as_ref())
                 .with_secure(self.secure);
             auth.start(&ctx).map_err(|e| e.with_command(&name))?;
+            if sasl_ir && self.has_capability("SASL-IR") && auth.has_initial_response() {
+                // RFC 4959: the client's first message on the command line, `=` when empty.
+                let Some(first) = auth.step(b"") else {
+                    return Err(Error::error(
+                        Reason::argument("the SASL mechanism", ArgumentProblem::NotAllowed),
+                        format!("{mechanism} gave no initial response"),
+                    )
+                    .with_command(&name));
+                };
+                initial_response = Some(if first.is_empty() {
+                    b"=".to_vec()
+                } else {
+                    base64::engine::general_purpose::STANDARD
+                        .encode(first)
+                        .into_bytes()
+                });
+            }
         }
         let mut args: Vec<Arg> = args
             .into_iter()
@@ -263,6 +284,9 @@ impl Connection {
             if !own {
                 args.push(Arg::Literal(literal));
             }
+        }
+        if let Some(ir) = initial_response {
+            args.push(Arg::Secret(ir));
         }
         let tag = self.next_tag();
         let ctx = self.ctx();
@@ -321,6 +345,17 @@ impl Connection {
                         ErrorFlavor::Error => Error::error(reason, msg),
                         ErrorFlavor::Abort => Error::abort(reason, msg),
                     }
+                    .with_command(&cmd.name));
+                }
+            }
+            Precondition::AnyCapability(caps, msg) => {
+                if !caps.iter().any(|c| self.has_capability(c)) {
+                    return Err(Error::error(
+                        Reason::Unsupported {
+                            capability: caps.first().copied().unwrap_or_default().to_string(),
+                        },
+                        msg,
+                    )
                     .with_command(&cmd.name));
                 }
             }

@@ -154,7 +154,9 @@ macro_rules! client_typed {
             /// `AUTHENTICATE mechanism`: SASL authentication with an
             /// [`Authenticator`]($crate::Authenticator) — e.g.
             /// [`auth::XOAuth2`]($crate::auth::XOAuth2) for an OAuth2 token
-            /// (`"XOAUTH2"`), or [`auth::Plain`]($crate::auth::Plain).
+            /// (`"XOAUTH2"`), or [`auth::Plain`]($crate::auth::Plain). When the server
+            /// advertises SASL-IR and the mechanism speaks first, its first message goes on
+            /// the command line ([`Command::sasl_ir`]($crate::Command::sasl_ir)).
             ///
             #[doc = "```no_run"]
             #[doc = concat!("use ", $krate, "::auth::XOAuth2;")]
@@ -167,14 +169,15 @@ macro_rules! client_typed {
                 mechanism: &str,
                 auth: impl $crate::Authenticator + 'static,
             ) -> $crate::Result<()> {
-                self.done($crate::Command::authenticate(mechanism, auth))$($await)*
+                self.done($crate::Command::authenticate(mechanism, auth).map(|c| c.sasl_ir()))$($await)*
             }
 
             /// `AUTHENTICATE SCRAM-…`: the strongest SCRAM mechanism the server offers,
             /// with channel binding to the TLS session when it offers `-PLUS`, and mutual
             /// authentication — a server that does not prove it knows the password fails
             /// the login with [`Reason::Sasl`]($crate::Reason::Sasl), even after `OK`.
-            /// A wrong password is an error with reason `Refused`. For another policy,
+            /// A wrong password is an error with reason `Refused`. With SASL-IR advertised,
+            /// the client-first message goes on the command line. For another policy,
             /// [`authenticate`](Self::authenticate) with an
             /// [`auth::Scram`]($crate::auth::Scram).
             ///
@@ -191,7 +194,7 @@ macro_rules! client_typed {
             #[doc = "```"]
             pub $($async)* fn login_scram(&mut self, user: &str, password: &str) -> $crate::Result<()> {
                 let cmd = $crate::Command::login_scram(self.client.connection(), user, password);
-                self.done(cmd)$($await)*
+                self.done(cmd.map(|c| c.sasl_ir()))$($await)*
             }
 
             /// `ENABLE capability…` (RFC 5161), e.g. `"UTF8=ACCEPT"` or `"QRESYNC"`,
@@ -780,6 +783,46 @@ macro_rules! client_typed {
                 $crate::typed::esearch(reply, self.client.connection_mut())
             }
 
+            /// CONTEXT=SEARCH (RFC 5267): the updates of live searches
+            /// ([`SearchReturn::update`]($crate::build::SearchReturn::update)) that arrived
+            /// with earlier commands' answers (a [`noop`](Self::noop), say), in order: each
+            /// an [`Esearch`]($crate::typed::Esearch) with its `tag` and its `addto` /
+            /// `removefrom` changes. Sends nothing.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let live = imap.uid_esearch(&SearchKey::unseen(), &SearchReturn::new().all().update())", $aw, "?;")]
+            #[doc = concat!("imap.noop()", $aw, "?;")]
+            #[doc = concat!("for update in imap.search_updates()? {")]
+            #[doc = "    for added in &update.addto { println!(\"new unseen: {}\", added.set); }"]
+            #[doc = "}"]
+            #[doc = "let tag = live.tag.unwrap_or_default();"]
+            #[doc = concat!("imap.cancel_update(&[tag.as_str()])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub fn search_updates(&mut self) -> $crate::Result<Vec<$crate::typed::Esearch>> {
+                $crate::typed::search_updates(self.client.connection_mut())
+            }
+
+            /// `CANCELUPDATE "tag" …` (RFC 5267): ends the live searches started under these
+            /// tags ([`Esearch::tag`]($crate::typed::Esearch::tag)); a tag the server does
+            /// not know is a `Refused` error. Needs `CONTEXT=SEARCH` (an `Unsupported`
+            /// error otherwise, before anything is sent).
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{SearchKey, SearchReturn};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let live = imap.esearch(&SearchKey::flagged(), &SearchReturn::new().count().update())", $aw, "?;")]
+            #[doc = concat!("imap.cancel_update(&[live.tag.as_deref().unwrap_or_default()])", $aw, "?;")]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn cancel_update(&mut self, tags: &[&str]) -> $crate::Result<()> {
+                self.done($crate::Command::cancel_update(tags))$($await)*
+            }
+
             /// `UID SEARCH RETURN (…) key`: [`esearch`](Self::esearch) by UID.
             ///
             #[doc = "```no_run"]
@@ -1214,6 +1257,35 @@ macro_rules! client_typed {
                 messages: &[$crate::build::AppendMessage<'_>],
             ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
                 let cmd = $crate::Command::append_many(mailbox, messages)?;
+                let reply = self.client.run(cmd)$($await)*?;
+                $crate::typed::append(reply)
+            }
+
+            /// CATENATE (RFC 4469): `APPEND mailbox … CATENATE (TEXT … URL …)` — the server
+            /// builds the message from text and parts of messages it holds
+            /// ([`CatenateMessage`]($crate::build::CatenateMessage),
+            /// [`ImapUrl`]($crate::build::ImapUrl)); its `APPENDUID` (UIDPLUS). A URL the
+            /// server cannot use is a `Refused` error with
+            /// [`Code::BadUrl`]($crate::parse::Code::BadUrl); without `CATENATE`
+            /// advertised, an `Unsupported` error before anything is sent.
+            ///
+            #[doc = "```no_run"]
+            #[doc = concat!("use ", $krate, "::proto::build::{CatenateMessage, ImapUrl};")]
+            #[doc = concat!("# ", $fn, " example(client: &mut ", $krate, "::Client) -> ", $krate, "::Result<()> {")]
+            #[doc = "let mut imap = client.typed();"]
+            #[doc = concat!("let inbox = imap.select(\"INBOX\")", $aw, "?;")]
+            #[doc = "let body = ImapUrl::message(\"INBOX\", inbox.uid_validity, 42)?.section(\"TEXT\")?;"]
+            #[doc = "let forward = CatenateMessage::new().text(b\"Subject: Fwd: report\\r\\n\\r\\n\").url(body);"]
+            #[doc = concat!("let stored = imap.append_catenate(\"Drafts\", &forward)", $aw, "?;")]
+            #[doc = "println!(\"{:?}\", stored.map(|s| s.uids.to_string()));"]
+            #[doc = "# Ok(()) }"]
+            #[doc = "```"]
+            pub $($async)* fn append_catenate<'t>(
+                &mut self,
+                mailbox: impl Into<$crate::Text<'t>>,
+                message: &$crate::build::CatenateMessage<'_>,
+            ) -> $crate::Result<Option<$crate::typed::AppendUid>> {
+                let cmd = $crate::Command::append_catenate(mailbox, message)?;
                 let reply = self.client.run(cmd)$($await)*?;
                 $crate::typed::append(reply)
             }

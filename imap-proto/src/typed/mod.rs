@@ -121,7 +121,9 @@ pub use metadata::{metadata, MetadataEntry, MetadataValues};
 pub use notify::{events, take_events, Event};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use rev2::Rev2Modes;
-pub use search::{esearch, search, Esearch};
+pub use search::{
+    esearch, esearch_updates, search, search_updates, Esearch, SearchChange, SearchPage,
+};
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
 
 use crate::error::{Error, Reason, Result, Violation};

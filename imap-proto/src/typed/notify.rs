@@ -2,8 +2,8 @@
 
 use super::{from_parsed, list, malformed, status, ListEntry, MailboxName, MailboxStatus};
 use super::{Messages, SeqSet};
-use crate::error::Result;
-use crate::parse::{self, MetadataItem, ParseError};
+use crate::error::{Refusal, Result};
+use crate::parse::{self, Code, MetadataItem, ParseError, StatusKind};
 use crate::response::{Item, Reply};
 use crate::session::Connection;
 
@@ -119,10 +119,10 @@ pub fn events(update: &Reply, utf8: bool) -> Result<Vec<Event>> {
         }
         "NOTIFICATIONOVERFLOW" => out.push(Event::Overflow),
         "OK" => {
-            let overflow = data
-                .iter()
-                .filter_map(Item::as_line)
-                .any(|l| l.len() >= 22 && l[..22].eq_ignore_ascii_case(b"[NOTIFICATIONOVERFLOW]"));
+            // The stored text of an untagged OK: its response code, typed.
+            let overflow = data.iter().filter_map(Item::as_line).any(|l| {
+                Refusal::new(StatusKind::Ok, l).code() == Some(Code::NotificationOverflow)
+            });
             if overflow {
                 out.push(Event::Overflow);
             }

@@ -81,6 +81,10 @@ pub fn search(reply: Reply) -> Result<SeqSet> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Esearch {
+    /// The tag of the command it answers (`(TAG "…")`): what
+    /// [`Command::cancel_update`](crate::Command::cancel_update) names to end a live
+    /// search (`UPDATE`).
+    pub tag: Option<String>,
     /// The numbers are UIDs (UID SEARCH).
     pub uid: bool,
     /// `MIN`: the lowest match.
@@ -93,22 +97,53 @@ pub struct Esearch {
     pub all: Option<SeqSet>,
     /// `MODSEQ` (CONDSTORE): the highest mod-sequence of the matches.
     pub modseq: Option<u64>,
+    /// `PARTIAL` (CONTEXT=SEARCH): the page of matches asked for with
+    /// [`SearchReturn::partial`](crate::build::SearchReturn::partial).
+    pub partial: Option<SearchPage>,
+    /// `ADDTO` (CONTEXT=SEARCH): numbers a live search gained, in the order sent.
+    pub addto: Vec<SearchChange>,
+    /// `REMOVEFROM` (CONTEXT=SEARCH): numbers a live search lost, in the order sent.
+    pub removefrom: Vec<SearchChange>,
     /// Other return data: names as sent, values in their wire form.
     pub other: Vec<(String, Vec<u8>)>,
 }
 
-/// SEARCH or UID SEARCH with `RETURN (…)` → [`Esearch`]. The imaplib face's result holds
-/// no ESEARCH data (imaplib's `search()` returns SEARCH responses), so the ESEARCH
-/// responses are popped from the store; the last one is taken, none means no match
-/// (`Esearch::default()` with `uid` unset). NO and BAD are errors.
-pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
-    super::done(reply)?;
-    let stored = conn.response("ESEARCH");
-    let Some(found) = parse::esearch(&stored).last() else {
-        return Ok(Esearch::default());
+/// A page of a search result: ESEARCH's `PARTIAL (first:last set)` (RFC 5267 §4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchPage {
+    /// The first position of the page (1-based), as the server echoes it.
+    pub first: u32,
+    /// The last position of the page.
+    pub last: u32,
+    /// The matches at those positions, as ranges; `None` when there are none (`NIL`).
+    pub set: Option<SeqSet>,
+}
+
+/// One change to a live search (RFC 5267 §4.3): `ADDTO`/`REMOVEFROM`'s `position set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchChange {
+    /// Where in a sorted result the numbers go (CONTEXT=SORT); 0 when not given.
+    pub position: u32,
+    /// The numbers added or removed, as ranges.
+    pub set: SeqSet,
+}
+
+fn typed_esearch(found: parse::Esearch<'_>) -> Esearch {
+    let change = |c: &parse::ContextChange| SearchChange {
+        position: c.position,
+        set: from_parsed(c.set.clone()),
     };
-    let found = found.map_err(|e| malformed("ESEARCH", &e))?;
-    Ok(Esearch {
+    Esearch {
+        tag: found.tag.as_ref().map(|t| t.to_str_lossy().into_owned()),
+        partial: found.partial.as_ref().map(|p| SearchPage {
+            first: p.first,
+            last: p.last,
+            set: p.set.clone().map(from_parsed),
+        }),
+        addto: found.addto.iter().map(change).collect(),
+        removefrom: found.removefrom.iter().map(change).collect(),
         uid: found.uid,
         min: found.min,
         max: found.max,
@@ -120,5 +155,115 @@ pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
             .iter()
             .map(|(name, value)| (String::from_utf8_lossy(name).into_owned(), value.to_wire()))
             .collect(),
-    })
+    }
+}
+
+/// The ESEARCH responses stored under `conn`, popped and parsed one by one, each with its
+/// stored item; the store is left as it was when one is malformed.
+fn pop_esearch(conn: &mut Connection) -> Result<Vec<(Esearch, Item)>> {
+    let stored = conn.response("ESEARCH");
+    let mut out = Vec::new();
+    for item in stored.data.iter().filter(|i| !i.is_none()) {
+        let one = Reply::new("ESEARCH", vec![item.clone()]);
+        match parse::esearch(&one).last() {
+            Some(Ok(found)) => out.push((typed_esearch(found), item.clone())),
+            Some(Err(e)) => {
+                let err = malformed("ESEARCH", &e);
+                conn.restore_unsolicited(stored)?;
+                return Err(err);
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// True for a live search's update (`ADDTO`/`REMOVEFROM`) rather than a command's answer.
+fn is_update(e: &Esearch) -> bool {
+    !e.addto.is_empty() || !e.removefrom.is_empty()
+}
+
+/// SEARCH or UID SEARCH with `RETURN (…)` → [`Esearch`]. The imaplib face's result holds
+/// no ESEARCH data (imaplib's `search()` returns SEARCH responses), so the ESEARCH
+/// responses are popped from the store; the last one that is not a live search's update
+/// is taken (updates — `ADDTO`, `REMOVEFROM` — stay stored for [`search_updates`]), none
+/// means no match (`Esearch::default()` with `uid` unset). NO and BAD are errors.
+pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
+    super::done(reply)?;
+    let mut answer = None;
+    let mut updates = Vec::new();
+    for (found, item) in pop_esearch(conn)? {
+        if is_update(&found) {
+            updates.push(item);
+        } else {
+            answer = Some(found);
+        }
+    }
+    if !updates.is_empty() {
+        conn.restore_unsolicited(Reply::new("ESEARCH", updates))?;
+    }
+    Ok(answer.unwrap_or_default())
+}
+
+/// The live-search updates (`ADDTO`, `REMOVEFROM`) in one update as the IDLE iterator
+/// yields it — `("ESEARCH", [data…])`, imaplib's shape; any other update gives none. A
+/// malformed ESEARCH is an error.
+///
+/// ```
+/// use imaplib_proto::{typed, Item, Reply};
+/// let update = Reply::new("ESEARCH", vec![Item::from(b"(TAG \"BCDE4\") UID ADDTO (0 12)")]);
+/// let found = typed::esearch_updates(&update)?;
+/// assert_eq!((found[0].tag.as_deref(), found[0].addto[0].set.to_string()), (Some("BCDE4"), "12".into()));
+/// assert!(typed::esearch_updates(&Reply::new("EXISTS", vec![Item::from(b"3")]))?.is_empty());
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
+pub fn esearch_updates(update: &Reply) -> Result<Vec<Esearch>> {
+    if !update.typ.eq_ignore_ascii_case("ESEARCH") {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for found in parse::esearch(update) {
+        let found = typed_esearch(found.map_err(|e| malformed("ESEARCH", &e))?);
+        if is_update(&found) {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// The updates of live searches (CONTEXT=SEARCH, [`SearchReturn::update`]) that arrived
+/// since the last call — after a NOOP, or any command — popped from the untagged store
+/// in arrival order: each an [`Esearch`] with its `tag` and `addto`/`removefrom`. Other
+/// ESEARCH responses stay stored. Updates also arrive in IDLE, as `ESEARCH` updates of
+/// imaplib's shape: read those with [`esearch_updates`].
+///
+/// [`SearchReturn::update`]: crate::build::SearchReturn::update
+///
+/// ```
+/// use imaplib_proto::{typed, Command, Connection, Options, Output};
+/// let mut conn = Connection::new(Options::new(0x1234));
+/// # conn.feed(b"* PREAUTH Logged in\r\n* CAPABILITY IMAP4rev1 ESEARCH CONTEXT=SEARCH\r\nBCDE0 OK done\r\n");
+/// # while conn.poll_output().is_some() {}
+/// conn.submit(Command::noop())?;
+/// conn.feed(b"* 3 EXISTS\r\n* ESEARCH (TAG \"BCDE2\") UID ADDTO (0 7:8)\r\nBCDE1 OK NOOP\r\n");
+/// # while conn.poll_output().is_some() {}
+/// let updates = typed::search_updates(&mut conn)?;
+/// assert_eq!(updates[0].tag.as_deref(), Some("BCDE2"));
+/// assert_eq!(updates[0].addto[0].set.to_string(), "7:8");
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
+pub fn search_updates(conn: &mut Connection) -> Result<Vec<Esearch>> {
+    let mut out = Vec::new();
+    let mut others = Vec::new();
+    for (found, item) in pop_esearch(conn)? {
+        if is_update(&found) {
+            out.push(found);
+        } else {
+            others.push(item);
+        }
+    }
+    if !others.is_empty() {
+        conn.restore_unsolicited(Reply::new("ESEARCH", others))?;
+    }
+    Ok(out)
 }
