@@ -54,12 +54,10 @@ fn a_refused_authenticate_carries_the_referral_url() {
     let id = s.submit(
         Command::authenticate("PLAIN", |_: &[u8]| Some(b"\0alice\0secret".to_vec())).unwrap(),
     );
-    let sent = String::from_utf8(s.take_sent()).unwrap();
-    assert!(sent.starts_with("BCDE1 AUTHENTICATE PLAIN"), "{sent}");
-    if !sent.contains("AHBsaWNl") && !sent.contains("AGFsaWNl") {
-        s.s("+ \r\n");
-        s.take_sent();
-    }
+    // imaplib's authenticate sends no initial response, SASL-IR or not.
+    s.c("TTTT1 AUTHENTICATE PLAIN\r\n");
+    s.s("+ \r\n");
+    s.c("AGFsaWNlAHNlY3JldA==\r\n");
     s.s("TTTT1 NO [REFERRAL imap://;AUTH=GSSAPI@imap2.example.org/] Use Kerberos there\r\n");
     let e = s.err(id);
     assert_eq!(
