@@ -167,7 +167,7 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
                 Step::StartTls => (self.poll_upgrade(cx), self.transport.handshake_deadline()),
                 Step::StartCompression => (self.poll_compress(cx), None),
                 Step::ReadMessage { max } => {
-                    let n = io.poll_message(cx, &mut self.core.buf[..max]);
+                    let n = io.poll_message(cx, self.core.buf.for_message(max));
                     (
                         n.map(|n| io.give_message(&mut self.core.driver, &self.core.buf, n)),
                         None,
@@ -212,11 +212,14 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         if !ready_or_pending!(self.poll_flushed(cx)) {
             return Poll::Ready(());
         }
-        match ready_or_pending!(self.transport.poll_read(cx, &mut self.core.buf)) {
+        let buf = self.core.buf.for_read();
+        match ready_or_pending!(self.transport.poll_read(cx, buf)) {
             Ok(0) => self.core.driver.feed_eof(Instant::now()),
-            Ok(n) => io
-                .sink
-                .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now()),
+            Ok(n) => {
+                self.core.buf.filled(n);
+                io.sink
+                    .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now())
+            }
             Err(e) => self.failed(e),
         }
         Poll::Ready(())
