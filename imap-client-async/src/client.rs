@@ -74,8 +74,12 @@ impl<S: Duplex, R: Runtime> std::fmt::Debug for Client<S, R> {
 }
 
 impl<R: Runtime> Client<BoxStream, R> {
+    // `dial`, `tls` and `over` box their futures: the connect constructors' futures then
+    // stay small (a few hundred bytes, not 7 KiB), and so does every task that awaits one
+    // and then lives on, such as an idling session (issue 14). One allocation per
+    // connection, freed once connected.
     async fn dial(host: &str, port: u16, config: &Config) -> Result<BoxStream> {
-        transport::tcp_connect::<R>(host, port, config.timeout()).await
+        Box::pin(transport::tcp_connect::<R>(host, port, config.timeout())).await
     }
 
     fn spawn(command: &str) -> Result<BoxStream> {
@@ -100,22 +104,24 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         let name = config.server_name(host);
         let tls =
             transport::tls_handshake::<S, R>(stream, config.tls_config()?, name, config.timeout());
-        Ok(Transport::tls(tls.await?))
+        Ok(Transport::tls(Box::pin(tls).await?))
     }
 
-    async fn over(transport: Transport<S>, mut core: Core) -> Result<Self> {
+    fn over(
+        transport: Transport<S>,
+        mut core: Core,
+    ) -> impl std::future::Future<Output = Result<Self>> {
         // Implicit TLS: SCRAM's -PLUS mechanisms bind to this session.
         let binding = transport.channel_binding();
         core.driver.connection_mut().set_channel_binding(binding);
-        Client {
+        let client = Client {
             core,
             transport,
             unflushed: false,
             timer: None,
             timer_at: None,
-        }
-        .greet()
-        .await
+        };
+        Box::pin(client.greet())
     }
 
     /// The stream under TLS.
