@@ -137,6 +137,42 @@ pub fn dovecot() -> &'static Dovecot {
     }
 }
 
+/// Starts a Dovecot of its own, not shared with [`dovecot()`], with `extra` appended to its
+/// configuration (after the harness's settings, so that its values win). It stops, and its
+/// directory is removed, when the returned value is dropped or the process ends.
+///
+/// For settings that the shared instance must not have, such as
+/// [`many_sessions_config`]. Errors are complete messages, as [`dovecot()`] panics with.
+pub fn dovecot_with(extra: &str) -> Result<Dovecot, String> {
+    Dovecot::start_with(Some(extra))
+}
+
+/// Settings under which one Dovecot holds `sessions` concurrent IMAP sessions of one user from
+/// one address (append them with [`dovecot_with`]).
+///
+/// By default Dovecot runs one `imap` process per session, at most 100 of them, and lets one
+/// user hold 1 000 connections from one IP address (`common.conf`). Here one `imap`
+/// process serves every session (`service_count = 0`, `client_limit`: Dovecot's
+/// "high-performance" mode), and so do the login processes; the limits on clients,
+/// connections per user and address, and address space are raised to match. Each session's
+/// IDLE watches its Maildir with inotify, one inotify instance per process, one watch per
+/// directory: the system's defaults (128 instances, about 190 000 watches) suffice.
+///
+/// Dovecot's master needs as many file descriptors as its busiest process has clients: raise
+/// `RLIMIT_NOFILE` in the starting process (its children inherit it) to more than
+/// `sessions` plus a few hundred.
+pub fn many_sessions_config(sessions: usize) -> String {
+    let clients = sessions + 200;
+    format!(
+        "# Many concurrent sessions (tests/src/dovecot.rs, many_sessions_config).\n\
+         default_client_limit = {clients}\n\
+         default_vsz_limit = 8G\n\
+         service imap {{\n  service_count = 0\n  process_limit = 1\n  client_limit = {clients}\n}}\n\
+         service imap-login {{\n  service_count = 0\n  process_limit = 2\n  client_limit = {clients}\n}}\n\
+         protocol imap {{\n  mail_max_userip_connections = {clients}\n}}\n"
+    )
+}
+
 /// A user known to Dovecot's password file, with a mailbox of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserAccount {
@@ -496,6 +532,11 @@ impl Dovecot {
 
     /// Starts a new instance. Errors are complete, human-readable panic messages.
     fn start() -> Result<Dovecot, String> {
+        Self::start_with(None)
+    }
+
+    /// Starts a new instance with `extra` settings appended (before the environment's).
+    fn start_with(extra: Option<&str>) -> Result<Dovecot, String> {
         let started = Instant::now();
         check_installed(&[DOVECOT_BIN, IMAP_BIN])?;
         let run_as = RunAs::detect()?;
@@ -525,6 +566,9 @@ impl Dovecot {
             let tls_port = tls.local_addr().map_err(|e| e.to_string())?.port();
             let config = dir.join("dovecot.conf");
             let mut text = config_text(&dir, &run_as, plain_port, tls_port);
+            if let Some(extra) = extra {
+                let _ = write!(text, "\n{extra}\n");
+            }
             if let Ok(extra) = std::env::var(EXTRA_CONFIG_ENV) {
                 let _ = write!(text, "\n# From ${EXTRA_CONFIG_ENV}:\n{extra}\n");
             }

@@ -6,7 +6,8 @@
 //! when it is not. [`hostile`] plays scripted hostile servers on loopback, and [`memory`] is
 //! an in-memory server stream that both clients run over without a socket or a clock;
 //! [`runtimes`] runs the async tests under smol, async-std and tokio; [`scram`] is the
-//! server side of SCRAM-SHA-256(-PLUS) for scripted servers.
+//! server side of SCRAM-SHA-256(-PLUS) for scripted servers; [`swarm`] idles many async
+//! sessions on one mailbox and wakes them all.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -18,6 +19,7 @@ pub mod memory;
 pub mod runtimes;
 pub mod scenarios;
 pub mod scram;
+pub mod swarm;
 pub mod wire;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) as doc tests.
