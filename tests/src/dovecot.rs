@@ -151,27 +151,44 @@ pub fn dovecot_with(extra: &str) -> Result<Dovecot, String> {
 /// one address (append them with [`dovecot_with`]).
 ///
 /// By default Dovecot runs one `imap` process per session, at most 100 of them, and lets one
-/// user hold 1 000 connections from one IP address (`common.conf`). Here one `imap`
-/// process serves every session (`service_count = 0`, `client_limit`: Dovecot's
-/// "high-performance" mode), and so do the login processes; the limits on clients,
-/// connections per user and address, and address space are raised to match. Each session's
-/// IDLE watches its Maildir with inotify, one inotify instance per process, one watch per
-/// directory: the system's defaults (128 instances, about 190 000 watches) suffice.
+/// user hold 1 000 connections from one IP address (`common.conf`). Here each `imap` process
+/// serves up to [`SESSIONS_PER_IMAP_PROCESS`] sessions (`service_count = 0`, `client_limit`:
+/// Dovecot's "high-performance" mode), as few processes as that allows, and one login
+/// process serves every client; the limits on clients, connections per user and address, and
+/// address space are raised to match.
 ///
-/// Dovecot's master needs as many file descriptors as its busiest process has clients: raise
-/// `RLIMIT_NOFILE` in the starting process (its children inherit it) to more than
-/// `sessions` plus a few hundred.
+/// IDLE: a session learns of a change in its mailbox from inotify (500 ms later, Dovecot's
+/// `NOTIFY_DELAY_MSECS`) or from its own `mailbox_idle_check_interval` timer, which the
+/// harness sets to 1 s. In a process serving many sessions, one inotify event wakes only one
+/// of the sessions watching the same directory (Dovecot 2.3's `inotify_input_more` calls the
+/// first watcher of a watch descriptor: `io_notify_fd_find`), so the others notice at their
+/// next check: a wake-up reaches all of them within about a second, plus the time to process
+/// them. (With Dovecot's default of 30 s, 300 sessions took 30 s.)
+///
+/// Each idling session holds about three file descriptors in its `imap` process (the socket,
+/// the index log and the mailbox list's index log), and Dovecot's processes inherit the
+/// starting process's `RLIMIT_NOFILE`: raise it to 20 000 (the per-process share of
+/// [`SESSIONS_PER_IMAP_PROCESS`] sessions, and the login process's sockets).
 pub fn many_sessions_config(sessions: usize) -> String {
     let clients = sessions + 200;
+    let per_process = sessions.min(SESSIONS_PER_IMAP_PROCESS) + 100;
+    let processes = sessions.div_ceil(SESSIONS_PER_IMAP_PROCESS).max(1);
     format!(
         "# Many concurrent sessions (tests/src/dovecot.rs, many_sessions_config).\n\
          default_client_limit = {clients}\n\
-         default_vsz_limit = 8G\n\
-         service imap {{\n  service_count = 0\n  process_limit = 1\n  client_limit = {clients}\n}}\n\
-         service imap-login {{\n  service_count = 0\n  process_limit = 2\n  client_limit = {clients}\n}}\n\
+         default_vsz_limit = 0\n\
+         service imap {{\n  service_count = 0\n  process_limit = {processes}\n  \
+         client_limit = {per_process}\n}}\n\
+         service imap-login {{\n  service_count = 0\n  process_limit = 2\n  \
+         client_limit = {clients}\n}}\n\
          protocol imap {{\n  mail_max_userip_connections = {clients}\n}}\n"
     )
 }
+
+/// The most sessions [`many_sessions_config`] lets one `imap` process serve: about three file
+/// descriptors each stays under a hard `RLIMIT_NOFILE` of 20 000 (where it cannot be raised,
+/// as in a container without `CAP_SYS_RESOURCE`).
+pub const SESSIONS_PER_IMAP_PROCESS: usize = 4000;
 
 /// A user known to Dovecot's password file, with a mailbox of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]

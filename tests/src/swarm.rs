@@ -50,6 +50,9 @@ pub struct Swarm {
     pub wake_timeout: Duration,
     /// The process's live heap bytes (a counting global allocator's), if it has one.
     pub live_heap: Option<fn() -> usize>,
+    /// The server's master process, if it runs here: the resident sets of its process tree
+    /// are added up before and idling.
+    pub server_pid: Option<u32>,
 }
 
 /// What a run measured and counted.
@@ -59,7 +62,7 @@ pub struct Report {
     pub sessions: usize,
     /// Sessions that reached IDLE.
     pub idling: usize,
-    /// Sessions that failed before IDLE, and the first few reasons.
+    /// Sessions that did not reach IDLE within the set-up time (failed or still setting up).
     pub setup_failures: usize,
     /// The first reasons of failures (set-up or wake-up), at most ten.
     pub errors: Vec<String>,
@@ -78,10 +81,21 @@ pub struct Report {
     pub tcp_mem_before: u64,
     /// See [`Report::tcp_mem_before`].
     pub tcp_mem_idle: u64,
+    /// The kernel's slab memory for TCP sockets (`/proc/slabinfo`: the `TCP` and
+    /// `sock_inode_cache` caches, active objects × object size), before and idling: the
+    /// socket structures of both ends. 0 where slabinfo is not readable.
+    pub tcp_slab_before: u64,
+    /// See [`Report::tcp_slab_before`].
+    pub tcp_slab_idle: u64,
     /// TCP sockets in use (`TCP: inuse`) before and idling.
     pub tcp_inuse_before: u64,
     /// See [`Report::tcp_inuse_before`].
     pub tcp_inuse_idle: u64,
+    /// The server's processes' resident sets added up (VmRSS of the master and its
+    /// descendants), before and idling; 0 without [`Swarm::server_pid`].
+    pub server_rss_before: u64,
+    /// See [`Report::server_rss_before`].
+    pub server_rss_idle: u64,
     /// How long the `APPEND` of the wake-up took (sent to tagged OK).
     pub append_time: Duration,
     /// Idling sessions that saw `* 1 EXISTS`.
@@ -109,6 +123,22 @@ impl Report {
     pub fn tcp_mem_per_session(&self) -> f64 {
         per(
             self.tcp_mem_idle as f64 - self.tcp_mem_before as f64,
+            self.idling,
+        )
+    }
+
+    /// The kernel's socket structures per idling session (both ends).
+    pub fn tcp_slab_per_session(&self) -> f64 {
+        per(
+            self.tcp_slab_idle as f64 - self.tcp_slab_before as f64,
+            self.idling,
+        )
+    }
+
+    /// The server's resident bytes per idling session.
+    pub fn server_rss_per_session(&self) -> f64 {
+        per(
+            self.server_rss_idle as f64 - self.server_rss_before as f64,
             self.idling,
         )
     }
@@ -173,6 +203,56 @@ pub fn status_kib(path: &str, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The resident sets (VmRSS) of process `root` and all its descendants, added up, in bytes.
+pub fn tree_rss(root: u32) -> u64 {
+    let mut parent = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the command name may hold spaces and parentheses.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree.iter()
+        .map(|pid| status_kib(&format!("/proc/{pid}/status"), "VmRSS:") * 1024)
+        .sum()
+}
+
+/// Bytes in the kernel's slab caches for TCP sockets (`TCP` and `sock_inode_cache`:
+/// active objects × object size); 0 if `/proc/slabinfo` cannot be read.
+pub fn tcp_slab() -> u64 {
+    let text = std::fs::read_to_string("/proc/slabinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if !matches!(w.first(), Some(&"TCP") | Some(&"sock_inode_cache")) {
+                return None;
+            }
+            // name active_objs num_objs objsize …
+            let active: u64 = w.get(1)?.parse().ok()?;
+            let size: u64 = w.get(3)?.parse().ok()?;
+            Some(active * size)
+        })
+        .sum()
+}
+
 /// `TCP: inuse` and `TCP: mem` (in bytes) of `/proc/net/sockstat`.
 pub fn tcp_sockstat() -> (u64, u64) {
     let text = std::fs::read_to_string("/proc/net/sockstat").unwrap_or_default();
@@ -217,6 +297,8 @@ async fn conduct<'a>(ex: &smol::LocalExecutor<'a>, swarm: &'a Swarm) -> Report {
     report.heap_before = live();
     report.rss_before = rss();
     (report.tcp_inuse_before, report.tcp_mem_before) = tcp_sockstat();
+    report.tcp_slab_before = tcp_slab();
+    report.server_rss_before = swarm.server_pid.map_or(0, tree_rss);
 
     let start = Instant::now();
     for _ in 0..swarm.sessions {
@@ -245,6 +327,8 @@ async fn conduct<'a>(ex: &smol::LocalExecutor<'a>, swarm: &'a Swarm) -> Report {
     report.heap_idle = live();
     report.rss_idle = rss();
     (report.tcp_inuse_idle, report.tcp_mem_idle) = tcp_sockstat();
+    report.tcp_slab_idle = tcp_slab();
+    report.server_rss_idle = swarm.server_pid.map_or(0, tree_rss);
 
     // The wake-up: one more session appends a message to the shared mailbox.
     let appended = append(swarm, &config).await;
@@ -293,10 +377,11 @@ async fn conduct<'a>(ex: &smol::LocalExecutor<'a>, swarm: &'a Swarm) -> Report {
 
 async fn warm_up(swarm: &Swarm, config: &Config) -> imaplib_async::Result<()> {
     let mut m = Client::connect_with(&swarm.host, swarm.port, config).await?;
-    m.login(&swarm.user.name, &swarm.user.password)
+    let _ = m
+        .login(&swarm.user.name, &swarm.user.password)
         .await?
         .into_ok()?;
-    m.select(swarm.mailbox.as_str(), true).await?.into_ok()?;
+    let _ = m.select(swarm.mailbox.as_str(), true).await?.into_ok()?;
     let _ = m.logout().await?;
     Ok(())
 }
@@ -304,13 +389,15 @@ async fn warm_up(swarm: &Swarm, config: &Config) -> imaplib_async::Result<()> {
 /// Appends the wake-up; returns when it was sent and how long it took.
 async fn append(swarm: &Swarm, config: &Config) -> imaplib_async::Result<(Instant, Duration)> {
     let mut m = Client::connect_with(&swarm.host, swarm.port, config).await?;
-    m.login(&swarm.user.name, &swarm.user.password)
+    let _ = m
+        .login(&swarm.user.name, &swarm.user.password)
         .await?
         .into_ok()?;
     let message = b"From: waker@example.org\r\nTo: idlers@example.org\r\n\
 Subject: wake up\r\n\r\nEvery idling session should see this one arrive.\r\n";
     let t0 = Instant::now();
-    m.append(Some(swarm.mailbox.as_str().into()), None, None, message)
+    let _ = m
+        .append(Some(swarm.mailbox.as_str().into()), None, None, message)
         .await?
         .into_ok()?;
     let took = t0.elapsed();
@@ -329,10 +416,11 @@ async fn session(
     let permit = gate.acquire().await;
     let set_up = async {
         let mut m = Client::connect_with(&swarm.host, swarm.port, &config).await?;
-        m.login(&swarm.user.name, &swarm.user.password)
+        let _ = m
+            .login(&swarm.user.name, &swarm.user.password)
             .await?
             .into_ok()?;
-        m.select(swarm.mailbox.as_str(), false).await?.into_ok()?;
+        let _ = m.select(swarm.mailbox.as_str(), false).await?.into_ok()?;
         Ok::<_, imaplib_async::Error>(m)
     };
     let mut m = match set_up.await {

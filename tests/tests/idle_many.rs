@@ -80,6 +80,7 @@ fn two_hundred_idling_sessions_all_see_the_wake_up_within_16_kib_each() {
         setup_timeout: Duration::from_secs(60),
         wake_timeout: Duration::from_secs(30),
         live_heap: Some(live_heap),
+        server_pid: None,
     });
     let summary = format!(
         "{report:#?}\nheap per session {:.0} B, RSS per session {:.0} B",
