@@ -74,8 +74,12 @@ impl<S: Duplex, R: Runtime> std::fmt::Debug for Client<S, R> {
 }
 
 impl<R: Runtime> Client<BoxStream, R> {
+    // `dial`, `tls` and `over` box their futures: the connect constructors' futures then
+    // stay small (a few hundred bytes, not 7 KiB), and so does every task that awaits one
+    // and then lives on, such as an idling session (issue 14). One allocation per
+    // connection, freed once connected.
     async fn dial(host: &str, port: u16, config: &Config) -> Result<BoxStream> {
-        transport::tcp_connect::<R>(host, port, config.timeout()).await
+        Box::pin(transport::tcp_connect::<R>(host, port, config.timeout())).await
     }
 
     fn spawn(command: &str) -> Result<BoxStream> {
@@ -100,22 +104,24 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         let name = config.server_name(host);
         let tls =
             transport::tls_handshake::<S, R>(stream, config.tls_config()?, name, config.timeout());
-        Ok(Transport::tls(tls.await?))
+        Ok(Transport::tls(Box::pin(tls).await?))
     }
 
-    async fn over(transport: Transport<S>, mut core: Core) -> Result<Self> {
+    fn over(
+        transport: Transport<S>,
+        mut core: Core,
+    ) -> impl std::future::Future<Output = Result<Self>> {
         // Implicit TLS: SCRAM's -PLUS mechanisms bind to this session.
         let binding = transport.channel_binding();
         core.driver.connection_mut().set_channel_binding(binding);
-        Client {
+        let client = Client {
             core,
             transport,
             unflushed: false,
             timer: None,
             timer_at: None,
-        }
-        .greet()
-        .await
+        };
+        Box::pin(client.greet())
     }
 
     /// The stream under TLS.
@@ -167,7 +173,7 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
                 Step::StartTls => (self.poll_upgrade(cx), self.transport.handshake_deadline()),
                 Step::StartCompression => (self.poll_compress(cx), None),
                 Step::ReadMessage { max } => {
-                    let n = io.poll_message(cx, &mut self.core.buf[..max]);
+                    let n = io.poll_message(cx, self.core.buf.for_message(max));
                     (
                         n.map(|n| io.give_message(&mut self.core.driver, &self.core.buf, n)),
                         None,
@@ -212,11 +218,14 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         if !ready_or_pending!(self.poll_flushed(cx)) {
             return Poll::Ready(());
         }
-        match ready_or_pending!(self.transport.poll_read(cx, &mut self.core.buf)) {
+        let buf = self.core.buf.for_read();
+        match ready_or_pending!(self.transport.poll_read(cx, buf)) {
             Ok(0) => self.core.driver.feed_eof(Instant::now()),
-            Ok(n) => io
-                .sink
-                .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now()),
+            Ok(n) => {
+                self.core.buf.filled(n);
+                io.sink
+                    .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now())
+            }
             Err(e) => self.failed(e),
         }
         Poll::Ready(())

@@ -108,7 +108,7 @@ impl<S: Socket> Client<S> {
                 Step::StartTls => self.upgrade(),
                 Step::StartCompression => self.start_compression(),
                 Step::ReadMessage { max } => {
-                    io.message(&mut self.core.driver, &mut self.core.buf[..max])
+                    io.message(&mut self.core.driver, self.core.buf.for_message(max))
                 }
             };
             match moved {
@@ -135,7 +135,8 @@ impl<S: Socket> Client<S> {
     }
 
     fn read_some(&mut self, io: &mut Streams<'_>, wait: Option<Duration>) -> std::io::Result<()> {
-        let n = self.transport.read(&mut self.core.buf, wait)?;
+        let n = self.transport.read(self.core.buf.for_read(), wait)?;
+        self.core.buf.filled(n);
         match n {
             0 => self.core.driver.feed_eof(Instant::now()),
             n => io

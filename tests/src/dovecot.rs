@@ -137,6 +137,59 @@ pub fn dovecot() -> &'static Dovecot {
     }
 }
 
+/// Starts a Dovecot of its own, not shared with [`dovecot()`], with `extra` appended to its
+/// configuration (after the harness's settings, so that its values win). It stops, and its
+/// directory is removed, when the returned value is dropped or the process ends.
+///
+/// For settings that the shared instance must not have, such as
+/// [`many_sessions_config`]. Errors are complete messages, as [`dovecot()`] panics with.
+pub fn dovecot_with(extra: &str) -> Result<Dovecot, String> {
+    Dovecot::start_with(Some(extra))
+}
+
+/// Settings under which one Dovecot holds `sessions` concurrent IMAP sessions of one user from
+/// one address (append them with [`dovecot_with`]).
+///
+/// By default Dovecot runs one `imap` process per session, at most 100 of them, and lets one
+/// user hold 1 000 connections from one IP address (`common.conf`). Here each `imap` process
+/// serves up to [`SESSIONS_PER_IMAP_PROCESS`] sessions (`service_count = 0`, `client_limit`:
+/// Dovecot's "high-performance" mode), as few processes as that allows, and one login
+/// process serves every client; the limits on clients, connections per user and address, and
+/// address space are raised to match.
+///
+/// IDLE: a session learns of a change in its mailbox from inotify (500 ms later, Dovecot's
+/// `NOTIFY_DELAY_MSECS`) or from its own `mailbox_idle_check_interval` timer, which the
+/// harness sets to 1 s. In a process serving many sessions, one inotify event wakes only one
+/// of the sessions watching the same directory (Dovecot 2.3's `inotify_input_more` calls the
+/// first watcher of a watch descriptor: `io_notify_fd_find`), so the others notice at their
+/// next check: a wake-up reaches all of them within about a second, plus the time to process
+/// them. (With Dovecot's default of 30 s, 300 sessions took 30 s.)
+///
+/// Each idling session holds about three file descriptors in its `imap` process (the socket,
+/// the index log and the mailbox list's index log), and Dovecot's processes inherit the
+/// starting process's `RLIMIT_NOFILE`: raise it to 20 000 (the per-process share of
+/// [`SESSIONS_PER_IMAP_PROCESS`] sessions, and the login process's sockets).
+pub fn many_sessions_config(sessions: usize) -> String {
+    let clients = sessions + 200;
+    let per_process = sessions.min(SESSIONS_PER_IMAP_PROCESS) + 100;
+    let processes = sessions.div_ceil(SESSIONS_PER_IMAP_PROCESS).max(1);
+    format!(
+        "# Many concurrent sessions (tests/src/dovecot.rs, many_sessions_config).\n\
+         default_client_limit = {clients}\n\
+         default_vsz_limit = 0\n\
+         service imap {{\n  service_count = 0\n  process_limit = {processes}\n  \
+         client_limit = {per_process}\n}}\n\
+         service imap-login {{\n  service_count = 0\n  process_limit = 2\n  \
+         client_limit = {clients}\n}}\n\
+         protocol imap {{\n  mail_max_userip_connections = {clients}\n}}\n"
+    )
+}
+
+/// The most sessions [`many_sessions_config`] lets one `imap` process serve: about three file
+/// descriptors each stays under a hard `RLIMIT_NOFILE` of 20 000 (where it cannot be raised,
+/// as in a container without `CAP_SYS_RESOURCE`).
+pub const SESSIONS_PER_IMAP_PROCESS: usize = 4000;
+
 /// A user known to Dovecot's password file, with a mailbox of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserAccount {
@@ -496,6 +549,11 @@ impl Dovecot {
 
     /// Starts a new instance. Errors are complete, human-readable panic messages.
     fn start() -> Result<Dovecot, String> {
+        Self::start_with(None)
+    }
+
+    /// Starts a new instance with `extra` settings appended (before the environment's).
+    fn start_with(extra: Option<&str>) -> Result<Dovecot, String> {
         let started = Instant::now();
         check_installed(&[DOVECOT_BIN, IMAP_BIN])?;
         let run_as = RunAs::detect()?;
@@ -525,6 +583,9 @@ impl Dovecot {
             let tls_port = tls.local_addr().map_err(|e| e.to_string())?.port();
             let config = dir.join("dovecot.conf");
             let mut text = config_text(&dir, &run_as, plain_port, tls_port);
+            if let Some(extra) = extra {
+                let _ = write!(text, "\n{extra}\n");
+            }
             if let Ok(extra) = std::env::var(EXTRA_CONFIG_ENV) {
                 let _ = write!(text, "\n# From ${EXTRA_CONFIG_ENV}:\n{extra}\n");
             }

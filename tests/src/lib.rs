@@ -7,7 +7,8 @@
 //! an in-memory server stream that both clients run over without a socket or a clock;
 //! [`runtimes`] runs the async tests under smol, async-std and tokio; [`scram`] is the
 //! server side of SCRAM-SHA-256(-PLUS) for scripted servers; [`connect`] gives logged-in
-//! clients over plain TCP or implicit TLS.
+//! clients over plain TCP or implicit TLS; [`swarm`] idles many async sessions on one
+//! mailbox and wakes them all.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod memory;
 pub mod runtimes;
 pub mod scenarios;
 pub mod scram;
+pub mod swarm;
 pub mod wire;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) as doc tests.
