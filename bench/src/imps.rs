@@ -9,8 +9,14 @@
 //!   the chunks, polled after every feed, until the command completes with imaplib's
 //!   `(typ, data)`; the `Reply` is then dropped. Framing, classification, the untagged store
 //!   and the result list are all included.
-//! * `ours/framer` — the `Framer` alone: frames are cut and dropped.
-//! * `ours/typed` — `Framer` + `parse::parse_response` on every frame: bytes in, typed
+//! * `ours/imaplib+bytes` — `ours/imaplib` fed through `Connection::feed_bytes`: the input is
+//!   a refcounted buffer (`Bytes`, as a client that reads into a `BytesMut` has it), each
+//!   chunk a slice of it, so literals reach the result without a copy.
+//! * `ours/framer` — the `Framer` alone, fed borrowed slices (`next_frame`, each byte copied
+//!   once into its buffer): frames are cut and dropped.
+//! * `ours/typed` — `Framer::next_frame_bytes` over the input in a refcounted buffer (each
+//!   chunk a slice of it, lines and literals sliced out without a copy, as imap-proto slices
+//!   its input buffer) + `parse::parse_response` on every frame: bytes in, typed
 //!   `Response` values (FETCH items with ENVELOPE and BODYSTRUCTURE, LIST, SEARCH ranges) out.
 //! * `ours/imaplib+view` — `ours/imaplib`, then the typed view over the `Reply`
 //!   (`parse::fetches`, `parse::list`, `parse::search`), as a client user would call it.
@@ -29,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use imaplib_proto::frame::{Framer, Limits};
 use imaplib_proto::parse::{self, parse_response, Data, Response};
-use imaplib_proto::{Command, CommandId, Connection, Item, Options, Output};
+use imaplib_proto::{Bytes, Command, CommandId, Connection, Item, Options, Output};
 
 use crate::corpus::TAG;
 
@@ -96,12 +102,12 @@ fn count_lines(data: &[Item]) -> usize {
 }
 
 /// `ours/imaplib`: feed a `Connection`, poll after every feed, until the command completes.
-pub fn ours_imaplib(data: &[u8], chunk: usize, cmd: Cmd) -> Run {
+pub fn ours_imaplib(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
     ours_imaplib_then(data, chunk, cmd, |reply| count_lines(&reply.data))
 }
 
 /// `ours/imaplib+view`: as `ours/imaplib`, then the typed view over the result.
-pub fn ours_imaplib_view(data: &[u8], chunk: usize, cmd: Cmd) -> Run {
+pub fn ours_imaplib_view(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
     ours_imaplib_then(data, chunk, cmd, |reply| match cmd {
         Cmd::Fetch(_) => parse::fetches(reply)
             .map(|f| {
@@ -121,17 +127,41 @@ pub fn ours_imaplib_view(data: &[u8], chunk: usize, cmd: Cmd) -> Run {
     })
 }
 
+/// `ours/imaplib+bytes`: as `ours/imaplib`, each chunk fed as a slice of the refcounted input.
+pub fn ours_imaplib_bytes(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
+    ours_imaplib_fed(data, chunk, cmd, true, |reply| count_lines(&reply.data))
+}
+
 fn ours_imaplib_then(
-    data: &[u8],
+    data: &Bytes,
     chunk: usize,
     cmd: Cmd,
+    then: impl Fn(&imaplib_proto::Reply) -> usize,
+) -> Run {
+    ours_imaplib_fed(data, chunk, cmd, false, then)
+}
+
+/// Feeds a `Connection` `data` in `chunk`-sized pieces, as slices (`feed`) or as `Bytes`
+/// (`feed_bytes`), polling after every feed, until the command completes; then `then`.
+fn ours_imaplib_fed(
+    data: &Bytes,
+    chunk: usize,
+    cmd: Cmd,
+    bytes: bool,
     then: impl Fn(&imaplib_proto::Reply) -> usize,
 ) -> Run {
     let (mut conn, id) = connection_with(cmd);
     let start = Instant::now();
     let mut result = None;
-    for piece in data.chunks(chunk) {
-        conn.feed(piece);
+    let mut at = 0;
+    while at < data.len() {
+        let end = (at + chunk).min(data.len());
+        if bytes {
+            conn.feed_bytes(data.slice(at..end));
+        } else {
+            conn.feed(&data[at..end]);
+        }
+        at = end;
         while let Some(out) = conn.poll_output() {
             if let Output::Completed {
                 id: done,
@@ -178,11 +208,13 @@ pub fn ours_framer(data: &[u8], chunk: usize) -> Run {
     }
 }
 
-/// `ours/typed`: frames, each parsed into a typed `Response`.
-pub fn ours_typed(data: &[u8], chunk: usize) -> Run {
+/// `ours/typed`: frames cut out of the refcounted input, each parsed into a typed `Response`.
+pub fn ours_typed(data: &Bytes, chunk: usize) -> Run {
     let start = Instant::now();
     let mut n = 0usize;
-    frames(data, chunk, |f| {
+    let mut framer = Framer::new(Limits::default());
+    let mut at = 0;
+    let mut each = |f: imaplib_proto::frame::Frame| {
         let r = parse_response(&f).unwrap_or_else(|e| panic!("typed parse: {e}"));
         if matches!(
             r,
@@ -191,7 +223,15 @@ pub fn ours_typed(data: &[u8], chunk: usize) -> Run {
             n += 1;
         }
         black_box(&r);
-    });
+    };
+    while at < data.len() {
+        let end = (at + chunk).min(data.len());
+        let mut input = data.slice(at..end);
+        while let Some(frame) = framer.next_frame_bytes(&mut input).expect("framing") {
+            each(frame);
+        }
+        at = end;
+    }
     Run {
         time: start.elapsed(),
         responses: n,

@@ -14,10 +14,16 @@
 //! * re-serialising the frames and framing that again gives the same frames;
 //! * with literals passed over (`next_step` and `pass_literal`, the literals chosen by the
 //!   mode's other bits), the outcome is the same in any chunking, and the same as keeping
-//!   the literals where neither failed.
+//!   the literals where neither failed;
+//! * fed as refcounted chunks (`next_frame_bytes`, each chunk a slice of one `Bytes`), the
+//!   outcome is the same, and every non-empty literal lying whole inside one chunk is a
+//!   slice of that chunk (not a copy);
+//! * an idle framer keeps at most `IDLE_KEEP` bytes of buffer.
 
-use imaplib_proto::frame::{literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan, Step};
-use imaplib_proto::{Cause, ErrorKind};
+use imaplib_proto::frame::{
+    literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan, Step, IDLE_KEEP,
+};
+use imaplib_proto::{Bytes, Cause, ErrorKind};
 
 use crate::bytes::{show, Reader};
 
@@ -53,6 +59,11 @@ pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
                 Ok(Some(frame)) => frames.push(frame),
                 Ok(None) => {
                     assert!(input.is_empty(), "Ok(None) with input left");
+                    assert!(
+                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
+                        "an idle framer keeps {} bytes",
+                        f.capacity()
+                    );
                     break;
                 }
                 Err(e) => {
@@ -81,6 +92,83 @@ pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
         error: None,
         stats: Some(stats),
     }
+}
+
+/// Frames `data` cut into `chunks` (consecutive sub-slices of it, covering it) as [`run`],
+/// but through `next_frame_bytes`, each chunk a slice of one `Bytes`. Checks that every
+/// literal that is a slice of the input holds the input's bytes at that place and lies
+/// inside one chunk. Returns the outcome and how many non-empty literals were gathered
+/// (copied) rather than shared.
+pub fn run_bytes(limits: Limits, data: &[u8], chunks: &[&[u8]]) -> (Outcome, usize) {
+    let all = Bytes::copy_from_slice(data);
+    let mut f = Framer::new(limits);
+    let mut frames = Vec::new();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    let mut error = None;
+    'feed: for chunk in chunks {
+        let (a, b) = (at, at + chunk.len());
+        spans.push((a, b));
+        at = b;
+        let mut input = all.slice(a..b);
+        loop {
+            match f.next_frame_bytes(&mut input) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => {
+                    assert!(input.is_empty(), "Ok(None) with input left");
+                    assert!(
+                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
+                        "an idle framer keeps {} bytes",
+                        f.capacity()
+                    );
+                    break;
+                }
+                Err(e) => {
+                    error = Some((e.kind(), e.cause(), e.message().to_string()));
+                    break 'feed;
+                }
+            }
+        }
+    }
+    let base = all.as_ptr() as usize;
+    let mut gathered = 0;
+    for (lit, _) in frames.iter().flat_map(|f| &f.parts) {
+        let p = lit.as_ptr() as usize;
+        if lit.is_empty() {
+            continue;
+        }
+        if p < base || p + lit.len() > base + all.len() {
+            gathered += 1;
+            continue;
+        }
+        let (s, e) = (p - base, p - base + lit.len());
+        assert_eq!(&all[s..e], &lit[..], "a shared literal's bytes");
+        assert!(
+            spans.iter().any(|&(a, b)| a <= s && e <= b),
+            "a shared literal spans chunks"
+        );
+    }
+    let stats = if error.is_some() {
+        None
+    } else {
+        let mut stats = f.stats();
+        assert!(
+            stats.work <= 6 * stats.bytes,
+            "framer did {} bytes of work for {} bytes of input",
+            stats.work,
+            stats.bytes
+        );
+        stats.work = 0;
+        Some(stats)
+    };
+    (
+        Outcome {
+            frames,
+            error,
+            stats,
+        },
+        gathered,
+    )
 }
 
 /// Frames `chunks` as [`run`], but through `next_step`, passing over the literals chosen by
@@ -118,7 +206,7 @@ pub fn run_passing(limits: Limits, chunks: &[&[u8]], pattern: u8) -> Outcome {
                     for (index, bytes) in passed.drain(..) {
                         let slot = &mut frame.parts[index].0;
                         assert!(slot.is_empty(), "a passed literal kept bytes");
-                        *slot = bytes;
+                        *slot = bytes.into();
                     }
                     frames.push(frame);
                 }
@@ -255,6 +343,14 @@ pub fn check(data: &[u8]) {
         "chunking changed the framing ({} chunks)",
         chunks.len()
     );
+    assert_eq!(
+        run_bytes(limits, input, &chunks).0,
+        chunked,
+        "refcounted chunks frame differently"
+    );
+    let (shared, gathered) = run_bytes(limits, input, &[input]);
+    assert_eq!(shared, whole, "one refcounted chunk frames differently");
+    assert_eq!(gathered, 0, "fed in one chunk, a literal was copied");
     let bytewise: Vec<&[u8]> = input.chunks(1).collect();
     if input.len() <= 4096 {
         assert_eq!(

@@ -333,7 +333,7 @@ pub fn imaplib_items(frame: &Frame) -> Option<(String, Vec<Item>)> {
     let mut dat = dat;
     for (lit, next) in &frame.parts {
         items.push(Item::Literal(dat, lit.clone()));
-        dat = next.clone();
+        dat = next.to_vec();
     }
     items.push(Item::Line(dat));
     Some((String::from_utf8_lossy(typ).into_owned(), items))

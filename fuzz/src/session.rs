@@ -517,7 +517,10 @@ impl Harness {
                     header,
                     size,
                 },
-                Event::Data(data) => Output::LiteralData { id, data },
+                Event::Data(data) => Output::LiteralData {
+                    id,
+                    data: data.into(),
+                },
                 Event::End => Output::LiteralEnd { id },
             };
             self.check_stream_event(out);

@@ -4,18 +4,39 @@
 //! `~{N}`) the N literal bytes and the line after them. The framer finds line ends with
 //! `memchr` in the bytes it has not looked at yet and never looks at a byte twice, so its
 //! total cost is linear in the input whatever the chunking — one call with everything or a
-//! million one-byte calls. Literal bytes are appended straight to the buffer that becomes
-//! the result; nothing is allocated from the announced size, only from bytes received.
+//! million one-byte calls. Nothing is allocated from a literal's announced size, only from
+//! bytes received.
+//!
+//! Bytes are read once. Lines and literals are handed out as [`Bytes`]: refcounted slices of
+//! the buffer the bytes were read into, never copied again on their way to a result.
+//! [`Framer::next_frame_bytes`] takes the caller's refcounted chunk (e.g. a read buffer
+//! frozen with `BytesMut::split().freeze()`) and slices every line and literal that lies
+//! whole inside it out of it without a copy; only a line or literal that straddles chunks is
+//! gathered, once, into the framer's own buffer. [`Framer::next_frame`] takes a borrowed
+//! `&[u8]` and copies each byte once into the framer's buffer, from which the results are
+//! sliced the same way.
+//!
+//! Buffer policy (allocator independence): the framer's buffer is one `BytesMut` whose
+//! allocation is shared by the lines and literals sliced out of it and reclaimed for the
+//! next ones once they are dropped, so back-to-back responses, a multi-megabyte line
+//! included, reuse one allocation instead of asking the allocator for a fresh one each. Small
+//! pieces are gathered in chunks of at least [`IDLE_KEEP`] bytes. Whenever a response completes with
+//! the input used up and nothing buffered, a buffer grown past [`IDLE_KEEP`] is given back (its memory is freed
+//! once the results pointing into it are dropped): an idle framer holds at most
+//! [`IDLE_KEEP`] bytes of capacity ([`Framer::capacity`]).
 //!
 //! Blank lines follow imaplib 3.14.7+: empty lines between responses are skipped, and an
 //! empty line after a literal is skipped only while a parenthesis opened before the literal
 //! is still open (a legitimately empty trailer, as after a LIST mailbox literal, is kept).
 
+use bytes::{Bytes, BytesMut};
+
 use crate::error::{Error, Limit, Reason, Result, StateProblem, Violation};
 use crate::grammar;
 
-/// A partial-line buffer up to this capacity is kept between lines.
-const KEEP_LINE_BUFFER: usize = 16 * 1024;
+/// The most buffer capacity an idle framer keeps (between responses, nothing buffered), and
+/// the least it allocates when it gathers bytes.
+pub const IDLE_KEEP: usize = 4 * 1024;
 
 /// How far ahead of the received bytes a literal buffer may be allocated.
 const GROW_AHEAD: usize = 64 * 1024;
@@ -78,17 +99,21 @@ impl Default for Limits {
 
 /// One complete server response: its first line, then each literal with the line after it.
 /// Lines have their CRLF removed.
+///
+/// Every part is a [`Bytes`]: a refcounted slice of the buffer the bytes were read into
+/// (see the [module docs](self)). It derefs to `[u8]` and compares with `&[u8]` and
+/// `Vec<u8>`; `.to_vec()` copies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Frame {
     /// The first line.
-    pub first: Vec<u8>,
+    pub first: Bytes,
     /// Each literal and the line that followed it, in order.
-    pub parts: Vec<(Vec<u8>, Vec<u8>)>,
+    pub parts: Vec<(Bytes, Bytes)>,
 }
 
 impl Frame {
-    /// A frame of one line.
-    pub fn line(first: impl Into<Vec<u8>>) -> Self {
+    /// A frame of one line (copied when it is not already `Bytes` or a `Vec<u8>`).
+    pub fn line(first: impl Into<Bytes>) -> Self {
         Frame {
             first: first.into(),
             parts: Vec::new(),
@@ -194,12 +219,51 @@ pub fn paren_delta(line: &[u8]) -> i64 {
 
 #[derive(Debug)]
 enum State {
-    /// Collecting a line; `line` holds the bytes seen so far.
+    /// Collecting a line; `pending` holds the bytes seen so far.
     Line,
-    /// Collecting a literal.
-    Literal { remaining: u64, data: Vec<u8> },
+    /// Collecting a literal; `pending` holds the bytes kept so far.
+    Literal { remaining: u64 },
     /// A fatal error happened; nothing more is framed.
     Failed,
+}
+
+/// Server bytes being framed: a borrowed slice, copied into the framer's buffer as it is
+/// framed, or a refcounted chunk, out of which whole lines and literals are sliced.
+pub(crate) trait Input {
+    /// The bytes not framed yet.
+    fn rest(&self) -> &[u8];
+    /// Drops `n` framed bytes from the front.
+    fn advance(&mut self, n: usize);
+    /// The first `n` bytes without a copy, if this input can share them.
+    fn share(&mut self, n: usize) -> Option<Bytes>;
+}
+
+impl Input for &[u8] {
+    fn rest(&self) -> &[u8] {
+        self
+    }
+
+    fn advance(&mut self, n: usize) {
+        *self = &self[n..];
+    }
+
+    fn share(&mut self, _: usize) -> Option<Bytes> {
+        None
+    }
+}
+
+impl Input for Bytes {
+    fn rest(&self) -> &[u8] {
+        self
+    }
+
+    fn advance(&mut self, n: usize) {
+        bytes::Buf::advance(self, n);
+    }
+
+    fn share(&mut self, n: usize) -> Option<Bytes> {
+        Some(self.split_to(n))
+    }
 }
 
 /// See [`Framer::literal_in_progress`].
@@ -229,7 +293,8 @@ pub struct FrameStats {
     /// Empty lines skipped after a literal inside an open parenthesis.
     pub blank_lines_after_literal: u64,
     /// The framer's work, in bytes: every byte it searched, copied or moved while a
-    /// buffer grew. Linear framing keeps `work` within a small constant factor of
+    /// buffer grew (a line or literal sliced out of a refcounted input without a copy costs
+    /// nothing here). Linear framing keeps `work` within a small constant factor of
     /// `bytes` whatever the chunking; a deterministic way to check that, where timing
     /// would be noisy.
     pub work: u64,
@@ -240,11 +305,16 @@ pub struct FrameStats {
 pub struct Framer {
     limits: Limits,
     state: State,
-    line: Vec<u8>,
+    /// The framer's buffer: the partial line or literal, and spare capacity that the next
+    /// pieces are copied into and sliced out of.
+    pending: BytesMut,
+    /// The largest capacity `pending` was seen with since it was last given back: a bound
+    /// on the allocation it holds, for the idle policy.
+    held: usize,
     /// The response being assembled (`None` between responses).
     frame: Option<Frame>,
     /// A literal waiting for the line that follows it.
-    literal: Option<Vec<u8>>,
+    literal: Option<Bytes>,
     /// Bytes of the response so far.
     frame_bytes: u64,
     /// Parenthesis depth of the response's lines before the pending literal.
@@ -272,7 +342,8 @@ impl Framer {
         Framer {
             limits,
             state: State::Line,
-            line: Vec::new(),
+            pending: BytesMut::new(),
+            held: 0,
             frame: None,
             literal: None,
             frame_bytes: 0,
@@ -294,17 +365,24 @@ impl Framer {
 
     /// True when no partial response is buffered.
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Line) && self.line.is_empty() && self.frame.is_none()
+        matches!(self.state, State::Line) && self.pending.is_empty() && self.frame.is_none()
     }
 
     /// Bytes of partial input held (a partial line, a partial literal and the response so far).
     pub fn buffered(&self) -> usize {
-        // `frame_bytes` counts a literal in progress at its announced size.
-        let missing = match &self.state {
-            State::Literal { remaining, .. } => *remaining,
-            _ => 0,
-        };
-        self.line.len() + (self.frame_bytes - missing) as usize
+        // `frame_bytes` counts a literal in progress at its announced size, and the bytes
+        // of it received so far are in `pending`.
+        match &self.state {
+            State::Literal { remaining } => (self.frame_bytes - *remaining) as usize,
+            _ => self.pending.len() + self.frame_bytes as usize,
+        }
+    }
+
+    /// Bytes of buffer capacity the framer holds (at most: the allocation its buffer lies
+    /// in, which results sliced out of it may share). At most [`IDLE_KEEP`] whenever the
+    /// framer [is idle](Framer::is_idle) after a response; see the [module docs](self).
+    pub fn capacity(&self) -> usize {
+        self.held.max(self.pending.capacity())
     }
 
     /// The literal being received, if any: the response's first line, the line that
@@ -326,7 +404,7 @@ impl Framer {
     /// Bytes of the literal in progress received and kept so far (0 without one).
     pub fn literal_kept(&self) -> usize {
         match &self.state {
-            State::Literal { data, .. } => data.len(),
+            State::Literal { .. } => self.pending.len(),
             _ => 0,
         }
     }
@@ -334,20 +412,20 @@ impl Framer {
     /// Takes the bytes of the literal in progress received so far, so that a caller can
     /// stream them out and memory stays bounded. The literal later completes its frame with
     /// only the bytes not taken.
-    pub fn take_literal_bytes(&mut self) -> Vec<u8> {
+    pub fn take_literal_bytes(&mut self) -> Bytes {
         match &mut self.state {
-            State::Literal { data, .. } => {
-                let taken = std::mem::take(data);
+            State::Literal { .. } => {
+                let taken = self.pending.split().freeze();
                 self.frame_bytes -= taken.len() as u64;
                 taken
             }
-            _ => Vec::new(),
+            _ => Bytes::new(),
         }
     }
 
     /// In the response being framed, takes the bytes of the completed literal `index` (left
     /// empty) with the line that announced it.
-    pub fn take_completed_literal(&mut self, index: usize) -> Option<(Vec<u8>, Vec<u8>)> {
+    pub fn take_completed_literal(&mut self, index: usize) -> Option<(Bytes, Bytes)> {
         let frame = self.frame.as_mut()?;
         if index >= frame.parts.len() {
             return None;
@@ -368,10 +446,10 @@ impl Framer {
     /// nothing, unless a literal is in progress with none of its bytes kept (call it right
     /// after [`Step::LiteralStarts`], or after [`Framer::take_literal_bytes`]).
     pub fn pass_literal<'a>(&mut self, input: &mut &'a [u8]) -> Option<(&'a [u8], bool)> {
-        let State::Literal { remaining, data } = &mut self.state else {
+        let State::Literal { remaining } = &mut self.state else {
             return None;
         };
-        if !data.is_empty() {
+        if !self.pending.is_empty() {
             return None;
         }
         self.literal_started = false;
@@ -385,7 +463,7 @@ impl Framer {
         let done = *remaining == 0;
         if done {
             self.stats.literals += 1;
-            self.literal = Some(Vec::new());
+            self.literal = Some(Bytes::new());
             self.state = State::Line;
         }
         Some((passed, done))
@@ -393,7 +471,35 @@ impl Framer {
 
     /// Consumes bytes from the front of `input` until one response is complete (returned)
     /// or `input` is empty (`Ok(None)`). Errors are fatal: the framer stays failed.
+    ///
+    /// Each byte taken is copied once into the framer's buffer, out of which the frame's
+    /// parts are sliced; [`Framer::next_frame_bytes`] spares that copy.
     pub fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Frame>> {
+        match self.advance(input, false)? {
+            Step::Frame(frame) => Ok(Some(frame)),
+            Step::LiteralStarts | Step::NeedMore => Ok(None),
+        }
+    }
+
+    /// [`Framer::next_frame`] over a refcounted chunk: every line and literal that lies
+    /// whole inside `input` is handed out as a slice of it, without a copy; only pieces that
+    /// straddle chunks are gathered into the framer's buffer. The bytes taken are split off
+    /// the front of `input`.
+    ///
+    /// ```
+    /// use imaplib_proto::frame::{Framer, Limits};
+    /// use imaplib_proto::Bytes;
+    ///
+    /// let chunk = Bytes::from_static(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n");
+    /// let mut input = chunk.clone();
+    /// let frame = Framer::new(Limits::default()).next_frame_bytes(&mut input)?.unwrap();
+    /// let (literal, _) = &frame.parts[0];
+    /// assert_eq!(literal, &b"hello"[..]);
+    /// // The very bytes of the chunk: no copy.
+    /// assert_eq!(literal.as_ptr(), chunk[23..].as_ptr());
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn next_frame_bytes(&mut self, input: &mut Bytes) -> Result<Option<Frame>> {
         match self.advance(input, false)? {
             Step::Frame(frame) => Ok(Some(frame)),
             Step::LiteralStarts | Step::NeedMore => Ok(None),
@@ -407,7 +513,7 @@ impl Framer {
         self.advance(input, true)
     }
 
-    fn advance(&mut self, input: &mut &[u8], stop_at_literal: bool) -> Result<Step> {
+    fn advance<I: Input>(&mut self, input: &mut I, stop_at_literal: bool) -> Result<Step> {
         loop {
             match &mut self.state {
                 State::Failed => {
@@ -416,70 +522,67 @@ impl Framer {
                         "connection already failed",
                     ));
                 }
-                State::Literal { remaining, data } => {
+                State::Literal { remaining } => {
                     if std::mem::take(&mut self.literal_started) && stop_at_literal {
                         return Ok(Step::LiteralStarts);
                     }
-                    let take = (*remaining).min(input.len() as u64) as usize;
+                    let remaining = *remaining;
+                    let take = remaining.min(input.rest().len() as u64) as usize;
+                    let whole = take as u64 == remaining && self.pending.is_empty();
+                    if whole {
+                        // The literal lies whole in the input: one piece.
+                        let data = self.piece(input, take);
+                        self.stats.bytes += take as u64;
+                        self.complete_literal(data);
+                        continue;
+                    }
                     if take > 0 {
                         // Grow with the bytes at hand, never from the announced size alone:
                         // exact when the rest is here, otherwise by at most 64 KiB or
                         // doubling, so that the allocation stays within a bounded margin of
                         // what was received.
-                        let want = (*remaining as usize).min(take.max(data.len()).max(GROW_AHEAD));
-                        let capacity = data.capacity();
-                        data.reserve(want);
-                        if data.capacity() != capacity {
-                            self.stats.work += data.len() as u64;
-                        }
-                        data.extend_from_slice(&input[..take]);
-                        self.stats.work += take as u64;
-                        *input = &input[take..];
-                        *remaining -= take as u64;
+                        let want =
+                            (remaining as usize).min(take.max(self.pending.len()).max(GROW_AHEAD));
+                        self.gather(&input.rest()[..take], want);
+                        input.advance(take);
                         self.stats.bytes += take as u64;
                     }
-                    if *remaining > 0 {
+                    let left = remaining - take as u64;
+                    if left > 0 {
+                        self.state = State::Literal { remaining: left };
                         return Ok(Step::NeedMore);
                     }
-                    let data = std::mem::take(data);
-                    self.stats.literals += 1;
-                    self.literal = Some(data);
-                    self.state = State::Line;
+                    let data = self.pending.split().freeze();
+                    self.complete_literal(data);
                 }
                 State::Line => {
-                    let found = memchr::memchr(b'\n', input);
-                    self.stats.work += found.map_or(input.len(), |p| p + 1) as u64;
+                    let found = memchr::memchr(b'\n', input.rest());
+                    self.stats.work += found.map_or(input.rest().len(), |p| p + 1) as u64;
                     let Some(pos) = found else {
-                        let seen = self.line.len() + input.len();
+                        let n = input.rest().len();
+                        let seen = self.pending.len() + n;
                         if seen > self.limits.max_line {
                             return Err(self.fail_line_too_long(seen));
                         }
-                        self.extend_line(input);
-                        self.stats.bytes += input.len() as u64;
-                        *input = &[];
+                        // Doubling (`gather` reserves at least what is asked), so a line
+                        // gathered from many small pieces is moved O(log n) times.
+                        let want = n.max(self.pending.len());
+                        self.gather(input.rest(), want);
+                        input.advance(n);
+                        self.stats.bytes += n as u64;
                         return Ok(Step::NeedMore);
                     };
-                    let seen = self.line.len() + pos + 1;
+                    let seen = self.pending.len() + pos + 1;
                     if seen > self.limits.max_line {
                         return Err(self.fail_line_too_long(seen));
                     }
-                    let mut line = if self.line.is_empty() {
-                        self.stats.work += pos as u64 + 1;
-                        input[..=pos].to_vec()
+                    let mut line = if self.pending.is_empty() {
+                        self.piece(input, pos + 1)
                     } else {
-                        self.extend_line(&input[..=pos]);
-                        if self.line.capacity() <= KEEP_LINE_BUFFER {
-                            // Keep the buffer for the next line that straddles a read: a
-                            // copy of the line costs less than growing a new buffer again.
-                            self.stats.work += self.line.len() as u64;
-                            let line = self.line.clone();
-                            self.line.clear();
-                            line
-                        } else {
-                            std::mem::take(&mut self.line)
-                        }
+                        self.gather(&input.rest()[..=pos], pos + 1);
+                        input.advance(pos + 1);
+                        self.pending.split().freeze()
                     };
-                    *input = &input[pos + 1..];
                     self.stats.bytes += pos as u64 + 1;
                     if !line.ends_with(b"\r\n") {
                         self.state = State::Failed;
@@ -491,7 +594,11 @@ impl Framer {
                         ));
                     }
                     line.truncate(line.len() - 2);
-                    if let Some(frame) = self.line_done(line)? {
+                    let done = self.line_done(line)?;
+                    if input.rest().is_empty() && self.is_idle() {
+                        self.release_if_large();
+                    }
+                    if let Some(frame) = done {
                         return Ok(Step::Frame(frame));
                     }
                 }
@@ -499,20 +606,55 @@ impl Framer {
         }
     }
 
-    /// Appends to the partial line, counting the copy and any regrowth as work.
-    fn extend_line(&mut self, bytes: &[u8]) {
-        let capacity = self.line.capacity();
-        self.line.extend_from_slice(bytes);
-        if self.line.capacity() != capacity {
-            self.stats.work += (self.line.len() - bytes.len()) as u64;
+    /// A literal is complete: it waits for the line after it.
+    fn complete_literal(&mut self, data: Bytes) {
+        self.stats.literals += 1;
+        self.literal = Some(data);
+        self.state = State::Line;
+    }
+
+    /// The first `n` bytes of `input` (nothing gathered before them) as one piece: shared
+    /// with a refcounted input, else copied once into the buffer and split off it.
+    fn piece<I: Input>(&mut self, input: &mut I, n: usize) -> Bytes {
+        if let Some(shared) = input.share(n) {
+            return shared;
         }
+        self.gather(&input.rest()[..n], n);
+        input.advance(n);
+        self.pending.split().freeze()
+    }
+
+    /// Appends `bytes` to the buffer, reserving at least `want` bytes beyond what it holds
+    /// (and at least [`IDLE_KEEP`]) when it lacks room; counts the copy, and the move of
+    /// what it held when the buffer had to move, as work.
+    fn gather(&mut self, bytes: &[u8], want: usize) {
+        if self.pending.capacity() - self.pending.len() < bytes.len() {
+            let before = self.pending.as_ptr();
+            self.pending.reserve(want.max(bytes.len()).max(IDLE_KEEP));
+            if self.pending.as_ptr() != before {
+                self.stats.work += self.pending.len() as u64;
+            }
+            self.held = self.held.max(self.pending.capacity());
+        }
+        self.pending.extend_from_slice(bytes);
         self.stats.work += bytes.len() as u64;
+    }
+
+    /// Between responses with the input used up, gives back a buffer grown past
+    /// [`IDLE_KEEP`] (while input lasts, it is reused for the next responses).
+    fn release_if_large(&mut self) {
+        if self.held > IDLE_KEEP {
+            self.pending = BytesMut::new();
+            self.held = 0;
+        }
     }
 
     /// The line being collected has `seen` bytes (at least), more than `max_line`.
     fn fail_line_too_long(&mut self, seen: usize) -> Error {
         self.state = State::Failed;
-        let err = Error::abort(
+        let bytes = std::mem::take(&mut self.pending);
+        self.held = 0;
+        Error::abort(
             Reason::LimitExceeded {
                 limit: Limit::Line,
                 value: seen as u64,
@@ -521,9 +663,7 @@ impl Framer {
             // imaplib's message.
             format!("got more than {} bytes", self.limits.max_line),
         )
-        .with_bytes(&self.line);
-        self.line = Vec::new();
-        err
+        .with_bytes(&bytes)
     }
 
     fn fail(
@@ -547,7 +687,7 @@ impl Framer {
     }
 
     /// A complete line (CRLF removed) arrived.
-    fn line_done(&mut self, line: Vec<u8>) -> Result<Option<Frame>> {
+    fn line_done(&mut self, line: Bytes) -> Result<Option<Frame>> {
         match self.literal.take() {
             None if self.frame.is_none() && line.is_empty() => {
                 self.stats.blank_lines_between += 1;
@@ -612,10 +752,7 @@ impl Framer {
                 self.depth += paren_delta(last);
                 self.stats.work += last.len() as u64;
                 self.frame_bytes += size;
-                self.state = State::Literal {
-                    remaining: size,
-                    data: Vec::new(),
-                };
+                self.state = State::Literal { remaining: size };
                 self.literal_started = true;
                 Ok(None)
             }
@@ -644,6 +781,12 @@ mod tests {
             assert!(input.is_empty());
         }
         Ok(out)
+    }
+
+    fn pairs(p: &[(&[u8], &[u8])]) -> Vec<(Bytes, Bytes)> {
+        p.iter()
+            .map(|(a, b)| (Bytes::copy_from_slice(a), Bytes::copy_from_slice(b)))
+            .collect()
     }
 
     fn one_shot(data: &[u8]) -> Result<Vec<Frame>> {
@@ -717,8 +860,8 @@ mod tests {
         let want = vec![
             Frame::line(&b"* OK hi"[..]),
             Frame {
-                first: b"* 1 FETCH (BODY[] {5}".to_vec(),
-                parts: vec![(b"ab\r\nc".to_vec(), b" UID 3)".to_vec())],
+                first: Bytes::from_static(b"* 1 FETCH (BODY[] {5}"),
+                parts: pairs(&[(b"ab\r\nc", b" UID 3)")]),
             },
             Frame::line(&b"A1 OK done"[..]),
         ];
@@ -730,11 +873,8 @@ mod tests {
     fn zero_length_and_chained_literals() {
         let data = b"* LIST () \"/\" {0}\r\n\r\n* X {1}\r\na {2}\r\nbc\r\n";
         let got = bytewise(data).unwrap();
-        assert_eq!(got[0].parts, vec![(vec![], vec![])]);
-        assert_eq!(
-            got[1].parts,
-            vec![(b"a".to_vec(), b" {2}".to_vec()), (b"bc".to_vec(), vec![])]
-        );
+        assert_eq!(got[0].parts, pairs(&[(b"", b"")]));
+        assert_eq!(got[1].parts, pairs(&[(b"a", b" {2}"), (b"bc", b"")]));
     }
 
     #[test]
@@ -742,17 +882,14 @@ mod tests {
         // T11: blank line after a literal inside an open parenthesis is skipped.
         let t11 = b"* 1 FETCH (BODY[HEADER] {13}\r\nSubject: test\r\n\r\n)\r\nA1 OK\r\n";
         let got = one_shot(t11).unwrap();
-        assert_eq!(
-            got[0].parts,
-            vec![(b"Subject: test".to_vec(), b")".to_vec())]
-        );
+        assert_eq!(got[0].parts, pairs(&[(b"Subject: test", b")")]));
         // T12: an empty trailer that ends the response is kept, and blank lines between
         // responses are skipped; the literal's own parens and quote do not count.
         let t12 = b"* LIST (\\HasNoChildren) \"/\" {9}\r\nMy (box)\"\r\n\r\n\r\n* LIST () \"/\" {7}\r\nAnother\r\n";
         let got = bytewise(t12).unwrap();
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].parts, vec![(b"My (box)\"".to_vec(), vec![])]);
-        assert_eq!(got[1].parts, vec![(b"Another".to_vec(), vec![])]);
+        assert_eq!(got[0].parts, pairs(&[(b"My (box)\"", b"")]));
+        assert_eq!(got[1].parts, pairs(&[(b"Another", b"")]));
     }
 
     #[test]

@@ -111,6 +111,11 @@ pub use util::{int2ap, internaldate2tuple, parse_flags, time2internaldate, DateI
 /// The date-time library used by the utilities and the typed views.
 pub use chrono;
 
+/// The refcounted byte buffer literals are handed out in ([`Item::Literal`], framed
+/// [`frame::Frame`]s): a slice of the buffer the bytes were read into, shared rather than
+/// copied. It derefs to `[u8]`, compares with `&[u8]` and `Vec<u8>`, and `.to_vec()` copies.
+pub use bytes::Bytes;
+
 /// imaplib's default port for IMAP4.
 pub const IMAP4_PORT: u16 = 143;
 /// imaplib's default port for IMAP4_SSL.

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use bytes::Bytes;
+
 use crate::error::{Error, Reason, Result, Violation};
 use crate::frame::Frame;
 use crate::grammar::{self, is_type_char};
@@ -21,6 +23,18 @@ use crate::repr::bytes_repr;
 /// `Literal(b"1 (BODY[] {5}", b"hello")` then `Line(b" FLAGS (\Seen))")`. The item after
 /// a `Literal` is always the rest of the same response, so responses never straddle a
 /// `Line` item. [`crate::parse`] reads these runs back as typed values.
+///
+/// A literal's bytes are a [`Bytes`]: a refcounted slice of the buffer they were read into,
+/// never copied on their way here. Build one from a `Vec<u8>` or a static slice with
+/// `.into()`, or with [`Item::literal`]:
+///
+/// ```
+/// use imaplib_proto::Item;
+/// let item = Item::literal(&b"1 (BODY[] {5}"[..], b"hello".to_vec());
+/// let (header, data) = item.as_literal().unwrap();
+/// assert_eq!((header, data), (&b"1 (BODY[] {5}"[..], &b"hello"[..]));
+/// assert_eq!(item, Item::Literal(b"1 (BODY[] {5}".to_vec(), b"hello"[..].into()));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Item {
     /// `None`: nothing of the requested type was received.
@@ -28,12 +42,20 @@ pub enum Item {
     /// A line (or the part of a line after the response type), CRLF removed.
     Line(Vec<u8>),
     /// A line that announced a literal, and the literal's bytes: imaplib's `(header, data)`.
-    Literal(Vec<u8>, Vec<u8>),
+    /// The bytes are shared with the buffer they were read into (derefs to `[u8]`;
+    /// `.to_vec()` copies).
+    Literal(Vec<u8>, Bytes),
     /// A nested list (only `getquotaroot` returns these).
     List(Vec<Item>),
 }
 
 impl Item {
+    /// A `(header, literal)` pair; the literal is taken without a copy from a `Vec<u8>` or
+    /// `Bytes` (a `&'static [u8]` is borrowed, any other slice copied via `Bytes::copy_from_slice`).
+    pub fn literal(header: impl Into<Vec<u8>>, data: impl Into<Bytes>) -> Self {
+        Item::Literal(header.into(), data.into())
+    }
+
     /// The line's bytes, if this is a line.
     pub fn as_line(&self) -> Option<&[u8]> {
         match self {
@@ -398,13 +420,11 @@ pub(crate) fn classify(frame: Frame, tagpre: &[u8], quirks: &mut Quirks) -> Resu
         if n > 0 {
             // Untagged_response: `\* (?P<type>[A-Z-]+)( (?P<data>.*))?`
             let typ = Typ::from_name(&rest[..n]);
-            // The data after `TYPE SP`, cut out of the line in place (no second copy).
-            let mut dat = first;
-            if dat.get(2 + n) == Some(&b' ') {
-                dat.drain(..2 + n + 1);
-            } else {
-                dat.clear();
-            }
+            // The data after `TYPE SP`.
+            let dat = match first.get(2 + n) {
+                Some(b' ') => first[2 + n + 1..].to_vec(),
+                _ => Vec::new(),
+            };
             return Ok(untagged(typ, dat, parts));
         }
         // Untagged_status: `\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?`
@@ -417,14 +437,12 @@ pub(crate) fn classify(frame: Frame, tagpre: &[u8], quirks: &mut Quirks) -> Resu
                 let keep = after[t..]
                     .strip_prefix(b" ")
                     .is_some_and(|data2| !data2.is_empty());
-                // `n SP data2`, cut out of the line in place: drop `* ` and ` TYPE`.
-                let mut dat = first;
-                if keep {
-                    dat.drain(2 + d..2 + d + 1 + t);
+                // `n SP data2`: the line without `* ` and ` TYPE`.
+                let dat = if keep {
+                    [&first[2..2 + d], &first[2 + d + 1 + t..]].concat()
                 } else {
-                    dat.truncate(2 + d);
-                }
-                dat.drain(..2);
+                    first[2..2 + d].to_vec()
+                };
                 return Ok(untagged(typ, dat, parts));
             }
         }
@@ -449,7 +467,7 @@ pub(crate) fn classify(frame: Frame, tagpre: &[u8], quirks: &mut Quirks) -> Resu
     ))
 }
 
-fn untagged(typ: Typ, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classified {
+fn untagged(typ: Typ, dat: Vec<u8>, parts: Vec<(Bytes, Bytes)>) -> Classified {
     let items = expand(dat, parts);
     // Only OK, NO and BAD carry a response code the session reads: no copy of a FETCH or
     // a multi-megabyte SEARCH line.
@@ -464,13 +482,14 @@ fn untagged(typ: Typ, dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Classifie
     }
 }
 
-/// imaplib's literal loop: `(dat, literal)` for each literal, then the last line.
-fn expand(dat: Vec<u8>, parts: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<Item> {
+/// imaplib's literal loop: `(dat, literal)` for each literal, then the last line. The
+/// literals move over as they are (shared, not copied).
+fn expand(dat: Vec<u8>, parts: Vec<(Bytes, Bytes)>) -> Vec<Item> {
     let mut items = Vec::with_capacity(parts.len() + 1);
     let mut dat = dat;
     for (literal, next) in parts {
         items.push(Item::Literal(dat, literal));
-        dat = next;
+        dat = next.to_vec();
     }
     items.push(Item::Line(dat));
     items
@@ -516,7 +535,11 @@ mod tests {
     use super::*;
 
     fn cls(line: &[u8]) -> Result<Classified> {
-        classify(Frame::line(line), b"ABCD", &mut Quirks::new())
+        classify(
+            Frame::line(Bytes::copy_from_slice(line)),
+            b"ABCD",
+            &mut Quirks::new(),
+        )
     }
 
     #[test]
@@ -578,8 +601,11 @@ mod tests {
     #[test]
     fn literal_items_follow_imaplib() {
         let frame = Frame {
-            first: b"* 1 FETCH (BODY[HEADER] {13}".to_vec(),
-            parts: vec![(b"Subject: test".to_vec(), b")".to_vec())],
+            first: Bytes::from_static(b"* 1 FETCH (BODY[HEADER] {13}"),
+            parts: vec![(
+                Bytes::from_static(b"Subject: test"),
+                Bytes::from_static(b")"),
+            )],
         };
         let Classified::Untagged { items, .. } =
             classify(frame, b"ABCD", &mut Quirks::new()).unwrap()
@@ -644,7 +670,7 @@ mod tests {
         let r = Reply::new(
             "OK",
             vec![
-                Item::Literal(b"1 (BODY[] {2}".to_vec(), b"a'".to_vec()),
+                Item::literal(&b"1 (BODY[] {2}"[..], b"a'".to_vec()),
                 b")".into(),
                 Item::None,
                 Item::List(vec![b"x".into()]),

@@ -71,7 +71,8 @@ proptest! {
                                 parts in prop::collection::vec(
                                     (prop::collection::vec(any::<u8>(), 0..20),
                                      prop::collection::vec(any::<u8>(), 0..50)), 0..3)) {
-        let frame = Frame { first, parts };
+        let parts = parts.into_iter().map(|(l, t)| (l.into(), t.into())).collect();
+        let frame = Frame { first: first.into(), parts };
         let _ = parse_response(&frame);
     }
 
@@ -79,15 +80,15 @@ proptest! {
     fn imapish_bytes_never_panic(head in heads(), body in imapish(), lit in imapish(), tail in imapish()) {
         let mut first = head.to_vec();
         first.extend_from_slice(&body);
-        let _ = parse_response(&Frame { first: first.clone(), parts: vec![] });
+        let _ = parse_response(&Frame { first: first.clone().into(), parts: vec![] });
         // With a literal after a marker.
         let mut with_marker = first.clone();
         with_marker.extend_from_slice(format!("{{{}}}", lit.len()).as_bytes());
-        let frame = Frame { first: with_marker.clone(), parts: vec![(lit.clone(), tail.clone())] };
+        let frame = Frame { first: with_marker.clone().into(), parts: vec![(lit.clone().into(), tail.clone().into())] };
         let _ = parse_response(&frame);
         // And through the views, in imaplib's shape.
         let reply = Reply::new("OK", vec![
-            Item::Literal(body.clone(), lit.clone()),
+            Item::Literal(body.clone(), lit.clone().into()),
             Item::Line(tail.clone()),
             Item::Line(body.clone()),
         ]);
@@ -257,7 +258,7 @@ fn one_malformed_fetch_among_valid_ones() {
         "OK",
         vec![
             Item::Line(b"1 (UID 1 FLAGS (\\Seen))".to_vec()),
-            Item::Literal(b"2 (UID 2 BODY[] {3}".to_vec(), b"abc".to_vec()),
+            Item::Literal(b"2 (UID 2 BODY[] {3}".to_vec(), b"abc".to_vec().into()),
             Item::Line(b" ENVELOPE (\"broken)".to_vec()),
             Item::Line(b"3 (UID 3)".to_vec()),
         ],

@@ -512,7 +512,7 @@ fn framing_is_never_relaxed() {
     let reply = Reply::new(
         "OK",
         vec![
-            Item::Literal(b"1 (BODY[] {6}".to_vec(), b"hello".to_vec()),
+            Item::Literal(b"1 (BODY[] {6}".to_vec(), b"hello".to_vec().into()),
             Item::Line(b")".to_vec()),
         ],
     );

@@ -553,7 +553,7 @@ fn views_over_replies() {
     let reply = Reply::new(
         "OK",
         vec![
-            Item::Literal(b"1 (UID 10 BODY[] {5}".to_vec(), b"hello".to_vec()),
+            Item::Literal(b"1 (UID 10 BODY[] {5}".to_vec(), b"hello".to_vec().into()),
             Item::Line(b" FLAGS (\\Seen))".to_vec()),
             Item::Line(b"2 (UID 11 FLAGS (\\Seen) ENVELOPE (NIL))".to_vec()),
             Item::Line(b"3 (UID 12)".to_vec()),

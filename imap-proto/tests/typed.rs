@@ -518,10 +518,10 @@ fn fetch_accessors_and_malformed_messages() {
     let reply = Reply::new(
         "OK",
         vec![
-            Item::Literal(b"1 (UID 7 BODY[] {5}".to_vec(), b"hello".to_vec()),
+            Item::Literal(b"1 (UID 7 BODY[] {5}".to_vec(), b"hello".to_vec().into()),
             Item::from(b" BODY[HEADER] \"H: v\" BODY[TEXT] NIL MODSEQ (12))"),
             Item::from(b"2 (UID 8 FLAGS (\\Seen)"), // unbalanced
-            Item::Literal(b"3 (RFC822 {3}".to_vec(), b"abc".to_vec()),
+            Item::Literal(b"3 (RFC822 {3}".to_vec(), b"abc".to_vec().into()),
             Item::from(b" RFC822.HEADER {0}"),
             Item::None,
         ],

@@ -210,7 +210,7 @@ macro_rules! scenarios {
             assert_eq!(r.data.len(), 2, "{r:?}");
             assert_eq!(
                 r.data[0],
-                __Item::Literal(format!("1 (BODY[] {{{}}}", MESSAGES[0].len()).into_bytes(), MESSAGES[0].to_vec())
+                __Item::Literal(format!("1 (BODY[] {{{}}}", MESSAGES[0].len()).into_bytes(), MESSAGES[0].to_vec().into())
             );
             assert_eq!(r.data[1], __Item::Line(b")".to_vec()));
             let r = m.fetch("1:3", "(RFC822.SIZE FLAGS)")$($await)*.unwrap();
@@ -226,7 +226,7 @@ macro_rules! scenarios {
                 r.data[0],
                 __Item::Literal(
                     b"3 (BODY[HEADER.FIELDS (SUBJECT)] {21}".to_vec(),
-                    b"Subject: cherries\r\n\r\n".to_vec()
+                    b"Subject: cherries\r\n\r\n".to_vec().into()
                 )
             );
             let r = m.fetch("1:*", "FAST")$($await)*.unwrap();

@@ -458,7 +458,7 @@ fn streaming_through_dovecot() {
         r.data[0],
         imaplib_blocking::Item::Literal(
             format!("1 (RFC822.SIZE {n} BODY[] {{{n}}}", n = message.len()).into_bytes(),
-            Vec::new()
+            Vec::new().into()
         )
     );
     // A short reader aborts: the server is owed bytes that will not come.

@@ -546,7 +546,7 @@ fn imaplib_items(wire: &[u8]) -> Vec<Item> {
             if let Some(n) = literal_before(&wire[start..i + 2]) {
                 let head = wire[start..=i].to_vec();
                 let data = wire[i + 3..i + 3 + n].to_vec();
-                items.push(Item::Literal(head, data));
+                items.push(Item::Literal(head, data.into()));
                 i += 3 + n;
                 start = i;
                 continue;

@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 use imaplib_bench::corpus::{self, Corpus};
 use imaplib_bench::imps::{self, Cmd, Run};
 use imaplib_bench::sys;
+use imaplib_proto::Bytes;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Imp {
     OursImaplib,
+    OursImaplibBytes,
     OursFramer,
     OursTyped,
     OursView,
@@ -31,6 +33,7 @@ impl Imp {
     fn name(self) -> &'static str {
         match self {
             Imp::OursImaplib => "ours/imaplib",
+            Imp::OursImaplibBytes => "ours/imaplib+bytes",
             Imp::OursFramer => "ours/framer",
             Imp::OursTyped => "ours/typed",
             Imp::OursView => "ours/imaplib+view",
@@ -49,10 +52,11 @@ impl Imp {
         matches!(self, Imp::Djc | Imp::Codec)
     }
 
-    fn run(self, data: &[u8], chunk: usize, cmd: Cmd) -> Run {
+    fn run(self, data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
         let whole = chunk >= data.len();
         match self {
             Imp::OursImaplib => imps::ours_imaplib(data, chunk, cmd),
+            Imp::OursImaplibBytes => imps::ours_imaplib_bytes(data, chunk, cmd),
             Imp::OursFramer => imps::ours_framer(data, chunk),
             Imp::OursTyped => imps::ours_typed(data, chunk),
             Imp::OursView => imps::ours_imaplib_view(data, chunk, cmd),
@@ -65,8 +69,9 @@ impl Imp {
     }
 }
 
-const ALL: [Imp; 7] = [
+const ALL: [Imp; 8] = [
     Imp::OursImaplib,
+    Imp::OursImaplibBytes,
     Imp::OursFramer,
     Imp::OursTyped,
     Imp::OursView,
@@ -80,7 +85,7 @@ struct Cell {
     index: usize,
     imp: Imp,
     /// The input when it is not the whole corpus (a prefix); empty for the corpus.
-    data: std::rc::Rc<Vec<u8>>,
+    data: Bytes,
     chunk: usize,
     want: usize,
     /// A one-shot run on a prefix, for the ratio of its 1-byte sibling.
@@ -94,7 +99,7 @@ impl Cell {
     fn new(
         index: usize,
         imp: Imp,
-        data: std::rc::Rc<Vec<u8>>,
+        data: Bytes,
         chunk: usize,
         want: usize,
         companion: bool,
@@ -117,7 +122,7 @@ static FIXED_RUNS: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new
 
 /// Runs every cell once per round, in an order rotated each round, until the budget is
 /// spent (at least `min` rounds, at most `max`).
-fn run_rounds(cells: &mut [Cell], corpus: &[u8], cmd: Cmd, quick: bool) {
+fn run_rounds(cells: &mut [Cell], corpus: &Bytes, cmd: Cmd, quick: bool) {
     let fixed = FIXED_RUNS.get().copied().flatten();
     let (min_rounds, max_rounds, budget) = if let Some(n) = fixed {
         (n, n, Duration::ZERO)
@@ -134,7 +139,7 @@ fn run_rounds(cells: &mut [Cell], corpus: &[u8], cmd: Cmd, quick: bool) {
             if cell.done {
                 continue;
             }
-            let data: &[u8] = if cell.data.is_empty() {
+            let data: &Bytes = if cell.data.is_empty() {
                 corpus
             } else {
                 &cell.data
@@ -436,6 +441,8 @@ fn main() {
     // table[corpus][imp][mode] = (MB/s, note)
     let mut table: Vec<Vec<[Option<(f64, String)>; 3]>> = Vec::new();
     for (_, c, cmd) in &corpora {
+        // The corpus in a refcounted buffer, as a client's read buffer would hold it.
+        let corpus_bytes = Bytes::from(c.bytes.clone());
         let mut row: Vec<[Option<(f64, String)>; 3]> = vec![[None, None, None]; imps.len()];
         for (mi, &(mode, chunk)) in modes.iter().enumerate() {
             if chunk == 1 && no_1byte {
@@ -452,7 +459,7 @@ fn main() {
             // response in 1-byte pieces: they run on a prefix, beside their own one-shot run
             // on the same prefix for the ratio; on the single SEARCH line not at all.
             let mut cells: Vec<Cell> = Vec::new();
-            let mut prefix_cache: Option<(usize, std::rc::Rc<Vec<u8>>)> = None;
+            let mut prefix_cache: Option<(usize, Bytes)> = None;
             for (ii, &imp) in imps.iter().enumerate() {
                 if chunk == 1 && imp.retries() {
                     if c.responses == 1 {
@@ -461,24 +468,17 @@ fn main() {
                     }
                     let k = (c.responses / 100).max(20).min(c.responses);
                     let p = prefix_cache
-                        .get_or_insert_with(|| (k, std::rc::Rc::new(prefix(c, k))))
+                        .get_or_insert_with(|| (k, Bytes::from(prefix(c, k))))
                         .1
                         .clone();
                     cells.push(Cell::new(ii, imp, p.clone(), p.len(), k, true));
                     cells.push(Cell::new(ii, imp, p.clone(), 1, k, false));
                 } else {
-                    cells.push(Cell::new(
-                        ii,
-                        imp,
-                        std::rc::Rc::new(Vec::new()),
-                        chunk,
-                        c.responses,
-                        false,
-                    ));
+                    cells.push(Cell::new(ii, imp, Bytes::new(), chunk, c.responses, false));
                 }
             }
             let t0 = Instant::now();
-            run_rounds(&mut cells, &c.bytes, *cmd, quick);
+            run_rounds(&mut cells, &corpus_bytes, *cmd, quick);
             for cell in cells.iter().filter(|x| !x.companion) {
                 let len = if cell.data.is_empty() {
                     c.bytes.len()
@@ -632,12 +632,12 @@ fn main() {
                 let mut cells = vec![Cell::new(
                     ii,
                     *imp,
-                    std::rc::Rc::new(small.clone()),
+                    Bytes::from(small.clone()),
                     1,
                     want,
                     false,
                 )];
-                run_rounds(&mut cells, &c.bytes, *cmd, true);
+                run_rounds(&mut cells, &Bytes::new(), *cmd, true);
                 let r_small = mbps(small.len(), sys::best(&cells[0].times));
                 let r_all = row[ii][2].as_ref().map_or(f64::NAN, |x| x.0);
                 println!(
@@ -682,7 +682,7 @@ fn main() {
         );
     }
     if let Some(ci) = find('b') {
-        for imp in [Imp::OursTyped, Imp::OursImaplib] {
+        for imp in [Imp::OursTyped, Imp::OursImaplib, Imp::OursImaplibBytes] {
             let r = rate(ci, imp, 0);
             println!(
                 "| {}: {} ≥ half the memcpy bound ({}; the issue's figure: 6.5 GB/s) | {} = {:.2} of memcpy{} | {} |",
@@ -697,7 +697,7 @@ fn main() {
         }
     }
     for (ci, (_, c, _)) in corpora.iter().enumerate() {
-        for imp in [Imp::OursTyped, Imp::OursImaplib] {
+        for imp in [Imp::OursTyped, Imp::OursImaplib, Imp::OursImaplibBytes] {
             let (w, k) = (rate(ci, imp, 0), rate(ci, imp, 1));
             if w.is_nan() || k.is_nan() {
                 continue;

@@ -8,6 +8,8 @@
 //! segment and asks the source for the next `(literal, text)` pair when the grammar takes a
 //! literal at the end of a segment.
 
+use bytes::Bytes;
+
 use super::error::{ParseError, ParseResult};
 use super::quirk::{Quirk, Quirks};
 use super::token;
@@ -19,7 +21,7 @@ use crate::response::Item;
 #[derive(Clone, Copy, Debug)]
 enum Source<'a> {
     /// A frame's `(literal, line)` pairs not yet taken.
-    Frame(&'a [(Vec<u8>, Vec<u8>)]),
+    Frame(&'a [(Bytes, Bytes)]),
     /// imaplib items; the first is the one whose header is the current text.
     Items(&'a [Item]),
 }
@@ -78,7 +80,7 @@ impl<'a> Segments<'a> {
             Source::Frame(parts) => {
                 let ((lit, line), rest) = parts.split_first()?;
                 *parts = rest;
-                Some((lit.as_slice(), line.as_slice()))
+                Some((&lit[..], &line[..]))
             }
             Source::Items(items) => {
                 let Some(Item::Literal(_, lit)) = items.first() else {
@@ -90,7 +92,7 @@ impl<'a> Segments<'a> {
                     _ => return None,
                 };
                 *items = &items[1..];
-                Some((lit.as_slice(), next))
+                Some((&lit[..], next))
             }
         }
     }

@@ -98,8 +98,8 @@ pub enum Data<'a> {
 /// use imaplib_proto::parse::{parse_response, Data, FetchItem, Response};
 ///
 /// let frame = Frame {
-///     first: b"* 1 FETCH (BODY[] {5}".to_vec(),
-///     parts: vec![(b"hello".to_vec(), b" UID 3)".to_vec())],
+///     first: b"* 1 FETCH (BODY[] {5}".to_vec().into(),
+///     parts: vec![(b"hello".to_vec().into(), b" UID 3)".to_vec().into())],
 /// };
 /// let Response::Untagged(Data::Fetch(f)) = parse_response(&frame)? else { panic!() };
 /// assert_eq!(f.uid(), Some(3));

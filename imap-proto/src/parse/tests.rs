@@ -13,15 +13,15 @@ fn cursor(line: &[u8]) -> Cursor<'_> {
 #[test]
 fn segments_from_frame_and_items_agree() {
     let frame = Frame {
-        first: b"1 (BODY[] {5}".to_vec(),
+        first: b"1 (BODY[] {5}".to_vec().into(),
         parts: vec![
-            (b"hello".to_vec(), b" X {2}".to_vec()),
-            (b"ab".to_vec(), b")".to_vec()),
+            (b"hello".to_vec().into(), b" X {2}".to_vec().into()),
+            (b"ab".to_vec().into(), b")".to_vec().into()),
         ],
     };
     let items = vec![
-        Item::Literal(b"1 (BODY[] {5}".to_vec(), b"hello".to_vec()),
-        Item::Literal(b" X {2}".to_vec(), b"ab".to_vec()),
+        Item::Literal(b"1 (BODY[] {5}".to_vec(), b"hello".to_vec().into()),
+        Item::Literal(b" X {2}".to_vec(), b"ab".to_vec().into()),
         Item::Line(b")".to_vec()),
     ];
     let a: Vec<Part<'_>> = Segments::from_frame(&frame).parts().collect();
@@ -42,7 +42,7 @@ fn segments_from_frame_and_items_agree() {
 #[test]
 fn segments_reject_malformed_runs() {
     assert!(Segments::from_items(&[]).is_err());
-    assert!(Segments::from_items(&[Item::Literal(vec![], vec![])]).is_err());
+    assert!(Segments::from_items(&[Item::Literal(vec![], vec![].into())]).is_err());
     assert!(Segments::from_items(&[Item::Line(vec![]), Item::Line(vec![])]).is_err());
     assert!(Segments::from_items(&[Item::None]).is_err());
 }
@@ -135,8 +135,8 @@ fn flags_classify() {
 #[test]
 fn raw_values_span_literals() {
     let frame = Frame {
-        first: b"(a {3}".to_vec(),
-        parts: vec![(b"x)y".to_vec(), b" b) tail".to_vec())],
+        first: b"(a {3}".to_vec().into(),
+        parts: vec![(b"x)y".to_vec().into(), b" b) tail".to_vec().into())],
     };
     let mut c = Cursor::new(Segments::from_frame(&frame));
     let raw = c.raw_value().unwrap();

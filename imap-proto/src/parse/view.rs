@@ -10,7 +10,7 @@
 //! use imaplib_proto::parse;
 //!
 //! let reply = Reply::new("OK", vec![
-//!     Item::Literal(b"1 (UID 7 BODY[] {5}".to_vec(), b"hello".to_vec()),
+//!     Item::Literal(b"1 (UID 7 BODY[] {5}".to_vec(), b"hello".to_vec().into()),
 //!     Item::Line(b")".to_vec()),
 //!     Item::Line(b"2 (UID 8 FLAGS (\\Seen))".to_vec()),
 //! ]);
@@ -219,7 +219,7 @@ pub fn id(reply: &Reply) -> View<'_, Id<'_>> {
 /// use imaplib_proto::{Item, Reply};
 ///
 /// let reply = Reply::new("OK", vec![
-///     Item::Literal(b"INBOX (/private/comment {4}".to_vec(), b"a\r\nb".to_vec()),
+///     Item::Literal(b"INBOX (/private/comment {4}".to_vec(), b"a\r\nb".to_vec().into()),
 ///     Item::Line(b" /shared/comment NIL)".to_vec()),
 ///     Item::Line(b"LONGENTRIES 11".to_vec()),
 /// ]);

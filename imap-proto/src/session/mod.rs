@@ -192,8 +192,8 @@ pub enum Output {
     LiteralData {
         /// The FETCH command.
         id: CommandId,
-        /// The bytes.
-        data: Vec<u8>,
+        /// The bytes, shared with the buffer they were read into.
+        data: bytes::Bytes,
     },
     /// The literal being streamed is complete.
     LiteralEnd {

@@ -2,6 +2,7 @@
 //! and routed to the commands they answer.
 
 use base64::Engine;
+use bytes::Bytes;
 
 use super::job::{Idle, Job, Stage};
 use super::send::After;
@@ -36,9 +37,98 @@ const MAX_ENABLED: usize = 64;
 const ALLOWED_VERSIONS: &[&str] = &["IMAP4REV1", "IMAP4"];
 
 impl Connection {
-    /// Processes server bytes, in any chunking.
+    /// Processes server bytes, in any chunking. Each byte is copied once, into the
+    /// framer's buffer, out of which results' literals are sliced; [`Connection::feed_bytes`]
+    /// spares even that copy.
     pub fn feed(&mut self, data: &[u8]) {
         self.feed_with(data, None);
+    }
+
+    /// [`Connection::feed`] of a refcounted chunk (e.g. a read buffer frozen with
+    /// `BytesMut::split().freeze()`): every literal that lies whole inside it reaches the
+    /// result ([`Item::Literal`], [`Output::LiteralData`]) as a slice of `data` itself, with
+    /// no copy at all. Results are the same as `feed`'s, in any chunking.
+    ///
+    /// ```
+    /// use imaplib_proto::{Bytes, Command, Connection, Item, Options, Output};
+    ///
+    /// let mut conn = Connection::new(Options::new(0x1234)); // tags BCDE0, BCDE1, …
+    /// conn.feed(b"* PREAUTH ready\r\n"); // imaplib asks for CAPABILITY (BCDE0)
+    /// while conn.poll_output().is_some() {}
+    /// conn.feed(b"* CAPABILITY IMAP4rev1\r\nBCDE0 OK done\r\n");
+    /// while conn.poll_output().is_some() {}
+    /// conn.submit(Command::select("INBOX", true)?)?;
+    /// while conn.poll_output().is_some() {}
+    /// conn.feed(b"* 1 EXISTS\r\nBCDE1 OK [READ-ONLY] done\r\n");
+    /// while conn.poll_output().is_some() {}
+    /// conn.submit(Command::fetch("1", "(BODY[])")?)?;
+    /// while conn.poll_output().is_some() {}
+    ///
+    /// let chunk = Bytes::from_static(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\nBCDE2 OK done\r\n");
+    /// conn.feed_bytes(chunk.clone());
+    /// let reply = loop {
+    ///     match conn.poll_output() {
+    ///         Some(Output::Completed { result, .. }) => break result?,
+    ///         Some(_) => continue,
+    ///         None => panic!("no reply"),
+    ///     }
+    /// };
+    /// let Item::Literal(_, body) = &reply.data[0] else { panic!() };
+    /// assert_eq!(body, &b"hello"[..]);
+    /// assert_eq!(body.as_ptr(), chunk[23..].as_ptr(), "the chunk's own bytes");
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn feed_bytes(&mut self, mut data: Bytes) {
+        match self.phase {
+            Phase::Failed(_) => return,
+            _ if data.is_empty() => return,
+            Phase::Upgrading {
+                layer: Layer::Compress,
+                ..
+            } => return self.early.extend_from_slice(&data),
+            Phase::Upgrading { .. } => return self.fail_injection(&data),
+            _ => {}
+        }
+        loop {
+            match self.framer.next_frame_bytes(&mut data) {
+                Ok(Some(frame)) => {
+                    self.process(frame);
+                    if !self.after_frame(&data) {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            }
+        }
+        self.stream_partial_literal();
+        self.pump();
+    }
+
+    /// After a frame was processed, with `data` the bytes that follow it: false, having
+    /// dealt with them, when the connection failed or a layer starts (compressed bytes go
+    /// to the decompressor, anything after a STARTTLS OK is an injection).
+    fn after_frame(&mut self, data: &[u8]) -> bool {
+        match self.phase {
+            Phase::Failed(_) => false,
+            // The server compresses from the byte after its OK line on: what follows is
+            // for the decompressor, never read as IMAP.
+            Phase::Upgrading {
+                layer: Layer::Compress,
+                ..
+            } => {
+                self.early.extend_from_slice(data);
+                false
+            }
+            Phase::Upgrading { .. } if !data.is_empty() => {
+                self.fail_injection(data);
+                false
+            }
+            _ => true,
+        }
     }
 
     /// [`Connection::feed`]; with `to`, the literals of a streaming FETCH are passed to its
@@ -73,18 +163,8 @@ impl Connection {
             match step {
                 Ok(Step::Frame(frame)) => {
                     self.process(frame);
-                    match self.phase {
-                        Phase::Failed(_) => return,
-                        // The server compresses from the byte after its OK line on:
-                        // what follows is for the decompressor, never read as IMAP.
-                        Phase::Upgrading {
-                            layer: Layer::Compress,
-                            ..
-                        } => return self.early.extend_from_slice(data),
-                        Phase::Upgrading { .. } if !data.is_empty() => {
-                            return self.fail_injection(data)
-                        }
-                        _ => {}
+                    if !self.after_frame(data) {
+                        return;
                     }
                 }
                 // Passing to a sink, a literal of a FETCH response announced now is passed
@@ -137,7 +217,7 @@ impl Connection {
             }
         };
         if let Some(line) = first_line {
-            return self.greeting(line, classified);
+            return self.greeting(line.to_vec(), classified);
         }
         match classified {
             Classified::Tagged {

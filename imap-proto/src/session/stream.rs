@@ -7,6 +7,8 @@
 use std::io;
 
 use super::{CommandId, Connection, Output};
+use bytes::Bytes;
+
 use crate::frame::Frame;
 use crate::response::fetch_seq;
 use crate::sink::{LiteralSink, SinkDriver};
@@ -201,8 +203,8 @@ impl Connection {
         &mut self,
         id: CommandId,
         seq: Option<u32>,
-        header: Vec<u8>,
-        data: Vec<u8>,
+        header: Bytes,
+        data: Bytes,
         end: bool,
     ) {
         let Some(s) = self.streaming.as_mut() else {
@@ -217,7 +219,7 @@ impl Connection {
             self.emit(Output::LiteralStart {
                 id,
                 seq,
-                header,
+                header: header.to_vec(),
                 size: data.len() as u64,
             });
         }

@@ -26,7 +26,7 @@ use crate::response::{Item, Reply};
 ///         b"1 (UID 7 FLAGS (\\Seen) ENVELOPE (NIL \"=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\" \
 ///           ((\"=?UTF-8?Q?J=C3=B6rg?=\" NIL \"j\" \"example.org\")) NIL NIL NIL NIL NIL NIL NIL) \
 ///           BODY[] {11}".to_vec(),
-///         b"Hello world".to_vec(),
+///         b"Hello world".to_vec().into(),
 ///     ),
 ///     Item::from(b")"),
 ///     Item::from(b"2 (UID 8 FLAGS ())"),

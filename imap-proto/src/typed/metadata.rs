@@ -47,7 +47,7 @@ impl MetadataValues {
 /// ```
 /// use imaplib_proto::{typed, Item, Reply};
 /// let reply = Reply::new("OK", vec![
-///     Item::Literal(b"INBOX (/private/comment {2}".to_vec(), b"hi".to_vec()),
+///     Item::Literal(b"INBOX (/private/comment {2}".to_vec(), b"hi".to_vec().into()),
 ///     Item::Line(b" /shared/comment NIL)".to_vec()),
 ///     Item::Line(b"LONGENTRIES 2048".to_vec()),
 /// ]);
