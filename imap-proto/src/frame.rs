@@ -36,7 +36,7 @@ use crate::grammar;
 
 /// The most buffer capacity an idle framer keeps (between responses, nothing buffered), and
 /// the least it allocates when it gathers bytes.
-pub const IDLE_KEEP: usize = 4 * 1024;
+pub const IDLE_KEEP: usize = 1024;
 
 /// How far ahead of the received bytes a literal buffer may be allocated.
 const GROW_AHEAD: usize = 64 * 1024;
