@@ -23,61 +23,17 @@
 //! It raises its `RLIMIT_NOFILE` (and, as root, the hard limit) to fit N client sockets,
 //! and Dovecot, started from it, inherits the limit for its N server sockets.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use imaplib_bench::sys;
+use imaplib_integration_tests::counting::{live_heap, Counting};
 use imaplib_integration_tests::dovecot::{
     dovecot_with, many_sessions_config, SESSIONS_PER_IMAP_PROCESS,
 };
 use imaplib_integration_tests::swarm::{self, Swarm};
 
-/// The system allocator, counting the bytes it holds for the program.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator with the caller's arguments; the
-// counter is only arithmetic on the sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            LIVE.fetch_add(new_size, Ordering::Relaxed);
-        }
-        p
-    }
-}
-
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-fn live_heap() -> usize {
-    LIVE.load(Ordering::Relaxed)
-}
 
 /// Raises RLIMIT_NOFILE to at least `want` (the hard limit too, when allowed); returns the
 /// soft limit in force.
@@ -107,7 +63,9 @@ fn kib(bytes: f64) -> String {
 }
 
 fn ms(d: Option<Duration>) -> String {
-    d.map_or("–".to_string(), |d| format!("{:.0} ms", d.as_secs_f64() * 1e3))
+    d.map_or("–".to_string(), |d| {
+        format!("{:.0} ms", d.as_secs_f64() * 1e3)
+    })
 }
 
 fn main() {
@@ -173,7 +131,10 @@ fn main() {
     let n = report.idling;
     println!("| measure | value |");
     println!("|---|---:|");
-    println!("| sessions asked / idling / failed before IDLE | {sessions} / {n} / {} |", report.setup_failures);
+    println!(
+        "| sessions asked / idling / failed before IDLE | {sessions} / {n} / {} |",
+        report.setup_failures
+    );
     println!(
         "| time to set up all (connect → IDLE) | {:.2} s ({:.0} sessions/s) |",
         report.setup_time.as_secs_f64(),
@@ -245,7 +206,11 @@ fn main() {
     println!(
         "\nDovecot's log: {} warnings or errors{}",
         warnings.len(),
-        if warnings.is_empty() { "." } else { "; the first:\n" }
+        if warnings.is_empty() {
+            "."
+        } else {
+            "; the first:\n"
+        }
     );
     for l in warnings.iter().take(10) {
         println!("    {l}");

@@ -404,12 +404,8 @@ macro_rules! client_typed {
                 mailbox: impl Into<$crate::Text<'t>>,
                 saved: &$crate::typed::SyncState,
             ) -> $crate::Result<$crate::typed::Resync> {
-                let mut sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?;
-                while let Some(cmd) = sync.next_command()? {
-                    let reply = self.client.run(cmd)$($await)*?;
-                    sync.answer(reply, self.client.connection_mut())?;
-                }
-                sync.finish()
+                let sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?;
+                self.run_resync(sync)$($await)*
             }
 
             /// [`resync`](Self::resync) with `EXAMINE` in place of `SELECT`: the mailbox is
@@ -429,7 +425,15 @@ macro_rules! client_typed {
                 mailbox: impl Into<$crate::Text<'t>>,
                 saved: &$crate::typed::SyncState,
             ) -> $crate::Result<$crate::typed::Resync> {
-                let mut sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?.examine();
+                let sync = $crate::typed::Resyncer::new(mailbox, saved, self.client.connection())?.examine();
+                self.run_resync(sync)$($await)*
+            }
+
+            /// Runs a [`Resyncer`]($crate::typed::Resyncer)'s commands to its result.
+            $($async)* fn run_resync(
+                &mut self,
+                mut sync: $crate::typed::Resyncer,
+            ) -> $crate::Result<$crate::typed::Resync> {
                 while let Some(cmd) = sync.next_command()? {
                     let reply = self.client.run(cmd)$($await)*?;
                     sync.answer(reply, self.client.connection_mut())?;
