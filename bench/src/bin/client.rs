@@ -8,7 +8,8 @@
 //! tagged OK), `blocking` (our blocking client, imaplib-shaped result), `blocking-typed`
 //! (the same, then the typed view `parse::fetches` over the result), `blocking-stream` (our
 //! blocking client, literals streamed to a counting sink), `async` / `async-stream` (our async
-//! client on smol, same two shapes), `imap-crate` (rust-imap 3.0.0-alpha.15). Any of ours
+//! client on smol, same two shapes), `async-std-stream` / `tokio-stream` (`async-stream`
+//! under async-std and under tokio's current-thread runtime), `imap-crate` (rust-imap 3.0.0-alpha.15). Any of ours
 //! with `+wire` runs over a stream that counts the bytes on the wire, and with `+z` does
 //! the same after `COMPRESS DEFLATE` (RFC 4978): `blocking-stream+z`, `async+wire`…
 //! WORKLOAD: `rfc822` = `FETCH 1:* (RFC822)`, `meta` = `FETCH 1:* (FLAGS ENVELOPE
@@ -239,6 +240,14 @@ fn main() {
         "raw" => raw(&args),
         "blocking" | "blocking-typed" | "blocking-stream" => blocking(&args, &mut wire),
         "async" | "async-stream" => asynchronous(&args, &mut wire),
+        "async-std-stream" => {
+            async_std::task::block_on(stream_on::<imaplib_async::AsyncStdRuntime>(&args))
+        }
+        "tokio-stream" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(stream_on::<imaplib_async::TokioRuntime>(&args)),
         "imap-crate" => imap_crate(&args),
         other => panic!("unknown client {other}"),
     };
@@ -391,6 +400,35 @@ fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) 
         let _ = m.logout().await.expect("logout");
         (wall, cpu, c)
     })
+}
+
+/// `async-std-stream` / `tokio-stream`: our async client's `fetch_stream` to a counting
+/// sink under runtime `R` (plain TCP; one thread, as `async-stream` on smol).
+async fn stream_on<R: imaplib_async::Runtime>(a: &Args) -> (f64, f64, Counted) {
+    let mut m =
+        imaplib_async::generic::Client::<imaplib_async::BoxStream, R>::connect(&a.host, a.port)
+            .await
+            .expect("connect");
+    let _ = m
+        .login(a.user.as_str(), a.password.as_str())
+        .await
+        .expect("login");
+    let _ = m.select(a.mailbox.as_str(), true).await.expect("examine");
+    let u0 = sys::self_usage();
+    let t0 = Instant::now();
+    let mut sink = CountSink::default();
+    let reply = m
+        .fetch_stream("1:*", items(&a.workload), &mut sink)
+        .await
+        .expect("fetch");
+    let mut c = sink.0;
+    if c.messages == 0 {
+        c.messages = count_reply(&reply).messages;
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = sys::self_usage().cpu() - u0.cpu();
+    let _ = m.logout().await.expect("logout");
+    (wall, cpu, c)
 }
 
 fn imap_crate(a: &Args) -> (f64, f64, Counted) {

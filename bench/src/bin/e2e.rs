@@ -219,6 +219,56 @@ fn mb(b: f64) -> String {
     format!("{:.1} MB", b / 1e6)
 }
 
+/// Issue 14's end-to-end targets on `FETCH 1:* (RFC822)`: the FETCH CPU of `a` ÷ that of
+/// `b` as the ratio of their medians, and its spread as the smallest and largest ratio
+/// within one round (the clients of a round run back to back).
+fn cpu_ratio(
+    clients: &[&str],
+    samples: &[Vec<Sample>],
+    a: &str,
+    b: &str,
+) -> Option<(f64, f64, f64)> {
+    let i = clients.iter().position(|c| *c == a)?;
+    let j = clients.iter().position(|c| *c == b)?;
+    let (x, y) = (&samples[i], &samples[j]);
+    let per_round: Vec<f64> = x.iter().zip(y).map(|(p, q)| p.cpu / q.cpu).collect();
+    let min = per_round.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = per_round.iter().copied().fold(0.0, f64::max);
+    Some((stats(x).cpu / stats(y).cpu, min, max))
+}
+
+fn targets(clients: &[&str], rfc822: &[Vec<Sample>]) {
+    println!("### Targets (issue 14), `FETCH 1:* (RFC822)`\n");
+    println!("| target | clients | median ÷ median | per-round min – max | holds |");
+    println!("|---|---|---:|---:|---|");
+    let row = |target: &str, goal: f64, a: &str, b: &str| {
+        if let Some((r, lo, hi)) = cpu_ratio(clients, rfc822, a, b) {
+            println!(
+                "| {target} | {} ÷ {} | {r:.2} | {lo:.2} – {hi:.2} | {} |",
+                label(a),
+                label(b),
+                if r <= goal { "yes" } else { "**no**" }
+            );
+        }
+    };
+    row(
+        "2: in-memory `fetch` CPU ≤ 0.3 of python imaplib's",
+        0.3,
+        "blocking",
+        "python-imaplib",
+    );
+    row("2: the same, async", 0.3, "async", "python-imaplib");
+    for a in ["async-stream", "async-std-stream", "tokio-stream"] {
+        row(
+            "5: async `fetch_stream` CPU ≤ 1.15× blocking's",
+            1.15,
+            a,
+            "blocking-stream",
+        );
+    }
+    println!();
+}
+
 fn ms(s: f64) -> String {
     format!("{:.0} ms", s * 1e3)
 }
@@ -231,6 +281,8 @@ const CLIENTS: &[&str] = &[
     "blocking+thp",
     "async",
     "async-stream",
+    "async-std-stream",
+    "tokio-stream",
     "python-imaplib",
     "imap-crate",
 ];
@@ -246,6 +298,10 @@ fn label(imp: &str) -> &'static str {
         }
         "async" => "ours, async on smol (imaplib-shaped result)",
         "async-stream" => "ours, async, `fetch_stream` to a counting sink",
+        "async-std-stream" => "ours, async on async-std, `fetch_stream` to a counting sink",
+        "tokio-stream" => {
+            "ours, async on tokio (current thread), `fetch_stream` to a counting sink"
+        }
         "python-imaplib" => "python3 imaplib",
         "imap-crate" => "`imap` crate 3.0.0-alpha.15",
         _ => "?",
@@ -439,6 +495,7 @@ fn main() {
         }
         println!("\n(n = {} runs per client)\n", results[wi][0].len());
     }
+    targets(&clients, &results[0]);
 
     // Peak RSS against message size: one message of 1, 10 and 100 MB.
     let sizes = [1usize, 10, 100];
