@@ -231,7 +231,7 @@ impl<'a> Cursor<'a> {
     /// Consumes `NIL` if next.
     #[inline]
     pub(crate) fn nil(&mut self) -> bool {
-        self.keyword(b"NIL")
+        matches!(self.rest.first(), Some(b'N' | b'n')) && self.keyword(b"NIL")
     }
 
     /// Runs a nom parser on the current text segment.

@@ -214,14 +214,17 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
         let (code, text) = resp_text(c, false)?;
         return Ok(Data::Status(Status { kind, code, text }));
     }
-    let upper = name.to_ascii_uppercase();
+    // Dispatch on the name without an upper-cased copy: its length picks the candidates.
+    let Some(known) = Known::from_name(name) else {
+        return other(c, None, name);
+    };
     // Responses whose data may be empty, with the quirk for a lone trailing space.
-    let optional = match upper.as_slice() {
-        b"CAPABILITY" | b"ENABLED" => Some(Quirk::TrailingSpaceCapability),
-        b"SEARCH" | b"SORT" | b"ESEARCH" | b"THREAD" => Some(Quirk::TrailingSpaceSearch),
-        b"FLAGS" | b"LIST" | b"LSUB" | b"STATUS" | b"NAMESPACE" | b"QUOTA" | b"QUOTAROOT"
-        | b"ACL" | b"MYRIGHTS" | b"ID" | b"VANISHED" | b"METADATA" => None,
-        _ => return other(c, None, name),
+    let optional = match known {
+        Known::Capability | Known::Enabled => Some(Quirk::TrailingSpaceCapability),
+        Known::Search | Known::Sort | Known::Esearch | Known::Thread => {
+            Some(Quirk::TrailingSpaceSearch)
+        }
+        _ => None,
     };
     match optional {
         Some(_) if c.rest.is_empty() => {}
@@ -233,37 +236,85 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
         }
         None => c.sp()?,
     }
-    let data = body_of(c, &upper)?;
+    let data = body_of(c, known)?;
     c.finish()?;
     Ok(data)
 }
 
-/// The data of a known untagged response named `upper` (upper case), the cursor just after
-/// `NAME SP` (or at the end for an empty SEARCH/CAPABILITY/…).
-pub(crate) fn body_of<'a>(c: &mut Cursor<'a>, upper: &[u8]) -> ParseResult<Data<'a>> {
-    Ok(match upper {
-        b"CAPABILITY" => Data::Capability(c.capability_data(Quirk::TrailingSpaceCapability)?),
-        b"ENABLED" => Data::Enabled(c.capability_data(Quirk::TrailingSpaceCapability)?),
-        b"SEARCH" => Data::Search(c.search_data()?),
-        b"SORT" => Data::Sort(c.sort_data()?),
-        b"ESEARCH" => Data::Esearch(c.esearch_data()?),
-        b"THREAD" => Data::Thread(c.thread_data()?),
-        b"FLAGS" => {
-            let f = c.flag_list(true)?;
-            Data::Flags(f)
-        }
-        b"LIST" => Data::List(c.mailbox_list()?),
-        b"LSUB" => Data::Lsub(c.mailbox_list()?),
-        b"STATUS" => Data::MailboxStatus(c.mailbox_status()?),
-        b"NAMESPACE" => Data::Namespace(c.namespaces()?),
-        b"QUOTA" => Data::Quota(c.quota_data()?),
-        b"QUOTAROOT" => Data::QuotaRoot(c.quotaroot_data()?),
-        b"ACL" => Data::Acl(c.acl_data()?),
-        b"MYRIGHTS" => Data::MyRights(c.myrights_data()?),
-        b"ID" => Data::Id(c.id_data()?),
-        b"METADATA" => Data::Metadata(c.metadata_data()?),
-        b"VANISHED" => Data::Vanished(c.vanished_data()?),
-        _ => return c.fail("a known response"),
+/// The untagged responses with a typed [`Data`] form (other than status and `n NAME`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Known {
+    Capability,
+    Enabled,
+    Search,
+    Sort,
+    Esearch,
+    Thread,
+    Flags,
+    List,
+    Lsub,
+    Status,
+    Namespace,
+    Quota,
+    QuotaRoot,
+    Acl,
+    MyRights,
+    Id,
+    Metadata,
+    Vanished,
+}
+
+impl Known {
+    /// The response named `name` (ASCII case-insensitive), if known.
+    #[inline]
+    fn from_name(name: &[u8]) -> Option<Known> {
+        let is = |k: &[u8]| name.eq_ignore_ascii_case(k);
+        Some(match name.len() {
+            2 if is(b"ID") => Known::Id,
+            3 if is(b"ACL") => Known::Acl,
+            4 if is(b"LIST") => Known::List,
+            4 if is(b"LSUB") => Known::Lsub,
+            4 if is(b"SORT") => Known::Sort,
+            5 if is(b"FLAGS") => Known::Flags,
+            5 if is(b"QUOTA") => Known::Quota,
+            6 if is(b"SEARCH") => Known::Search,
+            6 if is(b"STATUS") => Known::Status,
+            6 if is(b"THREAD") => Known::Thread,
+            7 if is(b"ENABLED") => Known::Enabled,
+            7 if is(b"ESEARCH") => Known::Esearch,
+            8 if is(b"MYRIGHTS") => Known::MyRights,
+            8 if is(b"VANISHED") => Known::Vanished,
+            8 if is(b"METADATA") => Known::Metadata,
+            9 if is(b"NAMESPACE") => Known::Namespace,
+            9 if is(b"QUOTAROOT") => Known::QuotaRoot,
+            10 if is(b"CAPABILITY") => Known::Capability,
+            _ => return None,
+        })
+    }
+}
+
+/// The data of a known untagged response, the cursor just after `NAME SP` (or at the end
+/// for an empty SEARCH/CAPABILITY/…).
+fn body_of<'a>(c: &mut Cursor<'a>, known: Known) -> ParseResult<Data<'a>> {
+    Ok(match known {
+        Known::Capability => Data::Capability(c.capability_data(Quirk::TrailingSpaceCapability)?),
+        Known::Enabled => Data::Enabled(c.capability_data(Quirk::TrailingSpaceCapability)?),
+        Known::Search => Data::Search(c.search_data()?),
+        Known::Sort => Data::Sort(c.sort_data()?),
+        Known::Esearch => Data::Esearch(c.esearch_data()?),
+        Known::Thread => Data::Thread(c.thread_data()?),
+        Known::Flags => Data::Flags(c.flag_list(true)?),
+        Known::List => Data::List(c.mailbox_list()?),
+        Known::Lsub => Data::Lsub(c.mailbox_list()?),
+        Known::Status => Data::MailboxStatus(c.mailbox_status()?),
+        Known::Namespace => Data::Namespace(c.namespaces()?),
+        Known::Quota => Data::Quota(c.quota_data()?),
+        Known::QuotaRoot => Data::QuotaRoot(c.quotaroot_data()?),
+        Known::Acl => Data::Acl(c.acl_data()?),
+        Known::MyRights => Data::MyRights(c.myrights_data()?),
+        Known::Id => Data::Id(c.id_data()?),
+        Known::Metadata => Data::Metadata(c.metadata_data()?),
+        Known::Vanished => Data::Vanished(c.vanished_data()?),
     })
 }
 

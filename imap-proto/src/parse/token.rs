@@ -41,6 +41,36 @@ pub(crate) fn number(i: &[u8]) -> R<'_, u32> {
     Ok((rest, n))
 }
 
+/// The first `"` or `\\` in `hay`. Quoted strings in responses are short (names, addresses,
+/// subjects), where a call to `memchr2` costs more than it saves: the first 64 bytes are
+/// scanned eight at a time in a register (SWAR), the rest, if any, with `memchr2`.
+#[inline]
+fn find_quote_or_backslash(hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i < 64 {
+        let Some(word) = hay.get(i..i + 8).and_then(<[u8]>::first_chunk::<8>) else {
+            // The tail (fewer than eight bytes), one at a time.
+            return hay[i..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|p| i + p);
+        };
+        let x = u64::from_le_bytes(*word);
+        // A byte of `y` is zero where `x` holds the byte looked for; `(y - 1) & !y` sets the
+        // high bit of the first such byte exactly (a borrow only reaches bytes after it).
+        let q = x ^ (ONES * u64::from(b'"'));
+        let b = x ^ (ONES * u64::from(b'\\'));
+        let hit = ((q.wrapping_sub(ONES) & !q) | (b.wrapping_sub(ONES) & !b)) & HIGH;
+        if hit != 0 {
+            return Some(i + hit.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    memchr::memchr2(b'"', b'\\', &hay[i..]).map(|p| i + p)
+}
+
 /// How a string was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StrForm {
@@ -374,7 +404,7 @@ impl<'a> Cursor<'a> {
         let mut i = 0;
         let mut escaped = false;
         loop {
-            let Some(j) = memchr::memchr2(b'"', b'\\', &body[i..]) else {
+            let Some(j) = find_quote_or_backslash(&body[i..]) else {
                 self.advance(s.len());
                 return self.fail("a closing '\"'");
             };
@@ -423,10 +453,11 @@ impl<'a> Cursor<'a> {
     /// An `nstring`: NIL or a string.
     #[inline]
     pub(crate) fn nstring(&mut self, lenient: bool) -> ParseResult<NString<'a>> {
-        if self.nil() {
-            Ok(None)
-        } else {
-            self.string(lenient).map(Some)
+        // The first byte decides; NIL is compared only where it can start.
+        match self.peek() {
+            Some(b'"') => self.quoted(lenient).map(Some),
+            Some(b'N' | b'n') if self.nil() => Ok(None),
+            _ => self.string(lenient).map(Some),
         }
     }
 
@@ -450,21 +481,31 @@ impl<'a> Cursor<'a> {
             return Ok(Flag(&s[..2]));
         }
         let start = usize::from(s.first() == Some(&b'\\'));
-        let len = s[start..]
-            .iter()
-            .take_while(|&&b| is_atom_char(b) || b == b']' || b == b'\\')
-            .count();
+        // One pass: atom chars, and (noted for the quirks) `]` and `\`.
+        let mut len = 0;
+        let mut odd = false;
+        for &b in &s[start..] {
+            if is_atom_char(b) {
+            } else if b == b']' || b == b'\\' {
+                odd = true;
+            } else {
+                break;
+            }
+            len += 1;
+        }
         if len == 0 {
             return self.fail("a flag");
         }
         let flag = &s[..start + len];
         self.rest = &s[start + len..];
-        let body = &flag[start..];
-        if body.contains(&b']') {
-            self.quirk(Quirk::BracketInFlag);
-        }
-        if body.contains(&b'\\') {
-            self.quirk(Quirk::BackslashKeyword);
+        if odd {
+            let body = &flag[start..];
+            if body.contains(&b']') {
+                self.quirk(Quirk::BracketInFlag);
+            }
+            if body.contains(&b'\\') {
+                self.quirk(Quirk::BackslashKeyword);
+            }
         }
         let f = Flag(flag);
         if start == 0 && flag.eq_ignore_ascii_case(b"NIL") {
@@ -586,5 +627,47 @@ impl<'a> Cursor<'a> {
             }
             _ => Raw { first: last, more },
         })
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::find_quote_or_backslash;
+    use proptest::prelude::*;
+
+    fn naive(hay: &[u8]) -> Option<usize> {
+        hay.iter().position(|&b| b == b'"' || b == b'\\')
+    }
+
+    #[test]
+    fn every_position_and_neighbour() {
+        // Each length up to past the SWAR window, the target at each position, with the
+        // bytes that differ from `"` (0x22) and `\` (0x5C) by one bit or a borrow around it.
+        for len in 0..80 {
+            for at in 0..=len {
+                for fill in [b'a', 0x21, 0x23, 0x5B, 0x5D, 0x01, 0xA2, 0xDC, 0xFF, 0x00] {
+                    for target in [b'"', b'\\'] {
+                        let mut hay = vec![fill; len];
+                        if at < len {
+                            hay[at] = target;
+                        }
+                        assert_eq!(find_quote_or_backslash(&hay), naive(&hay), "{hay:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn matches_naive(hay in proptest::collection::vec(any::<u8>(), 0..200)) {
+            prop_assert_eq!(find_quote_or_backslash(&hay), naive(&hay));
+        }
+
+        #[test]
+        fn matches_naive_text(hay in "[a-z \"\\\\\\x00\\x80-\\xff]{0,150}") {
+            let hay = hay.as_bytes();
+            prop_assert_eq!(find_quote_or_backslash(hay), naive(hay));
+        }
     }
 }
