@@ -8,7 +8,8 @@
 //! tagged OK), `blocking` (our blocking client, imaplib-shaped result), `blocking-typed`
 //! (the same, then the typed view `parse::fetches` over the result), `blocking-stream` (our
 //! blocking client, literals streamed to a counting sink), `async` / `async-stream` (our async
-//! client on smol, same two shapes), `imap-crate` (rust-imap 3.0.0-alpha.15). Any of ours
+//! client on smol, same two shapes; `async-std` / `async-std-stream` and `tokio` /
+//! `tokio-stream` on those runtimes), `imap-crate` (rust-imap 3.0.0-alpha.15). Any of ours
 //! with `+wire` runs over a stream that counts the bytes on the wire, and with `+z` does
 //! the same after `COMPRESS DEFLATE` (RFC 4978): `blocking-stream+z`, `async+wire`…
 //! WORKLOAD: `rfc822` = `FETCH 1:* (RFC822)`, `meta` = `FETCH 1:* (FLAGS ENVELOPE
@@ -238,7 +239,19 @@ fn main() {
     let (wall, cpu, counted) = match wire_mode(&args.imp).0 {
         "raw" => raw(&args),
         "blocking" | "blocking-typed" | "blocking-stream" => blocking(&args, &mut wire),
-        "async" | "async-stream" => asynchronous(&args, &mut wire),
+        "async" | "async-stream" => {
+            smol::block_on(asynchronous::<imaplib_async::SmolRuntime>(&args, &mut wire))
+        }
+        "async-std" | "async-std-stream" => async_std::task::block_on(asynchronous::<
+            imaplib_async::AsyncStdRuntime,
+        >(&args, &mut wire)),
+        "tokio" | "tokio-stream" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(asynchronous::<imaplib_async::TokioRuntime>(
+                &args, &mut wire,
+            )),
         "imap-crate" => imap_crate(&args),
         other => panic!("unknown client {other}"),
     };
@@ -330,13 +343,18 @@ fn blocking_on<S: imaplib_blocking::Socket>(
     r
 }
 
-fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) {
-    use imaplib_async::{BoxStream, Client, Runtime, SmolRuntime};
+/// Our async client on runtime `R` (the caller runs the future on `R`'s executor).
+async fn asynchronous<R: imaplib_async::Runtime>(
+    a: &Args,
+    wire: &mut Option<(u64, u64)>,
+) -> (f64, f64, Counted) {
+    use imaplib_async::BoxStream;
+    type Client<R> = imaplib_async::generic::Client<BoxStream, R>;
     let (imp, counted, compress) = wire_mode(&a.imp);
-    smol::block_on(async {
+    {
         let count = WireCount::default();
         let mut m = if counted {
-            let tcp = SmolRuntime::connect(&a.host, a.port)
+            let tcp = R::connect(&a.host, a.port)
                 .await
                 .expect("connect");
             let stream: BoxStream = Box::new(Wire {
@@ -344,11 +362,11 @@ fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) 
                 count: count.clone(),
             });
             let config = imaplib_async::Config::default();
-            Client::from_stream(stream, &a.host, &config, false)
+            Client::<R>::from_stream(stream, &a.host, &config, false)
                 .await
                 .expect("connect")
         } else {
-            Client::connect(&a.host, a.port).await.expect("connect")
+            Client::<R>::connect(&a.host, a.port).await.expect("connect")
         };
         let _ = m
             .login(a.user.as_str(), a.password.as_str())
@@ -367,7 +385,7 @@ fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) 
         let before = count.now();
         let u0 = sys::self_usage();
         let t0 = Instant::now();
-        let c = if imp == "async" {
+        let c = if !imp.ends_with("-stream") {
             let reply = m.fetch("1:*", parts).await.expect("fetch");
             count_reply(&reply)
         } else {
@@ -390,7 +408,7 @@ fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) 
         }
         let _ = m.logout().await.expect("logout");
         (wall, cpu, c)
-    })
+    }
 }
 
 fn imap_crate(a: &Args) -> (f64, f64, Counted) {
