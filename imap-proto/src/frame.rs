@@ -697,10 +697,47 @@ impl Framer {
         }
     }
 
+    /// Takes `data` in whole when it completes nothing — no line end while a line is
+    /// collected, less than the rest of a literal — and returns true; otherwise takes
+    /// nothing and returns false. The fast path of small pieces (imaplib-shaped callers
+    /// feeding a byte at a time): the same state as [`Framer::next_frame`] would reach,
+    /// without its loop. Never takes in the first byte of a literal (so that
+    /// [`Framer::next_step`] still reports where it starts).
+    pub fn absorb(&mut self, data: &[u8]) -> bool {
+        if self.fresh > 0 || self.literal_started || self.rx.capacity() > 0 {
+            return false;
+        }
+        match self.state {
+            State::Line => {
+                let seen = self.pending.len() + data.len();
+                if seen > self.limits.max_line || memchr::memchr(b'\n', data).is_some() {
+                    return false;
+                }
+                self.stats.work += data.len() as u64;
+                self.gather(data, data.len().max(self.pending.len()));
+            }
+            State::Literal { remaining } if (data.len() as u64) < remaining => {
+                if self.pending.is_empty() {
+                    return false;
+                }
+                let want = reserve_for(remaining).max(self.pending.len());
+                self.gather(data, want);
+            }
+            _ => return false,
+        }
+        if let State::Literal { remaining } = &mut self.state {
+            *remaining -= data.len() as u64;
+        }
+        self.stats.bytes += data.len() as u64;
+        true
+    }
+
     /// Forgets a room offered by [`Framer::read_buf`] and not committed, and frames nothing
     /// more in place: bytes committed and not framed are framed before any other input.
     fn settle(&mut self) {
-        self.rx = BytesMut::new();
+        if self.rx.capacity() > 0 {
+            self.rx = BytesMut::new();
+        }
     }
 
     fn advance<I: Input>(&mut self, input: &mut I, stop_at_literal: bool) -> Result<Step> {

@@ -206,6 +206,9 @@ impl Connection {
                 ..
             } => return self.early.extend_from_slice(data),
             Phase::Upgrading { .. } => return self.fail_injection(data),
+            // Nothing completes (a byte of a line or literal, imaplib-shaped): taken in,
+            // and nothing else can have changed.
+            _ if to.is_none() && self.streaming.is_none() && self.framer.absorb(data) => return,
             _ => {}
         }
         loop {
