@@ -621,7 +621,8 @@ impl Framer {
     pub fn take_read(&mut self) -> Bytes {
         self.rx = BytesMut::new();
         let fresh = std::mem::take(&mut self.fresh);
-        self.pending.split_off(self.pending.len() - fresh).freeze()
+        let at = self.pending.len().saturating_sub(fresh);
+        self.pending.split_off(at).freeze()
     }
 
     /// Bytes that arrived by [`Framer::commit`] and are not framed yet.
@@ -886,6 +887,7 @@ impl Framer {
     /// A line ended in LF without CR.
     fn fail_bare_lf(&mut self, line: &[u8]) -> Error {
         self.state = State::Failed;
+        self.fresh = 0;
         // imaplib says "socket error", but the socket is fine: the server broke the
         // protocol.
         Error::abort(
@@ -897,6 +899,7 @@ impl Framer {
     /// The line being collected has `seen` bytes (at least), more than `max_line`.
     fn fail_line_too_long(&mut self, seen: usize) -> Error {
         self.state = State::Failed;
+        self.fresh = 0;
         let bytes = std::mem::take(&mut self.pending);
         self.held = 0;
         Error::abort(
@@ -920,6 +923,7 @@ impl Framer {
         bytes: &[u8],
     ) -> Error {
         self.state = State::Failed;
+        self.fresh = 0;
         Error::abort(
             Reason::LimitExceeded {
                 limit,

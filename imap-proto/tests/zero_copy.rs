@@ -574,3 +574,32 @@ fn announced_literals_reserve_only_within_the_limits() {
     f.read_buf(false);
     assert!(f.capacity() <= 2 * READ_MIN, "{}", f.capacity());
 }
+
+/// A connection failed by what it read (a line over the limit, a bare LF, a literal over
+/// the limit) takes further reads without framing them, and never panics.
+#[test]
+fn reads_after_a_framing_error_are_dropped_without_a_panic() {
+    let opts = || {
+        let mut o = Script::opts();
+        o.limits.max_line = 64;
+        o
+    };
+    for bad in [
+        &b"* OK [CAPABILITY IMAP4rev1] hi\r\n* OK this line is much longer than the sixty-four bytes allowed here\r\nmore\r\n"[..],
+        b"* OK [CAPABILITY IMAP4rev1] hi\r\n* bare\nLF\r\n",
+        b"* OK [CAPABILITY IMAP4rev1] hi\r\n* 1 FETCH (BODY[] {4000000000}\r\nabc\r\n",
+    ] {
+        let mut conn = Connection::new(opts());
+        let mut errors = 0;
+        for piece in [bad, b"* 2 EXISTS\r\n", b"x"] {
+            let buf = conn.read_buf();
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            conn.commit(n);
+            while let Some(out) = conn.poll_output() {
+                errors += usize::from(matches!(out, Output::Error(_)));
+            }
+        }
+        assert_eq!(errors, 1, "{:?}", String::from_utf8_lossy(bad));
+    }
+}
