@@ -4,8 +4,10 @@
 //! `~{N}`) the N literal bytes and the line after them. The framer finds line ends with
 //! `memchr` in the bytes it has not looked at yet and never looks at a byte twice, so its
 //! total cost is linear in the input whatever the chunking — one call with everything or a
-//! million one-byte calls. Nothing is allocated from a literal's announced size, only from
-//! bytes received.
+//! million one-byte calls. A literal's announced size is checked against the [`Limits`]
+//! first; once it passes, room for it is reserved once (at most [`LITERAL_RESERVE_MAX`]),
+//! so that its pieces are copied in, or read in, without ever moving: address space, of
+//! which only the bytes received are touched.
 //!
 //! Bytes are read once. Lines and literals are handed out as [`Bytes`]: refcounted slices of
 //! the buffer the bytes were read into, never copied again on their way to a result.
@@ -14,7 +16,9 @@
 //! whole inside it out of it without a copy; only a line or literal that straddles chunks is
 //! gathered, once, into the framer's own buffer. [`Framer::next_frame`] takes a borrowed
 //! `&[u8]` and copies each byte once into the framer's buffer, from which the results are
-//! sliced the same way.
+//! sliced the same way. [`Framer::read_buf`] and [`Framer::commit`] spare the copy for a
+//! caller that reads from a transport: the read goes into the framer's own buffer, where
+//! its lines and literals are framed and sliced from ([`Framer::next_frame_read`]).
 //!
 //! Buffer policy (allocator independence): the framer's buffer is one `BytesMut` whose
 //! allocation is shared by the lines and literals sliced out of it and reclaimed for the
@@ -53,7 +57,8 @@ pub const READ_CHUNK: usize = 64 * 1024;
 pub const READ_MIN: usize = 2 * 1024;
 
 /// Limits on what one response may contain. Memory used by the framer never exceeds
-/// `max_response` plus `max_line`, and grows only with bytes actually received.
+/// `max_response` plus `max_line`; the bytes it holds grow only with bytes actually
+/// received (room reserved for an announced literal is at most [`LITERAL_RESERVE_MAX`]).
 ///
 /// Every limit is inclusive: a line, literal or response of exactly the bound passes, one
 /// byte more fails the connection with an `abort` whose reason,
