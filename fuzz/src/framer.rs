@@ -325,6 +325,78 @@ pub fn limits(r: &mut Reader<'_>, small: bool) -> Limits {
     }
 }
 
+/// Frames `chunks` as [`run`] does, but each chunk read into the framer's own buffer
+/// (`read_buf`, `commit`, `next_frame_read`; a chunk larger than the room offered takes
+/// several reads), except that with `mix` every other chunk goes through `absorb` and
+/// `next_frame` instead, so that both entry points meet. Checks that every non-empty
+/// literal ends where its last read put it (read into place, never copied after).
+pub fn run_reads(limits: Limits, chunks: &[&[u8]], keep_literal: bool, mix: bool) -> Outcome {
+    let mut f = Framer::new(limits);
+    let mut frames = Vec::new();
+    // (address, length) of every read.
+    let mut reads: Vec<(usize, usize)> = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut rest = *chunk;
+        let result: Result<(), imaplib_proto::Error> = (|| {
+            if mix && i % 2 == 1 {
+                if !f.absorb(rest) {
+                    while let Some(frame) = f.next_frame(&mut rest)? {
+                        frames.push(frame);
+                    }
+                }
+                return Ok(());
+            }
+            while !rest.is_empty() {
+                let buf = f.read_buf(keep_literal);
+                assert!(!buf.is_empty(), "no room offered");
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                reads.push((buf.as_ptr() as usize, n));
+                rest = &rest[n..];
+                f.commit(n);
+                while let Some(frame) = f.next_frame_read()? {
+                    frames.push(frame);
+                }
+                assert_eq!(f.unframed(), 0, "committed bytes left unframed");
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
+            return Outcome {
+                frames,
+                error: Some((e.kind(), e.cause(), e.message().to_string())),
+                stats: None,
+            };
+        }
+        assert!(
+            !f.is_idle() || f.capacity() <= IDLE_KEEP,
+            "an idle framer keeps {} bytes",
+            f.capacity()
+        );
+    }
+    if !mix {
+        // The last literal of each frame completed in a read: its last byte is where that
+        // read put it.
+        for frame in &frames {
+            if let Some((lit, _)) = frame.parts.last().filter(|p| !p.0.is_empty()) {
+                let end = lit.as_ptr() as usize + lit.len() - 1;
+                assert!(
+                    reads.iter().any(|&(a, n)| a <= end && end < a + n),
+                    "a literal read into the framer was moved after its last read"
+                );
+            }
+        }
+    }
+    let mut stats = f.stats();
+    stats.work = 0;
+    Outcome {
+        frames,
+        error: None,
+        stats: Some(stats),
+    }
+}
+
 /// The target.
 pub fn check(data: &[u8]) {
     let mut r = Reader::new(data);
@@ -351,6 +423,18 @@ pub fn check(data: &[u8]) {
     let (shared, gathered) = run_bytes(limits, input, &[input]);
     assert_eq!(shared, whole, "one refcounted chunk frames differently");
     assert_eq!(gathered, 0, "fed in one chunk, a literal was copied");
+    // Read into the framer's own buffer, alone or mixed with `absorb`/`next_frame`.
+    let keep = mode & 2 == 0;
+    assert_eq!(
+        run_reads(limits, &chunks, keep, false),
+        chunked,
+        "reading into the framer frames differently"
+    );
+    assert_eq!(
+        run_reads(limits, &chunks, keep, true),
+        chunked,
+        "reads mixed with absorb/next_frame frame differently"
+    );
     let bytewise: Vec<&[u8]> = input.chunks(1).collect();
     if input.len() <= 4096 {
         assert_eq!(

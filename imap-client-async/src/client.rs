@@ -161,7 +161,7 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         poll: &mut impl FnMut(&mut Driver, Instant) -> Step<T>,
     ) -> Poll<T> {
         loop {
-            if io.poll_spool(cx, &self.core.buf).is_pending() {
+            if io.poll_spool(cx, &self.core.fed).is_pending() {
                 return Poll::Pending;
             }
             let now = Instant::now();
@@ -218,13 +218,14 @@ impl<S: Duplex, R: Runtime> Client<S, R> {
         if !ready_or_pending!(self.poll_flushed(cx)) {
             return Poll::Ready(());
         }
-        let buf = self.core.buf.for_read();
+        // The spool is written out: the bytes it pointed into go before the next read.
+        self.core.fed = Default::default();
+        // Read into the framer's own buffer: lines and literals are framed where they lie.
+        let buf = self.core.driver.read_buf();
         match ready_or_pending!(self.transport.poll_read(cx, buf)) {
             Ok(0) => self.core.driver.feed_eof(Instant::now()),
             Ok(n) => {
-                self.core.buf.filled(n);
-                io.sink
-                    .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now())
+                self.core.fed = io.sink.commit(&mut self.core.driver, n, Instant::now());
             }
             Err(e) => self.failed(e),
         }

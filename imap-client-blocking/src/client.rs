@@ -135,13 +135,13 @@ impl<S: Socket> Client<S> {
     }
 
     fn read_some(&mut self, io: &mut Streams<'_>, wait: Option<Duration>) -> std::io::Result<()> {
-        let n = self.transport.read(self.core.buf.for_read(), wait)?;
-        self.core.buf.filled(n);
+        // Read into the framer's own buffer: lines and literals are framed where they lie.
+        let n = self.transport.read(self.core.driver.read_buf(), wait)?;
         match n {
             0 => self.core.driver.feed_eof(Instant::now()),
-            n => io
-                .sink
-                .feed(&mut self.core.driver, &self.core.buf[..n], Instant::now()),
+            // The bytes a sink was fed are written out by now (the spool is the async
+            // client's): nothing is kept.
+            n => drop(io.sink.commit(&mut self.core.driver, n, Instant::now())),
         }
         Ok(())
     }

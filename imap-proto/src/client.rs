@@ -11,16 +11,13 @@ use crate::config::Config;
 use crate::driver::Driver;
 use crate::error::Result;
 
-/// Size of the largest read from a transport: what bulk transfers read at a time.
-pub const READ_CHUNK: usize = 64 * 1024;
+pub use crate::frame::{READ_CHUNK, READ_MIN};
 
-/// Size of the smallest read, and of the read buffer of a client that only gets short
-/// responses (an idling session): 2 KiB.
-pub const READ_MIN: usize = 2 * 1024;
-
-/// The buffer a client reads into, sized by what the last reads brought.
+/// The buffer a client reads a streamed `APPEND`'s message into (server bytes are read
+/// into the framer's own buffer: [`Driver::read_buf`]), sized by what the last reads
+/// brought.
 ///
-/// It starts at [`READ_MIN`]. A read that fills it makes the next one four times as large
+/// It holds nothing until first used, then [`READ_MIN`]. A read that fills it makes the next one four times as large
 /// (up to [`READ_CHUNK`]): a bulk `FETCH` reaches 64 KiB reads after three of them. A read
 /// that brings at most an eighth of it sends it back to [`READ_MIN`]: the bulk transfer is
 /// over (or the client outpaces the server), and a session that then idles holds 2 KiB,
@@ -48,10 +45,10 @@ pub struct ReadBuf {
 }
 
 impl ReadBuf {
-    /// A buffer of [`READ_MIN`] bytes.
+    /// An empty buffer; its first read is of [`READ_MIN`] bytes.
     pub fn new() -> Self {
         ReadBuf {
-            buf: vec![0; READ_MIN].into_boxed_slice(),
+            buf: Box::default(),
             next: READ_MIN,
         }
     }
@@ -135,9 +132,12 @@ pub struct Core {
     pub host: String,
     /// The port dialled, if known.
     pub port: Option<u16>,
-    /// The buffer reads go into (and streamed literals are passed from), sized by what
-    /// the last reads brought.
+    /// The buffer a streamed `APPEND`'s message is read into (empty until one is).
     pub buf: ReadBuf,
+    /// The server bytes last fed to a streaming FETCH's sink or spool
+    /// ([`SinkSlot::commit`](crate::driver::SinkSlot::commit)): the spool's pieces point
+    /// into them until written out. Empty otherwise.
+    pub fed: bytes::Bytes,
 }
 
 impl Core {
@@ -150,6 +150,7 @@ impl Core {
             host: host.to_string(),
             port,
             buf: ReadBuf::new(),
+            fed: bytes::Bytes::new(),
         }
     }
 
@@ -213,6 +214,8 @@ mod tests {
     #[test]
     fn grows_for_bulk_data_and_shrinks_back_when_idle() {
         let mut buf = ReadBuf::new();
+        assert_eq!(buf.capacity(), 0, "nothing until used");
+        assert_eq!(buf.for_read().len(), READ_MIN);
         assert_eq!(buf.capacity(), READ_MIN);
         // A bulk FETCH: every read fills the buffer, which grows to READ_CHUNK and stays.
         let bulk = sizes_seen(&mut buf, &[usize::MAX; 6]);

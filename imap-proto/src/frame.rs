@@ -4,8 +4,10 @@
 //! `~{N}`) the N literal bytes and the line after them. The framer finds line ends with
 //! `memchr` in the bytes it has not looked at yet and never looks at a byte twice, so its
 //! total cost is linear in the input whatever the chunking — one call with everything or a
-//! million one-byte calls. Nothing is allocated from a literal's announced size, only from
-//! bytes received.
+//! million one-byte calls. A literal's announced size is checked against the [`Limits`]
+//! first; once it passes, room for it is reserved once (at most [`LITERAL_RESERVE_MAX`]),
+//! so that its pieces are copied in, or read in, without ever moving: address space, of
+//! which only the bytes received are touched.
 //!
 //! Bytes are read once. Lines and literals are handed out as [`Bytes`]: refcounted slices of
 //! the buffer the bytes were read into, never copied again on their way to a result.
@@ -14,7 +16,9 @@
 //! whole inside it out of it without a copy; only a line or literal that straddles chunks is
 //! gathered, once, into the framer's own buffer. [`Framer::next_frame`] takes a borrowed
 //! `&[u8]` and copies each byte once into the framer's buffer, from which the results are
-//! sliced the same way.
+//! sliced the same way. [`Framer::read_buf`] and [`Framer::commit`] spare the copy for a
+//! caller that reads from a transport: the read goes into the framer's own buffer, where
+//! its lines and literals are framed and sliced from ([`Framer::next_frame_read`]).
 //!
 //! Buffer policy (allocator independence): the framer's buffer is one `BytesMut` whose
 //! allocation is shared by the lines and literals sliced out of it and reclaimed for the
@@ -36,13 +40,25 @@ use crate::grammar;
 
 /// The most buffer capacity an idle framer keeps (between responses, nothing buffered), and
 /// the least it allocates when it gathers bytes.
-pub const IDLE_KEEP: usize = 1024;
+pub const IDLE_KEEP: usize = READ_MIN;
 
-/// How far ahead of the received bytes a literal buffer may be allocated.
-const GROW_AHEAD: usize = 64 * 1024;
+/// The most buffer reserved at once from a literal's announced size (once the limits
+/// passed): a literal up to this size is gathered into one allocation, whatever the
+/// chunking, with no move; a larger one grows from there by doubling. The reservation is
+/// address space: memory is touched only by bytes received.
+pub const LITERAL_RESERVE_MAX: usize = 64 << 20;
+
+/// Size of the largest read offered by [`Framer::read_buf`]: what bulk transfers read at a
+/// time.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Size of the smallest read offered by [`Framer::read_buf`], and of the buffer of a
+/// session that only gets short responses (an idling session): 2 KiB.
+pub const READ_MIN: usize = 2 * 1024;
 
 /// Limits on what one response may contain. Memory used by the framer never exceeds
-/// `max_response` plus `max_line`, and grows only with bytes actually received.
+/// `max_response` plus `max_line`; the bytes it holds grow only with bytes actually
+/// received (room reserved for an announced literal is at most [`LITERAL_RESERVE_MAX`]).
 ///
 /// Every limit is inclusive: a line, literal or response of exactly the bound passes, one
 /// byte more fails the connection with an `abort` whose reason,
@@ -321,6 +337,15 @@ pub struct Framer {
     depth: i64,
     /// A literal was announced and [`Framer::next_step`] has not reported it yet.
     literal_started: bool,
+    /// The room offered by [`Framer::read_buf`] for the read in progress: split off the
+    /// end of `pending`'s allocation, so that [`Framer::commit`] joins it back without a
+    /// copy.
+    rx: BytesMut,
+    /// Bytes at the end of `pending` that arrived by [`Framer::commit`] and are not framed
+    /// yet.
+    fresh: usize,
+    /// The size of the next read offered.
+    read_next: usize,
     stats: FrameStats,
 }
 
@@ -349,6 +374,9 @@ impl Framer {
             frame_bytes: 0,
             depth: 0,
             literal_started: false,
+            rx: BytesMut::new(),
+            fresh: 0,
+            read_next: READ_MIN,
             stats: FrameStats::default(),
         }
     }
@@ -382,7 +410,7 @@ impl Framer {
     /// in, which results sliced out of it may share). At most [`IDLE_KEEP`] whenever the
     /// framer [is idle](Framer::is_idle) after a response; see the [module docs](self).
     pub fn capacity(&self) -> usize {
-        self.held.max(self.pending.capacity())
+        self.held.max(self.pending.capacity() + self.rx.capacity())
     }
 
     /// The literal being received, if any: the response's first line, the line that
@@ -513,7 +541,219 @@ impl Framer {
         self.advance(input, true)
     }
 
+    /// Room for the next read from the transport, at the end of the framer's own buffer:
+    /// the bytes read there are framed by [`Framer::commit`] and
+    /// [`Framer::next_frame_read`] where they lie, so that every line and literal is sliced
+    /// out of the very buffer it was read into — read once, never copied.
+    ///
+    /// The room is sized by what the last reads brought: [`READ_MIN`] (2 KiB) at first and
+    /// after a read that filled at most an eighth of it (an idling session holds no more);
+    /// four times the last size, up to [`READ_CHUNK`] (64 KiB), after a read that filled
+    /// it. With `keep_literal`, while a literal is in progress, the buffer is first made
+    /// large enough for the rest of it (its size was checked against the limits when it
+    /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
+    /// follow land where the literal will be sliced from. Pass `false` when the literal's
+    /// bytes are passed on rather than kept (a streaming FETCH), so that memory stays flat.
+    ///
+    /// Asked again before [`Framer::commit`] (a read that did not complete), it offers the
+    /// same room. Any other call forgets the room offered.
+    ///
+    /// ```
+    /// use imaplib_proto::frame::{Framer, Limits, READ_MIN};
+    ///
+    /// let mut framer = Framer::new(Limits::default());
+    /// let server = b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n";
+    /// let buf = framer.read_buf(true);
+    /// assert_eq!(buf.len(), READ_MIN);
+    /// buf[..server.len()].copy_from_slice(server); // what a `read` does
+    /// let start = buf.as_ptr() as usize;
+    /// framer.commit(server.len());
+    /// let frame = framer.next_frame_read()?.unwrap();
+    /// let (literal, _) = &frame.parts[0];
+    /// assert_eq!(literal, &b"hello"[..]);
+    /// // Sliced out of the buffer the bytes were read into.
+    /// assert_eq!(literal.as_ptr() as usize, start + 23);
+    /// # Ok::<(), imaplib_proto::Error>(())
+    /// ```
+    pub fn read_buf(&mut self, keep_literal: bool) -> &mut [u8] {
+        let room = self.read_next;
+        if self.fresh == 0 && self.rx.len() == room {
+            return &mut self.rx[..];
+        }
+        self.settle();
+        let mut want = room;
+        if let (State::Literal { remaining }, true) = (&self.state, keep_literal) {
+            want = want.max(reserve_for(*remaining));
+        }
+        if self.pending.capacity() - self.pending.len() < want {
+            let before = self.pending.as_ptr();
+            self.pending.reserve(want.max(IDLE_KEEP));
+            if self.pending.as_ptr() != before {
+                self.stats.work += self.pending.len() as u64;
+            }
+        }
+        self.held = self.held.max(self.pending.capacity());
+        self.rx = self.pending.split_off(self.pending.len());
+        self.rx.resize(room, 0);
+        &mut self.rx[..]
+    }
+
+    /// The read into [`Framer::read_buf`] brought `n` bytes (at most the room offered; more
+    /// counts as all of it): they join the framer's buffer, to be framed by
+    /// [`Framer::next_frame_read`], and the size of the next read follows. Without a room
+    /// offered, nothing arrived.
+    pub fn commit(&mut self, n: usize) {
+        let offered = self.rx.len();
+        if offered == 0 {
+            return;
+        }
+        let n = n.min(offered);
+        if n == offered {
+            self.read_next = (offered * 4).min(READ_CHUNK);
+        } else if n <= offered / 8 {
+            self.read_next = READ_MIN;
+        }
+        let mut rx = std::mem::take(&mut self.rx);
+        rx.truncate(n);
+        // Contiguous with `pending` (split off its end): joined without a copy.
+        self.pending.unsplit(rx);
+        self.fresh += n;
+    }
+
+    /// Takes the bytes that arrived by [`Framer::commit`] and are not framed yet, for a
+    /// caller that frames them another way (a streaming FETCH passing literals on, a layer
+    /// starting): they leave the framer's buffer, which keeps what it held before them.
+    pub fn take_read(&mut self) -> Bytes {
+        self.rx = BytesMut::new();
+        let fresh = std::mem::take(&mut self.fresh);
+        let at = self.pending.len().saturating_sub(fresh);
+        self.pending.split_off(at).freeze()
+    }
+
+    /// Bytes that arrived by [`Framer::commit`] and are not framed yet.
+    pub fn unframed(&self) -> usize {
+        self.fresh
+    }
+
+    /// [`Framer::next_frame`] over the bytes that arrived by [`Framer::commit`]: frames
+    /// them where they lie in the framer's buffer, slicing every line and literal out of it
+    /// without a copy, until one response is complete (returned) or they are used up
+    /// (`Ok(None)`). Errors are fatal: the framer stays failed.
+    pub fn next_frame_read(&mut self) -> Result<Option<Frame>> {
+        self.rx = BytesMut::new();
+        loop {
+            match &mut self.state {
+                State::Failed => {
+                    self.fresh = 0;
+                    return Err(Error::abort(
+                        Reason::State(StateProblem::Failed),
+                        "connection already failed",
+                    ));
+                }
+                State::Literal { remaining } => {
+                    self.literal_started = false;
+                    let take = (*remaining).min(self.fresh as u64) as usize;
+                    *remaining -= take as u64;
+                    self.fresh -= take;
+                    self.stats.bytes += take as u64;
+                    if *remaining > 0 {
+                        return Ok(None);
+                    }
+                    let end = self.pending.len() - self.fresh;
+                    let data = self.pending.split_to(end).freeze();
+                    self.complete_literal(data);
+                }
+                State::Line => {
+                    if self.fresh == 0 {
+                        return Ok(None);
+                    }
+                    let from = self.pending.len() - self.fresh;
+                    let found = memchr::memchr(b'\n', &self.pending[from..]);
+                    self.stats.work += found.map_or(self.fresh, |p| p + 1) as u64;
+                    let Some(pos) = found else {
+                        self.stats.bytes += self.fresh as u64;
+                        self.fresh = 0;
+                        let seen = self.pending.len();
+                        if seen > self.limits.max_line {
+                            return Err(self.fail_line_too_long(seen));
+                        }
+                        return Ok(None);
+                    };
+                    let end = from + pos + 1;
+                    if end > self.limits.max_line {
+                        return Err(self.fail_line_too_long(end));
+                    }
+                    self.fresh -= pos + 1;
+                    self.stats.bytes += pos as u64 + 1;
+                    let mut line = self.pending.split_to(end).freeze();
+                    if !line.ends_with(b"\r\n") {
+                        self.fresh = 0;
+                        return Err(self.fail_bare_lf(&line));
+                    }
+                    line.truncate(line.len() - 2);
+                    let done = self.line_done(line)?;
+                    if self.fresh == 0 && self.is_idle() {
+                        self.release_if_large();
+                    }
+                    if let Some(frame) = done {
+                        return Ok(Some(frame));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes `data` in whole when it completes nothing — no line end while a line is
+    /// collected, less than the rest of a literal — and returns true; otherwise takes
+    /// nothing and returns false. The fast path of small pieces (imaplib-shaped callers
+    /// feeding a byte at a time): the same state as [`Framer::next_frame`] would reach,
+    /// without its loop. Never takes in the first byte of a literal (so that
+    /// [`Framer::next_step`] still reports where it starts).
+    pub fn absorb(&mut self, data: &[u8]) -> bool {
+        if self.fresh > 0 || self.literal_started || self.rx.capacity() > 0 {
+            return false;
+        }
+        match self.state {
+            State::Line => {
+                let seen = self.pending.len() + data.len();
+                if seen > self.limits.max_line || memchr::memchr(b'\n', data).is_some() {
+                    return false;
+                }
+                self.stats.work += data.len() as u64;
+                self.gather(data, data.len().max(self.pending.len()));
+            }
+            State::Literal { remaining } if (data.len() as u64) < remaining => {
+                if self.pending.is_empty() {
+                    return false;
+                }
+                let want = reserve_for(remaining).max(self.pending.len());
+                self.gather(data, want);
+            }
+            _ => return false,
+        }
+        if let State::Literal { remaining } = &mut self.state {
+            *remaining -= data.len() as u64;
+        }
+        self.stats.bytes += data.len() as u64;
+        true
+    }
+
+    /// Forgets a room offered by [`Framer::read_buf`] and not committed, and frames nothing
+    /// more in place: bytes committed and not framed are framed before any other input.
+    fn settle(&mut self) {
+        if self.rx.capacity() > 0 {
+            self.rx = BytesMut::new();
+        }
+    }
+
     fn advance<I: Input>(&mut self, input: &mut I, stop_at_literal: bool) -> Result<Step> {
+        self.settle();
+        if self.fresh > 0 {
+            // Bytes committed earlier come first.
+            if let Some(frame) = self.next_frame_read()? {
+                return Ok(Step::Frame(frame));
+            }
+        }
         loop {
             match &mut self.state {
                 State::Failed => {
@@ -541,8 +781,14 @@ impl Framer {
                         // exact when the rest is here, otherwise by at most 64 KiB or
                         // doubling, so that the allocation stays within a bounded margin of
                         // what was received.
-                        let want =
-                            (remaining as usize).min(take.max(self.pending.len()).max(GROW_AHEAD));
+                        // The literal starts here: its announced size (limits passed) is
+                        // reserved once, so its pieces are copied in at memcpy speed and
+                        // never moved; past LITERAL_RESERVE_MAX it grows by doubling.
+                        let want = if self.pending.is_empty() {
+                            reserve_for(remaining)
+                        } else {
+                            reserve_for(remaining).max(self.pending.len())
+                        };
                         self.gather(&input.rest()[..take], want);
                         input.advance(take);
                         self.stats.bytes += take as u64;
@@ -585,13 +831,7 @@ impl Framer {
                     };
                     self.stats.bytes += pos as u64 + 1;
                     if !line.ends_with(b"\r\n") {
-                        self.state = State::Failed;
-                        // imaplib says "socket error", but the socket is fine: the server
-                        // broke the protocol.
-                        return Err(Error::abort(
-                            Reason::protocol(Violation::BareLf, &line),
-                            "protocol error: unterminated line (LF without CR)",
-                        ));
+                        return Err(self.fail_bare_lf(&line));
                     }
                     line.truncate(line.len() - 2);
                     let done = self.line_done(line)?;
@@ -649,9 +889,22 @@ impl Framer {
         }
     }
 
+    /// A line ended in LF without CR.
+    fn fail_bare_lf(&mut self, line: &[u8]) -> Error {
+        self.state = State::Failed;
+        self.fresh = 0;
+        // imaplib says "socket error", but the socket is fine: the server broke the
+        // protocol.
+        Error::abort(
+            Reason::protocol(Violation::BareLf, line),
+            "protocol error: unterminated line (LF without CR)",
+        )
+    }
+
     /// The line being collected has `seen` bytes (at least), more than `max_line`.
     fn fail_line_too_long(&mut self, seen: usize) -> Error {
         self.state = State::Failed;
+        self.fresh = 0;
         let bytes = std::mem::take(&mut self.pending);
         self.held = 0;
         Error::abort(
@@ -675,6 +928,7 @@ impl Framer {
         bytes: &[u8],
     ) -> Error {
         self.state = State::Failed;
+        self.fresh = 0;
         Error::abort(
             Reason::LimitExceeded {
                 limit,
@@ -758,6 +1012,12 @@ impl Framer {
             }
         }
     }
+}
+
+/// What to reserve for the `remaining` bytes of a literal: all of them, up to
+/// [`LITERAL_RESERVE_MAX`].
+fn reserve_for(remaining: u64) -> usize {
+    usize::try_from(remaining).map_or(LITERAL_RESERVE_MAX, |r| r.min(LITERAL_RESERVE_MAX))
 }
 
 /// The message of a response over [`Limits::max_response`].

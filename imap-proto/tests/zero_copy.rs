@@ -5,7 +5,9 @@
 mod common;
 
 use common::Script;
-use imaplib_proto::frame::{Frame, Framer, Limits, IDLE_KEEP};
+use imaplib_proto::frame::{
+    Frame, Framer, Limits, IDLE_KEEP, LITERAL_RESERVE_MAX, READ_CHUNK, READ_MIN,
+};
 use imaplib_proto::{Bytes, Command, Connection, Item, Output};
 use proptest::prelude::*;
 
@@ -294,4 +296,310 @@ fn small_traffic_leaves_a_small_idle_buffer() {
     assert!(kept >= 100_000, "{kept}");
     assert!(f.is_idle());
     assert!(f.capacity() <= IDLE_KEEP, "{}", f.capacity());
+}
+
+/// One read through [`Framer::read_buf`]: where it landed and which wire bytes it brought.
+struct Read {
+    addr: usize,
+    wire: std::ops::Range<usize>,
+}
+
+/// Frames `wire` read through `read_buf`/`commit`, each read bringing at most the next of
+/// `sizes` (cycled; at least 1 byte) and at most the room offered: the frames, the error
+/// that stopped the framer, and every read.
+fn frame_reads(
+    limits: Limits,
+    wire: &[u8],
+    sizes: &[usize],
+    keep_literal: bool,
+) -> (Outcome, Vec<Read>, Framer) {
+    let mut f = Framer::new(limits);
+    let (mut out, mut reads) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    let mut i = 0;
+    while at < wire.len() {
+        let want = sizes
+            .get(i % sizes.len().max(1))
+            .copied()
+            .unwrap_or(usize::MAX);
+        i += 1;
+        let buf = f.read_buf(keep_literal);
+        assert!(!buf.is_empty() && buf.len() <= READ_CHUNK, "{}", buf.len());
+        let n = want.max(1).min(buf.len()).min(wire.len() - at);
+        buf[..n].copy_from_slice(&wire[at..at + n]);
+        reads.push(Read {
+            addr: buf.as_ptr() as usize,
+            wire: at..at + n,
+        });
+        at += n;
+        f.commit(n);
+        loop {
+            match f.next_frame_read() {
+                Ok(Some(frame)) => out.push(frame),
+                Ok(None) => break,
+                Err(e) => return ((out, Some(e.message().to_string())), reads, f),
+            }
+        }
+        assert_eq!(f.unframed(), 0);
+    }
+    ((out, None), reads, f)
+}
+
+/// Where the wire byte at `offset` was read to.
+fn read_addr(reads: &[Read], offset: usize) -> Option<usize> {
+    reads
+        .iter()
+        .find(|r| r.wire.contains(&offset))
+        .map(|r| r.addr + (offset - r.wire.start))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Read into the framer's own buffer in any read sizes, the frames are those of one
+    /// `next_frame` call, and every literal lies where it was read: its last byte at the
+    /// address its read put it, and, when it came at the start of a read, its first byte
+    /// too (the room for the rest of it was reserved before that read, so nothing moved).
+    #[test]
+    fn literals_read_into_the_framer_lie_where_they_were_read(
+        bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..3000), 1..6),
+        sizes in proptest::collection::vec(1usize..5000, 1..12),
+    ) {
+        let (wire, at) = fetches_at(&bodies);
+        let (want, _) = frame_slices(Limits::default(), &wire, &[]);
+        let ((got, err), reads, f) = frame_reads(Limits::default(), &wire, &sizes, true);
+        prop_assert_eq!(err, None);
+        prop_assert_eq!(&got, &want);
+        for ((frame, body), start) in got.iter().zip(&bodies).zip(&at) {
+            let lit = &frame.parts[0].0;
+            prop_assert_eq!(lit, body);
+            if body.is_empty() {
+                continue;
+            }
+            let end = start + body.len() - 1;
+            prop_assert_eq!(
+                Some(lit.as_ptr() as usize + body.len() - 1),
+                read_addr(&reads, end),
+                "the literal's last byte moved"
+            );
+            if reads.iter().any(|r| r.wire.start == *start) {
+                prop_assert_eq!(Some(lit.as_ptr() as usize), read_addr(&reads, *start), "moved");
+            }
+        }
+        // Nothing gathered but what a reservation moved (a partial line or literal, once).
+        prop_assert!(f.stats().work <= 3 * f.stats().bytes, "{:?}", f.stats());
+        prop_assert!(f.is_idle() && f.capacity() <= IDLE_KEEP, "idle keeps {}", f.capacity());
+    }
+
+    /// Hostile bytes under small limits: reading into the framer frames them and fails on
+    /// them exactly as `next_frame` does, in any read sizes.
+    #[test]
+    fn reads_agree_with_next_frame_on_hostile_bytes(
+        data in proptest::collection::vec(
+            prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'{'), Just(b'}'), Just(b'('), Just(b')'),
+                        Just(b'"'), Just(b'1'), Just(b'0'), Just(b'+'), Just(b'~'), any::<u8>()],
+            0..400),
+        sizes in proptest::collection::vec(1usize..64, 1..12),
+        line in 1usize..64, literal in 0u64..64, response in 0u64..256,
+        keep in any::<bool>(),
+    ) {
+        let limits = Limits { max_line: line, max_literal: literal, max_response: response };
+        let want = frame_slices(limits, &data, &[]);
+        prop_assert_eq!(&frame_reads(limits, &data, &sizes, keep).0, &want);
+    }
+
+    /// Through the session: reading into `Connection::read_buf` gives `feed`'s outputs in
+    /// any read sizes, and the imaplib-shaped literals lie in the buffer they were read into.
+    #[test]
+    fn connection_reads_give_feeds_results(
+        bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..2000), 1..5),
+        sizes in proptest::collection::vec(1usize..3000, 1..8),
+    ) {
+        let wire = Bytes::from(fetches(&bodies));
+        let (one, _) = session(&wire, &[], false);
+        let (log, reply, reads) = session_reads(&wire, &sizes);
+        prop_assert_eq!(&log, &one);
+        let reply = reply.expect("the FETCH completes");
+        let literals = reply.data.iter().filter_map(|i| match i {
+            Item::Literal(_, d) => Some(d),
+            _ => None,
+        });
+        for (d, body) in literals.zip(&bodies) {
+            prop_assert_eq!(d, body);
+            if let Some(last) = d.last() {
+                let addr = d.as_ptr() as usize + d.len() - 1;
+                prop_assert!(
+                    reads.iter().any(|&(a, n)| a <= addr && addr < a + n),
+                    "literal byte {last} not where a read put it"
+                );
+            }
+        }
+    }
+}
+
+/// [`session`] with the FETCH's responses read through `Connection::read_buf` in `sizes`
+/// (cycled): the outputs, the reply, and where each read landed (address, length).
+fn session_reads(
+    wire: &[u8],
+    sizes: &[usize],
+) -> (
+    Vec<String>,
+    Option<imaplib_proto::Reply>,
+    Vec<(usize, usize)>,
+) {
+    let mut conn = Connection::new(Script::opts());
+    conn.feed(b"* PREAUTH ready\r\n");
+    while conn.poll_output().is_some() {}
+    conn.feed(b"* CAPABILITY IMAP4rev1\r\nBCDE0 OK done\r\n");
+    while conn.poll_output().is_some() {}
+    conn.submit(Command::select("INBOX", true).unwrap())
+        .unwrap();
+    conn.feed(b"* 9 EXISTS\r\nBCDE1 OK [READ-ONLY] done\r\n");
+    while conn.poll_output().is_some() {}
+    let id = conn
+        .submit(Command::fetch("1:*", "(UID BODY[] FLAGS)").unwrap())
+        .unwrap();
+    let (mut log, mut reply, mut reads) = (Vec::new(), None, Vec::new());
+    let mut drain = |conn: &mut Connection, log: &mut Vec<String>| {
+        while let Some(o) = conn.poll_output() {
+            match o {
+                Output::Completed { id: done, result } if done == id => {
+                    log.push(format!("{result:?}"));
+                    reply = result.ok();
+                }
+                Output::Send(_) => {}
+                other => log.push(format!("{other:?}")),
+            }
+        }
+    };
+    drain(&mut conn, &mut log);
+    let (mut at, mut i) = (0, 0);
+    while at < wire.len() {
+        let buf = conn.read_buf();
+        let n = sizes[i % sizes.len()].min(buf.len()).min(wire.len() - at);
+        i += 1;
+        buf[..n].copy_from_slice(&wire[at..at + n]);
+        reads.push((buf.as_ptr() as usize, n));
+        at += n;
+        conn.commit(n);
+        drain(&mut conn, &mut log);
+    }
+    (log, reply, reads)
+}
+
+/// The room offered grows to 64 KiB while reads fill it and falls back to 2 KiB after a
+/// short one; idle, the framer keeps at most `IDLE_KEEP` (the 2 KiB a read needs).
+#[test]
+fn read_room_follows_the_reads_and_an_idle_framer_stays_small() {
+    let mut f = Framer::new(Limits::default());
+    assert_eq!(f.capacity(), 0, "nothing before the first read");
+    let wire = fetches(&[vec![b'x'; 1 << 20]]);
+    let (mut at, mut offered) = (0, Vec::new());
+    while at < wire.len() {
+        let buf = f.read_buf(true);
+        offered.push(buf.len());
+        let n = buf.len().min(wire.len() - at);
+        buf[..n].copy_from_slice(&wire[at..at + n]);
+        at += n;
+        f.commit(n);
+        while f.next_frame_read().unwrap().is_some() {}
+    }
+    assert_eq!(
+        offered[..5],
+        [
+            READ_MIN,
+            4 * READ_MIN,
+            16 * READ_MIN,
+            READ_CHUNK,
+            READ_CHUNK
+        ]
+    );
+    assert!(f.is_idle());
+    assert!(
+        f.capacity() <= IDLE_KEEP,
+        "idle framer keeps {}",
+        f.capacity()
+    );
+    // A short read (`* 1 EXISTS`) brings the room back to 2 KiB, and keeps it there.
+    for _ in 0..3 {
+        let buf = f.read_buf(true);
+        let line = b"* 1 EXISTS\r\n";
+        buf[..line.len()].copy_from_slice(line);
+        f.commit(line.len());
+        assert!(f.next_frame_read().unwrap().is_some());
+    }
+    assert_eq!(f.read_buf(true).len(), READ_MIN);
+    assert!(f.capacity() <= IDLE_KEEP, "{}", f.capacity());
+    // A read asked for again before its commit (an async read that was pending) is the
+    // same room, and a commit without a room is nothing.
+    let first = f.read_buf(true).as_ptr();
+    assert_eq!(f.read_buf(true).as_ptr(), first);
+    f.commit(0);
+    f.commit(10);
+    assert_eq!(f.unframed(), 0);
+    assert!(f.next_frame_read().unwrap().is_none());
+}
+
+/// A literal's announced size is checked against the limits before anything is reserved
+/// for it: `{4000000000}` fails at once under the defaults, and with the limits raised the
+/// reservation is at most `LITERAL_RESERVE_MAX`; without `keep_literal` (a streamed
+/// literal) nothing is reserved from the announcement at all.
+#[test]
+fn announced_literals_reserve_only_within_the_limits() {
+    let header = b"* 1 FETCH (BODY[] {4000000000}\r\n";
+    let ((frames, err), _, f) = frame_reads(Limits::default(), header, &[usize::MAX], true);
+    assert!(frames.is_empty());
+    assert_eq!(
+        err.as_deref(),
+        Some("literal of 4000000000 bytes exceeds the limit of 1073741824 bytes per literal")
+    );
+    assert!(f.capacity() <= READ_MIN, "{}", f.capacity());
+    let raised = Limits {
+        max_literal: u64::MAX,
+        max_response: u64::MAX,
+        ..Limits::default()
+    };
+    let (_, _, mut f) = frame_reads(raised, header, &[usize::MAX], true);
+    assert_eq!(
+        f.literal_in_progress().map(|p| p.remaining),
+        Some(4_000_000_000)
+    );
+    assert_eq!(f.read_buf(true).len(), READ_MIN);
+    assert!(
+        f.capacity() <= LITERAL_RESERVE_MAX + READ_MIN,
+        "{}",
+        f.capacity()
+    );
+    let (_, _, mut f) = frame_reads(raised, header, &[usize::MAX], false);
+    f.read_buf(false);
+    assert!(f.capacity() <= 2 * READ_MIN, "{}", f.capacity());
+}
+
+/// A connection failed by what it read (a line over the limit, a bare LF, a literal over
+/// the limit) takes further reads without framing them, and never panics.
+#[test]
+fn reads_after_a_framing_error_are_dropped_without_a_panic() {
+    let opts = || {
+        let mut o = Script::opts();
+        o.limits.max_line = 64;
+        o
+    };
+    for bad in [
+        &b"* OK [CAPABILITY IMAP4rev1] hi\r\n* OK this line is much longer than the sixty-four bytes allowed here\r\nmore\r\n"[..],
+        b"* OK [CAPABILITY IMAP4rev1] hi\r\n* bare\nLF\r\n",
+        b"* OK [CAPABILITY IMAP4rev1] hi\r\n* 1 FETCH (BODY[] {4000000000}\r\nabc\r\n",
+    ] {
+        let mut conn = Connection::new(opts());
+        let mut errors = 0;
+        for piece in [bad, b"* 2 EXISTS\r\n", b"x"] {
+            let buf = conn.read_buf();
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            conn.commit(n);
+            while let Some(out) = conn.poll_output() {
+                errors += usize::from(matches!(out, Output::Error(_)));
+            }
+        }
+        assert_eq!(errors, 1, "{:?}", String::from_utf8_lossy(bad));
+    }
 }

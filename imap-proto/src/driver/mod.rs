@@ -96,6 +96,7 @@ use crate::error::{
 use crate::response::Reply;
 use crate::session::{CommandId, Connection, Options, Output};
 use crate::sink::{LiteralSink, SinkDriver, Spool};
+use bytes::Bytes;
 
 mod idle;
 #[cfg(test)]
@@ -335,6 +336,34 @@ impl Driver {
             self.conn.feed(data);
         }
         self.drain(now);
+    }
+
+    /// Room for the next read from the transport, in the framer's own buffer
+    /// ([`Connection::read_buf`]): read into it, then [`Driver::commit`] what arrived, so
+    /// that lines and literals are framed where they were read, never copied.
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        self.conn.read_buf()
+    }
+
+    /// The read into [`Driver::read_buf`] brought `n` bytes (a read of 0 bytes is the end
+    /// of the stream: [`Driver::feed_eof`]). Processed as [`Driver::feed`] would.
+    pub fn commit(&mut self, n: usize, now: Instant) {
+        if n == 0 {
+            return;
+        }
+        if self.task == Some(Task::Raw) || self.streaming.is_some() {
+            let data = self.conn.commit_take(n);
+            return self.feed(&data, now);
+        }
+        self.last_input = Some(now);
+        self.conn.commit(n);
+        self.drain(now);
+    }
+
+    /// The read into [`Driver::read_buf`] brought `n` bytes: returns them, taken out of the
+    /// framer's buffer and not processed yet, for [`Driver::feed_into`].
+    pub fn commit_take(&mut self, n: usize) -> Bytes {
+        self.conn.commit_take(n)
     }
 
     /// Server bytes arrived, and the literals of the streaming FETCH in flight go to
@@ -1003,6 +1032,23 @@ impl<'a> SinkSlot<'a> {
             }
             None => driver.feed(data, now),
         }
+    }
+
+    /// The read into [`Driver::read_buf`] brought `n` bytes: fed as [`SinkSlot::feed`]
+    /// feeds them. With a sink or a spool, returns the bytes fed (the spool's pieces point
+    /// into them: keep them until the spool is written out); otherwise they are framed
+    /// where they lie ([`Driver::commit`]) and nothing is returned.
+    pub fn commit(&mut self, driver: &mut Driver, n: usize, now: Instant) -> Bytes {
+        if n == 0 {
+            return Bytes::new();
+        }
+        if self.memory.ok() && (self.sink.is_some() || self.spool.is_some()) {
+            let data = driver.commit_take(n);
+            self.feed(driver, &data, now);
+            return data;
+        }
+        driver.commit(n, now);
+        Bytes::new()
     }
 
     /// The command's result, or the first error of the sink or writer.

@@ -108,6 +108,70 @@ impl Connection {
         self.pump();
     }
 
+    /// Room for the next read from the transport, in the framer's own buffer
+    /// ([`Framer::read_buf`](crate::frame::Framer::read_buf)): what is read there and
+    /// [committed](Connection::commit) is framed where it lies, so that results' lines and
+    /// literals ([`Item::Literal`]) are slices of the buffer the bytes were read into — no
+    /// copy at all, in any read chunking. 2 KiB when idle, up to 64 KiB for bulk reads;
+    /// while a literal is in progress, the buffer is made large enough for the rest of it
+    /// first (unless a streaming FETCH passes it on: [`Command::stream_literals`](crate::Command::stream_literals)).
+    ///
+    /// ```
+    /// use imaplib_proto::{Connection, Options, Output};
+    ///
+    /// let mut conn = Connection::new(Options::new(0x1234));
+    /// let server = b"* OK [CAPABILITY IMAP4rev1] ready\r\n";
+    /// let buf = conn.read_buf();
+    /// buf[..server.len()].copy_from_slice(server); // a transport's `read`
+    /// conn.commit(server.len());
+    /// assert!(conn.poll_output().is_some());
+    /// ```
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        let keep = self.streaming.is_none();
+        self.framer.read_buf(keep)
+    }
+
+    /// The read into [`Connection::read_buf`] brought `n` bytes: processes them as
+    /// [`Connection::feed`] would, framing them where they lie.
+    pub fn commit(&mut self, n: usize) {
+        self.framer.commit(n);
+        if self.framer.unframed() == 0 {
+            return;
+        }
+        if matches!(self.phase, Phase::Failed(_) | Phase::Upgrading { .. }) {
+            let data = self.framer.take_read();
+            return self.feed_bytes(data);
+        }
+        loop {
+            match self.framer.next_frame_read() {
+                Ok(Some(frame)) => {
+                    self.process(frame);
+                    if matches!(self.phase, Phase::Failed(_) | Phase::Upgrading { .. }) {
+                        let rest = self.framer.take_read();
+                        if !self.after_frame(&rest) {
+                            return;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            }
+        }
+        self.stream_partial_literal();
+        self.pump();
+    }
+
+    /// The read into [`Connection::read_buf`] brought `n` bytes: returns them, taken out
+    /// of the framer's buffer and not processed, for a caller that feeds them another way
+    /// ([`Connection::feed_into`] for a streaming FETCH's sink).
+    pub fn commit_take(&mut self, n: usize) -> Bytes {
+        self.framer.commit(n);
+        self.framer.take_read()
+    }
+
     /// After a frame was processed, with `data` the bytes that follow it: false, having
     /// dealt with them, when the connection failed or a layer starts (compressed bytes go
     /// to the decompressor, anything after a STARTTLS OK is an injection).
@@ -142,6 +206,9 @@ impl Connection {
                 ..
             } => return self.early.extend_from_slice(data),
             Phase::Upgrading { .. } => return self.fail_injection(data),
+            // Nothing completes (a byte of a line or literal, imaplib-shaped): taken in,
+            // and nothing else can have changed.
+            _ if to.is_none() && self.streaming.is_none() && self.framer.absorb(data) => return,
             _ => {}
         }
         loop {
