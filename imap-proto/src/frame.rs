@@ -554,6 +554,10 @@ impl Framer {
     /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
     /// follow land where the literal will be sliced from. Pass `false` when the literal's
     /// bytes are passed on rather than kept (a streaming FETCH), so that memory stays flat.
+    /// When the unused end of the buffer's allocation is smaller than the room but at least
+    /// [`READ_MIN`] (and holds the rest of a kept literal), the room is that end: results
+    /// sliced out of the allocation keep all of it alive, so it is filled before another
+    /// is made.
     ///
     /// Asked again before [`Framer::commit`] (a read that did not complete), it offers the
     /// same room. Any other call forgets the room offered.
@@ -576,18 +580,27 @@ impl Framer {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn read_buf(&mut self, keep_literal: bool) -> &mut [u8] {
-        let room = self.read_next;
-        if self.fresh == 0 && self.rx.len() == room {
+        if self.fresh == 0 && !self.rx.is_empty() {
+            // Offered and not committed yet: the same room.
             return &mut self.rx[..];
         }
         self.settle();
-        let mut want = room;
-        if let (State::Literal { remaining }, true) = (&self.state, keep_literal) {
-            want = want.max(reserve_for(*remaining));
-        }
-        if self.pending.capacity() - self.pending.len() < want {
+        let mut room = self.read_next;
+        let literal = match (&self.state, keep_literal) {
+            (State::Literal { remaining }, true) => reserve_for(*remaining),
+            _ => 0,
+        };
+        let spare = self.pending.capacity() - self.pending.len();
+        if spare >= room.max(literal) {
+            // Room enough where the last read ended.
+        } else if spare >= literal.max(READ_MIN) {
+            // The rest of this allocation, smaller than the room: a new allocation now
+            // would strand that tail, unused, for as long as the lines and literals
+            // sliced out of the allocation live (an in-memory FETCH result keeps them all).
+            room = spare;
+        } else {
             let before = self.pending.as_ptr();
-            self.pending.reserve(want.max(IDLE_KEEP));
+            self.pending.reserve(room.max(literal).max(IDLE_KEEP));
             if self.pending.as_ptr() != before {
                 self.stats.work += self.pending.len() as u64;
             }
@@ -609,7 +622,8 @@ impl Framer {
         }
         let n = n.min(offered);
         if n == offered {
-            self.read_next = (offered * 4).min(READ_CHUNK);
+            // A full read (of the room, or of an allocation's tail): bulk data is coming.
+            self.read_next = (offered.max(self.read_next) * 4).min(READ_CHUNK);
         } else if n <= offered / 8 {
             self.read_next = READ_MIN;
         }
