@@ -27,7 +27,10 @@
 //! pieces are gathered in chunks of at least [`IDLE_KEEP`] bytes. Whenever a response completes with
 //! the input used up and nothing buffered, a buffer grown past [`IDLE_KEEP`] is given back (its memory is freed
 //! once the results pointing into it are dropped): an idle framer holds at most
-//! [`IDLE_KEEP`] bytes of capacity ([`Framer::capacity`]).
+//! [`IDLE_KEEP`] bytes of capacity ([`Framer::capacity`]). Reading into the framer, "the
+//! input used up" means after a short read (one that filled at most an eighth of its room,
+//! as an idling session's responses do): a bulk transfer's reads often end between
+//! responses, and the rest of the buffer is filled by the next read rather than stranded.
 //!
 //! Blank lines follow imaplib 3.14.7+: empty lines between responses are skipped, and an
 //! empty line after a literal is skipped only while a parenthesis opened before the literal
@@ -706,7 +709,11 @@ impl Framer {
                     }
                     line.truncate(line.len() - 2);
                     let done = self.line_done(line)?;
-                    if self.fresh == 0 && self.is_idle() {
+                    // Read in full: the buffer is given back only after a short read (the
+                    // next room is READ_MIN again). In a bulk transfer a read often ends
+                    // between responses, and giving the buffer back there would strand its
+                    // unused end for as long as the results sliced from it live.
+                    if self.fresh == 0 && self.is_idle() && self.read_next == READ_MIN {
                         self.release_if_large();
                     }
                     if let Some(frame) = done {
