@@ -239,15 +239,19 @@ fn main() {
     let (wall, cpu, counted) = match wire_mode(&args.imp).0 {
         "raw" => raw(&args),
         "blocking" | "blocking-typed" | "blocking-stream" => blocking(&args, &mut wire),
-        "async" | "async-stream" => asynchronous(&args, &mut wire),
-        "async-std-stream" => {
-            async_std::task::block_on(stream_on::<imaplib_async::AsyncStdRuntime>(&args))
+        "async" | "async-stream" => {
+            smol::block_on(asynchronous::<imaplib_async::SmolRuntime>(&args, &mut wire))
         }
+        "async-std-stream" => async_std::task::block_on(asynchronous::<
+            imaplib_async::AsyncStdRuntime,
+        >(&args, &mut wire)),
         "tokio-stream" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime")
-            .block_on(stream_on::<imaplib_async::TokioRuntime>(&args)),
+            .block_on(asynchronous::<imaplib_async::TokioRuntime>(
+                &args, &mut wire,
+            )),
         "imap-crate" => imap_crate(&args),
         other => panic!("unknown client {other}"),
     };
@@ -339,94 +343,69 @@ fn blocking_on<S: imaplib_blocking::Socket>(
     r
 }
 
-fn asynchronous(a: &Args, wire: &mut Option<(u64, u64)>) -> (f64, f64, Counted) {
-    use imaplib_async::{BoxStream, Client, Runtime, SmolRuntime};
+/// `async` / `async-stream` (smol), `async-std-stream`, `tokio-stream`: our async client
+/// under runtime `R`, on the executor the caller runs it on (one thread).
+async fn asynchronous<R: imaplib_async::Runtime>(
+    a: &Args,
+    wire: &mut Option<(u64, u64)>,
+) -> (f64, f64, Counted) {
+    use imaplib_async::BoxStream;
+    type Client<R> = imaplib_async::generic::Client<BoxStream, R>;
     let (imp, counted, compress) = wire_mode(&a.imp);
-    smol::block_on(async {
-        let count = WireCount::default();
-        let mut m = if counted {
-            let tcp = SmolRuntime::connect(&a.host, a.port)
-                .await
-                .expect("connect");
-            let stream: BoxStream = Box::new(Wire {
-                inner: tcp,
-                count: count.clone(),
-            });
-            let config = imaplib_async::Config::default();
-            Client::from_stream(stream, &a.host, &config, false)
-                .await
-                .expect("connect")
-        } else {
-            Client::connect(&a.host, a.port).await.expect("connect")
-        };
-        let _ = m
-            .login(a.user.as_str(), a.password.as_str())
+    let count = WireCount::default();
+    let mut m = if counted {
+        let tcp = R::connect(&a.host, a.port).await.expect("connect");
+        let stream: BoxStream = Box::new(Wire {
+            inner: tcp,
+            count: count.clone(),
+        });
+        let config = imaplib_async::Config::default();
+        Client::<R>::from_stream(stream, &a.host, &config, false)
             .await
-            .expect("login");
-        if compress {
-            let _ = m
-                .compress()
-                .await
-                .expect("compress")
-                .into_ok()
-                .expect("COMPRESS OK");
-        }
-        let _ = m.select(a.mailbox.as_str(), true).await.expect("examine");
-        let parts = items(&a.workload);
-        let before = count.now();
-        let u0 = sys::self_usage();
-        let t0 = Instant::now();
-        let c = if imp == "async" {
-            let reply = m.fetch("1:*", parts).await.expect("fetch");
-            count_reply(&reply)
-        } else {
-            let mut sink = CountSink::default();
-            let reply = m
-                .fetch_stream("1:*", parts, &mut sink)
-                .await
-                .expect("fetch");
-            let mut c = sink.0;
-            if c.messages == 0 {
-                c.messages = count_reply(&reply).messages;
-            }
-            c
-        };
-        let wall = t0.elapsed().as_secs_f64();
-        let cpu = sys::self_usage().cpu() - u0.cpu();
-        if counted {
-            let (i, o) = count.now();
-            *wire = Some((i - before.0, o - before.1));
-        }
-        let _ = m.logout().await.expect("logout");
-        (wall, cpu, c)
-    })
-}
-
-/// `async-std-stream` / `tokio-stream`: our async client's `fetch_stream` to a counting
-/// sink under runtime `R` (plain TCP; one thread, as `async-stream` on smol).
-async fn stream_on<R: imaplib_async::Runtime>(a: &Args) -> (f64, f64, Counted) {
-    let mut m =
-        imaplib_async::generic::Client::<imaplib_async::BoxStream, R>::connect(&a.host, a.port)
+            .expect("connect")
+    } else {
+        Client::<R>::connect(&a.host, a.port)
             .await
-            .expect("connect");
+            .expect("connect")
+    };
     let _ = m
         .login(a.user.as_str(), a.password.as_str())
         .await
         .expect("login");
+    if compress {
+        let _ = m
+            .compress()
+            .await
+            .expect("compress")
+            .into_ok()
+            .expect("COMPRESS OK");
+    }
     let _ = m.select(a.mailbox.as_str(), true).await.expect("examine");
+    let parts = items(&a.workload);
+    let before = count.now();
     let u0 = sys::self_usage();
     let t0 = Instant::now();
-    let mut sink = CountSink::default();
-    let reply = m
-        .fetch_stream("1:*", items(&a.workload), &mut sink)
-        .await
-        .expect("fetch");
-    let mut c = sink.0;
-    if c.messages == 0 {
-        c.messages = count_reply(&reply).messages;
-    }
+    let c = if imp == "async" {
+        let reply = m.fetch("1:*", parts).await.expect("fetch");
+        count_reply(&reply)
+    } else {
+        let mut sink = CountSink::default();
+        let reply = m
+            .fetch_stream("1:*", parts, &mut sink)
+            .await
+            .expect("fetch");
+        let mut c = sink.0;
+        if c.messages == 0 {
+            c.messages = count_reply(&reply).messages;
+        }
+        c
+    };
     let wall = t0.elapsed().as_secs_f64();
     let cpu = sys::self_usage().cpu() - u0.cpu();
+    if counted {
+        let (i, o) = count.now();
+        *wire = Some((i - before.0, o - before.1));
+    }
     let _ = m.logout().await.expect("logout");
     (wall, cpu, c)
 }
