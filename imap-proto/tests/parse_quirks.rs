@@ -113,7 +113,7 @@ fn quirk_bracket_in_flag() {
     let fr = frame(b"* FLAGS (\\Answered \\[test] $Phishing)\r\n");
     let (d, q) = untagged(&fr);
     let Data::Flags(flags) = d else { panic!() };
-    assert_eq!(flags[1].0, b"\\[test]");
+    assert_eq!(flags.get(1).unwrap().0, b"\\[test]");
     assert!(q.contains(Quirk::BracketInFlag));
 }
 
@@ -123,7 +123,7 @@ fn quirk_nil_flag() {
     let fr = frame(b"* 1 FETCH (FLAGS (NIL))\r\n");
     let (d, q) = untagged(&fr);
     let f = fetch_of(d);
-    assert_eq!(f.flags().unwrap()[0].0, b"NIL");
+    assert_eq!(f.flags().unwrap().first().unwrap().0, b"NIL");
     assert_quirks(q, &[Quirk::NilFlag]);
     let fr = frame(b"* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen NIL)\r\n");
     let (d, q) = untagged(&fr);
@@ -137,7 +137,7 @@ fn quirk_backslash_keyword() {
     let (d, q) = untagged(&fr);
     let f = fetch_of(d);
     let flags = f.flags().unwrap();
-    assert!(!flags[1].is_system() && !flags[1].is_keyword());
+    assert!(!flags.get(1).unwrap().is_system() && !flags.get(1).unwrap().is_keyword());
     assert_quirks(q, &[Quirk::BackslashKeyword]);
 }
 

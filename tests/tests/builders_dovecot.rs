@@ -271,7 +271,7 @@ fn every_fetch_attribute_kind_is_accepted_and_returns_its_data() {
     assert_eq!(only_item(&r), FetchItem::Uid(mb.uids[0]));
     let r = fetch1(&mut m, FetchAttr::flags());
     let f = parse::fetches(&r).next().unwrap().unwrap();
-    assert!(f.flags().unwrap().iter().any(|f| *f == Flag::Answered));
+    assert!(f.flags().unwrap().iter().any(|f| f == Flag::Answered));
     let r = fetch1(&mut m, FetchAttr::internal_date());
     let FetchItem::InternalDate(d) = only_item(&r) else {
         panic!()
@@ -397,7 +397,7 @@ fn store_append_sort_thread_and_search_results_as_sets() {
             .flags()
             .unwrap()
             .iter()
-            .filter(|f| **f != Flag::Recent)
+            .filter(|f| *f != Flag::Recent)
             .map(|f| f.to_string())
             .collect();
         v.sort();
@@ -509,7 +509,7 @@ fn store_append_sort_thread_and_search_results_as_sets() {
         .flags()
         .unwrap()
         .iter()
-        .filter(|f| **f != Flag::Recent)
+        .filter(|f| *f != Flag::Recent)
         .map(|f| f.to_string())
         .collect();
     assert_eq!(flags, ["$Forwarded", "\\Seen"].map(String::from).into());

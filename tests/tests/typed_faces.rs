@@ -85,7 +85,7 @@ fn refusal(e: &Error) -> (StatusKind, Option<String>) {
 
 /// The typed view of an imaplib SELECT result, dug out with `parse` alone.
 fn mailbox_view(m: &Client, r: &Reply) -> Mailbox {
-    let flags = |list: &[parse::Flag<'_>]| -> Vec<String> {
+    let flags = |list: &parse::FlagList<'_>| -> Vec<String> {
         list.iter()
             .filter(|f| !f.is_wildcard())
             .map(|f| f.to_string())

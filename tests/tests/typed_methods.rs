@@ -91,7 +91,7 @@ fn names<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 }
 
 /// FETCH flags as names, without `\Recent` (which is per session, and not in doveadm's).
-fn flag_set(flags: &[parse::Flag<'_>]) -> BTreeSet<String> {
+fn flag_set(flags: parse::FlagList<'_>) -> BTreeSet<String> {
     flags
         .iter()
         .filter(|f| !f.is("\\Recent"))

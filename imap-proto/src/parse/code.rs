@@ -8,7 +8,7 @@ use super::error::ParseResult;
 use super::metadata::MetadataCode;
 use super::quirk::{Quirk, Quirks};
 use super::seqset::SeqSet;
-use super::token::{write_flag_list, Flag, Str, StrForm};
+use super::token::{write_flag_list, FlagList, Str, StrForm};
 
 /// The kind of a status response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,7 +88,7 @@ pub enum Code<'a> {
     /// `PARSE`
     Parse,
     /// `PERMANENTFLAGS` (may include `\*`).
-    PermanentFlags(Vec<Flag<'a>>),
+    PermanentFlags(FlagList<'a>),
     /// `READ-ONLY`
     ReadOnly,
     /// `READ-WRITE`
@@ -183,7 +183,7 @@ impl fmt::Display for Code<'_> {
             Code::Parse => f.write_str("PARSE"),
             Code::PermanentFlags(flags) => {
                 let mut out = Vec::new();
-                write_flag_list(flags, &mut out);
+                write_flag_list(*flags, &mut out);
                 write!(f, "PERMANENTFLAGS {}", lossy(&out))
             }
             Code::ReadOnly => f.write_str("READ-ONLY"),

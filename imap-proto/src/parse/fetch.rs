@@ -9,7 +9,7 @@ use super::cursor::Cursor;
 use super::envelope::Envelope;
 use super::error::ParseResult;
 use super::quirk::Quirk;
-use super::token::{Flag, NString, Raw, Str};
+use super::token::{FlagList, NString, Raw, Str};
 
 /// One FETCH response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,9 +30,9 @@ impl<'a> Fetch<'a> {
     }
 
     /// The flags, if fetched.
-    pub fn flags(&self) -> Option<&[Flag<'a>]> {
+    pub fn flags(&self) -> Option<FlagList<'a>> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => Some(f.as_slice()),
+            FetchItem::Flags(f) => Some(*f),
             _ => None,
         })
     }
@@ -170,7 +170,7 @@ impl<'a> Fetch<'a> {
 #[non_exhaustive]
 pub enum FetchItem<'a> {
     /// `FLAGS (…)`
-    Flags(Vec<Flag<'a>>),
+    Flags(FlagList<'a>),
     /// `UID n`
     Uid(u32),
     /// `INTERNALDATE "dd-Mon-yyyy hh:mm:ss +zzzz"`

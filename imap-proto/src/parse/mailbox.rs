@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::cursor::Cursor;
 use super::error::ParseResult;
 use super::quirk::Quirk;
-use super::token::{Flag, NString, Raw, Str, StrForm};
+use super::token::{FlagList, NString, Raw, Str, StrForm};
 use crate::grammar::is_astring_char;
 use crate::mutf7;
 
@@ -74,7 +74,7 @@ impl<'a> Mailbox<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxList<'a> {
     /// Name attributes (`\HasNoChildren`, `\Noselect`, `\Sent`, …).
-    pub attributes: Vec<Flag<'a>>,
+    pub attributes: FlagList<'a>,
     /// The hierarchy delimiter (`None` for NIL: a flat namespace).
     pub delimiter: NString<'a>,
     /// The mailbox.
@@ -89,7 +89,7 @@ pub struct MailboxList<'a> {
 impl MailboxList<'_> {
     /// True if the attribute is present (ASCII case-insensitive), e.g. `"\\Noselect"`.
     pub fn has(&self, attribute: &str) -> bool {
-        self.attributes.iter().any(|a| a.is(attribute))
+        self.attributes.has(attribute)
     }
 
     /// The delimiter as a byte, when it is one.

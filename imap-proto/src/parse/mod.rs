@@ -60,7 +60,9 @@ pub use search::{
 };
 pub use seqset::{SeqRange, SeqSet};
 pub use server::{Acl, Capabilities, Id, MyRights, Quota, QuotaResource, QuotaRoot};
-pub use token::{write_flag_list, Flag, NString, Raw, Str, StrForm, Value, MAX_NESTING};
+pub use token::{
+    write_flag_list, Flag, FlagIter, FlagList, NString, Raw, Str, StrForm, Value, MAX_NESTING,
+};
 pub use view::{
     acl, capability, codes, enabled, esearch, fetches, flags, id, list, metadata, myrights,
     namespace, quota, quotaroot, search, sort, status, thread, vanished, View,
@@ -68,7 +70,7 @@ pub use view::{
 pub use words::decode_words;
 
 /// Parses a flag list such as `(\Seen $Forwarded)` from the whole of `text`.
-pub fn parse_flag_list(text: &[u8]) -> ParseResult<Vec<Flag<'_>>> {
+pub fn parse_flag_list(text: &[u8]) -> ParseResult<FlagList<'_>> {
     let mut c = cursor::Cursor::new(Segments::from_line(text));
     let f = c.flag_list(true)?;
     c.finish()?;

@@ -9,7 +9,7 @@ use super::metadata::Metadata;
 use super::quirk::{Quirk, Quirks};
 use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
-use super::token::{Flag, Raw};
+use super::token::{FlagList, Raw};
 use crate::frame::Frame;
 use crate::grammar::is_tag_char;
 
@@ -41,7 +41,7 @@ pub enum Data<'a> {
     /// `* ENABLED …` (RFC 5161)
     Enabled(Capabilities<'a>),
     /// `* FLAGS (…)`
-    Flags(Vec<Flag<'a>>),
+    Flags(FlagList<'a>),
     /// `* LIST …`
     List(MailboxList<'a>),
     /// `* LSUB …`

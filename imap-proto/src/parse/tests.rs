@@ -124,12 +124,56 @@ fn dates() {
 
 #[test]
 fn flags_classify() {
-    let f = parse_flag_list(b"(\\Seen \\* $Forwarded \\Sent)").unwrap();
+    let f = parse_flag_list(b"(\\Seen \\* $Forwarded \\Sent)")
+        .unwrap()
+        .to_vec();
     assert!(f[0].is_system() && f[1].is_wildcard() && f[2].is_keyword());
     assert!(!f[3].is_system() && !f[3].is_keyword());
     assert!(parse_flag_list(b"(\\)").is_err());
     assert!(parse_flag_list(b"(a").is_err());
     assert!(parse_flag_list(b"()").unwrap().is_empty());
+}
+
+/// A flag list is kept as its text and read on demand: the flags read back are exactly the
+/// ones the parser checked, in order, whatever the quirks around them.
+#[test]
+fn flag_list_reads_back_what_was_checked() {
+    let f = parse_flag_list(b"(\\Seen \\* $Forwarded \\Sent)").unwrap();
+    assert_eq!(f.len(), 4);
+    assert_eq!(f.iter().len(), 4);
+    assert_eq!(f.as_bytes(), b"\\Seen \\* $Forwarded \\Sent");
+    assert_eq!(f.first(), Some(Flag(b"\\Seen")));
+    assert_eq!(f.get(1), Some(Flag(b"\\*")));
+    assert_eq!(f.get(3), Some(Flag(b"\\Sent")));
+    assert_eq!(f.get(4), None);
+    assert!(f.has("$forwarded") && !f.has("\\Deleted"));
+    assert_eq!(
+        f,
+        [
+            Flag(b"\\Seen"),
+            Flag(b"\\*"),
+            Flag(b"$Forwarded"),
+            Flag(b"\\Sent")
+        ][..]
+    );
+    assert_eq!(
+        format!("{f:?}"),
+        r#"["\\Seen", "\\*", "$Forwarded", "\\Sent"]"#
+    );
+    // ` )` (a space before the parenthesis) is a tolerated quirk; the space is not a flag.
+    let mut c = Cursor::new(Segments::from_line(b"(\\Seen $Junk )"));
+    let q = c.flag_list(true).unwrap();
+    assert!(c.finish().is_ok());
+    assert_eq!(q.to_vec(), [Flag(b"\\Seen"), Flag(b"$Junk")]);
+    assert_eq!(q.as_bytes(), b"\\Seen $Junk");
+    let e = parse_flag_list(b"()").unwrap();
+    assert_eq!((e.len(), e.iter().next(), e.first()), (0, None, None));
+    assert_eq!(e, Vec::<Flag>::new());
+    let one = parse_flag_list(b"(x)").unwrap();
+    assert_eq!(one.to_vec(), [Flag(b"x")]);
+    let mut out = Vec::new();
+    write_flag_list(f, &mut out);
+    assert_eq!(out, b"(\\Seen \\* $Forwarded \\Sent)");
 }
 
 #[test]

@@ -235,10 +235,138 @@ impl fmt::Display for Flag<'_> {
     }
 }
 
+/// A parsed flag list — `(\\Seen $Forwarded)`, LIST attributes, PERMANENTFLAGS — kept as
+/// the checked text between the parentheses and read on demand, so parsing one allocates
+/// nothing.
+///
+/// The parser has already checked every flag (the same grammar and quirks as [`Flag`]);
+/// [`iter`](Self::iter) splits the text at its single spaces and yields exactly the flags
+/// it checked. Compare with a slice of flags directly: `list == [Flag(b"\\Seen")][..]`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FlagList<'a> {
+    /// The flags separated by single spaces (a trailing space before `)` dropped).
+    text: &'a [u8],
+    len: usize,
+}
+
+impl<'a> FlagList<'a> {
+    /// The number of flags.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for `()`.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The flags in the order the server sent them.
+    pub fn iter(&self) -> FlagIter<'a> {
+        FlagIter {
+            rest: self.text,
+            left: self.len,
+        }
+    }
+
+    /// The first flag, if any.
+    pub fn first(&self) -> Option<Flag<'a>> {
+        self.iter().next()
+    }
+
+    /// The last flag, if any.
+    pub fn last(&self) -> Option<Flag<'a>> {
+        self.iter().last()
+    }
+
+    /// The `i`-th flag (counting from 0), if there are that many.
+    pub fn get(&self, i: usize) -> Option<Flag<'a>> {
+        self.iter().nth(i)
+    }
+
+    /// True if the list holds the flag (ASCII case-insensitive), e.g. `"\\Seen"`.
+    pub fn has(&self, flag: &str) -> bool {
+        self.iter().any(|f| f.is(flag))
+    }
+
+    /// The text between the parentheses: the flags separated by single spaces.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.text
+    }
+
+    /// The flags collected into a vector.
+    pub fn to_vec(&self) -> Vec<Flag<'a>> {
+        self.iter().collect()
+    }
+}
+
+impl fmt::Debug for FlagList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for FlagList<'a> {
+    type Item = Flag<'a>;
+    type IntoIter = FlagIter<'a>;
+    fn into_iter(self) -> FlagIter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &FlagList<'a> {
+    type Item = Flag<'a>;
+    type IntoIter = FlagIter<'a>;
+    fn into_iter(self) -> FlagIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq<[Flag<'_>]> for FlagList<'_> {
+    fn eq(&self, other: &[Flag<'_>]) -> bool {
+        self.len == other.len() && self.iter().zip(other).all(|(a, b)| a.0 == b.0)
+    }
+}
+
+impl PartialEq<Vec<Flag<'_>>> for FlagList<'_> {
+    fn eq(&self, other: &Vec<Flag<'_>>) -> bool {
+        *self == other[..]
+    }
+}
+
+/// The flags of a [`FlagList`], in order.
+#[derive(Clone, Debug)]
+pub struct FlagIter<'a> {
+    rest: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for FlagIter<'a> {
+    type Item = Flag<'a>;
+
+    fn next(&mut self) -> Option<Flag<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let end = memchr::memchr(b' ', self.rest).unwrap_or(self.rest.len());
+        let flag = &self.rest[..end];
+        self.rest = self.rest.get(end + 1..).unwrap_or_default();
+        Some(Flag(flag))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for FlagIter<'_> {}
+
+impl std::iter::FusedIterator for FlagIter<'_> {}
+
 /// Writes `(f1 f2 …)`, the canonical form of a flag list.
-pub fn write_flag_list(flags: &[Flag<'_>], out: &mut Vec<u8>) {
+pub fn write_flag_list<'f>(flags: impl IntoIterator<Item = Flag<'f>>, out: &mut Vec<u8>) {
     out.push(b'(');
-    for (i, f) in flags.iter().enumerate() {
+    for (i, f) in flags.into_iter().enumerate() {
         if i > 0 {
             out.push(b' ');
         }
@@ -517,16 +645,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// `(flag *(SP flag))` or `()`.
-    pub(crate) fn flag_list(&mut self, system_check: bool) -> ParseResult<Vec<Flag<'a>>> {
+    pub(crate) fn flag_list(&mut self, system_check: bool) -> ParseResult<FlagList<'a>> {
         self.expect(b'(', "'('")?;
-        let mut flags = Vec::new();
+        let start = self.rest;
         if self.eat(b')') {
-            return Ok(flags);
+            return Ok(FlagList::default());
         }
+        let mut len = 0;
         loop {
-            flags.push(self.flag(system_check)?);
+            self.flag(system_check)?;
+            len += 1;
+            // Flags hold no space, parenthesis or literal: the list is one run of `start`.
+            let end = start.len() - self.rest.len();
             if !self.list_next()? {
-                return Ok(flags);
+                return Ok(FlagList {
+                    text: &start[..end],
+                    len,
+                });
             }
         }
     }

@@ -27,7 +27,7 @@ use super::metadata::MetadataItem;
 use super::quirk::{Quirk, Quirks};
 use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
-use super::token::Flag;
+use super::token::FlagList;
 use crate::response::{Item, Reply};
 
 type ParseFn<'a, T> = Box<dyn FnMut(&mut Cursor<'a>) -> ParseResult<T> + 'a>;
@@ -166,7 +166,7 @@ pub fn enabled(reply: &Reply) -> View<'_, Capabilities<'_>> {
 }
 
 /// FLAGS responses.
-pub fn flags(reply: &Reply) -> View<'_, Vec<Flag<'_>>> {
+pub fn flags(reply: &Reply) -> View<'_, FlagList<'_>> {
     View::new(&reply.data, |c| c.flag_list(true))
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use super::{last_line, malformed, missing, number_u32, stored, stored_code};
 use crate::encode::Text;
 use crate::error::Result;
-use crate::parse::{self, Code, Flag, ParseError, StatusAttr};
+use crate::parse::{self, Code, FlagList, ParseError, StatusAttr};
 use crate::response::Reply;
 use crate::session::Connection;
 
@@ -93,13 +93,13 @@ pub fn select(reply: Reply, conn: &Connection) -> Result<Mailbox> {
     };
     let flags = match last_line(stored(conn, "FLAGS")) {
         Some(line) => {
-            owned_flags(&parse::parse_flag_list(line).map_err(|e| malformed("FLAGS", &e))?)
+            owned_flags(parse::parse_flag_list(line).map_err(|e| malformed("FLAGS", &e))?)
         }
         None => Vec::new(),
     };
     let permanent = stored_code(conn, "PERMANENTFLAGS", |c| match c {
         Code::PermanentFlags(flags) => {
-            Some((owned_flags(&flags), flags.iter().any(Flag::is_wildcard)))
+            Some((owned_flags(flags), flags.iter().any(|f| f.is_wildcard())))
         }
         _ => None,
     })?;
@@ -142,7 +142,7 @@ pub fn select(reply: Reply, conn: &Connection) -> Result<Mailbox> {
 }
 
 /// Flags as text, without `\*` (invalid UTF-8, which no flag should hold, replaced).
-pub(super) fn owned_flags(flags: &[Flag<'_>]) -> Vec<String> {
+pub(super) fn owned_flags(flags: FlagList<'_>) -> Vec<String> {
     flags
         .iter()
         .filter(|f| !f.is_wildcard())

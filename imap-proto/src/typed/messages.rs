@@ -41,7 +41,7 @@ use crate::response::{Item, Reply};
 ///         assert_eq!(envelope.from[0].display_name().as_deref(), Some("Jörg"));
 ///         assert_eq!(envelope.from[0].email().as_deref(), Some("j@example.org"));
 ///         assert_eq!(message.body().as_deref(), Some(&b"Hello world"[..])); // borrowed
-///         assert!(message.flags().unwrap()[0].is("\\Seen"));
+///         assert!(message.flags().unwrap().first().unwrap().is("\\Seen"));
 ///     }
 /// }
 /// # Ok::<(), imaplib_proto::Error>(())
