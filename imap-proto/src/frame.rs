@@ -340,10 +340,15 @@ pub struct Framer {
     depth: i64,
     /// A literal was announced and [`Framer::next_step`] has not reported it yet.
     literal_started: bool,
-    /// The room offered by [`Framer::read_buf`] for the read in progress: split off the
-    /// end of `pending`'s allocation, so that [`Framer::commit`] joins it back without a
-    /// copy.
+    /// The read room: the end of `pending`'s allocation, split off it so that
+    /// [`Framer::commit`] joins the bytes read back without a copy. Its length is the part
+    /// already zeroed (safe code must initialise a buffer before lending it to `read`): what
+    /// a read leaves unused stays here for the next one, so each byte of the allocation is
+    /// zeroed once, however small the reads.
     rx: BytesMut,
+    /// The room offered by [`Framer::read_buf`] for the read in progress (the front of
+    /// `rx`); 0 when none is.
+    offered: usize,
     /// Bytes at the end of `pending` that arrived by [`Framer::commit`] and are not framed
     /// yet.
     fresh: usize,
@@ -378,6 +383,7 @@ impl Framer {
             depth: 0,
             literal_started: false,
             rx: BytesMut::new(),
+            offered: 0,
             fresh: 0,
             read_next: READ_MIN,
             stats: FrameStats::default(),
@@ -583,17 +589,28 @@ impl Framer {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn read_buf(&mut self, keep_literal: bool) -> &mut [u8] {
-        if self.fresh == 0 && !self.rx.is_empty() {
+        if self.fresh == 0 && self.offered > 0 {
             // Offered and not committed yet: the same room.
-            return &mut self.rx[..];
+            return &mut self.rx[..self.offered];
         }
-        self.settle();
+        self.offered = 0;
         let mut room = self.read_next;
         let literal = match (&self.state, keep_literal) {
             (State::Literal { remaining }, true) => reserve_for(*remaining),
             _ => 0,
         };
-        let spare = self.pending.capacity() - self.pending.len();
+        // The room left by the last read, if it still continues `pending` (or `pending` is
+        // empty: what is read becomes `pending` as it lies).
+        let end = self.pending.as_ptr() as usize + self.pending.len();
+        if self.rx.capacity() > 0 && !self.pending.is_empty() && self.rx.as_ptr() as usize != end
+        {
+            self.rx = BytesMut::new();
+        }
+        let spare = if self.rx.capacity() > 0 {
+            self.rx.capacity()
+        } else {
+            self.pending.capacity() - self.pending.len()
+        };
         if spare >= room.max(literal) {
             // Room enough where the last read ended.
         } else if spare >= literal.max(READ_MIN) {
@@ -602,16 +619,23 @@ impl Framer {
             // sliced out of the allocation live (an in-memory FETCH result keeps them all).
             room = spare;
         } else {
+            self.rx = BytesMut::new();
             let before = self.pending.as_ptr();
             self.pending.reserve(room.max(literal).max(IDLE_KEEP));
             if self.pending.as_ptr() != before {
                 self.stats.work += self.pending.len() as u64;
             }
         }
-        self.held = self.held.max(self.pending.capacity());
-        self.rx = self.pending.split_off(self.pending.len());
-        self.rx.resize(room, 0);
-        &mut self.rx[..]
+        if self.rx.capacity() == 0 {
+            self.rx = self.pending.split_off(self.pending.len());
+        }
+        self.held = self.held.max(self.pending.len() + self.rx.capacity());
+        if self.rx.len() < room {
+            // Zeroes only what no earlier read was offered (within the capacity: no move).
+            self.rx.resize(room, 0);
+        }
+        self.offered = room;
+        &mut self.rx[..room]
     }
 
     /// The read into [`Framer::read_buf`] brought `n` bytes (at most the room offered; more
@@ -619,7 +643,7 @@ impl Framer {
     /// [`Framer::next_frame_read`], and the size of the next read follows. Without a room
     /// offered, nothing arrived.
     pub fn commit(&mut self, n: usize) {
-        let offered = self.rx.len();
+        let offered = std::mem::take(&mut self.offered);
         if offered == 0 {
             return;
         }
@@ -630,10 +654,13 @@ impl Framer {
         } else if n <= offered / 8 {
             self.read_next = READ_MIN;
         }
-        let mut rx = std::mem::take(&mut self.rx);
-        rx.truncate(n);
-        // Contiguous with `pending` (split off its end): joined without a copy.
-        self.pending.unsplit(rx);
+        if n == 0 {
+            return;
+        }
+        // The front of the room, contiguous with `pending` (split off its end): joined
+        // without a copy; the rest of the room stays zeroed for the next read.
+        let read = self.rx.split_to(n);
+        self.pending.unsplit(read);
         self.fresh += n;
     }
 
@@ -641,7 +668,9 @@ impl Framer {
     /// caller that frames them another way (a streaming FETCH passing literals on, a layer
     /// starting): they leave the framer's buffer, which keeps what it held before them.
     pub fn take_read(&mut self) -> Bytes {
-        self.rx = BytesMut::new();
+        // The read room stays: taken out, the bytes leave `pending` behind them, and a
+        // read into an empty `pending` needs no contiguity (see `read_buf`).
+        self.offered = 0;
         let fresh = std::mem::take(&mut self.fresh);
         let at = self.pending.len().saturating_sub(fresh);
         self.pending.split_off(at).freeze()
@@ -657,7 +686,7 @@ impl Framer {
     /// without a copy, until one response is complete (returned) or they are used up
     /// (`Ok(None)`). Errors are fatal: the framer stays failed.
     pub fn next_frame_read(&mut self) -> Result<Option<Frame>> {
-        self.rx = BytesMut::new();
+        self.offered = 0;
         loop {
             match &mut self.state {
                 State::Failed => {
@@ -761,7 +790,9 @@ impl Framer {
 
     /// Forgets a room offered by [`Framer::read_buf`] and not committed, and frames nothing
     /// more in place: bytes committed and not framed are framed before any other input.
+    /// Forgets the read room (another way of feeding, or the buffer changes hands).
     fn settle(&mut self) {
+        self.offered = 0;
         if self.rx.capacity() > 0 {
             self.rx = BytesMut::new();
         }
@@ -906,6 +937,7 @@ impl Framer {
     fn release_if_large(&mut self) {
         if self.held > IDLE_KEEP {
             self.pending = BytesMut::new();
+            self.rx = BytesMut::new();
             self.held = 0;
         }
     }

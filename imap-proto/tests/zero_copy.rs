@@ -555,6 +555,40 @@ fn read_room_follows_the_reads_and_an_idle_framer_stays_small() {
     assert!(f.next_frame_read().unwrap().is_none());
 }
 
+/// What a read leaves unused of its room is offered to the next read as it lies: the
+/// framer zeroes each byte of its allocation once, however small the reads (4 KiB reads
+/// into a 16 KiB room cost one pass over the buffer, not four), and the next room starts
+/// where the last read ended.
+#[test]
+fn the_unused_end_of_a_room_is_offered_again_as_it_lies() {
+    let mut f = Framer::new(Limits::default());
+    // A full first read: the next room is 8 KiB.
+    let buf = f.read_buf(true);
+    assert_eq!(buf.len(), READ_MIN);
+    buf.fill(b'a');
+    f.commit(READ_MIN);
+    assert!(f.next_frame_read().unwrap().is_none());
+    let buf = f.read_buf(true);
+    assert_eq!(buf.len(), 4 * READ_MIN);
+    // The "read" writes the whole room but brings only 100 bytes.
+    buf.fill(b'x');
+    let end = buf.as_ptr() as usize + 100;
+    f.commit(100);
+    assert!(f.next_frame_read().unwrap().is_none());
+    // A short read: the next room is 2 KiB, the front of what was left, not zeroed again.
+    let buf = f.read_buf(true);
+    assert_eq!(buf.len(), READ_MIN);
+    assert_eq!(buf.as_ptr() as usize, end);
+    assert!(buf.iter().all(|&b| b == b'x'));
+    buf[..2].copy_from_slice(b"\r\n");
+    f.commit(2);
+    let frame = f.next_frame_read().unwrap().unwrap();
+    assert_eq!(frame.first.len(), READ_MIN + 100);
+    assert!(frame.first[..READ_MIN].iter().all(|&b| b == b'a'));
+    assert!(frame.first[READ_MIN..].iter().all(|&b| b == b'x'));
+    assert!(f.is_idle());
+}
+
 /// A literal's announced size is checked against the limits before anything is reserved
 /// for it: `{4000000000}` fails at once under the defaults, and with the limits raised the
 /// reservation is at most `LITERAL_RESERVE_MAX`; without `keep_literal` (a streamed
