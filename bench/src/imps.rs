@@ -18,6 +18,10 @@
 //!   chunk a slice of it, lines and literals sliced out without a copy, as imap-proto slices
 //!   its input buffer) + `parse::parse_response` on every frame: bytes in, typed
 //!   `Response` values (FETCH items with ENVELOPE and BODYSTRUCTURE, LIST, SEARCH ranges) out.
+//! * `ours/imaplib+read`, `ours/typed+read` — the path both clients take: every read lands
+//!   in the framer's own buffer (`read_buf`, then `commit`; each byte written once, by the
+//!   "read", a `copy_from_slice` here), and lines and literals are sliced out of it. A read
+//!   brings at most the chunk (4 KiB, 1 byte), "whole" as much as the buffer offers.
 //! * `ours/imaplib+view` — `ours/imaplib`, then the typed view over the `Reply`
 //!   (`parse::fetches`, `parse::list`, `parse::search`), as a client user would call it.
 //! * `imap-proto` (djc, 0.17) — `Response::parse` over a buffer. Whole: one call per response
@@ -129,7 +133,29 @@ pub fn ours_imaplib_view(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
 
 /// `ours/imaplib+bytes`: as `ours/imaplib`, each chunk fed as a slice of the refcounted input.
 pub fn ours_imaplib_bytes(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
-    ours_imaplib_fed(data, chunk, cmd, true, |reply| count_lines(&reply.data))
+    ours_imaplib_fed(data, chunk, cmd, Feed::Bytes, |reply| {
+        count_lines(&reply.data)
+    })
+}
+
+/// `ours/imaplib+read`: the path both clients take — every read lands in the connection's
+/// own buffer (`Connection::read_buf`, then `commit`), at most `chunk` bytes per read (a
+/// socket handing over 4 KiB at a time), else as much as the buffer offers.
+pub fn ours_imaplib_read(data: &Bytes, chunk: usize, cmd: Cmd) -> Run {
+    ours_imaplib_fed(data, chunk, cmd, Feed::Read, |reply| {
+        count_lines(&reply.data)
+    })
+}
+
+/// How the input reaches the connection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// `feed(&[u8])`: borrowed pieces, copied in.
+    Slice,
+    /// `feed_bytes(Bytes)`: pieces of the refcounted input.
+    Bytes,
+    /// `read_buf` + `commit`: read into the connection's buffer.
+    Read,
 }
 
 fn ours_imaplib_then(
@@ -138,16 +164,17 @@ fn ours_imaplib_then(
     cmd: Cmd,
     then: impl Fn(&imaplib_proto::Reply) -> usize,
 ) -> Run {
-    ours_imaplib_fed(data, chunk, cmd, false, then)
+    ours_imaplib_fed(data, chunk, cmd, Feed::Slice, then)
 }
 
-/// Feeds a `Connection` `data` in `chunk`-sized pieces, as slices (`feed`) or as `Bytes`
-/// (`feed_bytes`), polling after every feed, until the command completes; then `then`.
+/// Feeds a `Connection` `data` in `chunk`-sized pieces, as slices (`feed`), as `Bytes`
+/// (`feed_bytes`) or by reads into its buffer, polling after every piece, until the command
+/// completes; then `then`.
 fn ours_imaplib_fed(
     data: &Bytes,
     chunk: usize,
     cmd: Cmd,
-    bytes: bool,
+    feed: Feed,
     then: impl Fn(&imaplib_proto::Reply) -> usize,
 ) -> Run {
     let (mut conn, id) = connection_with(cmd);
@@ -156,10 +183,23 @@ fn ours_imaplib_fed(
     let mut at = 0;
     while at < data.len() {
         let end = (at + chunk).min(data.len());
-        if bytes {
-            conn.feed_bytes(data.slice(at..end));
-        } else {
-            conn.feed(&data[at..end]);
+        match feed {
+            Feed::Slice => conn.feed(&data[at..end]),
+            Feed::Bytes => conn.feed_bytes(data.slice(at..end)),
+            Feed::Read => {
+                let buf = conn.read_buf();
+                let n = buf.len().min(end - at);
+                buf[..n].copy_from_slice(&data[at..at + n]);
+                conn.commit(n);
+                at += n;
+                while let Some(out) = conn.poll_output() {
+                    if let Output::Completed { id: done, result: r } = out {
+                        assert_eq!(done, id);
+                        result = Some(r.expect("command result"));
+                    }
+                }
+                continue;
+            }
         }
         at = end;
         while let Some(out) = conn.poll_output() {
@@ -208,22 +248,48 @@ pub fn ours_framer(data: &[u8], chunk: usize) -> Run {
     }
 }
 
+/// Parses a frame into a typed `Response`: true for the data responses counted.
+fn typed_data(f: &imaplib_proto::frame::Frame) -> bool {
+    let r = parse_response(f).unwrap_or_else(|e| panic!("typed parse: {e}"));
+    let data = matches!(
+        r,
+        Response::Untagged(Data::Fetch(_) | Data::List(_) | Data::Search(_))
+    );
+    black_box(&r);
+    data
+}
+
+/// `ours/typed+read`: as `ours/typed`, but the frames are cut out of the framer's own
+/// buffer that every read landed in (`Framer::read_buf`, `commit`, `next_frame_read`: the
+/// clients' path), at most `chunk` bytes per read, else as much as the buffer offers.
+pub fn ours_typed_read(data: &[u8], chunk: usize) -> Run {
+    let start = Instant::now();
+    let mut n = 0usize;
+    let mut framer = Framer::new(Limits::default());
+    let mut at = 0;
+    while at < data.len() {
+        let buf = framer.read_buf(true);
+        let k = buf.len().min(chunk).min(data.len() - at);
+        buf[..k].copy_from_slice(&data[at..at + k]);
+        framer.commit(k);
+        at += k;
+        while let Some(frame) = framer.next_frame_read().expect("framing") {
+            n += usize::from(typed_data(&frame));
+        }
+    }
+    Run {
+        time: start.elapsed(),
+        responses: n,
+    }
+}
+
 /// `ours/typed`: frames cut out of the refcounted input, each parsed into a typed `Response`.
 pub fn ours_typed(data: &Bytes, chunk: usize) -> Run {
     let start = Instant::now();
     let mut n = 0usize;
     let mut framer = Framer::new(Limits::default());
     let mut at = 0;
-    let mut each = |f: imaplib_proto::frame::Frame| {
-        let r = parse_response(&f).unwrap_or_else(|e| panic!("typed parse: {e}"));
-        if matches!(
-            r,
-            Response::Untagged(Data::Fetch(_) | Data::List(_) | Data::Search(_))
-        ) {
-            n += 1;
-        }
-        black_box(&r);
-    };
+    let mut each = |f: imaplib_proto::frame::Frame| n += usize::from(typed_data(&f));
     while at < data.len() {
         let end = (at + chunk).min(data.len());
         let mut input = data.slice(at..end);
