@@ -561,7 +561,9 @@ impl Framer {
     /// it. With `keep_literal`, while a literal is in progress, the buffer is first made
     /// large enough for the rest of it (its size was checked against the limits when it
     /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
-    /// follow land where the literal will be sliced from. Pass `false` when the literal's
+    /// follow land where the literal will be sliced from; a new allocation has room for up
+    /// to four times the literal (at most [`READ_CHUNK`] more), so that back-to-back
+    /// literals share it however small the reads. Pass `false` when the literal's
     /// bytes are passed on rather than kept (a streaming FETCH), so that memory stays flat.
     /// When the unused end of the buffer's allocation is smaller than the room but at least
     /// [`READ_MIN`] (and holds the rest of a kept literal), the room is that end: results
@@ -602,8 +604,7 @@ impl Framer {
         // The room left by the last read, if it still continues `pending` (or `pending` is
         // empty: what is read becomes `pending` as it lies).
         let end = self.pending.as_ptr() as usize + self.pending.len();
-        if self.rx.capacity() > 0 && !self.pending.is_empty() && self.rx.as_ptr() as usize != end
-        {
+        if self.rx.capacity() > 0 && !self.pending.is_empty() && self.rx.as_ptr() as usize != end {
             self.rx = BytesMut::new();
         }
         let spare = if self.rx.capacity() > 0 {
@@ -621,7 +622,11 @@ impl Framer {
         } else {
             self.rx = BytesMut::new();
             let before = self.pending.as_ptr();
-            self.pending.reserve(room.max(literal).max(IDLE_KEEP));
+            // For a literal, room for the next ones too (up to four times its size, at
+            // most a read chunk): back-to-back literals then share one allocation instead
+            // of each making its own, whatever the size of the reads.
+            let bulk = literal.max((4 * literal).min(READ_CHUNK));
+            self.pending.reserve(room.max(bulk).max(IDLE_KEEP));
             if self.pending.as_ptr() != before {
                 self.stats.work += self.pending.len() as u64;
             }

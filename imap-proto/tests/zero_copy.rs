@@ -589,6 +589,43 @@ fn the_unused_end_of_a_room_is_offered_again_as_it_lies() {
     assert!(f.is_idle());
 }
 
+/// Back-to-back literals share an allocation however small the reads: the room a literal
+/// reserves when the buffer must grow holds the next ones too (4 KiB reads of 10 000-byte
+/// literals: at least three in five start right after the line that follows the one before;
+/// with a room of the literal's size alone, fewer than half did).
+#[test]
+fn back_to_back_literals_share_an_allocation_in_small_reads() {
+    let bodies: Vec<Vec<u8>> = (0..24u8).map(|i| vec![b'a' + i % 26; 10_000]).collect();
+    let ((frames, err), _, _) = frame_reads(Limits::default(), &fetches(&bodies), &[4096], true);
+    assert_eq!(err, None);
+    assert_eq!(frames.len(), bodies.len() + 1);
+    let literals: Vec<&Bytes> = frames
+        .iter()
+        .filter_map(|f| f.parts.first())
+        .map(|p| &p.0)
+        .collect();
+    for (l, b) in literals.iter().zip(&bodies) {
+        assert_eq!(&l[..], &b[..]);
+    }
+    // Between two literals on the wire: the line after one and the line announcing the next.
+    let between = |i: usize| {
+        let after = frames[i].parts[0].1.len() + 2;
+        let next = frames[i + 1].first.len() + 2;
+        after + next
+    };
+    let shared = (0..literals.len() - 1)
+        .filter(|&i| {
+            literals[i].as_ptr() as usize + literals[i].len() + between(i)
+                == literals[i + 1].as_ptr() as usize
+        })
+        .count();
+    assert!(
+        shared * 5 >= (literals.len() - 1) * 3,
+        "only {shared} of {} literals follow the one before in its allocation",
+        literals.len() - 1
+    );
+}
+
 /// A literal's announced size is checked against the limits before anything is reserved
 /// for it: `{4000000000}` fails at once under the defaults, and with the limits raised the
 /// reservation is at most `LITERAL_RESERVE_MAX`; without `keep_literal` (a streamed
