@@ -133,7 +133,7 @@ proptest! {
         let text = format!("({})", flags.join(" "));
         let parsed = parse_flag_list(text.as_bytes()).unwrap();
         let mut out = Vec::new();
-        parse::write_flag_list(&parsed, &mut out);
+        parse::write_flag_list(parsed, &mut out);
         prop_assert_eq!(&out, text.as_bytes());
         let again = parse_flag_list(&out).unwrap();
         prop_assert_eq!(parsed, again);
