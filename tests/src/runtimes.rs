@@ -145,7 +145,17 @@ impl Exec for Tokio {
                 match t.await {
                     Ok(v) => out.push(v),
                     Err(e) => match e.try_into_panic() {
-                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Ok(panic) => {
+                            // The worker's panic message went to whichever test's output
+                            // that worker inherited, if any: say it here, then re-raise.
+                            let text = panic
+                                .downcast_ref::<String>()
+                                .map(String::as_str)
+                                .or_else(|| panic.downcast_ref::<&str>().copied())
+                                .unwrap_or("(not a string)");
+                            println!("the test body panicked on a tokio worker: {text}");
+                            std::panic::resume_unwind(panic)
+                        }
                         Err(e) => panic!("a test task did not finish: {e}"),
                     },
                 }
