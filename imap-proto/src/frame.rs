@@ -565,10 +565,11 @@ impl Framer {
     /// to four times the literal (at most [`READ_CHUNK`] more), so that back-to-back
     /// literals share it however small the reads. Pass `false` when the literal's
     /// bytes are passed on rather than kept (a streaming FETCH), so that memory stays flat.
-    /// When the unused end of the buffer's allocation is smaller than the room but at least
-    /// [`READ_MIN`] (and holds the rest of a kept literal), the room is that end: results
-    /// sliced out of the allocation keep all of it alive, so it is filled before another
-    /// is made.
+    /// When the unused end of the buffer's allocation is smaller than the room, the room is
+    /// that end all the same if it holds the rest of a kept literal (however small: the
+    /// part read so far never moves) or, without one, if it is at least [`READ_MIN`]:
+    /// results sliced out of the allocation keep all of it alive, so it is filled before
+    /// another is made.
     ///
     /// Asked again before [`Framer::commit`] (a read that did not complete), it offers the
     /// same room. Any other call forgets the room offered.
@@ -614,10 +615,12 @@ impl Framer {
         };
         if spare >= room.max(literal) {
             // Room enough where the last read ended.
-        } else if spare >= literal.max(READ_MIN) {
+        } else if spare >= if literal > 0 { literal } else { READ_MIN } {
             // The rest of this allocation, smaller than the room: a new allocation now
             // would strand that tail, unused, for as long as the lines and literals
-            // sliced out of the allocation live (an in-memory FETCH result keeps them all).
+            // sliced out of the allocation live (an in-memory FETCH result keeps them all),
+            // and would move the part of a literal read so far: while it holds the rest of
+            // a kept literal it is the room, however small.
             room = spare;
         } else {
             self.rx = BytesMut::new();
