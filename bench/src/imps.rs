@@ -183,25 +183,24 @@ fn ours_imaplib_fed(
     let mut at = 0;
     while at < data.len() {
         let end = (at + chunk).min(data.len());
-        match feed {
-            Feed::Slice => conn.feed(&data[at..end]),
-            Feed::Bytes => conn.feed_bytes(data.slice(at..end)),
+        at = match feed {
+            Feed::Slice => {
+                conn.feed(&data[at..end]);
+                end
+            }
+            Feed::Bytes => {
+                conn.feed_bytes(data.slice(at..end));
+                end
+            }
             Feed::Read => {
+                // A read brings what the room offered takes, at most the piece.
                 let buf = conn.read_buf();
                 let n = buf.len().min(end - at);
                 buf[..n].copy_from_slice(&data[at..at + n]);
                 conn.commit(n);
-                at += n;
-                while let Some(out) = conn.poll_output() {
-                    if let Output::Completed { id: done, result: r } = out {
-                        assert_eq!(done, id);
-                        result = Some(r.expect("command result"));
-                    }
-                }
-                continue;
+                at + n
             }
-        }
-        at = end;
+        };
         while let Some(out) = conn.poll_output() {
             if let Output::Completed {
                 id: done,

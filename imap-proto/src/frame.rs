@@ -796,9 +796,9 @@ impl Framer {
         true
     }
 
-    /// Forgets a room offered by [`Framer::read_buf`] and not committed, and frames nothing
-    /// more in place: bytes committed and not framed are framed before any other input.
-    /// Forgets the read room (another way of feeding, or the buffer changes hands).
+    /// Forgets the read room of [`Framer::read_buf`], offered or left over (another way of
+    /// feeding follows), and frames nothing more in place: bytes committed and not framed
+    /// are framed before any other input.
     fn settle(&mut self) {
         self.offered = 0;
         if self.rx.capacity() > 0 {

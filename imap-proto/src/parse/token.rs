@@ -244,28 +244,25 @@ impl fmt::Display for Flag<'_> {
 /// it checked. Compare with a slice of flags directly: `list == [Flag(b"\\Seen")][..]`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct FlagList<'a> {
-    /// The flags separated by single spaces (a trailing space before `)` dropped).
+    /// The flags separated by single spaces (a trailing space before `)` dropped); empty
+    /// for `()`, as no flag is empty.
     text: &'a [u8],
-    len: usize,
 }
 
 impl<'a> FlagList<'a> {
     /// The number of flags.
     pub fn len(&self) -> usize {
-        self.len
+        self.iter().len()
     }
 
     /// True for `()`.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.text.is_empty()
     }
 
     /// The flags in the order the server sent them.
     pub fn iter(&self) -> FlagIter<'a> {
-        FlagIter {
-            rest: self.text,
-            left: self.len,
-        }
+        FlagIter { rest: self.text }
     }
 
     /// The first flag, if any.
@@ -323,7 +320,7 @@ impl<'a> IntoIterator for &FlagList<'a> {
 
 impl PartialEq<[Flag<'_>]> for FlagList<'_> {
     fn eq(&self, other: &[Flag<'_>]) -> bool {
-        self.len == other.len() && self.iter().zip(other).all(|(a, b)| a.0 == b.0)
+        self.iter().eq(other.iter().copied())
     }
 }
 
@@ -337,17 +334,15 @@ impl PartialEq<Vec<Flag<'_>>> for FlagList<'_> {
 #[derive(Clone, Debug)]
 pub struct FlagIter<'a> {
     rest: &'a [u8],
-    left: usize,
 }
 
 impl<'a> Iterator for FlagIter<'a> {
     type Item = Flag<'a>;
 
     fn next(&mut self) -> Option<Flag<'a>> {
-        if self.left == 0 {
+        if self.rest.is_empty() {
             return None;
         }
-        self.left -= 1;
         let end = memchr::memchr(b' ', self.rest).unwrap_or(self.rest.len());
         let flag = &self.rest[..end];
         self.rest = self.rest.get(end + 1..).unwrap_or_default();
@@ -355,7 +350,12 @@ impl<'a> Iterator for FlagIter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        // One flag more than the spaces between them.
+        let n = match self.rest {
+            [] => 0,
+            rest => memchr::memchr_iter(b' ', rest).count() + 1,
+        };
+        (n, Some(n))
     }
 }
 
@@ -651,16 +651,13 @@ impl<'a> Cursor<'a> {
         if self.eat(b')') {
             return Ok(FlagList::default());
         }
-        let mut len = 0;
         loop {
             self.flag(system_check)?;
-            len += 1;
             // Flags hold no space, parenthesis or literal: the list is one run of `start`.
             let end = start.len() - self.rest.len();
             if !self.list_next()? {
                 return Ok(FlagList {
                     text: &start[..end],
-                    len,
                 });
             }
         }
