@@ -317,7 +317,7 @@ impl<'a> Cursor<'a> {
     pub(crate) fn search_data(&mut self) -> ParseResult<Search> {
         let s = self.rest;
         let n = s.len();
-        let mut ids = SeqSetBuilder::new();
+        let mut ids = SeqSetBuilder::for_text(n);
         let mut i = bulk_ids(s, &mut ids);
         while i < n {
             // Fast path, eight bytes at a time: an id of 1 to 7 digits whose next byte (inside

@@ -10,40 +10,49 @@ pub use crate::seqset::{SeqRange, SequenceSet as SeqSet};
 /// like [`SeqSet::push`] but without a branch on whether they merge (which a CPU cannot predict
 /// on real SEARCH results, where runs and gaps alternate).
 pub(crate) struct SeqSetBuilder {
-    /// Slots `..count` are the ranges; one more slot is always there to write into.
+    /// The ranges, then always one more slot to write into (so never empty).
     ranges: Vec<SeqRange>,
-    count: usize,
 }
 
 impl SeqSetBuilder {
-    pub(crate) fn new() -> Self {
-        SeqSetBuilder {
-            ranges: vec![SeqRange { start: 0, end: 0 }; 16],
-            count: 0,
-        }
+    /// A builder for the numbers of a text of `len` bytes: room for one range per eight
+    /// bytes (a run of seven-digit ids that never merge), grown as needed beyond that.
+    pub(crate) fn for_text(len: usize) -> Self {
+        let mut ranges = Vec::with_capacity(len / 8 + 1);
+        ranges.push(SeqRange { start: 0, end: 0 });
+        SeqSetBuilder { ranges }
     }
 
     /// Appends `n` (non-zero).
     #[inline]
     pub(crate) fn push(&mut self, n: u32) {
-        let last = self.ranges[self.count.saturating_sub(1)];
+        let count = self.ranges.len() - 1;
+        let last = self.ranges[count.saturating_sub(1)];
         // `&`, not `&&`: a short circuit would be a branch.
-        let merge = (self.count > 0) & (last.end.wrapping_add(1) == n);
-        // A new range starts at n in the next slot (always there); when n merges into the
-        // last range that write is scratch, and only the last range's end moves.
-        let at = self.count - usize::from(merge);
-        self.ranges[self.count].start = n;
+        let merge = (count > 0) & (last.end.wrapping_add(1) == n);
+        // A new range starts at n in the spare slot; when n merges into the last range
+        // that write is scratch, and only the last range's end moves.
+        let at = count - usize::from(merge);
+        self.ranges[count].start = n;
         self.ranges[at].end = n;
-        self.count = at + 1;
-        if self.count == self.ranges.len() {
-            self.ranges
-                .resize(self.count * 2, SeqRange { start: 0, end: 0 });
-        }
+        // The spare slot again: past the new range, or the scratch slot re-used. Filling
+        // one slot at a time (rather than doubling by `resize`) writes each slot once.
+        self.ranges.truncate(at + 1);
+        self.ranges.push(SeqRange { start: 0, end: 0 });
     }
 
-    pub(crate) fn finish(mut self) -> SeqSet {
-        self.ranges.truncate(self.count);
-        SeqSet::from_ranges(self.ranges)
+    pub(crate) fn finish(self) -> SeqSet {
+        SeqSet::from_ranges(self.into_ranges())
+    }
+
+    /// The ranges, without the spare slot, and without much more room than they fill
+    /// (a long line of runs needs far fewer ranges than it was given room for).
+    fn into_ranges(mut self) -> Vec<SeqRange> {
+        self.ranges.pop();
+        if self.ranges.capacity() > 2 * self.ranges.len() + 16 {
+            self.ranges.shrink_to_fit();
+        }
+        self.ranges
     }
 }
 
@@ -76,5 +85,30 @@ impl Cursor<'_> {
                 return Ok(set);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The builder merges runs as `SeqSet::push` does, and a result of few ranges does not
+    /// keep the room reserved for many.
+    #[test]
+    fn builder_merges_and_gives_back_unused_room() {
+        let mut text = Vec::new();
+        let mut b = SeqSetBuilder::for_text(800_000);
+        let mut want = SeqSet::new();
+        for n in (1..=100_000u32).chain([100_002, 100_003, 100_005]) {
+            b.push(n);
+            want.push(n);
+            text.push(n);
+        }
+        let ranges = b.into_ranges();
+        assert!(ranges.capacity() <= 2 * 3 + 16, "{}", ranges.capacity());
+        let got = SeqSet::from_ranges(ranges);
+        assert_eq!(got.ranges(), want.ranges());
+        assert_eq!(got.ranges().len(), 3);
+        assert_eq!(got.iter().collect::<Vec<_>>(), text);
     }
 }
