@@ -329,6 +329,14 @@ impl Key {
         })
     }
 
+    /// The alternatives of an OR, ORs inside it taken apart.
+    fn alternatives(&self) -> Vec<&Key> {
+        match self {
+            Key::Or(a, b) => a.alternatives().into_iter().chain(b.alternatives()).collect(),
+            k => vec![k],
+        }
+    }
+
     fn flat(keys: &[Key]) -> Vec<&Key> {
         keys.iter()
             .flat_map(|k| match k {
@@ -355,10 +363,11 @@ impl Key {
                 out.push(atom("NOT"));
                 k.spec(true, out);
             }
-            Key::Or(a, b) => {
-                out.push(atom("OR"));
-                a.spec(true, out);
-                b.spec(true, out);
+            Key::Or(..) => {
+                // An OR of ORs is one OR of all their alternatives: OR OR a b c.
+                let alternatives = self.alternatives();
+                out.extend((1..alternatives.len()).map(|_| atom("OR")));
+                alternatives.iter().for_each(|k| k.spec(true, out));
             }
             Key::And(keys) => {
                 let flat = Key::flat(keys);

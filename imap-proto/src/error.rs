@@ -451,6 +451,9 @@ pub enum ArgumentProblem {
     /// character (a control character, a private-use, unassigned or non-character code
     /// point…), or mixes right-to-left and left-to-right text.
     SaslPrep,
+    /// A search key nested deeper than
+    /// [`MAX_SEARCH_DEPTH`](crate::build::MAX_SEARCH_DEPTH) levels.
+    TooDeep,
 }
 
 /// The layer whose start was preceded by injected bytes ([`Reason::Injection`]).

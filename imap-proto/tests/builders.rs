@@ -24,6 +24,14 @@ fn sends(cmd: Command, wire: &str) {
     s.c(&format!("TTTT3 {wire}\r\n"));
 }
 
+/// The bytes `cmd` sends on a selected connection, after its tag.
+fn wire(cmd: Command) -> String {
+    let mut s = Script::selected("");
+    s.submit(cmd);
+    let sent = String::from_utf8(s.take_sent()).unwrap();
+    sent.split_once(' ').unwrap().1.to_string()
+}
+
 fn refused(r: imaplib_proto::Result<Command>, problem: ArgumentProblem) {
     let e = r.expect_err("should be refused");
     assert_eq!(e.cause(), Cause::Argument, "{e}");
@@ -134,6 +142,17 @@ fn composition_and_nesting() {
         .or(SearchKey::draft())
         .or(SearchKey::recent());
     assert_eq!(or3.to_string(), "OR OR SEEN DRAFT RECENT");
+    // An OR of ORs is one OR, whichever side the ORs are on; so is an AND of ANDs.
+    let right = SearchKey::seen().or(SearchKey::draft().or(SearchKey::recent()));
+    assert_eq!(right.to_string(), "OR OR SEEN DRAFT RECENT");
+    let two_ors = or3
+        .clone()
+        .or(SearchKey::new_messages().or(SearchKey::old()));
+    assert_eq!(two_ors.to_string(), "OR OR OR OR SEEN DRAFT RECENT NEW OLD");
+    assert_eq!(
+        (!or3.clone()).or(SearchKey::answered()).to_string(),
+        "OR NOT OR OR SEEN DRAFT RECENT ANSWERED"
+    );
     assert_eq!(
         SearchKey::has_flag(Flag::keyword("Work").unwrap()).to_string(),
         "KEYWORD Work"
@@ -467,5 +486,72 @@ fn the_imaplib_face_keeps_its_bytes() {
     sends(
         Command::search(None, &["SUBJECT", "\"Lunch on Thursday\""]).unwrap(),
         "SEARCH SUBJECT \"Lunch on Thursday\"",
+    );
+}
+
+/// Folding a long list of keys into one OR (or AND) is flat, whatever its length: the
+/// command is made and sent, and nothing recurses per key (this overflowed the stack before).
+#[test]
+fn long_or_and_and_chains_stay_flat() {
+    const N: usize = 100_000;
+    let senders = || (0..N).map(|i| SearchKey::from(format!("s{i}@example.org")));
+    // A right fold is flat too (each step moves the parts along: kept shorter here).
+    let right = senders().take(N / 10).collect::<Vec<_>>();
+    for (key, n) in [
+        (senders().reduce(SearchKey::or).unwrap(), N),
+        (
+            right.into_iter().rev().reduce(|acc, k| k.or(acc)).unwrap(),
+            N / 10,
+        ),
+    ] {
+        let cmd = Command::search_with(&key).unwrap();
+        let wire = wire(cmd);
+        assert!(wire.starts_with("SEARCH OR OR "), "{}", &wire[..40]);
+        assert_eq!(wire.matches("OR ").count(), n - 1);
+        assert_eq!(wire.matches("FROM ").count(), n);
+        assert!(wire.contains("FROM \"s0@example.org\" FROM \"s1@example.org\""));
+        assert!(wire.ends_with(&format!("FROM \"s{}@example.org\"\r\n", n - 1)));
+        let copy = key.clone();
+        assert_eq!(copy, key);
+    }
+    let all = senders().reduce(SearchKey::and).unwrap();
+    let wire = wire(Command::search_with(&all).unwrap());
+    assert!(wire.starts_with("SEARCH FROM \"s0@example.org\" FROM "));
+    assert_eq!(wire.matches("FROM ").count(), N);
+}
+
+/// Keys nested deeper than MAX_SEARCH_DEPTH are refused when the command is made, and
+/// building them (however deep the attempt) neither overflows the stack nor keeps a deeper
+/// tree.
+#[test]
+fn search_keys_nested_too_deep_are_refused() {
+    use imaplib_proto::build::MAX_SEARCH_DEPTH;
+    let nots = |n: usize| (0..n).fold(SearchKey::seen(), |k, _| !k);
+    // SEEN and MAX - 1 NOTs: MAX levels.
+    let deepest = nots(MAX_SEARCH_DEPTH - 1);
+    let wire = wire(Command::search_with(&deepest).unwrap());
+    assert_eq!(wire.matches("NOT ").count(), MAX_SEARCH_DEPTH - 1);
+    refused(
+        Command::search_with(&nots(MAX_SEARCH_DEPTH)),
+        ArgumentProblem::TooDeep,
+    );
+    refused(
+        Command::search_with(&nots(200_000)),
+        ArgumentProblem::TooDeep,
+    );
+    // Groups, and ORs and ANDs inside each other, count as levels too.
+    let mut mixed = SearchKey::seen();
+    for i in 0..100_000u64 {
+        mixed = mixed.or(SearchKey::larger(i)).and(SearchKey::draft());
+    }
+    refused(Command::search_with(&mixed), ArgumentProblem::TooDeep);
+    assert!(mixed.to_string().contains("<nested too deep>"));
+    let groups = (0..MAX_SEARCH_DEPTH).fold(SearchKey::seen(), |k, _| {
+        SearchKey::group([k, SearchKey::draft()])
+    });
+    refused(Command::search_with(&groups), ArgumentProblem::TooDeep);
+    refused(
+        Command::uid_search_return(&groups, &imaplib_proto::build::SearchReturn::new().all()),
+        ArgumentProblem::TooDeep,
     );
 }

@@ -233,6 +233,48 @@ fn every_search_key_kind_is_accepted_and_finds_its_messages() {
     eprintln!("{} search keys checked against Dovecot", cases.len() + 3);
 }
 
+/// Keys folded from long lists stay flat, go out whole and find what they should: an OR of
+/// 500 senders (three of them in the mailbox) and an AND of 500 keys; the deepest nesting
+/// allowed (MAX_SEARCH_DEPTH levels of NOT) is accepted, one more is refused before
+/// anything is sent and the session goes on.
+#[test]
+fn long_folded_keys_and_the_deepest_nesting() {
+    use imaplib_blocking::proto::build::MAX_SEARCH_DEPTH;
+    let mb = seeded();
+    let mut m = login(&mb.user);
+    assert_eq!(m.select("INBOX", true).unwrap().typ, "OK");
+    let senders = (0..500).map(|i| match i {
+        100 => SearchKey::from("alice@example.org"),
+        250 => SearchKey::from("erin@example.org"),
+        499 => SearchKey::from("frank@example.org"),
+        i => SearchKey::from(format!("nobody{i}@example.net")),
+    });
+    let any = senders.clone().reduce(SearchKey::or).unwrap();
+    assert_eq!(
+        ids(&mut m, Command::search_with(&any).unwrap()),
+        set(&[1, 3, 4, 5])
+    );
+    let none = senders.reduce(SearchKey::and).unwrap();
+    assert!(ids(&mut m, Command::search_with(&none).unwrap()).is_empty());
+    let every = (0..500)
+        .map(|i| SearchKey::smaller(100_000 + i))
+        .reduce(SearchKey::and)
+        .unwrap();
+    assert_eq!(
+        ids(&mut m, Command::search_with(&every).unwrap()),
+        set(&[1, 2, 3, 4, 5])
+    );
+    // SEEN under MAX - 1 NOTs (an odd number): NOT SEEN.
+    let deepest = (1..MAX_SEARCH_DEPTH).fold(SearchKey::seen(), |k, _| !k);
+    assert_eq!(
+        ids(&mut m, Command::search_with(&deepest).unwrap()),
+        set(&[2, 3, 5])
+    );
+    let too_deep = Command::search_with(&!deepest).unwrap_err();
+    assert!(too_deep.to_string().contains("levels deep"), "{too_deep}");
+    assert_eq!(ok(&mut m, Command::noop()).typ, "OK");
+}
+
 /// The one FETCH item of `reply`'s first FETCH response that is not FLAGS (Dovecot adds
 /// FLAGS when a fetch sets `\Seen`).
 fn only_item(reply: &Reply) -> FetchItem<'_> {

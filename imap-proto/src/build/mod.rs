@@ -91,7 +91,7 @@ pub use flag::{Flag, Keyword};
 pub use list::{ListOptions, StatusItem};
 pub use metadata::{Depth, MetadataOptions};
 pub use notify::{EventGroup, MailboxFilter, NotifyEvent};
-pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm};
+pub use search::{EntryType, SearchKey, SortCriterion, SortKey, ThreadAlgorithm, MAX_SEARCH_DEPTH};
 pub use store::{StoreFlags, StoreMode};
 
 pub(crate) use condstore::modseq_arg;

@@ -36,8 +36,26 @@ use crate::seqset::SequenceSet;
 /// Keys of later extensions (SAVEDATESINCE…) will be further constructors; the
 /// representation is private so that they can be added. `MODSEQ` (CONDSTORE, RFC 7162) is
 /// [`SearchKey::modseq`] and [`SearchKey::flag_modseq`].
+///
+/// `OR` and `AND` of any number of keys stay flat (`a.or(b).or(c)` is one OR of three
+/// alternatives, sent `OR OR a b c`), so that folding a long list of keys into one is
+/// safe; a key nested deeper than [`MAX_SEARCH_DEPTH`] levels by NOT, groups, or ANDs and
+/// ORs inside each other is refused when its command is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchKey(Key);
+pub struct SearchKey {
+    key: Key,
+    /// Levels of the tree below and including the top: 1 for a single key, at most
+    /// [`MAX_SEARCH_DEPTH`] (beyond it the key became [`Key::TooDeep`]).
+    depth: u16,
+}
+
+/// How deeply a [`SearchKey`] may nest: each `NOT`, group, and OR or AND inside another
+/// key is a level. Deeper keys are refused when their command is made
+/// ([`ArgumentProblem::TooDeep`]), before anything is sent: their encoding, like their
+/// cloning, comparing and dropping, walks the key recursively, and so does the server's
+/// parser. A combination that would pass the limit keeps none of its parts, so no key
+/// ever holds a deeper tree. An OR or AND of many keys is one level, whatever their number.
+pub const MAX_SEARCH_DEPTH: usize = 100;
 
 /// The keys. Extension point: a new key is a variant here, a constructor, and an arm in
 /// [`Key::args`] (and in [`Key::check`] if it holds something to validate).
@@ -61,8 +79,9 @@ enum Key {
     Set(SequenceSet),
     /// `NOT key`.
     Not(Box<Key>),
-    /// `OR a b`.
-    Or(Box<Key>, Box<Key>),
+    /// `OR a b`, for two or more alternatives: `OR OR a b c` for three (OR is binary on
+    /// the wire; a flat list here keeps long ORs from nesting deeply in memory).
+    Or(Vec<Key>),
     /// Keys that must all match: bare at the top of a command, parenthesised inside
     /// OR / NOT / a group.
     And(Vec<Key>),
@@ -72,6 +91,8 @@ enum Key {
     ModSeq(Option<(Flag, EntryType)>, u64),
     /// `OLDER n` / `YOUNGER n` (RFC 5032), n ≥ 1 seconds.
     Within(&'static str, u32),
+    /// What a combination deeper than [`MAX_SEARCH_DEPTH`] became: refused by `check`.
+    TooDeep,
 }
 
 /// Whose metadata a `MODSEQ "/flags/…"` search key looks at (RFC 7162 §3.1.5
@@ -101,7 +122,7 @@ macro_rules! bare_keys {
     ($($(#[$doc:meta])* $name:ident => $atom:literal;)*) => {$(
         $(#[$doc])*
         pub fn $name() -> SearchKey {
-            SearchKey(Key::Bare($atom))
+            SearchKey::leaf(Key::Bare($atom))
         }
     )*};
 }
@@ -111,7 +132,7 @@ macro_rules! text_keys {
         $(#[$doc])*
         #[allow(clippy::should_implement_trait)]
         pub fn $name(text: impl Into<String>) -> SearchKey {
-            SearchKey(Key::Text($atom, text.into()))
+            SearchKey::leaf(Key::Text($atom, text.into()))
         }
     )*};
 }
@@ -120,7 +141,7 @@ macro_rules! date_keys {
     ($($(#[$doc:meta])* $name:ident => $atom:literal;)*) => {$(
         $(#[$doc])*
         pub fn $name(date: NaiveDate) -> SearchKey {
-            SearchKey(Key::Date($atom, date))
+            SearchKey::leaf(Key::Date($atom, date))
         }
     )*};
 }
@@ -363,7 +384,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::save_date_supported().to_string(), "SAVEDATESUPPORTED");
     /// ```
     pub fn save_date_supported() -> SearchKey {
-        SearchKey(Key::Bare("SAVEDATESUPPORTED"))
+        SearchKey::leaf(Key::Bare("SAVEDATESUPPORTED"))
     }
 
     /// `OLDER n` (RFC 5032, WITHIN): internal date more than `n` seconds ago (time
@@ -375,7 +396,7 @@ impl SearchKey {
     /// assert!(Command::search_with(&SearchKey::older(0)).is_err());
     /// ```
     pub fn older(seconds: u32) -> SearchKey {
-        SearchKey(Key::Within("OLDER", seconds))
+        SearchKey::leaf(Key::Within("OLDER", seconds))
     }
 
     /// `YOUNGER n` (RFC 5032, WITHIN): internal date at most `n` seconds ago. `n` must be
@@ -386,7 +407,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::younger(600).to_string(), "YOUNGER 600");
     /// ```
     pub fn younger(seconds: u32) -> SearchKey {
-        SearchKey(Key::Within("YOUNGER", seconds))
+        SearchKey::leaf(Key::Within("YOUNGER", seconds))
     }
 
     /// `HEADER field-name "text"`: the header field contains the text (an empty text
@@ -398,7 +419,7 @@ impl SearchKey {
     /// assert_eq!(key.to_string(), "HEADER \"Message-ID\" \"example.org\"");
     /// ```
     pub fn header(field: impl Into<String>, text: impl Into<String>) -> SearchKey {
-        SearchKey(Key::Header(field.into(), text.into()))
+        SearchKey::leaf(Key::Header(field.into(), text.into()))
     }
 
     /// `LARGER n`: RFC822.SIZE larger than `n` octets (RFC 9051 allows 64 bits; RFC 3501
@@ -409,7 +430,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::larger(1000).to_string(), "LARGER 1000");
     /// ```
     pub fn larger(n: u64) -> SearchKey {
-        SearchKey(Key::Size("LARGER", n))
+        SearchKey::leaf(Key::Size("LARGER", n))
     }
 
     /// `SMALLER n`: RFC822.SIZE smaller than `n` octets.
@@ -419,7 +440,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::smaller(512).to_string(), "SMALLER 512");
     /// ```
     pub fn smaller(n: u64) -> SearchKey {
-        SearchKey(Key::Size("SMALLER", n))
+        SearchKey::leaf(Key::Size("SMALLER", n))
     }
 
     /// `KEYWORD k`: messages with the keyword.
@@ -430,7 +451,7 @@ impl SearchKey {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn keyword(keyword: Keyword) -> SearchKey {
-        SearchKey(Key::Keyword("KEYWORD", keyword))
+        SearchKey::leaf(Key::Keyword("KEYWORD", keyword))
     }
 
     /// `UNKEYWORD k`: messages without the keyword.
@@ -440,7 +461,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::unkeyword(Keyword::JUNK).to_string(), "UNKEYWORD $Junk");
     /// ```
     pub fn unkeyword(keyword: Keyword) -> SearchKey {
-        SearchKey(Key::Keyword("UNKEYWORD", keyword))
+        SearchKey::leaf(Key::Keyword("UNKEYWORD", keyword))
     }
 
     /// Messages with the flag: `SEEN`, `ANSWERED`, …, `RECENT`, or `KEYWORD k`.
@@ -490,7 +511,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::uid(3..=5).to_string(), "UID 3:5");
     /// ```
     pub fn uid(set: impl Into<SequenceSet>) -> SearchKey {
-        SearchKey(Key::Uid(set.into()))
+        SearchKey::leaf(Key::Uid(set.into()))
     }
 
     /// A sequence set: messages with these sequence numbers.
@@ -502,7 +523,7 @@ impl SearchKey {
     /// assert_eq!(SearchKey::seq(SequenceSet::saved()).to_string(), "$");
     /// ```
     pub fn seq(set: impl Into<SequenceSet>) -> SearchKey {
-        SearchKey(Key::Set(set.into()))
+        SearchKey::leaf(Key::Set(set.into()))
     }
 
     /// `MODSEQ n` (CONDSTORE, RFC 7162 §3.1.5): messages whose mod-sequence is at least
@@ -516,7 +537,7 @@ impl SearchKey {
     /// assert!(imaplib_proto::Command::search_with(&SearchKey::modseq(u64::MAX)).is_err());
     /// ```
     pub fn modseq(n: u64) -> SearchKey {
-        SearchKey(Key::ModSeq(None, n))
+        SearchKey::leaf(Key::ModSeq(None, n))
     }
 
     /// `MODSEQ "/flags/flag" entry-type n`: messages whose `flag` metadata changed at
@@ -528,7 +549,7 @@ impl SearchKey {
     /// assert_eq!(key.to_string(), "MODSEQ \"/flags/\\\\Seen\" all 1");
     /// ```
     pub fn flag_modseq(flag: Flag, entry: EntryType, n: u64) -> SearchKey {
-        SearchKey(Key::ModSeq(Some((flag, entry)), n))
+        SearchKey::leaf(Key::ModSeq(Some((flag, entry)), n))
     }
 
     /// `NOT key`. The same as `!key`.
@@ -540,7 +561,7 @@ impl SearchKey {
     /// ```
     #[allow(clippy::should_implement_trait)]
     pub fn not(key: SearchKey) -> SearchKey {
-        SearchKey(Key::Not(Box::new(key.0)))
+        SearchKey::node(Key::Not(Box::new(key.key)), key.depth)
     }
 
     /// Both keys must match (IMAP's implicit AND): bare at the top of the command,
@@ -553,15 +574,11 @@ impl SearchKey {
     /// assert_eq!((!lunch).to_string(), "NOT (SUBJECT \"Lunch on Thursday\" UNSEEN)");
     /// ```
     pub fn and(self, other: SearchKey) -> SearchKey {
-        let mut keys = match self.0 {
-            Key::And(keys) => keys,
-            k => vec![k],
-        };
-        match other.0 {
-            Key::And(more) => keys.extend(more),
-            k => keys.push(k),
-        }
-        SearchKey(Key::And(keys))
+        let (keys, below) = Self::join(self, other, |k| match k {
+            Key::And(keys) => Ok(keys),
+            k => Err(k),
+        });
+        SearchKey::node(Key::And(keys), below)
     }
 
     /// Either key matches: `OR a b`. The same as `self | other`.
@@ -572,7 +589,11 @@ impl SearchKey {
     /// assert_eq!(key.to_string(), "OR ANSWERED (DRAFT SEEN)");
     /// ```
     pub fn or(self, other: SearchKey) -> SearchKey {
-        SearchKey(Key::Or(Box::new(self.0), Box::new(other.0)))
+        let (keys, below) = Self::join(self, other, |k| match k {
+            Key::Or(keys) => Ok(keys),
+            k => Err(k),
+        });
+        SearchKey::node(Key::Or(keys), below)
     }
 
     /// `(k1 k2 …)`: the keys, all of which must match, in explicit parentheses. An empty
@@ -584,11 +605,70 @@ impl SearchKey {
     /// assert_eq!(g.to_string(), "(SEEN LARGER 10)");
     /// ```
     pub fn group(keys: impl IntoIterator<Item = SearchKey>) -> SearchKey {
-        let keys: Vec<Key> = keys.into_iter().map(|k| k.0).collect();
+        let mut below = 0;
+        let keys: Vec<Key> = keys
+            .into_iter()
+            .map(|k| {
+                below = below.max(k.depth);
+                k.key
+            })
+            .collect();
         if keys.is_empty() {
             return Self::all();
         }
-        SearchKey(Key::Group(keys))
+        SearchKey::node(Key::Group(keys), below)
+    }
+
+    /// A single key: one level.
+    fn leaf(key: Key) -> SearchKey {
+        SearchKey { key, depth: 1 }
+    }
+
+    /// A key one level above keys of at most `below` levels — or, past
+    /// [`MAX_SEARCH_DEPTH`], [`Key::TooDeep`] in its place (what it would have held is
+    /// dropped here, while still within the limit).
+    fn node(key: Key, below: u16) -> SearchKey {
+        if usize::from(below) >= MAX_SEARCH_DEPTH {
+            return SearchKey::leaf(Key::TooDeep);
+        }
+        SearchKey {
+            key,
+            depth: below + 1,
+        }
+    }
+
+    /// The parts of an AND or OR of `a` and `b`: a side of the same kind (`flat` gives its
+    /// parts) is taken apart, so that the result stays one level; with the depth of the
+    /// deepest part. A left fold (`keys.reduce(SearchKey::or)`) appends to the parts it
+    /// has, in place.
+    fn join(
+        a: SearchKey,
+        b: SearchKey,
+        flat: impl Fn(Key) -> std::result::Result<Vec<Key>, Key>,
+    ) -> (Vec<Key>, u16) {
+        let (a, b) = (
+            flat(a.key)
+                .map_err(|k| (k, a.depth))
+                .map(|ks| (ks, a.depth - 1)),
+            flat(b.key)
+                .map_err(|k| (k, b.depth))
+                .map(|ks| (ks, b.depth - 1)),
+        );
+        match (a, b) {
+            (Ok((mut keys, da)), Ok((more, db))) => {
+                keys.extend(more);
+                (keys, da.max(db))
+            }
+            (Ok((mut keys, da)), Err((k, db))) => {
+                keys.push(k);
+                (keys, da.max(db))
+            }
+            (Err((k, da)), Ok((mut keys, db))) => {
+                keys.insert(0, k);
+                (keys, da.max(db))
+            }
+            (Err((ka, da)), Err((kb, db))) => (vec![ka, kb], da.max(db)),
+        }
     }
 
     /// The search program: `(arguments, needs CHARSET UTF-8)`, after the checks the
@@ -596,9 +676,9 @@ impl SearchKey {
     /// sets or sets holding 0).
     pub(crate) fn program(&self) -> Result<(Vec<Arg>, bool)> {
         let mut eight_bit = false;
-        self.0.check(&mut eight_bit)?;
+        self.key.check(&mut eight_bit)?;
         let mut out = Vec::new();
-        self.0.args(&mut out, false);
+        self.key.args(&mut out, false);
         Ok((out, eight_bit))
     }
 
@@ -617,7 +697,7 @@ impl SearchKey {
 impl SearchKey {
     /// True if the key uses `RECENT`, `NEW` or `OLD`, which IMAP4rev2 removed.
     pub(crate) fn uses_recent(&self) -> bool {
-        self.0.uses_recent()
+        self.key.uses_recent()
     }
 }
 
@@ -626,8 +706,7 @@ impl Key {
         match self {
             Key::Bare(name) => matches!(*name, "RECENT" | "NEW" | "OLD"),
             Key::Not(k) => k.uses_recent(),
-            Key::Or(a, b) => a.uses_recent() || b.uses_recent(),
-            Key::And(keys) | Key::Group(keys) => keys.iter().any(Key::uses_recent),
+            Key::Or(keys) | Key::And(keys) | Key::Group(keys) => keys.iter().any(Key::uses_recent),
             _ => false,
         }
     }
@@ -655,11 +734,17 @@ impl Key {
             Key::Within(..) => Ok(()),
             Key::Uid(set) | Key::Set(set) => set.check(),
             Key::Not(k) => k.check(eight_bit),
-            Key::Or(a, b) => {
-                a.check(eight_bit)?;
-                b.check(eight_bit)
+            Key::Or(keys) | Key::And(keys) | Key::Group(keys) => {
+                keys.iter().try_for_each(|k| k.check(eight_bit))
             }
-            Key::And(keys) | Key::Group(keys) => keys.iter().try_for_each(|k| k.check(eight_bit)),
+            Key::TooDeep => Err(crate::encode::arg_error(
+                "the search key",
+                ArgumentProblem::TooDeep,
+                format!(
+                    "a search key nests more than {MAX_SEARCH_DEPTH} levels deep (NOT, groups, \
+                     OR and AND inside each other)"
+                ),
+            )),
         }
     }
 
@@ -688,11 +773,13 @@ impl Key {
                 out.push(atom("NOT"));
                 k.args(out, true);
             }
-            Key::Or(a, b) => {
-                out.push(atom("OR"));
-                a.args(out, true);
-                b.args(out, true);
+            Key::Or(keys) => {
+                // OR is binary: OR OR a b c.
+                out.extend((1..keys.len()).map(|_| atom("OR")));
+                keys.iter().for_each(|k| k.args(out, true));
             }
+            // Refused by `check` before anything is sent; `Display` shows where it was.
+            Key::TooDeep => out.push(atom("<nested too deep>")),
             Key::And(keys) if nested && keys.len() > 1 => out.push(Self::group(keys)),
             Key::And(keys) => keys.iter().for_each(|k| k.args(out, true)),
             Key::Group(keys) => out.push(Self::group(keys)),
@@ -721,7 +808,7 @@ impl fmt::Display for SearchKey {
     /// adds before it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = Vec::new();
-        self.0.args(&mut out, false);
+        self.key.args(&mut out, false);
         f.write_str(&encode::preview(&out))
     }
 }
