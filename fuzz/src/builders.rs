@@ -332,7 +332,11 @@ impl Key {
     /// The alternatives of an OR, ORs inside it taken apart.
     fn alternatives(&self) -> Vec<&Key> {
         match self {
-            Key::Or(a, b) => a.alternatives().into_iter().chain(b.alternatives()).collect(),
+            Key::Or(a, b) => a
+                .alternatives()
+                .into_iter()
+                .chain(b.alternatives())
+                .collect(),
             k => vec![k],
         }
     }

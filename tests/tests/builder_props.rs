@@ -394,6 +394,18 @@ impl M {
         }
     }
 
+    /// The alternatives of an OR, ORs inside it taken apart.
+    fn alternatives(&self) -> Vec<&M> {
+        match self {
+            M::Or(x, y) => x
+                .alternatives()
+                .into_iter()
+                .chain(y.alternatives())
+                .collect(),
+            k => vec![k],
+        }
+    }
+
     fn flat(keys: &[M]) -> Vec<&M> {
         keys.iter()
             .flat_map(|k| match k {
@@ -429,10 +441,13 @@ impl M {
                 out.push(a("NOT"));
                 k.expect(true, out);
             }
-            M::Or(x, y) => {
-                out.push(a("OR"));
-                x.expect(true, out);
-                y.expect(true, out);
+            M::Or(..) => {
+                // An OR of ORs is one OR of all their alternatives: OR OR a b c.
+                let alternatives = self.alternatives();
+                out.extend((1..alternatives.len()).map(|_| a("OR")));
+                for k in alternatives {
+                    k.expect(true, out);
+                }
             }
             M::And(keys) => {
                 let flat = M::flat(keys);
