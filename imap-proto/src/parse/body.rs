@@ -226,7 +226,7 @@ impl<'a> Cursor<'a> {
             && self.rest.starts_with(b" (")
         {
             self.sp()?;
-            let envelope = Box::new(self.envelope()?);
+            let envelope = self.envelope()?;
             self.sp()?;
             let body = Box::new(self.body(depth + 1)?);
             self.sp()?;

@@ -85,6 +85,90 @@ pub fn grouped<'l, 'a>(list: &'l [Address<'a>]) -> impl Iterator<Item = AddressE
     })
 }
 
+/// An address list of an [`Envelope`], in the order sent: a slice of [`Address`]es (it
+/// derefs to `[Address]`: index it, iterate it, take its `len`). A list of one address —
+/// From, Sender and Reply-To nearly always are — is held inline, without an allocation.
+#[derive(Clone, Default)]
+pub struct Addresses<'a>(AddressRepr<'a>);
+
+#[derive(Clone, Default)]
+enum AddressRepr<'a> {
+    #[default]
+    Empty,
+    One(Address<'a>),
+    Many(Vec<Address<'a>>),
+}
+
+impl<'a> Addresses<'a> {
+    /// Appends an address.
+    pub fn push(&mut self, address: Address<'a>) {
+        match &mut self.0 {
+            AddressRepr::Empty => self.0 = AddressRepr::One(address),
+            AddressRepr::One(first) => {
+                let mut many = Vec::with_capacity(4);
+                many.extend([*first, address]);
+                self.0 = AddressRepr::Many(many);
+            }
+            AddressRepr::Many(many) => many.push(address),
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Addresses<'a> {
+    type Target = [Address<'a>];
+
+    fn deref(&self) -> &[Address<'a>] {
+        match &self.0 {
+            AddressRepr::Empty => &[],
+            AddressRepr::One(one) => std::slice::from_ref(one),
+            AddressRepr::Many(many) => many,
+        }
+    }
+}
+
+impl<'a> From<Vec<Address<'a>>> for Addresses<'a> {
+    fn from(list: Vec<Address<'a>>) -> Self {
+        let mut out = Addresses::default();
+        list.into_iter().for_each(|a| out.push(a));
+        out
+    }
+}
+
+impl<'l, 'a> IntoIterator for &'l Addresses<'a> {
+    type Item = &'l Address<'a>;
+    type IntoIter = std::slice::Iter<'l, Address<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::fmt::Debug for Addresses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Addresses<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Addresses<'_> {}
+
+impl<'a> PartialEq<[Address<'a>]> for Addresses<'a> {
+    fn eq(&self, other: &[Address<'a>]) -> bool {
+        **self == *other
+    }
+}
+
+impl<'a> PartialEq<Vec<Address<'a>>> for Addresses<'a> {
+    fn eq(&self, other: &Vec<Address<'a>>) -> bool {
+        **self == **other
+    }
+}
+
 /// An ENVELOPE.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Envelope<'a> {
@@ -93,17 +177,17 @@ pub struct Envelope<'a> {
     /// Subject header (possibly RFC 2047 encoded).
     pub subject: NString<'a>,
     /// From addresses.
-    pub from: Vec<Address<'a>>,
+    pub from: Addresses<'a>,
     /// Sender addresses.
-    pub sender: Vec<Address<'a>>,
+    pub sender: Addresses<'a>,
     /// Reply-To addresses.
-    pub reply_to: Vec<Address<'a>>,
+    pub reply_to: Addresses<'a>,
     /// To addresses.
-    pub to: Vec<Address<'a>>,
+    pub to: Addresses<'a>,
     /// Cc addresses.
-    pub cc: Vec<Address<'a>>,
+    pub cc: Addresses<'a>,
     /// Bcc addresses.
-    pub bcc: Vec<Address<'a>>,
+    pub bcc: Addresses<'a>,
     /// In-Reply-To header.
     pub in_reply_to: NString<'a>,
     /// Message-ID header.
@@ -126,18 +210,22 @@ impl Envelope<'_> {
 }
 
 impl<'a> Cursor<'a> {
-    /// `"(" env-date SP env-subject SP env-from … ")"`, with the envelope quirks.
-    pub(crate) fn envelope(&mut self) -> ParseResult<Envelope<'a>> {
+    /// `"(" env-date SP env-subject SP env-from … ")"`, with the envelope quirks; parsed
+    /// into its box (an envelope is large: its address lists hold one address inline).
+    pub(crate) fn envelope(&mut self) -> ParseResult<Box<Envelope<'a>>> {
+        let mut env = Box::<Envelope<'a>>::default();
+        self.envelope_into(&mut env)?;
+        Ok(env)
+    }
+
+    fn envelope_into(&mut self, env: &mut Envelope<'a>) -> ParseResult<()> {
         self.expect(b'(', "'(' starting ENVELOPE")?;
         let extra = self.peek() == Some(b'(');
         if extra {
             self.quirk(Quirk::ExtraEnvelopeParens);
             self.advance(1);
         }
-        let mut env = Envelope {
-            date: self.nstring(true)?,
-            ..Envelope::default()
-        };
+        env.date = self.nstring(true)?;
         self.sp()?;
         env.subject = self.nstring(true)?;
         for field in [
@@ -149,23 +237,20 @@ impl<'a> Cursor<'a> {
             &mut env.bcc,
         ] {
             self.sp()?;
-            *field = self.address_list()?;
+            self.address_list_into(field)?;
         }
         if self.close_envelope_early()? {
-            env_done(self, extra)?;
-            return Ok(env);
+            return env_done(self, extra);
         }
         self.sp()?;
         env.in_reply_to = self.nstring(true)?;
         if self.close_envelope_early()? {
-            env_done(self, extra)?;
-            return Ok(env);
+            return env_done(self, extra);
         }
         self.sp()?;
         env.message_id = self.nstring(true)?;
         self.close()?;
-        env_done(self, extra)?;
-        Ok(env)
+        env_done(self, extra)
     }
 
     /// `)` where more envelope fields were due ([`Quirk::MissingEnvelopeFields`]).
@@ -179,12 +264,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// NIL or `"(" 1*address ")"`, with the address-list quirks.
-    pub(crate) fn address_list(&mut self) -> ParseResult<Vec<Address<'a>>> {
+    #[cfg(test)]
+    pub(crate) fn address_list(&mut self) -> ParseResult<Addresses<'a>> {
+        let mut list = Addresses::default();
+        self.address_list_into(&mut list)?;
+        Ok(list)
+    }
+
+    /// [`Cursor::address_list`] appended to `list` where it lies.
+    fn address_list_into(&mut self, list: &mut Addresses<'a>) -> ParseResult<()> {
         if self.nil() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         self.expect(b'(', "NIL or '(' starting an address list")?;
-        let mut list = Vec::with_capacity(1);
         loop {
             let spaces = self.rest.iter().take_while(|&&b| b == b' ').count();
             if spaces > 0 {
@@ -195,7 +287,7 @@ impl<'a> Cursor<'a> {
                 if list.is_empty() {
                     self.quirk(Quirk::EmptyAddressList);
                 }
-                return Ok(list);
+                return Ok(());
             }
             list.push(self.address()?);
         }

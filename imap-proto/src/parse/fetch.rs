@@ -314,7 +314,7 @@ impl<'a> Cursor<'a> {
             } else {
                 Some(self.internal_date()?)
             }),
-            8 if eq(name, b"ENVELOPE") => FetchItem::Envelope(Box::new(self.envelope()?)),
+            8 if eq(name, b"ENVELOPE") => FetchItem::Envelope(self.envelope()?),
             10 if eq(name, b"X-GM-MSGID") => FetchItem::GmailMsgId(self.number64()?),
             10 if eq(name, b"X-GM-THRID") => FetchItem::GmailThrId(self.number64()?),
             11 if eq(name, b"RFC822.SIZE") => FetchItem::Rfc822Size(self.size(None)?),

@@ -43,7 +43,7 @@ mod tests;
 pub use body::{Body, Disposition, Extension, MultiPart, Params, SinglePart, Specific};
 pub use code::{parse_code, parse_code_quirks, Code, Continuation, Status, StatusKind};
 pub use cursor::{Part, Segments};
-pub use envelope::{grouped, Address, AddressEntry, Envelope};
+pub use envelope::{grouped, Address, AddressEntry, Addresses, Envelope};
 pub use error::{ParseError, ParseResult};
 pub use fetch::{Fetch, FetchItem, Section, SectionText};
 pub use mailbox::{
