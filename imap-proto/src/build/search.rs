@@ -646,29 +646,26 @@ impl SearchKey {
         b: SearchKey,
         flat: impl Fn(Key) -> std::result::Result<Vec<Key>, Key>,
     ) -> (Vec<Key>, u16) {
-        let (a, b) = (
-            flat(a.key)
-                .map_err(|k| (k, a.depth))
-                .map(|ks| (ks, a.depth - 1)),
-            flat(b.key)
-                .map_err(|k| (k, b.depth))
-                .map(|ks| (ks, b.depth - 1)),
-        );
-        match (a, b) {
-            (Ok((mut keys, da)), Ok((more, db))) => {
+        let (depth_a, depth_b) = (a.depth, b.depth);
+        let (a, b) = (flat(a.key), flat(b.key));
+        // A side taken apart gives its parts, one level below it.
+        let below = (depth_a - u16::from(a.is_ok())).max(depth_b - u16::from(b.is_ok()));
+        let keys = match (a, b) {
+            (Ok(mut keys), Ok(more)) => {
                 keys.extend(more);
-                (keys, da.max(db))
+                keys
             }
-            (Ok((mut keys, da)), Err((k, db))) => {
+            (Ok(mut keys), Err(k)) => {
                 keys.push(k);
-                (keys, da.max(db))
+                keys
             }
-            (Err((k, da)), Ok((mut keys, db))) => {
+            (Err(k), Ok(mut keys)) => {
                 keys.insert(0, k);
-                (keys, da.max(db))
+                keys
             }
-            (Err((ka, da)), Err((kb, db))) => (vec![ka, kb], da.max(db)),
-        }
+            (Err(ka), Err(kb)) => vec![ka, kb],
+        };
+        (keys, below)
     }
 
     /// The search program: `(arguments, needs CHARSET UTF-8)`, after the checks the
