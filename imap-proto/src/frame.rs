@@ -512,6 +512,10 @@ impl Framer {
     /// Each byte taken is copied once into the framer's buffer, out of which the frame's
     /// parts are sliced; [`Framer::next_frame_bytes`] spares that copy.
     pub fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Frame>> {
+        if is_small(input) && self.absorb(input) {
+            *input = &[];
+            return Ok(None);
+        }
         match self.advance(input, false)? {
             Step::Frame(frame) => Ok(Some(frame)),
             Step::LiteralStarts | Step::NeedMore => Ok(None),
@@ -537,6 +541,10 @@ impl Framer {
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
     pub fn next_frame_bytes(&mut self, input: &mut Bytes) -> Result<Option<Frame>> {
+        if is_small(input) && self.absorb(input) {
+            bytes::Buf::advance(input, input.len());
+            return Ok(None);
+        }
         match self.advance(input, false)? {
             Step::Frame(frame) => Ok(Some(frame)),
             Step::LiteralStarts | Step::NeedMore => Ok(None),
@@ -558,7 +566,9 @@ impl Framer {
     /// The room is sized by what the last reads brought: [`READ_MIN`] (2 KiB) at first and
     /// after a read that filled at most an eighth of it (an idling session holds no more);
     /// four times the last size, up to [`READ_CHUNK`] (64 KiB), after a read that filled
-    /// it. With `keep_literal`, while a literal is in progress, the buffer is first made
+    /// it. Short reads leave the rest of a room zeroed, ready for the next: while that rest
+    /// is at least half the size asked for, it is the room as it lies (smaller, but no
+    /// byte is zeroed for it). With `keep_literal`, while a literal is in progress, the buffer is first made
     /// large enough for the rest of it (its size was checked against the limits when it
     /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
     /// follow land where the literal will be sliced from; a new allocation has room for up
@@ -638,9 +648,13 @@ impl Framer {
             self.rx = self.pending.split_off(self.pending.len());
         }
         self.held = self.held.max(self.pending.len() + self.rx.capacity());
-        if self.rx.len() < room {
+        if self.rx.len() < room / 2 {
             // Zeroes only what no earlier read was offered (within the capacity: no move).
             self.rx.resize(room, 0);
+        } else {
+            // Half the room or more is still zeroed from an earlier offer: that part is the
+            // room, so that short reads are not each followed by a `memset` of their size.
+            room = room.min(self.rx.len());
         }
         self.offered = room;
         &mut self.rx[..room]
@@ -722,7 +736,7 @@ impl Framer {
                         return Ok(None);
                     }
                     let from = self.pending.len() - self.fresh;
-                    let found = memchr::memchr(b'\n', &self.pending[from..]);
+                    let found = find_lf(&self.pending[from..]);
                     self.stats.work += found.map_or(self.fresh, |p| p + 1) as u64;
                     let Some(pos) = found else {
                         self.stats.bytes += self.fresh as u64;
@@ -774,7 +788,7 @@ impl Framer {
         match self.state {
             State::Line => {
                 let seen = self.pending.len() + data.len();
-                if seen > self.limits.max_line || memchr::memchr(b'\n', data).is_some() {
+                if seen > self.limits.max_line || find_lf(data).is_some() {
                     return false;
                 }
                 self.stats.work += data.len() as u64;
@@ -1074,6 +1088,26 @@ impl Framer {
         }
     }
 }
+
+/// The first line feed in `bytes`: a few bytes are looked at in place (short reads, small
+/// pieces), where a call to `memchr` costs more than it saves.
+#[inline]
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 16 {
+        bytes.iter().position(|&b| b == b'\n')
+    } else {
+        memchr::memchr(b'\n', bytes)
+    }
+}
+
+/// A piece small enough to try [`Framer::absorb`] on first (a byte or a few at a time): in
+/// larger ones a line end is likely, and `absorb` would scan for it once more.
+fn is_small(input: &[u8]) -> bool {
+    (1..=SMALL_PIECE).contains(&input.len())
+}
+
+/// See [`is_small`].
+const SMALL_PIECE: usize = 32;
 
 /// What to reserve for the `remaining` bytes of a literal: all of them, up to
 /// [`LITERAL_RESERVE_MAX`].

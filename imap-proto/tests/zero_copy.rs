@@ -589,6 +589,52 @@ fn the_unused_end_of_a_room_is_offered_again_as_it_lies() {
     assert!(f.is_idle());
 }
 
+/// Short reads are not each followed by a `memset`: what is left zeroed of a room is the
+/// next room, as it lies, while it is at least half the size asked for; only then is more
+/// zeroed (or a new allocation made). Before, every 1-byte read was offered a room of
+/// READ_MIN, its last byte zeroed anew.
+#[test]
+fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
+    let mut f = Framer::new(Limits::default());
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut end = 0;
+    for _ in 0..2 * READ_MIN {
+        let buf = f.read_buf(true);
+        if sizes.last().is_some_and(|&last| buf.len() + 1 == last) {
+            // The rest of the last room: where the last read ended, holding what that read
+            // wrote past its one byte, not zeroed again.
+            assert_eq!(buf.as_ptr() as usize, end);
+            assert!(buf.iter().all(|&b| b == b'x'));
+        }
+        sizes.push(buf.len());
+        // A read may write the whole room and bring one byte.
+        buf.fill(b'x');
+        buf[0] = b'a';
+        end = buf.as_ptr() as usize + 1;
+        f.commit(1);
+        assert!(f.next_frame_read().unwrap().is_none());
+    }
+    assert!(
+        sizes
+            .iter()
+            .all(|&s| (READ_MIN / 2..=READ_MIN).contains(&s)),
+        "{sizes:?}"
+    );
+    let fresh_rooms = sizes.windows(2).filter(|w| w[1] + 1 != w[0]).count();
+    assert!(
+        fresh_rooms <= 6,
+        "{fresh_rooms} rooms zeroed for {} reads",
+        sizes.len()
+    );
+    // The line read a byte at a time is whole.
+    let buf = f.read_buf(true);
+    buf[..2].copy_from_slice(b"\r\n");
+    f.commit(2);
+    let frame = f.next_frame_read().unwrap().unwrap();
+    assert_eq!(frame.first.len(), 2 * READ_MIN);
+    assert!(frame.first.iter().all(|&b| b == b'a'));
+}
+
 /// Back-to-back literals share an allocation however small the reads: the room a literal
 /// reserves when the buffer must grow holds the next ones too (4 KiB reads of 10 000-byte
 /// literals: at least three in five start right after the line that follows the one before;
