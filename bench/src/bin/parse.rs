@@ -51,12 +51,6 @@ impl Imp {
         matches!(self, Imp::Djc | Imp::Codec | Imp::CodecFrag)
     }
 
-    /// Ours through the clients' read path (not run in 1-byte reads: the read path's cost
-    /// per call is the same as `feed`'s, measured there).
-    fn reads(self) -> bool {
-        matches!(self, Imp::OursImaplibRead | Imp::OursTypedRead)
-    }
-
     /// Peers that re-parse from the response start on every chunk.
     fn retries(self) -> bool {
         matches!(self, Imp::Djc | Imp::Codec)
@@ -479,10 +473,6 @@ fn main() {
             let mut cells: Vec<Cell> = Vec::new();
             let mut prefix_cache: Option<(usize, Bytes)> = None;
             for (ii, &imp) in imps.iter().enumerate() {
-                if chunk == 1 && imp.reads() {
-                    row[ii][mi] = Some((f64::NAN, "not run".to_string()));
-                    continue;
-                }
                 if chunk == 1 && imp.retries() {
                     if c.responses == 1 {
                         row[ii][mi] = Some((f64::NAN, "not run".to_string()));
@@ -821,7 +811,12 @@ fn targets(
         if frag.is_nan() {
             continue;
         }
-        for imp in [Imp::OursTyped, Imp::OursImaplib] {
+        for imp in [
+            Imp::OursTyped,
+            Imp::OursTypedRead,
+            Imp::OursImaplib,
+            Imp::OursImaplibRead,
+        ] {
             let r = rate(ci, imp, 2);
             if r.is_nan() {
                 continue;
