@@ -568,8 +568,8 @@ impl Framer {
     /// four times the last size, up to [`READ_CHUNK`] (64 KiB), after a read that filled
     /// it. Short reads leave the rest of a room zeroed, ready for the next: while that rest
     /// is at least half the size asked for, it is the room as it lies (smaller, but no
-    /// byte is zeroed for it). With `keep_literal`, while a literal is in progress, the buffer is first made
-    /// large enough for the rest of it (its size was checked against the limits when it
+    /// byte is zeroed for it). With `keep_literal`, while a literal is in progress, the
+    /// buffer is first made large enough for the rest of it (its size was checked against the limits when it
     /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
     /// follow land where the literal will be sliced from; a new allocation has room for up
     /// to four times the literal (at most [`READ_CHUNK`] more), so that back-to-back
@@ -648,12 +648,13 @@ impl Framer {
             self.rx = self.pending.split_off(self.pending.len());
         }
         self.held = self.held.max(self.pending.len() + self.rx.capacity());
-        if self.rx.len() < room / 2 {
+        if self.rx.is_empty() || self.rx.len() < room / 2 {
             // Zeroes only what no earlier read was offered (within the capacity: no move).
             self.rx.resize(room, 0);
         } else {
-            // Half the room or more is still zeroed from an earlier offer: that part is the
-            // room, so that short reads are not each followed by a `memset` of their size.
+            // Half the room or more (never nothing) is still zeroed from an earlier offer:
+            // that part is the room, so that short reads are not each followed by a
+            // `memset` of their size.
             room = room.min(self.rx.len());
         }
         self.offered = room;

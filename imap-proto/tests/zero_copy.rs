@@ -635,6 +635,25 @@ fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
     assert!(frame.first.iter().all(|&b| b == b'a'));
 }
 
+/// A room is never empty, whatever the literal sizes and read sizes (an empty room would
+/// read as the end of the stream): every literal size to 300 bytes, in reads of 1 to 9
+/// bytes and of 2 KiB less a few, kept and passed on (`frame_reads` checks each room).
+#[test]
+fn rooms_are_never_empty_at_any_literal_and_read_size() {
+    for size in 1..=300 {
+        let bodies: Vec<Vec<u8>> = (0..4u8).map(|i| vec![b'a' + i; size]).collect();
+        let wire = fetches(&bodies);
+        for read in (1..=9).chain(READ_MIN - 9..=READ_MIN) {
+            for keep in [true, false] {
+                let ((frames, err), _, _) =
+                    frame_reads(Limits::default(), &wire, &[read, 1, read], keep);
+                assert_eq!(err, None);
+                assert_eq!(frames.len(), bodies.len() + 1, "size {size}, reads {read}");
+            }
+        }
+    }
+}
+
 /// Back-to-back literals share an allocation however small the reads: the room a literal
 /// reserves when the buffer must grow holds the next ones too (4 KiB reads of 10 000-byte
 /// literals: at least three in five start right after the line that follows the one before;
