@@ -567,8 +567,8 @@ impl Framer {
     /// after a read that filled at most an eighth of it (an idling session holds no more);
     /// four times the last size, up to [`READ_CHUNK`] (64 KiB), after a read that filled
     /// it. Short reads leave the rest of a room zeroed, ready for the next: while that rest
-    /// is at least half the size asked for, it is the room as it lies (smaller, but no
-    /// byte is zeroed for it). With `keep_literal`, while a literal is in progress, the
+    /// lacks less than 1 KiB and less than half of the size asked for, it is the room as it
+    /// lies (a little smaller, but no byte is zeroed for it). With `keep_literal`, while a literal is in progress, the
     /// buffer is first made large enough for the rest of it (its size was checked against the limits when it
     /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
     /// follow land where the literal will be sliced from; a new allocation has room for up
@@ -648,13 +648,14 @@ impl Framer {
             self.rx = self.pending.split_off(self.pending.len());
         }
         self.held = self.held.max(self.pending.len() + self.rx.capacity());
-        if self.rx.is_empty() || self.rx.len() < room / 2 {
+        let missing = room.saturating_sub(self.rx.len());
+        if missing > room / 2 || missing >= TOP_UP {
             // Zeroes only what no earlier read was offered (within the capacity: no move).
             self.rx.resize(room, 0);
         } else {
-            // Half the room or more (never nothing) is still zeroed from an earlier offer:
-            // that part is the room, so that short reads are not each followed by a
-            // `memset` of their size.
+            // What an earlier offer left zeroed lacks less than TOP_UP bytes and less than
+            // half the room (so it is never empty): it is the room, so that short reads are
+            // not each followed by a `memset` of their size.
             room = room.min(self.rx.len());
         }
         self.offered = room;
@@ -1100,6 +1101,10 @@ fn find_lf(bytes: &[u8]) -> Option<usize> {
         memchr::memchr(b'\n', bytes)
     }
 }
+
+/// A room left zeroed by earlier reads is offered as it lies unless it lacks this many
+/// bytes (see [`Framer::read_buf`]): one `memset` per KiB of short reads at most.
+const TOP_UP: usize = 1024;
 
 /// A piece small enough to try [`Framer::absorb`] on first (a byte or a few at a time): in
 /// larger ones a line end is likely, and `absorb` would scan for it once more.

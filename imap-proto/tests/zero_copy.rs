@@ -590,9 +590,9 @@ fn the_unused_end_of_a_room_is_offered_again_as_it_lies() {
 }
 
 /// Short reads are not each followed by a `memset`: what is left zeroed of a room is the
-/// next room, as it lies, while it is at least half the size asked for; only then is more
-/// zeroed (or a new allocation made). Before, every 1-byte read was offered a room of
-/// READ_MIN, its last byte zeroed anew.
+/// next room, as it lies, while it lacks less than 1 KiB and less than half the size asked
+/// for; only then is more zeroed (or a new allocation made). Before, every 1-byte read was
+/// offered a room of READ_MIN, its last byte zeroed anew.
 #[test]
 fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
     let mut f = Framer::new(Limits::default());
