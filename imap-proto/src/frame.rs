@@ -943,6 +943,7 @@ impl Framer {
     /// Appends `bytes` to the buffer, reserving at least `want` bytes beyond what it holds
     /// (and at least [`IDLE_KEEP`]) when it lacks room; counts the copy, and the move of
     /// what it held when the buffer had to move, as work.
+    #[inline]
     fn gather(&mut self, bytes: &[u8], want: usize) {
         if self.pending.capacity() - self.pending.len() < bytes.len() {
             let before = self.pending.as_ptr();
@@ -952,7 +953,11 @@ impl Framer {
             }
             self.held = self.held.max(self.pending.capacity());
         }
-        self.pending.extend_from_slice(bytes);
+        match bytes {
+            // A byte at a time (imaplib-shaped feeding): stored, not copied by a call.
+            [b] => bytes::BufMut::put_u8(&mut self.pending, *b),
+            _ => self.pending.extend_from_slice(bytes),
+        }
         self.stats.work += bytes.len() as u64;
     }
 

@@ -41,6 +41,12 @@ impl Connection {
     /// framer's buffer, out of which results' literals are sliced; [`Connection::feed_bytes`]
     /// spares even that copy.
     pub fn feed(&mut self, data: &[u8]) {
+        // Nothing completes (a byte of a line or literal, imaplib-shaped): taken in here,
+        // before the framing loop, and nothing else can have changed.
+        let framing = !matches!(self.phase, Phase::Failed(_) | Phase::Upgrading { .. });
+        if framing && self.streaming.is_none() && !data.is_empty() && self.framer.absorb(data) {
+            return;
+        }
         self.feed_with(data, None);
     }
 
@@ -206,9 +212,6 @@ impl Connection {
                 ..
             } => return self.early.extend_from_slice(data),
             Phase::Upgrading { .. } => return self.fail_injection(data),
-            // Nothing completes (a byte of a line or literal, imaplib-shaped): taken in,
-            // and nothing else can have changed.
-            _ if to.is_none() && self.streaming.is_none() && self.framer.absorb(data) => return,
             _ => {}
         }
         loop {
