@@ -22,6 +22,9 @@
 //!   in the framer's own buffer (`read_buf`, then `commit`; each byte written once, by the
 //!   "read", a `copy_from_slice` here), and lines and literals are sliced out of it. A read
 //!   brings at most the chunk (4 KiB, 1 byte), "whole" as much as the buffer offers.
+//! * `ours/typed+slice` — the typed path for input that is not refcounted:
+//!   `Framer::next_frame` over borrowed slices (each byte copied once into the framer's
+//!   buffer, as imap-codec's Fragmentizer copies into its own) + `parse::parse_response`.
 //! * `ours/imaplib+view` — `ours/imaplib`, then the typed view over the `Reply`
 //!   (`parse::fetches`, `parse::list`, `parse::search`), as a client user would call it.
 //! * `imap-proto` (djc, 0.17) — `Response::parse` over a buffer. Whole: one call per response
@@ -276,6 +279,18 @@ pub fn ours_typed_read(data: &[u8], chunk: usize) -> Run {
             n += usize::from(typed_data(&frame));
         }
     }
+    Run {
+        time: start.elapsed(),
+        responses: n,
+    }
+}
+
+/// `ours/typed+slice`: frames cut from borrowed slices (`Framer::next_frame`, each byte copied
+/// once into the framer's buffer), each parsed into a typed `Response`.
+pub fn ours_typed_slice(data: &[u8], chunk: usize) -> Run {
+    let start = Instant::now();
+    let mut n = 0usize;
+    frames(data, chunk, |f| n += usize::from(typed_data(&f)));
     Run {
         time: start.elapsed(),
         responses: n,

@@ -25,6 +25,7 @@ enum Imp {
     OursFramer,
     OursTyped,
     OursTypedRead,
+    OursTypedSlice,
     OursView,
     Djc,
     Codec,
@@ -40,6 +41,7 @@ impl Imp {
             Imp::OursFramer => "ours/framer",
             Imp::OursTyped => "ours/typed",
             Imp::OursTypedRead => "ours/typed+read",
+            Imp::OursTypedSlice => "ours/typed+slice",
             Imp::OursView => "ours/imaplib+view",
             Imp::Djc => "imap-proto 0.17",
             Imp::Codec => "imap-codec 2.0α10",
@@ -65,6 +67,7 @@ impl Imp {
             Imp::OursFramer => imps::ours_framer(data, chunk),
             Imp::OursTyped => imps::ours_typed(data, chunk),
             Imp::OursTypedRead => imps::ours_typed_read(data, chunk),
+            Imp::OursTypedSlice => imps::ours_typed_slice(data, chunk),
             Imp::OursView => imps::ours_imaplib_view(data, chunk, cmd),
             Imp::Djc if whole => imps::djc_whole(data),
             Imp::Djc => imps::djc_retry(data, chunk),
@@ -75,13 +78,14 @@ impl Imp {
     }
 }
 
-const ALL: [Imp; 10] = [
+const ALL: [Imp; 11] = [
     Imp::OursImaplib,
     Imp::OursImaplibBytes,
     Imp::OursImaplibRead,
     Imp::OursFramer,
     Imp::OursTyped,
     Imp::OursTypedRead,
+    Imp::OursTypedSlice,
     Imp::OursView,
     Imp::Djc,
     Imp::Codec,
@@ -790,6 +794,7 @@ fn targets(
             Imp::OursTyped,
             Imp::OursImaplib,
             Imp::OursTypedRead,
+            Imp::OursTypedSlice,
             Imp::OursImaplibRead,
         ] {
             let (w, k) = (rate(ci, imp, 0), rate(ci, imp, 1));
@@ -814,6 +819,7 @@ fn targets(
         for imp in [
             Imp::OursTyped,
             Imp::OursTypedRead,
+            Imp::OursTypedSlice,
             Imp::OursImaplib,
             Imp::OursImaplibRead,
         ] {
