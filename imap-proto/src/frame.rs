@@ -568,9 +568,10 @@ impl Framer {
     /// four times the last size, up to [`READ_CHUNK`] (64 KiB), after a read that filled
     /// it. Short reads leave the rest of a room zeroed, ready for the next: while that rest
     /// lacks less than 1 KiB and less than half of the size asked for, it is the room as it
-    /// lies (a little smaller, but no byte is zeroed for it). With `keep_literal`, while a literal is in progress, the
-    /// buffer is first made large enough for the rest of it (its size was checked against the limits when it
-    /// was announced; at most [`LITERAL_RESERVE_MAX`] at once), so that the reads that
+    /// lies (a little smaller, but no byte is zeroed for it). With `keep_literal`, while a
+    /// literal is in progress, the buffer is first made large enough for the rest of it
+    /// (its size was checked against the limits when it was announced; at most
+    /// [`LITERAL_RESERVE_MAX`] at once), so that the reads that
     /// follow land where the literal will be sliced from; a new allocation has room for up
     /// to four times the literal (at most [`READ_CHUNK`] more), so that back-to-back
     /// literals share it however small the reads. Pass `false` when the literal's
