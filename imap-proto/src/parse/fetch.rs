@@ -270,8 +270,34 @@ fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$')
 }
 
+/// A FETCH item name `a` equals `b` (letters, digits, `.` and `-`), ignoring ASCII case.
+///
+/// Names hold only name characters ([`is_name_char`]), and among those setting bit 5 changes
+/// only a letter's case, so the names compare a word at a time with bit 5 set in every byte
+/// (the words of the constant `b` fold at compile time): two comparisons of overlapping
+/// words instead of a loop over the bytes.
+#[inline(always)]
 fn eq(a: &[u8], b: &[u8]) -> bool {
-    a.eq_ignore_ascii_case(b)
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(|w| u64::from_le_bytes(*w) | FOLD)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .map(|w| u32::from_le_bytes(*w) | FOLD as u32)
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a.eq_ignore_ascii_case(b),
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -526,4 +552,59 @@ pub(crate) fn parse_date_time(s: &[u8]) -> Option<DateTime<FixedOffset>> {
     FixedOffset::east_opt(zone)?
         .from_local_datetime(&naive)
         .single()
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::{eq, is_name_char};
+    use proptest::prelude::*;
+
+    const NAMES: [&[u8]; 20] = [
+        b"UID",
+        b"BODY",
+        b"FLAGS",
+        b"RFC822",
+        b"MODSEQ",
+        b"PREVIEW",
+        b"SAVEDATE",
+        b"ENVELOPE",
+        b"X-GM-MSGID",
+        b"X-GM-THRID",
+        b"RFC822.SIZE",
+        b"RFC822.TEXT",
+        b"X-GM-LABELS",
+        b"INTERNALDATE",
+        b"RFC822.HEADER",
+        b"BODYSTRUCTURE",
+        b"BODY.PEEK",
+        b"BINARY.SIZE",
+        b"HEADER.FIELDS",
+        b"HEADER.FIELDS.NOT",
+    ];
+
+    /// Every name character at every position of every constant: the word compare agrees
+    /// with `eq_ignore_ascii_case`.
+    #[test]
+    fn each_name_character_at_each_position() {
+        let chars: Vec<u8> = (0..=255u8).filter(|&b| is_name_char(b)).collect();
+        for name in NAMES {
+            for at in 0..name.len() {
+                for &c in &chars {
+                    let mut a = name.to_vec();
+                    a[at] = c;
+                    assert_eq!(eq(&a, name), a.eq_ignore_ascii_case(name), "{a:?} {name:?}");
+                    a.make_ascii_lowercase();
+                    assert_eq!(eq(&a, name), a.eq_ignore_ascii_case(name), "{a:?} {name:?}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_eq_ignore_ascii_case(a in "[A-Za-z0-9._$-]{0,18}", i in 0..20usize) {
+            let b = NAMES[i % NAMES.len()];
+            prop_assert_eq!(eq(a.as_bytes(), b), a.as_bytes().eq_ignore_ascii_case(b));
+        }
+    }
 }

@@ -41,34 +41,59 @@ pub(crate) fn number(i: &[u8]) -> R<'_, u32> {
     Ok((rest, n))
 }
 
-/// The first `"` or `\\` in `hay`. Quoted strings in responses are short (names, addresses,
-/// subjects), where a call to `memchr2` costs more than it saves: the first 64 bytes are
-/// scanned eight at a time in a register (SWAR), the rest, if any, with `memchr2`.
-#[inline]
-fn find_quote_or_backslash(hay: &[u8]) -> Option<usize> {
+/// The first `"` or `\\` in `hay`, and whether a byte before it is not ASCII. Quoted strings
+/// in responses are short (names, addresses, subjects), where a call to `memchr2` costs more
+/// than it saves: the first 64 bytes are scanned eight at a time in a register (SWAR), a
+/// tail of fewer than eight bytes with one more word that ends where `hay` ends, the rest, if
+/// any, with `memchr2`.
+#[inline(always)]
+fn find_quote_or_backslash(hay: &[u8]) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of the first byte of `x` that is `"` or `\`, if any: a byte of `q` (or
+    // `b`) is zero where `x` holds the byte looked for, and `(y - 1) & !y` sets the high bit
+    // of the first such byte exactly (a borrow only reaches bytes after it).
+    let first = |x: u64| {
+        let q = x ^ (ONES * u64::from(b'"'));
+        let b = x ^ (ONES * u64::from(b'\\'));
+        ((q.wrapping_sub(ONES) & !q) | (b.wrapping_sub(ONES) & !b)) & HIGH
+    };
+    // The high bits of the bytes of `x` before the one `hit` marks.
+    let before = |x: u64, hit: u64| x & HIGH & (hit - 1);
+    let mut high = 0u64;
     let mut i = 0;
     while i < 64 {
         let Some(word) = hay.get(i..i + 8).and_then(<[u8]>::first_chunk::<8>) else {
-            // The tail (fewer than eight bytes), one at a time.
-            return hay[i..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-                .map(|p| i + p);
+            let n = hay.len() - i;
+            if n == 0 {
+                return None;
+            }
+            let Some(last) = hay.last_chunk::<8>() else {
+                // All of `hay` is shorter than a word: one byte at a time.
+                let at = hay.iter().position(|&b| b == b'"' || b == b'\\')?;
+                return Some((at, !hay[..at].is_ascii()));
+            };
+            // The last eight bytes, shifted so that the `8 - n` already scanned drop out (the
+            // zero bytes shifted in match nothing and are ASCII).
+            let x = u64::from_le_bytes(*last) >> (8 * (8 - n));
+            let hit = first(x);
+            if hit == 0 {
+                return None;
+            }
+            let at = i + hit.trailing_zeros() as usize / 8;
+            return Some((at, high | before(x, hit) != 0));
         };
         let x = u64::from_le_bytes(*word);
-        // A byte of `y` is zero where `x` holds the byte looked for; `(y - 1) & !y` sets the
-        // high bit of the first such byte exactly (a borrow only reaches bytes after it).
-        let q = x ^ (ONES * u64::from(b'"'));
-        let b = x ^ (ONES * u64::from(b'\\'));
-        let hit = ((q.wrapping_sub(ONES) & !q) | (b.wrapping_sub(ONES) & !b)) & HIGH;
+        let hit = first(x);
         if hit != 0 {
-            return Some(i + hit.trailing_zeros() as usize / 8);
+            let at = i + hit.trailing_zeros() as usize / 8;
+            return Some((at, high | before(x, hit) != 0));
         }
+        high |= x & HIGH;
         i += 8;
     }
-    memchr::memchr2(b'"', b'\\', &hay[i..]).map(|p| i + p)
+    let at = i + memchr::memchr2(b'"', b'\\', &hay[i..])?;
+    Some((at, high != 0 || !hay[i..at].is_ascii()))
 }
 
 /// How a string was written.
@@ -529,20 +554,45 @@ impl<'a> Cursor<'a> {
             return self.fail("'\"'");
         }
         let body = &s[1..];
+        // Nearly every quoted string: no escape, and the first `"` closes it.
+        if let Some((at, eight_bit)) = find_quote_or_backslash(body) {
+            if body[at] == b'"'
+                && (!lenient || matches!(body.get(at + 1), None | Some(b' ' | b')')))
+            {
+                if eight_bit {
+                    self.quirk(Quirk::EightBitQuoted);
+                }
+                self.rest = &body[at + 1..];
+                return Ok(Str::new(&body[..at], StrForm::Quoted { escaped: false }));
+            }
+        }
+        self.quoted_slow(lenient)
+    }
+
+    /// [`quoted`](Self::quoted) for a string with an escape, an unterminated one, or (with
+    /// `lenient`) one holding an unescaped `"`.
+    #[cold]
+    #[inline(never)]
+    fn quoted_slow(&mut self, lenient: bool) -> ParseResult<Str<'a>> {
+        let s = self.rest;
+        let body = &s[1..];
         let mut i = 0;
         let mut escaped = false;
+        let mut eight_bit = false;
         loop {
-            let Some(j) = find_quote_or_backslash(&body[i..]) else {
+            let Some((j, high)) = find_quote_or_backslash(&body[i..]) else {
                 self.advance(s.len());
                 return self.fail("a closing '\"'");
             };
+            eight_bit |= high;
             let at = i + j;
             if body[at] == b'\\' {
                 escaped = true;
-                if at + 1 >= body.len() {
+                let Some(&next) = body.get(at + 1) else {
                     self.advance(s.len());
                     return self.fail("a closing '\"'");
-                }
+                };
+                eight_bit |= !next.is_ascii();
                 i = at + 2;
                 continue;
             }
@@ -552,7 +602,7 @@ impl<'a> Cursor<'a> {
                 continue;
             }
             let raw = &body[..at];
-            if !raw.is_ascii() {
+            if eight_bit {
                 self.quirk(Quirk::EightBitQuoted);
             }
             self.rest = &body[at + 1..];
@@ -767,8 +817,9 @@ mod scan_tests {
     use super::find_quote_or_backslash;
     use proptest::prelude::*;
 
-    fn naive(hay: &[u8]) -> Option<usize> {
-        hay.iter().position(|&b| b == b'"' || b == b'\\')
+    fn naive(hay: &[u8]) -> Option<(usize, bool)> {
+        let at = hay.iter().position(|&b| b == b'"' || b == b'\\')?;
+        Some((at, !hay[..at].is_ascii()))
     }
 
     #[test]
