@@ -39,6 +39,30 @@ pub(crate) fn is_tag_char(b: u8) -> bool {
     is_astring_char(b) && b != b'+'
 }
 
+/// A length `n` such that `b[..n]` is all ASCII letters, found eight bytes at a time (SWAR):
+/// exactly the number of letters `b` starts with when the first other byte lies within a
+/// whole word of `b`, else a shorter run ending where fewer than eight bytes remain. Names,
+/// flags and atoms are mostly letters; a scanner skips them with this and goes on byte by
+/// byte from `n`.
+#[inline]
+pub(crate) fn letters(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let mut n = 0;
+    while let Some(w) = b.get(n..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*w);
+        // Each byte folded to lower case and to seven bits (so that no sum below carries
+        // into the next byte); its high bit then says: ASCII, at least `a`, at most `z`.
+        let y = (x | ONES * 0x20) & !HIGH;
+        let letter = !x & y.wrapping_add(ONES * 0x1f) & !y.wrapping_add(ONES * 0x05) & HIGH;
+        if letter != HIGH {
+            return n + (!letter & HIGH).trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    n
+}
+
 /// A character of a response type or code name as imaplib's regexes read them: `[A-Z-]`.
 #[inline]
 pub(crate) fn is_type_char(b: u8) -> bool {
@@ -157,6 +181,28 @@ mod tests {
             assert_eq!(is_tag_char(b), is_astring_char(b) && b != b'+', "{b:#x}");
         }
         assert!(is_type_char(b'A') && is_type_char(b'-') && !is_type_char(b'a'));
+    }
+
+    #[test]
+    fn letters_every_byte_at_every_position() {
+        // A run of mixed-case letters broken by each byte value at each position, in buffers
+        // of 0 to 24 bytes.
+        for len in 0..=24usize {
+            for at in 0..=len {
+                for b in 0u8..=255 {
+                    let mut buf = vec![b'x'; len];
+                    for (i, c) in buf.iter_mut().enumerate() {
+                        *c = [b'a', b'Z', b'q', b'A', b'z', b'M'][i % 6];
+                    }
+                    if at < len {
+                        buf[at] = b;
+                    }
+                    let exact = buf.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                    // The words cover `b[..len - len % 8]`.
+                    assert_eq!(letters(&buf), exact.min(len - len % 8), "{buf:?}");
+                }
+            }
+        }
     }
 
     #[test]

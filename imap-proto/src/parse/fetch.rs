@@ -318,7 +318,8 @@ impl<'a> Cursor<'a> {
 
     fn fetch_item(&mut self) -> ParseResult<FetchItem<'a>> {
         let start = self.rest;
-        let n = start.iter().take_while(|&&b| is_name_char(b)).count();
+        let k = crate::grammar::letters(start);
+        let n = k + start[k..].iter().take_while(|&&b| is_name_char(b)).count();
         if n == 0 {
             return self.fail("a FETCH item name");
         }

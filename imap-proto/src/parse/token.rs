@@ -20,7 +20,13 @@ pub(crate) type R<'a, T> = nom::IResult<&'a [u8], T, ()>;
 pub const MAX_NESTING: usize = 64;
 
 pub(crate) fn atom(i: &[u8]) -> R<'_, &[u8]> {
-    take_while1(is_atom_char)(i)
+    // Letters are atom characters: skip them a word at a time, then go on byte by byte.
+    let k = grammar::letters(i);
+    let n = k + i[k..].iter().take_while(|&&b| is_atom_char(b)).count();
+    if n == 0 {
+        return Err(nom::Err::Error(()));
+    }
+    Ok((&i[n..], &i[..n]))
 }
 
 pub(crate) fn astring_atom(i: &[u8]) -> R<'_, &[u8]> {
@@ -659,10 +665,11 @@ impl<'a> Cursor<'a> {
             return Ok(Flag(&s[..2]));
         }
         let start = usize::from(s.first() == Some(&b'\\'));
-        // One pass: atom chars, and (noted for the quirks) `]` and `\`.
-        let mut len = 0;
+        // One pass: letters a word at a time, then atom chars, and (noted for the quirks)
+        // `]` and `\`.
+        let mut len = grammar::letters(&s[start..]);
         let mut odd = false;
-        for &b in &s[start..] {
+        for &b in &s[start + len..] {
             if is_atom_char(b) {
             } else if b == b']' || b == b'\\' {
                 odd = true;
