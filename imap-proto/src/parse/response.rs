@@ -153,7 +153,7 @@ fn response<'a>(c: &mut Cursor<'a>) -> ParseResult<Response<'a>> {
         Some(b'*') => {
             c.advance(1);
             c.sp()?;
-            Ok(Response::Untagged(untagged(c)?))
+            untagged(c)
         }
         _ => {
             let n = c.rest.iter().take_while(|&&b| is_tag_char(b)).count();
@@ -177,15 +177,17 @@ fn response<'a>(c: &mut Cursor<'a>) -> ParseResult<Response<'a>> {
     }
 }
 
-fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
+/// `* …` after `* `, returned as the whole response: the data is built in place, not moved
+/// out of an inner result (a [`Data`] is large).
+fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Response<'a>> {
     if c.peek() == Some(b'[') {
         c.quirk(Quirk::CodeWithoutStatus);
         let (code, text) = resp_text(c, true)?;
-        return Ok(Data::Status(Status {
+        return Ok(Response::Untagged(Data::Status(Status {
             kind: StatusKind::Ok,
             code,
             text,
-        }));
+        })));
     }
     if c.peek().is_some_and(|b| b.is_ascii_digit()) {
         let n = c.number()?;
@@ -207,12 +209,16 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
             return other(c, Some(n), name);
         };
         c.finish()?;
-        return Ok(data);
+        return Ok(Response::Untagged(data));
     }
     let name = c.atom()?;
     if let Some(kind) = StatusKind::from_name(name) {
         let (code, text) = resp_text(c, false)?;
-        return Ok(Data::Status(Status { kind, code, text }));
+        return Ok(Response::Untagged(Data::Status(Status {
+            kind,
+            code,
+            text,
+        })));
     }
     // Dispatch on the name without an upper-cased copy: its length picks the candidates.
     let Some(known) = Known::from_name(name) else {
@@ -236,9 +242,7 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Data<'a>> {
         }
         None => c.sp()?,
     }
-    let data = body_of(c, known)?;
-    c.finish()?;
-    Ok(data)
+    body_of(c, known)
 }
 
 /// The untagged responses with a typed [`Data`] form (other than status and `n NAME`).
@@ -294,9 +298,9 @@ impl Known {
 }
 
 /// The data of a known untagged response, the cursor just after `NAME SP` (or at the end
-/// for an empty SEARCH/CAPABILITY/…).
-fn body_of<'a>(c: &mut Cursor<'a>, known: Known) -> ParseResult<Data<'a>> {
-    Ok(match known {
+/// for an empty SEARCH/CAPABILITY/…), through the end of the response.
+fn body_of<'a>(c: &mut Cursor<'a>, known: Known) -> ParseResult<Response<'a>> {
+    let data = match known {
         Known::Capability => Data::Capability(c.capability_data(Quirk::TrailingSpaceCapability)?),
         Known::Enabled => Data::Enabled(c.capability_data(Quirk::TrailingSpaceCapability)?),
         Known::Search => Data::Search(c.search_data()?),
@@ -315,15 +319,17 @@ fn body_of<'a>(c: &mut Cursor<'a>, known: Known) -> ParseResult<Data<'a>> {
         Known::Id => Data::Id(c.id_data()?),
         Known::Metadata => Data::Metadata(c.metadata_data()?),
         Known::Vanished => Data::Vanished(c.vanished_data()?),
-    })
+    };
+    c.finish()?;
+    Ok(Response::Untagged(data))
 }
 
-fn other<'a>(c: &mut Cursor<'a>, number: Option<u32>, name: &'a [u8]) -> ParseResult<Data<'a>> {
+fn other<'a>(c: &mut Cursor<'a>, number: Option<u32>, name: &'a [u8]) -> ParseResult<Response<'a>> {
     c.eat(b' ');
     let (first, rest) = c.take_all();
-    Ok(Data::Other {
+    Ok(Response::Untagged(Data::Other {
         number,
         name,
         data: Raw::from_segments(first, rest),
-    })
+    }))
 }
