@@ -53,7 +53,7 @@ pub(crate) fn letters(b: &[u8]) -> usize {
         let x = u64::from_le_bytes(*w);
         // Each byte folded to lower case and to seven bits (so that no sum below carries
         // into the next byte); its high bit then says: ASCII, at least `a`, at most `z`.
-        let y = (x | ONES * 0x20) & !HIGH;
+        let y = (x | (ONES * 0x20)) & !HIGH;
         let letter = !x & y.wrapping_add(ONES * 0x1f) & !y.wrapping_add(ONES * 0x05) & HIGH;
         if letter != HIGH {
             return n + (!letter & HIGH).trailing_zeros() as usize / 8;
