@@ -511,9 +511,31 @@ impl<'a> Cursor<'a> {
     }
 }
 
-const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
+/// The month (1–12) named by three letters, ASCII case ignored: one comparison of the three
+/// bytes folded to lower case (bit 5 set: a letter of a name can only match itself in either
+/// case, as the names are all letters) instead of a search through the names.
+fn month(name: &[u8]) -> Option<u32> {
+    let &[a, b, c] = name else {
+        return None;
+    };
+    let key = u32::from_le_bytes([a | 0x20, b | 0x20, c | 0x20, 0]);
+    let lower = |m: &[u8; 3]| u32::from_le_bytes([m[0], m[1], m[2], 0]);
+    Some(match key {
+        k if k == lower(b"jan") => 1,
+        k if k == lower(b"feb") => 2,
+        k if k == lower(b"mar") => 3,
+        k if k == lower(b"apr") => 4,
+        k if k == lower(b"may") => 5,
+        k if k == lower(b"jun") => 6,
+        k if k == lower(b"jul") => 7,
+        k if k == lower(b"aug") => 8,
+        k if k == lower(b"sep") => 9,
+        k if k == lower(b"oct") => 10,
+        k if k == lower(b"nov") => 11,
+        k if k == lower(b"dec") => 12,
+        _ => return None,
+    })
+}
 
 fn two(b: &[u8]) -> Option<u32> {
     match b {
@@ -534,10 +556,7 @@ pub(crate) fn parse_date_time(s: &[u8]) -> Option<DateTime<FixedOffset>> {
     if s.len() != 23 || s[3] != b'-' || s[8] != b' ' || s[17] != b' ' {
         return None;
     }
-    let month = MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(&s[..3]))? as u32
-        + 1;
+    let month = month(&s[..3])?;
     let year = two(&s[4..6])? * 100 + two(&s[6..8])?;
     if s[11] != b':' || s[14] != b':' {
         return None;
@@ -599,6 +618,35 @@ mod name_tests {
                 }
             }
         }
+    }
+
+    /// Every three bytes whose letters spell a month in any case, and every byte in each
+    /// position of each month's name: `month` agrees with a search of the names.
+    #[test]
+    fn months_every_byte_in_every_position() {
+        const NAMES: [&[u8; 3]; 12] = [
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
+        ];
+        let naive = |m: &[u8]| {
+            NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(m))
+                .map(|i| i as u32 + 1)
+        };
+        for name in NAMES {
+            for at in 0..3 {
+                for b in 0..=255u8 {
+                    let mut m = *name;
+                    m[at] = b;
+                    assert_eq!(super::month(&m), naive(&m), "{m:?}");
+                }
+            }
+        }
+        assert_eq!(super::month(b"JAN"), Some(1));
+        assert_eq!(super::month(b"dEc"), Some(12));
+        assert_eq!(super::month(b"Ja"), None);
+        assert_eq!(super::month(b"Janu"), None);
     }
 
     proptest! {
