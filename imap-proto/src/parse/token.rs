@@ -554,6 +554,7 @@ impl<'a> Cursor<'a> {
     /// A quoted string (the cursor is on the opening quote). With `lenient`, a `"` not
     /// followed by SP, `)` or the end is taken as part of the string
     /// ([`Quirk::UnescapedQuote`]).
+    #[inline(always)]
     pub(crate) fn quoted(&mut self, lenient: bool) -> ParseResult<Str<'a>> {
         let s = self.rest;
         if s.first() != Some(&b'"') {
@@ -658,6 +659,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// One flag: `\*`, `\Word`, or a keyword, with the flag quirks.
+    #[inline(always)]
     pub(crate) fn flag(&mut self, system_check: bool) -> ParseResult<Flag<'a>> {
         let s = self.rest;
         if s.starts_with(b"\\*") {
