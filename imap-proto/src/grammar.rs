@@ -63,6 +63,37 @@ pub(crate) fn letters(b: &[u8]) -> usize {
     n
 }
 
+/// `a` equals `b` ignoring ASCII case, compared a word at a time: each byte with bit 5 set
+/// (which lower-cases a letter), the words of a constant `b` folding at compile time. For a
+/// letter of `b` that is exact whatever `a` holds; a digit, `.`, `-` or space of `b` (bit 5
+/// already set) would also match the control character 32 below it, so `b` holds only
+/// letters, digits, `.`, `-` and spaces, and `a` no control character (atoms, names and flags
+/// have none). Two comparisons of overlapping words for 4 to 16 bytes; other lengths byte by
+/// byte.
+#[inline(always)]
+pub(crate) fn eq_fold(a: &[u8], b: &[u8]) -> bool {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(|w| u64::from_le_bytes(*w) | FOLD)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .map(|w| u32::from_le_bytes(*w) | FOLD as u32)
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a.eq_ignore_ascii_case(b),
+    }
+}
+
 /// A character of a response type or code name as imaplib's regexes read them: `[A-Z-]`.
 #[inline]
 pub(crate) fn is_type_char(b: u8) -> bool {
@@ -202,6 +233,33 @@ mod tests {
                     assert_eq!(letters(&buf), exact.min(len - len % 8), "{buf:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn eq_fold_every_byte_at_every_position() {
+        // Constants of letters agree with eq_ignore_ascii_case whatever the other side holds;
+        // constants with digits, `.` or `-` for every byte but the control characters.
+        for (name, all) in [
+            (&b"LIST"[..], true),
+            (b"FETCH", true),
+            (b"PREAUTH", true),
+            (b"CAPABILITY", true),
+            (b"QUOTAROOT", true),
+            (b"RFC822.SIZE", false),
+            (b"X-GM-MSGID", false),
+            (b"BODYSTRUCTURE", true),
+        ] {
+            for at in 0..name.len() {
+                for b in (0..=255u8).filter(|&b| all || b >= 0x20) {
+                    let mut a = name.to_vec();
+                    a[at] = b;
+                    assert_eq!(eq_fold(&a, name), a.eq_ignore_ascii_case(name), "{a:?}");
+                    a.make_ascii_lowercase();
+                    assert_eq!(eq_fold(&a, name), a.eq_ignore_ascii_case(name), "{a:?}");
+                }
+            }
+            assert!(!eq_fold(&name[1..], name));
         }
     }
 

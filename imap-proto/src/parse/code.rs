@@ -43,7 +43,7 @@ impl StatusKind {
             2 if name.eq_ignore_ascii_case(b"NO") => StatusKind::No,
             3 if name.eq_ignore_ascii_case(b"BAD") => StatusKind::Bad,
             3 if name.eq_ignore_ascii_case(b"BYE") => StatusKind::Bye,
-            7 if name.eq_ignore_ascii_case(b"PREAUTH") => StatusKind::Preauth,
+            7 if crate::grammar::eq_fold(name, b"PREAUTH") => StatusKind::Preauth,
             _ => return None,
         })
     }

@@ -10,6 +10,7 @@ use super::envelope::Envelope;
 use super::error::ParseResult;
 use super::quirk::Quirk;
 use super::token::{FlagList, NString, Raw, Str};
+use crate::grammar;
 
 /// One FETCH response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,34 +271,11 @@ fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'$')
 }
 
-/// A FETCH item name `a` equals `b` (letters, digits, `.` and `-`), ignoring ASCII case.
-///
-/// Names hold only name characters ([`is_name_char`]), and among those setting bit 5 changes
-/// only a letter's case, so the names compare a word at a time with bit 5 set in every byte
-/// (the words of the constant `b` fold at compile time): two comparisons of overlapping
-/// words instead of a loop over the bytes.
+/// A FETCH item name `a` equals `b`, ignoring ASCII case ([`grammar::eq_fold`]: names hold
+/// no control character).
 #[inline(always)]
 fn eq(a: &[u8], b: &[u8]) -> bool {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    if a.len() != b.len() {
-        return false;
-    }
-    let n = a.len();
-    let word = |s: &[u8], at: usize| {
-        s.get(at..)
-            .and_then(<[u8]>::first_chunk::<8>)
-            .map(|w| u64::from_le_bytes(*w) | FOLD)
-    };
-    let half = |s: &[u8], at: usize| {
-        s.get(at..)
-            .and_then(<[u8]>::first_chunk::<4>)
-            .map(|w| u32::from_le_bytes(*w) | FOLD as u32)
-    };
-    match n {
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        _ => a.eq_ignore_ascii_case(b),
-    }
+    grammar::eq_fold(a, b)
 }
 
 impl<'a> Cursor<'a> {
@@ -318,7 +296,7 @@ impl<'a> Cursor<'a> {
 
     fn fetch_item(&mut self) -> ParseResult<FetchItem<'a>> {
         let start = self.rest;
-        let k = crate::grammar::letters(start);
+        let k = grammar::letters(start);
         let n = k + start[k..].iter().take_while(|&&b| is_name_char(b)).count();
         if n == 0 {
             return self.fail("a FETCH item name");

@@ -244,7 +244,9 @@ impl<'a> Cursor<'a> {
         };
         self.sp()?;
         let mailbox = match self.peek() {
-            Some(b'"' | b'{' | b'~') => Mailbox(self.string(false)?),
+            // Nearly every name is quoted: the quoted string's (inlined) fast path first.
+            Some(b'"') => Mailbox(self.quoted(false)?),
+            Some(b'{' | b'~') => Mailbox(self.string(false)?),
             _ => {
                 // Exchange: CTL characters (TAB…) inside an unquoted name.
                 let n = self

@@ -11,7 +11,7 @@ use super::search::{Esearch, Search, Sort, Threads, Vanished};
 use super::server::{Acl, Capabilities, Id, MyRights, Quota, QuotaRoot};
 use super::token::{FlagList, Raw};
 use crate::frame::Frame;
-use crate::grammar::is_tag_char;
+use crate::grammar::{self, is_tag_char};
 
 /// A parsed server response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,17 +193,17 @@ fn untagged<'a>(c: &mut Cursor<'a>) -> ParseResult<Response<'a>> {
         let n = c.number()?;
         c.sp()?;
         let name = c.atom()?;
-        let data = if name.eq_ignore_ascii_case(b"FETCH") {
+        let data = if grammar::eq_fold(name, b"FETCH") {
             if n == 0 {
                 c.quirk(Quirk::ZeroFetchSeq);
             }
             c.sp()?;
             Data::Fetch(c.fetch_items(n)?)
-        } else if name.eq_ignore_ascii_case(b"EXISTS") {
+        } else if grammar::eq_fold(name, b"EXISTS") {
             Data::Exists(n)
-        } else if name.eq_ignore_ascii_case(b"RECENT") {
+        } else if grammar::eq_fold(name, b"RECENT") {
             Data::Recent(n)
-        } else if name.eq_ignore_ascii_case(b"EXPUNGE") {
+        } else if grammar::eq_fold(name, b"EXPUNGE") {
             Data::Expunge(n)
         } else {
             return other(c, Some(n), name);
@@ -272,7 +272,7 @@ impl Known {
     /// The response named `name` (ASCII case-insensitive), if known.
     #[inline]
     fn from_name(name: &[u8]) -> Option<Known> {
-        let is = |k: &[u8]| name.eq_ignore_ascii_case(k);
+        let is = |k: &[u8]| grammar::eq_fold(name, k);
         Some(match name.len() {
             2 if is(b"ID") => Known::Id,
             3 if is(b"ACL") => Known::Acl,
