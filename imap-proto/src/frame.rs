@@ -1024,7 +1024,27 @@ impl Framer {
     }
 
     /// A complete line (CRLF removed) arrived.
+    #[inline]
     fn line_done(&mut self, line: Bytes) -> Result<Option<Frame>> {
+        // Most responses are one line: no response in progress, no literal announced (a
+        // marker ends in `}`), within the response limit. Such a line is the frame, handed
+        // out without being stored in `self.frame` first.
+        if self.frame.is_none()
+            && self.literal.is_none()
+            && line.last().is_some_and(|&b| b != b'}')
+            && line.len() as u64 <= self.limits.max_response
+        {
+            self.stats.responses += 1;
+            self.frame_bytes = 0;
+            self.depth = 0;
+            return Ok(Some(Frame::line(line)));
+        }
+        self.line_done_slow(line)
+    }
+
+    /// [`Framer::line_done`] for a line that continues a response, announces a literal, is
+    /// empty or is over the response limit.
+    fn line_done_slow(&mut self, line: Bytes) -> Result<Option<Frame>> {
         match self.literal.take() {
             None if self.frame.is_none() && line.is_empty() => {
                 self.stats.blank_lines_between += 1;
