@@ -932,6 +932,7 @@ impl Framer {
 
     /// The first `n` bytes of `input` (nothing gathered before them) as one piece: shared
     /// with a refcounted input, else copied once into the buffer and split off it.
+    #[inline(always)]
     fn piece<I: Input>(&mut self, input: &mut I, n: usize) -> Bytes {
         if let Some(shared) = input.share(n) {
             return shared;
@@ -1024,7 +1025,7 @@ impl Framer {
     }
 
     /// A complete line (CRLF removed) arrived.
-    #[inline]
+    #[inline(always)]
     fn line_done(&mut self, line: Bytes) -> Result<Option<Frame>> {
         // Most responses are one line: no response in progress, no literal announced (a
         // marker ends in `}`), within the response limit. Such a line is the frame, handed
