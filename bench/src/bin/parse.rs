@@ -444,7 +444,14 @@ fn main() {
         .filter(|i| {
             imps_filter
                 .as_ref()
-                .is_none_or(|f| f.split(',').any(|x| i.name().starts_with(x)))
+                // Each name selects by prefix (`ours/typed` also runs `ours/typed+read`
+                // and `ours/typed+slice`); a name ending in `$` selects exactly that one.
+                .is_none_or(|f| {
+                    f.split(',').any(|x| match x.strip_suffix('$') {
+                        Some(exact) => i.name() == exact,
+                        None => i.name().starts_with(x),
+                    })
+                })
         })
         .collect();
 
@@ -769,7 +776,11 @@ fn targets(
             fmt_spread(spread(t(ci, Imp::OursTyped, 0), t(ci, Imp::Djc, 0))),
             yes(typed >= 0.8 * djc)
         );
-        for imp in [Imp::OursImaplib, Imp::OursImaplibBytes, Imp::OursImaplibRead] {
+        for imp in [
+            Imp::OursImaplib,
+            Imp::OursImaplibBytes,
+            Imp::OursImaplibRead,
+        ] {
             let r = rate(ci, imp, 0);
             if r.is_nan() {
                 continue;
