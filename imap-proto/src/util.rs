@@ -24,7 +24,7 @@ use chrono::{
 };
 
 /// English month abbreviations, independent of any locale (`imaplib.Months`).
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 

@@ -11,6 +11,7 @@ use super::error::ParseResult;
 use super::quirk::Quirk;
 use super::token::{FlagList, NString, Raw, Str};
 use crate::grammar;
+use crate::util::MONTHS;
 
 /// One FETCH response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -489,30 +490,17 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The month (1–12) named by three letters, ASCII case ignored: one comparison of the three
-/// bytes folded to lower case (bit 5 set: a letter of a name can only match itself in either
-/// case, as the names are all letters) instead of a search through the names.
+/// The month (1–12) named by three letters ([`crate::util::MONTHS`]), ASCII case ignored:
+/// the three bytes folded to lower case (bit 5 set: the names are all letters, so a byte can
+/// only match its own letter in either case) and compared as one word with each name.
 fn month(name: &[u8]) -> Option<u32> {
-    let &[a, b, c] = name else {
-        return None;
+    let fold = |m: &[u8]| match *m {
+        [a, b, c] => Some(u32::from_le_bytes([a | 0x20, b | 0x20, c | 0x20, 0])),
+        _ => None,
     };
-    let key = u32::from_le_bytes([a | 0x20, b | 0x20, c | 0x20, 0]);
-    let lower = |m: &[u8; 3]| u32::from_le_bytes([m[0], m[1], m[2], 0]);
-    Some(match key {
-        k if k == lower(b"jan") => 1,
-        k if k == lower(b"feb") => 2,
-        k if k == lower(b"mar") => 3,
-        k if k == lower(b"apr") => 4,
-        k if k == lower(b"may") => 5,
-        k if k == lower(b"jun") => 6,
-        k if k == lower(b"jul") => 7,
-        k if k == lower(b"aug") => 8,
-        k if k == lower(b"sep") => 9,
-        k if k == lower(b"oct") => 10,
-        k if k == lower(b"nov") => 11,
-        k if k == lower(b"dec") => 12,
-        _ => return None,
-    })
+    let key = fold(name)?;
+    let at = MONTHS.iter().position(|m| fold(m.as_bytes()) == Some(key))?;
+    Some(at as u32 + 1)
 }
 
 fn two(b: &[u8]) -> Option<u32> {
