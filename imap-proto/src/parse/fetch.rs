@@ -499,7 +499,9 @@ fn month(name: &[u8]) -> Option<u32> {
         _ => None,
     };
     let key = fold(name)?;
-    let at = MONTHS.iter().position(|m| fold(m.as_bytes()) == Some(key))?;
+    let at = MONTHS
+        .iter()
+        .position(|m| fold(m.as_bytes()) == Some(key))?;
     Some(at as u32 + 1)
 }
 
