@@ -19,6 +19,11 @@
 //! sliced the same way. [`Framer::read_buf`] and [`Framer::commit`] spare the copy for a
 //! caller that reads from a transport: the read goes into the framer's own buffer, where
 //! its lines and literals are framed and sliced from ([`Framer::next_frame_read`]).
+//! [`Framer::next_frame_ref`] is for a caller that owns its buffer and parses each response
+//! before it reads again: a response lying whole in the borrowed input is handed out as
+//! slices of it ([`FrameRef::Borrowed`]: no copy, no reference count, no allocation for a
+//! one-line response), and only one that straddles inputs is gathered, as `next_frame`
+//! gathers it.
 //!
 //! Buffer policy (allocator independence): the framer's buffer is one `BytesMut` whose
 //! allocation is shared by the lines and literals sliced out of it and reclaimed for the
@@ -157,6 +162,59 @@ impl Frame {
     /// True when the frame holds no bytes at all.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A response as slices of the caller's input (see [`Framer::next_frame_ref`]): its first
+/// line, then each literal with the line after it, CRLF removed, as in a [`Frame`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BorrowedFrame<'a> {
+    /// The first line.
+    pub first: &'a [u8],
+    /// Each literal and the line that followed it, in order (no allocation when empty).
+    pub parts: Vec<(&'a [u8], &'a [u8])>,
+}
+
+/// A response from [`Framer::next_frame_ref`]: borrowed from the input when it lay whole in
+/// it, otherwise gathered into the framer's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameRef<'a> {
+    /// Every line and literal is a slice of the input.
+    Borrowed(BorrowedFrame<'a>),
+    /// The response straddled inputs (or took the gathering path for another reason).
+    Owned(Frame),
+}
+
+impl FrameRef<'_> {
+    /// The first line.
+    pub fn first(&self) -> &[u8] {
+        match self {
+            FrameRef::Borrowed(f) => f.first,
+            FrameRef::Owned(f) => &f.first,
+        }
+    }
+
+    /// The response as text segments and literals, for [`crate::parse::parse_segments`].
+    pub fn segments(&self) -> crate::parse::Segments<'_> {
+        match self {
+            FrameRef::Borrowed(f) => crate::parse::Segments::from_slices(f.first, &f.parts),
+            FrameRef::Owned(f) => crate::parse::Segments::from_frame(f),
+        }
+    }
+
+    /// An owned [`Frame`] (the borrowed parts copied).
+    pub fn into_owned(self) -> Frame {
+        match self {
+            FrameRef::Borrowed(f) => Frame {
+                first: Bytes::copy_from_slice(f.first),
+                parts: f
+                    .parts
+                    .iter()
+                    .map(|(lit, line)| (Bytes::copy_from_slice(lit), Bytes::copy_from_slice(line)))
+                    .collect(),
+            },
+            FrameRef::Owned(f) => f,
+        }
     }
 }
 
@@ -549,6 +607,120 @@ impl Framer {
             Step::Frame(frame) => Ok(Some(frame)),
             Step::LiteralStarts | Step::NeedMore => Ok(None),
         }
+    }
+
+    /// [`Framer::next_frame`] without taking the response in: when the framer holds nothing
+    /// and a whole response — its lines and literals — lies in `input`, it is handed out
+    /// as slices of `input` ([`FrameRef::Borrowed`]): no byte copied, no allocation for a
+    /// one-line response, no reference count. A response that straddles the end of `input`
+    /// (or anything unusual in it: a blank line, a line or literal at a limit, a malformed
+    /// line) is framed exactly as [`Framer::next_frame`] frames it, gathered into the
+    /// framer's buffer and handed out as [`FrameRef::Owned`]. The results are the same as
+    /// `next_frame`'s, errors included; the bytes taken are split off the front of `input`.
+    ///
+    /// This is the path for a caller that owns its read buffer and parses each response
+    /// before reading again (an embedding event loop, a parser over a capture).
+    ///
+    /// ```
+    /// use imaplib_proto::frame::{FrameRef, Framer, Limits};
+    /// use imaplib_proto::parse::{parse_segments, Data, Quirks, Response};
+    ///
+    /// let server = b"* LIST () \"/\" INBOX\r\n* 1 FETCH (BODY[] {5}\r\nhello)\r\n* 2 EXI";
+    /// let mut input = &server[..];
+    /// let mut framer = Framer::new(Limits::default());
+    /// let list = framer.next_frame_ref(&mut input)?.unwrap();
+    /// assert!(matches!(list, FrameRef::Borrowed(_)));
+    /// let fetch = framer.next_frame_ref(&mut input)?.unwrap();
+    /// let Response::Untagged(Data::Fetch(f)) = parse_segments(fetch.segments(), &mut Quirks::new())?
+    /// else { panic!() };
+    /// // The literal is the very bytes of the input.
+    /// let body = f.section("").unwrap().unwrap().bytes();
+    /// let at = server.windows(5).position(|w| w == b"hello").unwrap();
+    /// assert_eq!(body.as_ptr(), server[at..].as_ptr());
+    /// // The rest waits in the framer for the next input.
+    /// assert!(framer.next_frame_ref(&mut input)?.is_none());
+    /// let mut more = &b"STS\r\n"[..];
+    /// let exists = framer.next_frame_ref(&mut more)?.unwrap();
+    /// assert!(matches!(exists, FrameRef::Owned(_)));
+    /// assert_eq!(exists.first(), b"* 2 EXISTS");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_frame_ref<'a>(&mut self, input: &mut &'a [u8]) -> Result<Option<FrameRef<'a>>> {
+        self.settle();
+        if self.fresh == 0 && self.is_idle() {
+            if let Some((frame, used)) = self.borrow_whole(input) {
+                *input = &input[used..];
+                if input.is_empty() {
+                    self.release_if_large();
+                }
+                return Ok(Some(FrameRef::Borrowed(frame)));
+            }
+        }
+        Ok(self.next_frame(input)?.map(FrameRef::Owned))
+    }
+
+    /// The response at the front of `data` when it lies whole there and frames plainly (see
+    /// [`Framer::next_frame_ref`]), with the number of bytes it takes; `None`, having changed
+    /// nothing, for everything else. The checks are [`Framer::line_done_slow`]'s, in the same
+    /// order, so that what passes here is what the gathering path would hand out.
+    #[inline]
+    fn borrow_whole<'a>(&mut self, data: &'a [u8]) -> Option<(BorrowedFrame<'a>, usize)> {
+        let limits = self.limits;
+        let mut at = 0;
+        let mut total = 0u64;
+        let mut depth = 0i64;
+        let mut work = 0u64;
+        let mut first: &'a [u8] = &[];
+        let mut parts = Vec::new();
+        let mut literal: Option<&'a [u8]> = None;
+        loop {
+            let pos = find_lf(&data[at..])?;
+            work += pos as u64 + 1;
+            let end = at + pos + 1;
+            if pos + 1 > limits.max_line || pos == 0 || data[end - 2] != b'\r' {
+                return None;
+            }
+            let line = &data[at..end - 2];
+            total += line.len() as u64;
+            match literal.take() {
+                None if line.is_empty() => return None,
+                None => first = line,
+                Some(_) if line.is_empty() && depth > 0 => return None,
+                Some(lit) => parts.push((lit, line)),
+            }
+            if total > limits.max_response {
+                return None;
+            }
+            at = end;
+            let size = match line.last() {
+                Some(b'}') => match literal_marker(line) {
+                    MarkerScan::None => None,
+                    MarkerScan::Overflow => return None,
+                    MarkerScan::Marker(m) => Some(m.size()),
+                },
+                _ => None,
+            };
+            let Some(size) = size else {
+                break;
+            };
+            total = total.checked_add(size)?;
+            if size > limits.max_literal || total > limits.max_response {
+                return None;
+            }
+            let size = usize::try_from(size).ok()?;
+            if data.len() - at < size {
+                return None;
+            }
+            depth += paren_delta(line);
+            work += line.len() as u64;
+            literal = Some(&data[at..at + size]);
+            at += size;
+        }
+        self.stats.bytes += at as u64;
+        self.stats.work += work;
+        self.stats.responses += 1;
+        self.stats.literals += parts.len() as u64;
+        Some((BorrowedFrame { first, parts }, at))
     }
 
     /// [`Framer::next_frame`] that also stops where a literal starts, before taking any of
@@ -1472,5 +1644,125 @@ mod tests {
         let err = f.next_frame(&mut input).unwrap_err();
         assert_eq!(err.reason(), &Reason::State(StateProblem::Failed));
         assert_eq!(err.message(), "connection already failed");
+    }
+
+    /// Frames `wire` in one piece through `next_frame_ref`: each frame (made owned) with
+    /// whether it was borrowed, and the counters.
+    fn refs(limits: Limits, wire: &[u8]) -> (Vec<(Frame, bool)>, FrameStats) {
+        let mut f = Framer::new(limits);
+        let mut input = wire;
+        let mut out = Vec::new();
+        while let Some(frame) = f.next_frame_ref(&mut input).unwrap() {
+            let borrowed = matches!(frame, FrameRef::Borrowed(_));
+            out.push((frame.into_owned(), borrowed));
+        }
+        assert!(input.is_empty());
+        (out, f.stats())
+    }
+
+    #[test]
+    fn next_frame_ref_borrows_whole_responses_and_counts_as_the_bytes_path() {
+        let wire: &[u8] = b"* LIST (\\HasNoChildren) \"/\" INBOX\r\n* 1 FETCH (BODY[] {3}\r\nabc FLAGS ())\r\n* 2 FETCH (X {0}\r\n)\r\n* 3 FETCH (A {2}\r\nxy)\r\nA1 OK done\r\n";
+        let (got, stats) = refs(Limits::default(), wire);
+        let flags: Vec<bool> = got.iter().map(|g| g.1).collect();
+        assert_eq!(flags, [true; 5]);
+        let mut bytes = Bytes::copy_from_slice(wire);
+        let mut f = Framer::new(Limits::default());
+        let mut want = Vec::new();
+        while let Some(frame) = f.next_frame_bytes(&mut bytes).unwrap() {
+            want.push(frame);
+        }
+        let got: Vec<Frame> = got.into_iter().map(|(f, _)| f).collect();
+        assert_eq!(got, want);
+        // Every counter, work included: both slice without a copy.
+        assert_eq!(stats, f.stats());
+        assert_eq!((stats.responses, stats.literals), (5, 3));
+        assert_eq!(got[3].parts, vec![(Bytes::from("xy"), Bytes::from(")"))]);
+    }
+
+    #[test]
+    fn next_frame_ref_gathers_what_it_cannot_borrow() {
+        // A blank line between responses, and one after a literal inside parentheses, are
+        // skipped by the gathering path: the response they are in comes out owned, the
+        // next one borrowed again.
+        let wire: &[u8] = b"\r\n* 1 FETCH (A {2}\r\nxy)\r\n* 2 EXISTS\r\n* 3 FETCH (A {1}\r\nz\r\n)\r\n* 4 EXISTS\r\n";
+        let (got, stats) = refs(Limits::default(), wire);
+        let shape: Vec<(&[u8], bool)> = got.iter().map(|(f, b)| (&f.first[..], *b)).collect();
+        assert_eq!(
+            shape,
+            [
+                (&b"* 1 FETCH (A {2}"[..], false),
+                (b"* 2 EXISTS", true),
+                (b"* 3 FETCH (A {1}", false),
+                (b"* 4 EXISTS", true),
+            ]
+        );
+        assert_eq!(got[2].0.parts, vec![(Bytes::from("z"), Bytes::from(")"))]);
+        assert_eq!(
+            (stats.blank_lines_between, stats.blank_lines_after_literal),
+            (1, 1)
+        );
+        // Exactly at the limits still borrows; one byte over fails as `next_frame` fails.
+        let wire: &[u8] = b"* 1 FETCH (A {3}\r\nabc)\r\n";
+        let exact = Limits {
+            max_line: 18,
+            max_literal: 3,
+            max_response: 20,
+        };
+        assert!(refs(exact, wire).0[0].1);
+        for over in [
+            Limits {
+                max_line: 17,
+                ..exact
+            },
+            Limits {
+                max_literal: 2,
+                ..exact
+            },
+            Limits {
+                max_response: 19,
+                ..exact
+            },
+        ] {
+            let mut input = wire;
+            let want = Framer::new(over).next_frame(&mut input).unwrap_err();
+            let mut input = wire;
+            let got = Framer::new(over).next_frame_ref(&mut input).unwrap_err();
+            assert_eq!(got.reason(), want.reason());
+            assert_eq!(got.message(), want.message());
+        }
+        // A bare LF, and a marker too large for 64 bits, fail as they do in `next_frame`.
+        for wire in [
+            &b"* 1 EXISTS\n"[..],
+            b"* 1 FETCH (A {99999999999999999999}\r\n",
+        ] {
+            let mut input = wire;
+            let want = Framer::new(Limits::default())
+                .next_frame(&mut input)
+                .unwrap_err();
+            let mut input = wire;
+            let got = Framer::new(Limits::default())
+                .next_frame_ref(&mut input)
+                .unwrap_err();
+            assert_eq!(got.reason(), want.reason());
+        }
+    }
+
+    #[test]
+    fn next_frame_ref_continues_a_response_begun_in_an_earlier_piece() {
+        let mut f = Framer::new(Limits::default());
+        let mut input: &[u8] = b"* 1 FETCH (A {4}\r\nab";
+        assert!(f.next_frame_ref(&mut input).unwrap().is_none());
+        assert!(input.is_empty() && !f.is_idle());
+        let mut input: &[u8] = b"cd)\r\n* 2 EXISTS\r\n";
+        let first = f.next_frame_ref(&mut input).unwrap().unwrap();
+        let FrameRef::Owned(frame) = first else {
+            panic!("a response begun earlier is gathered")
+        };
+        assert_eq!(frame.parts, vec![(Bytes::from("abcd"), Bytes::from(")"))]);
+        let second = f.next_frame_ref(&mut input).unwrap().unwrap();
+        assert!(matches!(second, FrameRef::Borrowed(ref b) if b.first == b"* 2 EXISTS"));
+        assert_eq!(second.first(), b"* 2 EXISTS");
+        assert!(f.next_frame_ref(&mut input).unwrap().is_none());
     }
 }

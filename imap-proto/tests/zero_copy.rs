@@ -6,7 +6,7 @@ mod common;
 
 use common::Script;
 use imaplib_proto::frame::{
-    Frame, Framer, Limits, IDLE_KEEP, LITERAL_RESERVE_MAX, READ_CHUNK, READ_MIN,
+    Frame, FrameRef, Framer, Limits, IDLE_KEEP, LITERAL_RESERVE_MAX, READ_CHUNK, READ_MIN,
 };
 use imaplib_proto::{Bytes, Command, Connection, Item, Output};
 use proptest::prelude::*;
@@ -64,6 +64,41 @@ fn frame_bytes(limits: Limits, data: &Bytes, cuts: &[usize]) -> Outcome {
         );
     }
     (out, None)
+}
+
+/// Frames `data` cut at `cuts` through `next_frame_ref` (borrowed where a response lies whole
+/// in its chunk), the frames made owned; checks that a borrowed frame lies inside its chunk
+/// and counts the frames that were borrowed.
+fn frame_refs(limits: Limits, data: &[u8], cuts: &[usize]) -> (Outcome, usize) {
+    let mut f = Framer::new(limits);
+    let mut out = Vec::new();
+    let mut borrowed = 0;
+    for (a, b) in spans(data.len(), cuts) {
+        let chunk = &data[a..b];
+        let mut input = chunk;
+        loop {
+            match f.next_frame_ref(&mut input) {
+                Ok(Some(frame)) => {
+                    if let FrameRef::Borrowed(ref b) = frame {
+                        borrowed += 1;
+                        assert!(inside(b.first, chunk), "a borrowed line outside its chunk");
+                        for (lit, line) in &b.parts {
+                            assert!(inside(lit, chunk) && inside(line, chunk));
+                        }
+                    }
+                    out.push(frame.into_owned());
+                }
+                Ok(None) => break,
+                Err(e) => return ((out, Some(e.message().to_string())), borrowed),
+            }
+        }
+        assert!(
+            f.capacity() <= IDLE_KEEP || !f.is_idle(),
+            "idle framer keeps {}",
+            f.capacity()
+        );
+    }
+    ((out, None), borrowed)
 }
 
 /// The `[a, b)` spans of `0..len` cut at `cuts` (taken modulo `len + 1`).
@@ -144,11 +179,18 @@ proptest! {
         }
         prop_assert_eq!(&frame_slices(Limits::default(), &wire, &cuts), &(whole.clone(), None));
         let bytewise: Vec<usize> = (0..wire.len()).collect();
-        prop_assert_eq!(&frame_bytes(Limits::default(), &wire, &bytewise), &(whole, None));
+        prop_assert_eq!(&frame_bytes(Limits::default(), &wire, &bytewise), &(whole.clone(), None));
+        // Borrowed: in one chunk every response is a slice of it; in pieces, the same frames.
+        let (refs, borrowed) = frame_refs(Limits::default(), &wire, &[]);
+        prop_assert_eq!(&refs, &(whole.clone(), None));
+        prop_assert_eq!(borrowed, whole.len());
+        prop_assert_eq!(&frame_refs(Limits::default(), &wire, &cuts).0, &(whole.clone(), None));
+        prop_assert_eq!(&frame_refs(Limits::default(), &wire, &bytewise).0, &(whole, None));
     }
 
-    /// Hostile bytes under small limits: both entry points agree on frames and errors in
-    /// any chunking, and an idle framer never keeps more than `IDLE_KEEP`.
+    /// Hostile bytes under small limits: every entry point (slices, `Bytes`, borrowed)
+    /// agrees on frames and errors in any chunking, and an idle framer never keeps more than
+    /// `IDLE_KEEP`.
     #[test]
     fn both_entry_points_agree_on_hostile_bytes(
         data in proptest::collection::vec(
@@ -164,6 +206,8 @@ proptest! {
         prop_assert_eq!(&frame_bytes(limits, &wire, &[]), &want);
         prop_assert_eq!(&frame_bytes(limits, &wire, &cuts), &want);
         prop_assert_eq!(&frame_slices(limits, &wire, &cuts), &want);
+        prop_assert_eq!(&frame_refs(limits, &wire, &[]).0, &want);
+        prop_assert_eq!(&frame_refs(limits, &wire, &cuts).0, &want);
     }
 
     /// Through the session: `feed_bytes` gives the same outputs as `feed` in any chunking,

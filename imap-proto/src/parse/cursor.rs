@@ -24,6 +24,8 @@ enum Source<'a> {
     Frame(&'a [(Bytes, Bytes)]),
     /// imaplib items; the first is the one whose header is the current text.
     Items(&'a [Item]),
+    /// Borrowed `(literal, line)` pairs not yet taken.
+    Slices(&'a [(&'a [u8], &'a [u8])]),
 }
 
 /// One response as borrowed text segments and literals (see the module docs).
@@ -39,6 +41,15 @@ impl<'a> Segments<'a> {
         Segments {
             first: &frame.first,
             source: Source::Frame(&frame.parts),
+        }
+    }
+
+    /// A response as borrowed slices: its first line, then each literal with the line after
+    /// it (a [`BorrowedFrame`](crate::frame::BorrowedFrame)'s parts).
+    pub fn from_slices(first: &'a [u8], parts: &'a [(&'a [u8], &'a [u8])]) -> Self {
+        Segments {
+            first,
+            source: Source::Slices(parts),
         }
     }
 
@@ -82,6 +93,11 @@ impl<'a> Segments<'a> {
                 *parts = rest;
                 Some((&lit[..], &line[..]))
             }
+            Source::Slices(parts) => {
+                let (&pair, rest) = parts.split_first()?;
+                *parts = rest;
+                Some(pair)
+            }
             Source::Items(items) => {
                 let Some(Item::Literal(_, lit)) = items.first() else {
                     return None;
@@ -101,6 +117,7 @@ impl<'a> Segments<'a> {
     fn exhausted(&self) -> bool {
         match self.source {
             Source::Frame(parts) => parts.is_empty(),
+            Source::Slices(parts) => parts.is_empty(),
             Source::Items(items) => !matches!(items.first(), Some(Item::Literal(..))),
         }
     }
