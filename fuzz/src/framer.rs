@@ -18,10 +18,13 @@
 //! * fed as refcounted chunks (`next_frame_bytes`, each chunk a slice of one `Bytes`), the
 //!   outcome is the same, and every non-empty literal lying whole inside one chunk is a
 //!   slice of that chunk (not a copy);
+//! * fed borrowed chunks through `next_frame_ref`, the outcome is the same; every borrowed
+//!   frame's lines and literals lie inside the chunk it was framed from, and fed in one
+//!   chunk, every frame is borrowed unless framing failed or a blank line was skipped;
 //! * an idle framer keeps at most `IDLE_KEEP` bytes of buffer.
 
 use imaplib_proto::frame::{
-    literal_marker, Frame, FrameStats, Framer, Limits, MarkerScan, Step, IDLE_KEEP,
+    literal_marker, Frame, FrameRef, FrameStats, Framer, Limits, MarkerScan, Step, IDLE_KEEP,
 };
 use imaplib_proto::{Bytes, Cause, ErrorKind};
 
@@ -168,6 +171,80 @@ pub fn run_bytes(limits: Limits, data: &[u8], chunks: &[&[u8]]) -> (Outcome, usi
             stats,
         },
         gathered,
+    )
+}
+
+/// Frames `chunks` as [`run`], but through `next_frame_ref`, the borrowed frames made owned
+/// for the comparison. Checks that every borrowed line and literal lies inside the chunk it
+/// was framed from. Returns the outcome and how many frames were gathered (owned).
+pub fn run_refs(limits: Limits, chunks: &[&[u8]]) -> (Outcome, usize) {
+    let mut f = Framer::new(limits);
+    let mut frames = Vec::new();
+    let mut owned = 0;
+    for chunk in chunks {
+        let mut input = *chunk;
+        let (start, end) = (
+            chunk.as_ptr() as usize,
+            chunk.as_ptr() as usize + chunk.len(),
+        );
+        let inside = |part: &[u8]| {
+            let p = part.as_ptr() as usize;
+            part.is_empty() || (start <= p && p + part.len() <= end)
+        };
+        loop {
+            match f.next_frame_ref(&mut input) {
+                Ok(Some(frame)) => {
+                    match &frame {
+                        FrameRef::Borrowed(b) => {
+                            assert!(inside(b.first), "a borrowed line outside its chunk");
+                            for (lit, line) in &b.parts {
+                                assert!(inside(lit), "a borrowed literal outside its chunk");
+                                assert!(inside(line), "a borrowed line outside its chunk");
+                            }
+                        }
+                        FrameRef::Owned(_) => owned += 1,
+                    }
+                    frames.push(frame.into_owned());
+                }
+                Ok(None) => {
+                    assert!(input.is_empty(), "Ok(None) with input left");
+                    assert!(
+                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
+                        "an idle framer keeps {} bytes",
+                        f.capacity()
+                    );
+                    break;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
+                    let error = Some((e.kind(), e.cause(), e.message().to_string()));
+                    return (
+                        Outcome {
+                            frames,
+                            error,
+                            stats: None,
+                        },
+                        owned,
+                    );
+                }
+            }
+        }
+    }
+    let mut stats = f.stats();
+    assert!(
+        stats.work <= 6 * stats.bytes,
+        "framer did {} bytes of work for {} bytes of input",
+        stats.work,
+        stats.bytes
+    );
+    stats.work = 0;
+    (
+        Outcome {
+            frames,
+            error: None,
+            stats: Some(stats),
+        },
+        owned,
     )
 }
 
@@ -423,6 +500,19 @@ pub fn check(data: &[u8]) {
     let (shared, gathered) = run_bytes(limits, input, &[input]);
     assert_eq!(shared, whole, "one refcounted chunk frames differently");
     assert_eq!(gathered, 0, "fed in one chunk, a literal was copied");
+    // Borrowed where a response lies whole in its chunk.
+    assert_eq!(
+        run_refs(limits, &chunks).0,
+        chunked,
+        "borrowed chunks frame differently"
+    );
+    let (borrowed, owned) = run_refs(limits, &[input]);
+    assert_eq!(borrowed, whole, "one borrowed chunk frames differently");
+    if let Some(stats) = whole.stats {
+        if stats.blank_lines_between == 0 && stats.blank_lines_after_literal == 0 {
+            assert_eq!(owned, 0, "fed in one chunk, a response was gathered");
+        }
+    }
     // Read into the framer's own buffer, alone or mixed with `absorb`/`next_frame`.
     let keep = mode & 2 == 0;
     assert_eq!(

@@ -1,8 +1,9 @@
 //! `parser`: the typed parser on frames from the framer, and the views over imaplib-shaped
 //! items.
 //!
-//! The input is server bytes. Each frame the framer produces is parsed with
-//! [`parse_response`] (and [`parse_greeting`]) and then:
+//! The input is server bytes. Each frame the framer produces ([`Framer::next_frame_ref`]) is
+//! parsed where it lies and as an owned frame, with the same result, then with
+//! [`parse_response`] (and [`parse_greeting`]), and then:
 //!
 //! * every value with a canonical encoder (status responses and their codes, CAPABILITY,
 //!   ENABLED, FLAGS, SEARCH, STATUS, THREAD, sequence sets, flag lists) is re-encoded, framed
@@ -19,8 +20,8 @@
 
 use imaplib_proto::frame::{Frame, Framer, Limits};
 use imaplib_proto::parse::{
-    self, grouped, parse_code, parse_flag_list, parse_greeting, parse_response_quirks, Code,
-    Continuation, Data, Quirks, Response, SeqSet, Status,
+    self, grouped, parse_code, parse_flag_list, parse_greeting, parse_response_quirks,
+    parse_segments, Code, Continuation, Data, Quirks, Response, SeqSet, Status,
 };
 use imaplib_proto::response::response_code;
 use imaplib_proto::{Item, Reply};
@@ -520,11 +521,21 @@ pub fn check_frame(frame: &Frame) {
     }
 }
 
-/// The target.
+/// The target. Frames come from `next_frame_ref`: each is parsed where it lies (borrowed
+/// from the input when it lies whole in it) and as an owned frame, with the same result and
+/// the same quirks.
 pub fn check(data: &[u8]) {
     let mut f = Framer::new(LIMITS);
     let mut input = data;
-    while let Ok(Some(frame)) = f.next_frame(&mut input) {
-        check_frame(&frame);
+    while let Ok(Some(frame)) = f.next_frame_ref(&mut input) {
+        let mut quirks = Quirks::new();
+        let borrowed = parse_segments(frame.segments(), &mut quirks);
+        let owned = frame.clone().into_owned();
+        let mut owned_quirks = Quirks::new();
+        let want = parse_response_quirks(&owned, &mut owned_quirks);
+        assert_eq!(borrowed, want, "a borrowed frame parses differently");
+        assert_eq!(quirks, owned_quirks, "a borrowed frame has other quirks");
+        drop(borrowed);
+        check_frame(&owned);
     }
 }
