@@ -18,6 +18,10 @@
 //!   chunk a slice of it, lines and literals sliced out without a copy, as imap-proto slices
 //!   its input buffer) + `parse::parse_response` on every frame: bytes in, typed
 //!   `Response` values (FETCH items with ENVELOPE and BODYSTRUCTURE, LIST, SEARCH ranges) out.
+//! * `ours/typed+ref` — `Framer::next_frame_ref` over borrowed slices of the input (as the
+//!   peers take it): a response lying whole in a piece is handed out as slices of it (no
+//!   copy, no reference count, no allocation for a one-line response), one that straddles
+//!   pieces is gathered into the framer's buffer; + `parse::parse_segments` on every frame.
 //! * `ours/imaplib+read`, `ours/typed+read` — the path both clients take: every read lands
 //!   in the framer's own buffer (`read_buf`, then `commit`; each byte written once, by the
 //!   "read", a `copy_from_slice` here), and lines and literals are sliced out of it. A read
@@ -311,6 +315,32 @@ pub fn ours_typed(data: &Bytes, chunk: usize) -> Run {
             each(frame);
         }
         at = end;
+    }
+    Run {
+        time: start.elapsed(),
+        responses: n,
+    }
+}
+
+/// `ours/typed+ref`: `Framer::next_frame_ref` over borrowed slices of the input: a response
+/// that lies whole in a piece is parsed where it lies (no copy, no reference count), one that
+/// straddles pieces is gathered into the framer's buffer; each parsed into a typed `Response`.
+pub fn ours_typed_ref(data: &[u8], chunk: usize) -> Run {
+    let start = Instant::now();
+    let mut n = 0usize;
+    let mut framer = Framer::new(Limits::default());
+    let mut quirks = parse::Quirks::new();
+    for piece in data.chunks(chunk) {
+        let mut input = piece;
+        while let Some(frame) = framer.next_frame_ref(&mut input).expect("framing") {
+            let r = parse::parse_segments(frame.segments(), &mut quirks)
+                .unwrap_or_else(|e| panic!("typed parse: {e}"));
+            n += usize::from(matches!(
+                r,
+                Response::Untagged(Data::Fetch(_) | Data::List(_) | Data::Search(_))
+            ));
+            black_box(&r);
+        }
     }
     Run {
         time: start.elapsed(),
