@@ -646,6 +646,11 @@ impl Framer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn next_frame_ref<'a>(&mut self, input: &mut &'a [u8]) -> Result<Option<FrameRef<'a>>> {
+        // As in `next_frame`: a small piece that completes nothing is taken in at once.
+        if is_small(input) && self.absorb(input) {
+            *input = &[];
+            return Ok(None);
+        }
         self.settle();
         if self.fresh == 0 && self.is_idle() {
             if let Some((frame, used)) = self.borrow_whole(input) {
@@ -656,7 +661,10 @@ impl Framer {
                 return Ok(Some(FrameRef::Borrowed(frame)));
             }
         }
-        Ok(self.next_frame(input)?.map(FrameRef::Owned))
+        match self.advance(input, false)? {
+            Step::Frame(frame) => Ok(Some(FrameRef::Owned(frame))),
+            Step::LiteralStarts | Step::NeedMore => Ok(None),
+        }
     }
 
     /// The response at the front of `data` when it lies whole there and frames plainly (see
