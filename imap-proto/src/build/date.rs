@@ -4,10 +4,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 
 use crate::encode::arg_error;
 use crate::error::{ArgumentProblem, Result};
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use crate::util::MONTHS;
 
 fn month(m0: u32) -> &'static str {
     MONTHS.get(m0 as usize).copied().unwrap_or("Jan")
