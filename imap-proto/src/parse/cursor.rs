@@ -1,5 +1,6 @@
-//! [`Segments`]: one response as text and literals alternating, borrowed from a [`Frame`]
-//! or from an imaplib-shaped run of [`Item`]s; and the cursor that walks them.
+//! [`Segments`]: one response as text and literals alternating, borrowed from a [`Frame`],
+//! from the caller's input ([`BorrowedFrame`](crate::frame::BorrowedFrame)) or from an
+//! imaplib-shaped run of [`Item`]s; and the cursor that walks them.
 //!
 //! A response is `text₀ lit₁ text₁ … litₙ textₙ`, where each `textᵢ` (i < n) ends with the
 //! literal marker `{N}` that announces `litᵢ₊₁`. A frame stores exactly that (`first`, then
