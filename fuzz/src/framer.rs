@@ -42,6 +42,37 @@ pub struct Outcome {
     pub stats: Option<FrameStats>,
 }
 
+/// After a call that returned `Ok(None)`: the input is used up, and an idle framer keeps at
+/// most `IDLE_KEEP` bytes of buffer.
+fn check_used_up(f: &Framer, input: &[u8]) {
+    assert!(input.is_empty(), "Ok(None) with input left");
+    assert!(
+        !f.is_idle() || f.capacity() <= IDLE_KEEP,
+        "an idle framer keeps {} bytes",
+        f.capacity()
+    );
+}
+
+/// The counters of a framing that ended without an error. Work depends on the chunking (a
+/// line cut across feeds is copied once more), but stays linear: see `FrameStats::work`;
+/// it is checked, then zeroed, since the rest of the counters must not depend on it.
+fn linear_stats(f: &Framer) -> FrameStats {
+    let mut stats = f.stats();
+    assert!(
+        stats.work <= 6 * stats.bytes,
+        "framer did {} bytes of work for {} bytes of input",
+        stats.work,
+        stats.bytes
+    );
+    stats.work = 0;
+    stats
+}
+
+/// A fatal framing error as an [`Outcome`] records it.
+fn error_of(e: &imaplib_proto::Error) -> (ErrorKind, Cause, String) {
+    (e.kind(), e.cause(), e.message().to_string())
+}
+
 /// Frames `chunks` in order, checking the memory bound after every call.
 pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
     let bound = limits
@@ -61,39 +92,24 @@ pub fn run(limits: Limits, chunks: &[&[u8]]) -> Outcome {
             match r {
                 Ok(Some(frame)) => frames.push(frame),
                 Ok(None) => {
-                    assert!(input.is_empty(), "Ok(None) with input left");
-                    assert!(
-                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
-                        "an idle framer keeps {} bytes",
-                        f.capacity()
-                    );
+                    check_used_up(&f, input);
                     break;
                 }
                 Err(e) => {
                     assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
                     return Outcome {
                         frames,
-                        error: Some((e.kind(), e.cause(), e.message().to_string())),
+                        error: Some(error_of(&e)),
                         stats: None,
                     };
                 }
             }
         }
     }
-    // Work depends on the chunking (a line cut across feeds is copied once more), but
-    // stays linear: see `FrameStats::work`. The rest of the counters must not.
-    let mut stats = f.stats();
-    assert!(
-        stats.work <= 6 * stats.bytes,
-        "framer did {} bytes of work for {} bytes of input",
-        stats.work,
-        stats.bytes
-    );
-    stats.work = 0;
     Outcome {
         frames,
         error: None,
-        stats: Some(stats),
+        stats: Some(linear_stats(&f)),
     }
 }
 
@@ -118,16 +134,11 @@ pub fn run_bytes(limits: Limits, data: &[u8], chunks: &[&[u8]]) -> (Outcome, usi
             match f.next_frame_bytes(&mut input) {
                 Ok(Some(frame)) => frames.push(frame),
                 Ok(None) => {
-                    assert!(input.is_empty(), "Ok(None) with input left");
-                    assert!(
-                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
-                        "an idle framer keeps {} bytes",
-                        f.capacity()
-                    );
+                    check_used_up(&f, &input);
                     break;
                 }
                 Err(e) => {
-                    error = Some((e.kind(), e.cause(), e.message().to_string()));
+                    error = Some(error_of(&e));
                     break 'feed;
                 }
             }
@@ -154,15 +165,7 @@ pub fn run_bytes(limits: Limits, data: &[u8], chunks: &[&[u8]]) -> (Outcome, usi
     let stats = if error.is_some() {
         None
     } else {
-        let mut stats = f.stats();
-        assert!(
-            stats.work <= 6 * stats.bytes,
-            "framer did {} bytes of work for {} bytes of input",
-            stats.work,
-            stats.bytes
-        );
-        stats.work = 0;
-        Some(stats)
+        Some(linear_stats(&f))
     };
     (
         Outcome {
@@ -207,17 +210,12 @@ pub fn run_refs(limits: Limits, chunks: &[&[u8]]) -> (Outcome, usize) {
                     frames.push(frame.into_owned());
                 }
                 Ok(None) => {
-                    assert!(input.is_empty(), "Ok(None) with input left");
-                    assert!(
-                        !f.is_idle() || f.capacity() <= IDLE_KEEP,
-                        "an idle framer keeps {} bytes",
-                        f.capacity()
-                    );
+                    check_used_up(&f, input);
                     break;
                 }
                 Err(e) => {
                     assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
-                    let error = Some((e.kind(), e.cause(), e.message().to_string()));
+                    let error = Some(error_of(&e));
                     return (
                         Outcome {
                             frames,
@@ -230,19 +228,11 @@ pub fn run_refs(limits: Limits, chunks: &[&[u8]]) -> (Outcome, usize) {
             }
         }
     }
-    let mut stats = f.stats();
-    assert!(
-        stats.work <= 6 * stats.bytes,
-        "framer did {} bytes of work for {} bytes of input",
-        stats.work,
-        stats.bytes
-    );
-    stats.work = 0;
     (
         Outcome {
             frames,
             error: None,
-            stats: Some(stats),
+            stats: Some(linear_stats(&f)),
         },
         owned,
     )
@@ -301,7 +291,7 @@ pub fn run_passing(limits: Limits, chunks: &[&[u8]], pattern: u8) -> Outcome {
                 Err(e) => {
                     return Outcome {
                         frames,
-                        error: Some((e.kind(), e.cause(), e.message().to_string())),
+                        error: Some(error_of(&e)),
                         stats: None,
                     };
                 }
@@ -442,7 +432,7 @@ pub fn run_reads(limits: Limits, chunks: &[&[u8]], keep_literal: bool, mix: bool
             assert_eq!(e.kind(), ErrorKind::Abort, "framing errors abort: {e}");
             return Outcome {
                 frames,
-                error: Some((e.kind(), e.cause(), e.message().to_string())),
+                error: Some(error_of(&e)),
                 stats: None,
             };
         }
