@@ -18,7 +18,9 @@
 //! `&[u8]` and copies each byte once into the framer's buffer, from which the results are
 //! sliced the same way. [`Framer::read_buf`] and [`Framer::commit`] spare the copy for a
 //! caller that reads from a transport: the read goes into the framer's own buffer, where
-//! its lines and literals are framed and sliced from ([`Framer::next_frame_read`]).
+//! its lines and literals are framed and sliced from ([`Framer::next_frame_read`]). A read
+//! that ends no line and no literal costs a scan of its bytes and a few counters: they are
+//! joined to the partial line or literal, still without a copy, only when one ends.
 //! [`Framer::next_frame_ref`] is for a caller that owns its buffer and parses each response
 //! before it reads again: a response lying whole in the borrowed input is handed out as
 //! slices of it ([`FrameRef::Borrowed`]: no copy, no reference count, no allocation for a
@@ -404,11 +406,16 @@ pub struct Framer {
     /// a read leaves unused stays here for the next one, so each byte of the allocation is
     /// zeroed once, however small the reads.
     rx: BytesMut,
-    /// The room offered by [`Framer::read_buf`] for the read in progress (the front of
-    /// `rx`); 0 when none is.
+    /// Bytes at the front of `rx` that arrived by [`Framer::commit`] and were not joined to
+    /// `pending` yet: they continue it (`rx` was split off its end), and are joined only when
+    /// a line or literal ends in them, or before anything else touches `pending`
+    /// ([`Framer::sync`]), so that a short read costs no split of the buffer.
+    rx_fill: usize,
+    /// The room offered by [`Framer::read_buf`] for the read in progress (`rx` after its
+    /// first `rx_fill` bytes); 0 when none is.
     offered: usize,
-    /// Bytes at the end of `pending` that arrived by [`Framer::commit`] and are not framed
-    /// yet.
+    /// Bytes at the end of `pending` (followed by `rx`'s first `rx_fill`) that arrived by
+    /// [`Framer::commit`] and are not framed yet.
     fresh: usize,
     /// The size of the next read offered.
     read_next: usize,
@@ -441,6 +448,7 @@ impl Framer {
             depth: 0,
             literal_started: false,
             rx: BytesMut::new(),
+            rx_fill: 0,
             offered: 0,
             fresh: 0,
             read_next: READ_MIN,
@@ -460,7 +468,10 @@ impl Framer {
 
     /// True when no partial response is buffered.
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Line) && self.pending.is_empty() && self.frame.is_none()
+        matches!(self.state, State::Line)
+            && self.pending.is_empty()
+            && self.rx_fill == 0
+            && self.frame.is_none()
     }
 
     /// Bytes of partial input held (a partial line, a partial literal and the response so far).
@@ -469,7 +480,7 @@ impl Framer {
         // of it received so far are in `pending`.
         match &self.state {
             State::Literal { remaining } => (self.frame_bytes - *remaining) as usize,
-            _ => self.pending.len() + self.frame_bytes as usize,
+            _ => self.pending.len() + self.rx_fill + self.frame_bytes as usize,
         }
     }
 
@@ -499,7 +510,7 @@ impl Framer {
     /// Bytes of the literal in progress received and kept so far (0 without one).
     pub fn literal_kept(&self) -> usize {
         match &self.state {
-            State::Literal { .. } => self.pending.len(),
+            State::Literal { .. } => self.pending.len() + self.rx_fill,
             _ => 0,
         }
     }
@@ -508,6 +519,7 @@ impl Framer {
     /// stream them out and memory stays bounded. The literal later completes its frame with
     /// only the bytes not taken.
     pub fn take_literal_bytes(&mut self) -> Bytes {
+        self.sync();
         match &mut self.state {
             State::Literal { .. } => {
                 let taken = self.pending.split().freeze();
@@ -544,7 +556,7 @@ impl Framer {
         let State::Literal { remaining } = &mut self.state else {
             return None;
         };
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || self.rx_fill > 0 {
             return None;
         }
         self.literal_started = false;
@@ -782,12 +794,25 @@ impl Framer {
     /// assert_eq!(literal.as_ptr() as usize, start + 23);
     /// # Ok::<(), imaplib_proto::Error>(())
     /// ```
+    #[inline]
     pub fn read_buf(&mut self, keep_literal: bool) -> &mut [u8] {
-        if self.fresh == 0 && self.offered > 0 {
-            // Offered and not committed yet: the same room.
-            return &mut self.rx[..self.offered];
+        // Offered and not committed yet: the same room. Otherwise the room left after the
+        // reads not joined yet, when it takes the read; else the general path.
+        let offered = (self.fresh == 0 && self.offered > 0)
+            || (self.rx_fill > 0 && self.room_after_fill(keep_literal));
+        if !offered {
+            self.offer_room(keep_literal);
         }
+        let at = self.rx_fill;
+        &mut self.rx[at..at + self.offered]
+    }
+
+    /// [`Framer::read_buf`]'s general path: joins what `rx` holds, then finds the room
+    /// (the rest of the allocation, or a new one) and sets `offered`.
+    #[inline(never)]
+    fn offer_room(&mut self, keep_literal: bool) {
         self.offered = 0;
+        self.sync();
         let mut room = self.read_next;
         let literal = match (&self.state, keep_literal) {
             (State::Literal { remaining }, true) => reserve_for(*remaining),
@@ -840,7 +865,43 @@ impl Framer {
             room = room.min(self.rx.len());
         }
         self.offered = room;
-        &mut self.rx[..room]
+    }
+
+    /// [`Framer::read_buf`]'s room after the bytes of earlier reads not joined to `pending`
+    /// yet, when the room left in `rx` takes it: sets `offered` as the general path would,
+    /// joining nothing, and returns true; false (changing nothing) otherwise.
+    #[inline]
+    fn room_after_fill(&mut self, keep_literal: bool) -> bool {
+        let room = self.read_next;
+        let literal = match (&self.state, keep_literal) {
+            (State::Literal { remaining }, true) => reserve_for(*remaining),
+            _ => 0,
+        };
+        if self.rx.capacity() - self.rx_fill < room.max(literal) {
+            return false;
+        }
+        // `held` stands: `pending`'s length and `rx`'s capacity, which it bounds, changed
+        // only by reads moving bytes from one to the other since `offer_room` last set it.
+        let zeroed = self.rx.len() - self.rx_fill;
+        let missing = room.saturating_sub(zeroed);
+        let room = if missing > room / 2 || missing >= TOP_UP {
+            self.rx.resize(self.rx_fill + room, 0);
+            room
+        } else {
+            room.min(zeroed)
+        };
+        self.offered = room;
+        true
+    }
+
+    /// Joins the bytes committed into `rx` and not joined yet to `pending`, which they
+    /// continue: no copy.
+    #[inline]
+    fn sync(&mut self) {
+        if self.rx_fill > 0 {
+            let read = self.rx.split_to(std::mem::take(&mut self.rx_fill));
+            self.pending.unsplit(read);
+        }
     }
 
     /// The read into [`Framer::read_buf`] brought `n` bytes (at most the room offered; more
@@ -859,13 +920,10 @@ impl Framer {
         } else if n <= offered / 8 {
             self.read_next = READ_MIN;
         }
-        if n == 0 {
-            return;
-        }
-        // The front of the room, contiguous with `pending` (split off its end): joined
-        // without a copy; the rest of the room stays zeroed for the next read.
-        let read = self.rx.split_to(n);
-        self.pending.unsplit(read);
+        // The front of the room, after the bytes of earlier reads: it continues `pending`
+        // (split off its end), joined to it when a line or literal ends there
+        // (`next_frame_read`); the rest of the room stays zeroed for the next read.
+        self.rx_fill += n;
         self.fresh += n;
     }
 
@@ -876,6 +934,7 @@ impl Framer {
         // The read room stays: taken out, the bytes leave `pending` behind them, and a
         // read into an empty `pending` needs no contiguity (see `read_buf`).
         self.offered = 0;
+        self.sync();
         let fresh = std::mem::take(&mut self.fresh);
         let at = self.pending.len().saturating_sub(fresh);
         self.pending.split_off(at).freeze()
@@ -890,8 +949,38 @@ impl Framer {
     /// them where they lie in the framer's buffer, slicing every line and literal out of it
     /// without a copy, until one response is complete (returned) or they are used up
     /// (`Ok(None)`). Errors are fatal: the framer stays failed.
+    #[inline(always)]
     pub fn next_frame_read(&mut self) -> Result<Option<Frame>> {
         self.offered = 0;
+        // Short reads that end nothing (the bytes stay where they were read): a piece of a
+        // line without its end, or of a literal without its last byte.
+        match &mut self.state {
+            State::Line if self.fresh <= self.rx_fill => {
+                let fresh = &self.rx[self.rx_fill - self.fresh..self.rx_fill];
+                if self.pending.len() + self.rx_fill <= self.limits.max_line
+                    && find_lf(fresh).is_none()
+                {
+                    self.stats.work += self.fresh as u64;
+                    self.stats.bytes += self.fresh as u64;
+                    self.fresh = 0;
+                    return Ok(None);
+                }
+            }
+            State::Literal { remaining } if (self.fresh as u64) < *remaining => {
+                self.literal_started = false;
+                *remaining -= self.fresh as u64;
+                self.stats.bytes += self.fresh as u64;
+                self.fresh = 0;
+                return Ok(None);
+            }
+            _ => {}
+        }
+        self.frame_read()
+    }
+
+    /// [`Framer::next_frame_read`]'s general path.
+    #[inline(never)]
+    fn frame_read(&mut self) -> Result<Option<Frame>> {
         loop {
             match &mut self.state {
                 State::Failed => {
@@ -910,6 +999,7 @@ impl Framer {
                     if *remaining > 0 {
                         return Ok(None);
                     }
+                    self.sync();
                     let end = self.pending.len() - self.fresh;
                     let data = self.pending.split_to(end).freeze();
                     self.complete_literal(data);
@@ -918,18 +1008,28 @@ impl Framer {
                     if self.fresh == 0 {
                         return Ok(None);
                     }
-                    let from = self.pending.len() - self.fresh;
-                    let found = find_lf(&self.pending[from..]);
+                    // The fresh bytes lie in `rx` when none of them was framed yet (a read's
+                    // first line end joins them to `pending`).
+                    let found = match self.rx_fill.checked_sub(self.fresh) {
+                        Some(from) => find_lf(&self.rx[from..self.rx_fill]),
+                        None => {
+                            self.sync();
+                            find_lf(&self.pending[self.pending.len() - self.fresh..])
+                        }
+                    };
                     self.stats.work += found.map_or(self.fresh, |p| p + 1) as u64;
                     let Some(pos) = found else {
                         self.stats.bytes += self.fresh as u64;
                         self.fresh = 0;
-                        let seen = self.pending.len();
+                        let seen = self.pending.len() + self.rx_fill;
                         if seen > self.limits.max_line {
+                            self.sync();
                             return Err(self.fail_line_too_long(seen));
                         }
                         return Ok(None);
                     };
+                    self.sync();
+                    let from = self.pending.len() - self.fresh;
                     let end = from + pos + 1;
                     if end > self.limits.max_line {
                         return Err(self.fail_line_too_long(end));
@@ -998,6 +1098,7 @@ impl Framer {
     /// are framed before any other input.
     fn settle(&mut self) {
         self.offered = 0;
+        self.sync();
         if self.rx.capacity() > 0 {
             self.rx = BytesMut::new();
         }
@@ -1772,5 +1873,70 @@ mod tests {
         assert!(matches!(second, FrameRef::Borrowed(ref b) if b.first == b"* 2 EXISTS"));
         assert_eq!(second.first(), b"* 2 EXISTS");
         assert!(f.next_frame_ref(&mut input).unwrap().is_none());
+    }
+
+    /// Reads a byte at a time, each framed at once; none may end a response.
+    fn read_bytes(f: &mut Framer, bytes: &[u8]) {
+        for &b in bytes {
+            let buf = f.read_buf(true);
+            buf[0] = b;
+            f.commit(1);
+            assert!(f.next_frame_read().unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn short_reads_are_counted_and_kept_before_they_join_the_buffer() {
+        let mut f = Framer::new(Limits::default());
+        read_bytes(&mut f, b"* 1 FE");
+        // The bytes lie where they were read: the framer is not idle and holds them.
+        assert!(!f.is_idle());
+        assert_eq!(f.buffered(), 6);
+        read_bytes(&mut f, b"TCH (BODY[] {4}\r\nab");
+        assert_eq!(f.literal_kept(), 2);
+        assert_eq!(f.literal_in_progress().unwrap().remaining, 2);
+        // Bytes kept: nothing may be passed over.
+        assert!(f.pass_literal(&mut &b"cd"[..]).is_none());
+        // Taken for streaming: the two bytes read so far, and no more.
+        assert_eq!(&f.take_literal_bytes()[..], b"ab");
+        assert_eq!(f.literal_kept(), 0);
+        read_bytes(&mut f, b"\r\n)\r");
+        // Another way of feeding takes over: the bytes read come first.
+        let mut rest = &b"\n* 2 EXISTS\r\n"[..];
+        let frame = f.next_frame(&mut rest).unwrap().unwrap();
+        assert_eq!(frame.first, &b"* 1 FETCH (BODY[] {4}"[..]);
+        assert_eq!(frame.parts, pairs(&[(b"\r\n", b")")]));
+        let exists = f.next_frame(&mut rest).unwrap().unwrap();
+        assert_eq!(exists.first, &b"* 2 EXISTS"[..]);
+        assert!(f.is_idle());
+        let stats = f.stats();
+        let wire = b"* 1 FETCH (BODY[] {4}\r\nab\r\n)\r\n* 2 EXISTS\r\n";
+        let counts = (stats.bytes, stats.responses, stats.literals);
+        assert_eq!(counts, (wire.len() as u64, 2, 1));
+    }
+
+    #[test]
+    fn short_reads_over_the_line_limit_fail_with_every_byte_read() {
+        let limits = Limits {
+            max_line: 8,
+            ..Limits::default()
+        };
+        let mut f = Framer::new(limits);
+        read_bytes(&mut f, b"* 1 EXIS");
+        let buf = f.read_buf(true);
+        buf[0] = b'T';
+        f.commit(1);
+        let err = f.next_frame_read().unwrap_err();
+        assert_eq!(err.to_string(), "got more than 8 bytes");
+        assert!(matches!(
+            err.reason(),
+            Reason::LimitExceeded {
+                limit: Limit::Line,
+                value: 9,
+                bound: 8
+            }
+        ));
+        // The bytes in the error are all nine read, those joined and those not.
+        assert_eq!(err.bytes(), Some(&b"* 1 EXIST"[..]));
     }
 }

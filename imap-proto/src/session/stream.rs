@@ -102,7 +102,11 @@ impl Connection {
     /// With a streaming FETCH in flight, passes on the bytes of a FETCH literal received so
     /// far, so that they are not kept. Literals of the same response that completed
     /// meanwhile go out first, whole, so that every literal ends before the next starts.
+    #[inline]
     pub(super) fn stream_partial_literal(&mut self) {
+        if self.streaming.is_none() {
+            return;
+        }
         let kept = self.framer.literal_kept();
         let Some(id) = self.open_streamed_literal(kept) else {
             return;
