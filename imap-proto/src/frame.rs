@@ -880,8 +880,9 @@ impl Framer {
         if self.rx.capacity() - self.rx_fill < room.max(literal) {
             return false;
         }
-        // `held` stands: `pending`'s length and `rx`'s capacity, which it bounds, changed
-        // only by reads moving bytes from one to the other since `offer_room` last set it.
+        // `held` stands: it bounds `pending`'s length plus `rx`'s capacity, a sum that reads
+        // leave as it is (they move bytes from one to the other) and that lines and literals
+        // taken out only lower, since `offer_room` last set it.
         let zeroed = self.rx.len() - self.rx_fill;
         let missing = room.saturating_sub(zeroed);
         let room = if missing > room / 2 || missing >= TOP_UP {
