@@ -586,10 +586,7 @@ impl Framer {
             *input = &[];
             return Ok(None);
         }
-        match self.advance(input, false)? {
-            Step::Frame(frame) => Ok(Some(frame)),
-            Step::LiteralStarts | Step::NeedMore => Ok(None),
-        }
+        self.frame_from(input)
     }
 
     /// [`Framer::next_frame`] over a refcounted chunk: every line and literal that lies
@@ -615,10 +612,7 @@ impl Framer {
             bytes::Buf::advance(input, input.len());
             return Ok(None);
         }
-        match self.advance(input, false)? {
-            Step::Frame(frame) => Ok(Some(frame)),
-            Step::LiteralStarts | Step::NeedMore => Ok(None),
-        }
+        self.frame_from(input)
     }
 
     /// [`Framer::next_frame`] without taking the response in: when the framer holds nothing
@@ -673,8 +667,14 @@ impl Framer {
                 return Ok(Some(FrameRef::Borrowed(frame)));
             }
         }
+        Ok(self.frame_from(input)?.map(FrameRef::Owned))
+    }
+
+    /// The gathering path of `next_frame`, `next_frame_bytes` and `next_frame_ref`: frames
+    /// `input` until a response is complete or it is used up.
+    fn frame_from<I: Input>(&mut self, input: &mut I) -> Result<Option<Frame>> {
         match self.advance(input, false)? {
-            Step::Frame(frame) => Ok(Some(FrameRef::Owned(frame))),
+            Step::Frame(frame) => Ok(Some(frame)),
             Step::LiteralStarts | Step::NeedMore => Ok(None),
         }
     }
@@ -814,10 +814,7 @@ impl Framer {
         self.offered = 0;
         self.sync();
         let mut room = self.read_next;
-        let literal = match (&self.state, keep_literal) {
-            (State::Literal { remaining }, true) => reserve_for(*remaining),
-            _ => 0,
-        };
+        let literal = self.literal_reserve(keep_literal);
         // The room left by the last read, if it still continues `pending` (or `pending` is
         // empty: what is read becomes `pending` as it lies).
         let end = self.pending.as_ptr() as usize + self.pending.len();
@@ -854,17 +851,33 @@ impl Framer {
             self.rx = self.pending.split_off(self.pending.len());
         }
         self.held = self.held.max(self.pending.len() + self.rx.capacity());
-        let missing = room.saturating_sub(self.rx.len());
-        if missing > room / 2 || missing >= TOP_UP {
+        self.offer_zeroed(room);
+    }
+
+    /// What `read_buf` reserves for the literal in progress when it is kept (0 otherwise).
+    #[inline]
+    fn literal_reserve(&self, keep_literal: bool) -> usize {
+        match (&self.state, keep_literal) {
+            (State::Literal { remaining }, true) => reserve_for(*remaining),
+            _ => 0,
+        }
+    }
+
+    /// Offers `room` bytes of `rx` after its first `rx_fill` (its capacity takes them).
+    #[inline]
+    fn offer_zeroed(&mut self, room: usize) {
+        let zeroed = self.rx.len() - self.rx_fill;
+        let missing = room.saturating_sub(zeroed);
+        self.offered = if missing > room / 2 || missing >= TOP_UP {
             // Zeroes only what no earlier read was offered (within the capacity: no move).
-            self.rx.resize(room, 0);
+            self.rx.resize(self.rx_fill + room, 0);
+            room
         } else {
             // What an earlier offer left zeroed lacks less than TOP_UP bytes and less than
             // half the room (so it is never empty): it is the room, so that short reads are
             // not each followed by a `memset` of their size.
-            room = room.min(self.rx.len());
-        }
-        self.offered = room;
+            room.min(zeroed)
+        };
     }
 
     /// [`Framer::read_buf`]'s room after the bytes of earlier reads not joined to `pending`
@@ -873,25 +886,13 @@ impl Framer {
     #[inline]
     fn room_after_fill(&mut self, keep_literal: bool) -> bool {
         let room = self.read_next;
-        let literal = match (&self.state, keep_literal) {
-            (State::Literal { remaining }, true) => reserve_for(*remaining),
-            _ => 0,
-        };
-        if self.rx.capacity() - self.rx_fill < room.max(literal) {
+        if self.rx.capacity() - self.rx_fill < room.max(self.literal_reserve(keep_literal)) {
             return false;
         }
         // `held` stands: it bounds `pending`'s length plus `rx`'s capacity, a sum that reads
         // leave as it is (they move bytes from one to the other) and that lines and literals
         // taken out only lower, since `offer_room` last set it.
-        let zeroed = self.rx.len() - self.rx_fill;
-        let missing = room.saturating_sub(zeroed);
-        let room = if missing > room / 2 || missing >= TOP_UP {
-            self.rx.resize(self.rx_fill + room, 0);
-            room
-        } else {
-            room.min(zeroed)
-        };
-        self.offered = room;
+        self.offer_zeroed(room);
         true
     }
 
