@@ -81,6 +81,15 @@ pub const SETUP_COMMAND: &str = "scripts/setup-dovecot";
 /// The hierarchy separator of every user's personal namespace.
 pub const SEPARATOR: char = '/';
 
+/// Dovecot's IDLE keepalive as it comes on the wire. It is sent once every
+/// `imap_idle_notify_interval` (2 min), at a point of that period set by the user and the
+/// wall clock, so it may fall within any IDLE: a test that asserts what an IDLE yields must
+/// allow for it.
+pub const IDLE_STILL_HERE_LINE: &str = "* OK Still here";
+
+/// [`IDLE_STILL_HERE_LINE`] as an IDLE iteration yields it (imaplib's repr of the update).
+pub const IDLE_STILL_HERE: &str = "('OK', [b'Still here'])";
+
 /// The quota root that Dovecot reports for every mailbox (`GETQUOTAROOT`).
 pub const QUOTA_ROOT: &str = "User quota";
 

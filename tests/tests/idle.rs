@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use futures_lite::{future, StreamExt};
 use imaplib_async::generic::Client;
 use imaplib_async::{BoxStream, Runtime};
-use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
+use imaplib_integration_tests::dovecot::{
+    dovecot, UserAccount, IDLE_STILL_HERE as STILL_HERE, IDLE_STILL_HERE_LINE as STILL_HERE_LINE,
+};
 use imaplib_integration_tests::runtimes::{sleep, Exec};
 use imaplib_integration_tests::wire::{Recorder, Stutter, Written};
 
@@ -236,11 +238,6 @@ fn blocking_client(
     (m, log, read)
 }
 
-/// Dovecot's IDLE keepalive, on the wire and as the iteration yields it (see
-/// [`server_updates`]).
-const STILL_HERE_LINE: &str = "* OK Still here";
-const STILL_HERE: &str = "('OK', [b'Still here'])";
-
 #[test]
 fn blocking_idle_silence_ends_the_iteration() {
     let d = dovecot();
@@ -307,9 +304,8 @@ fn deliver_on_schedule(user: &UserAccount, t0: Instant) -> thread::JoinHandle<Ve
 }
 
 /// The untagged EXISTS, RECENT, EXPUNGE and FETCH lines the server sent in `read[from..to]`,
-/// and its `* OK Still here` (Dovecot's IDLE keepalive: every `imap_idle_notify_interval`, 2
-/// min, at a point of that period set by the user and the wall clock, so it may fall within
-/// any IDLE), as imaplib renders them (`('EXISTS', [b'3'])`…, `('OK', [b'Still here'])`).
+/// and its `* OK Still here` (Dovecot's IDLE keepalive, which may fall within any IDLE: see
+/// [`STILL_HERE_LINE`]), as imaplib renders them (`('EXISTS', [b'3'])`…, `('OK', [b'Still here'])`).
 fn server_updates(read: &Written, from: usize, to: usize) -> Vec<String> {
     let bytes = read.bytes();
     let text = String::from_utf8_lossy(&bytes[from..to]).into_owned();
