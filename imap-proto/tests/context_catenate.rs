@@ -355,6 +355,63 @@ fn partial_and_update_bytes() {
     s.ok(id);
 }
 
+/// Two SEARCH RETURN commands pipelined: both answers are stored when the first reply is
+/// read. `esearch_for` gives each command the ESEARCH with its tag and leaves the rest
+/// stored (a live-search update included); `esearch`, which takes the last answer stored,
+/// gives the first command the second's.
+#[test]
+fn pipelined_esearch_answers_go_to_their_commands() {
+    let mut s = Script::selected("ESEARCH CONTEXT=SEARCH");
+    let all = SearchReturn::new().all();
+    let seen = s.submit(Command::search_return(&SearchKey::seen(), &all).unwrap());
+    let unseen = s.submit(Command::search_return(&SearchKey::unseen(), &all).unwrap());
+    let tags = [seen, unseen].map(|id| s.conn.command_tag(id).unwrap());
+    assert_eq!(tags, ["BCDE3", "BCDE4"]);
+    s.c("TTTT3 SEARCH RETURN (ALL) SEEN\r\nTTTT4 SEARCH RETURN (ALL) UNSEEN\r\n");
+    s.s("* ESEARCH (TAG \"TTTT3\") ALL 1,3\r\nTTTT3 OK done\r\n\
+         * ESEARCH (TAG \"TTTT9\") UID ADDTO (0 12)\r\n\
+         * ESEARCH (TAG \"TTTT4\") ALL 2,4\r\nTTTT4 OK done\r\n");
+    let (first, second) = (s.result(seen).unwrap(), s.result(unseen).unwrap());
+    assert_eq!(
+        s.conn.command_tag(seen),
+        None,
+        "the tag is known while pending only"
+    );
+
+    // The same replies read with `esearch` misattribute: the last answer stored wins.
+    let stored = s.conn.response("ESEARCH");
+    s.conn.restore_unsolicited(stored.clone()).unwrap();
+    let wrong = typed::esearch(first.clone(), &mut s.conn).unwrap();
+    assert_eq!(wrong.all.unwrap().to_string(), "2,4");
+    let _ = s.conn.response("ESEARCH");
+    s.conn.restore_unsolicited(stored).unwrap();
+
+    let a = typed::esearch_for(&tags[0], first, &mut s.conn).unwrap();
+    assert_eq!(
+        (a.tag.as_deref(), a.all.unwrap().to_string()),
+        (Some("BCDE3"), "1,3".into())
+    );
+    // The other answer and the update stay stored, in arrival order.
+    let left = s.conn.response("ESEARCH");
+    assert_eq!(left.data.len(), 2, "{left:?}");
+    s.conn.restore_unsolicited(left).unwrap();
+    let b = typed::esearch_for(&tags[1], second, &mut s.conn).unwrap();
+    assert_eq!(
+        (b.tag.as_deref(), b.all.unwrap().to_string()),
+        (Some("BCDE4"), "2,4".into())
+    );
+    let updates = typed::search_updates(&mut s.conn).unwrap();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].addto[0].set.to_string(), "12");
+    // A tag with no answer: no match, and nothing taken.
+    let id = s.submit(Command::search_return(&SearchKey::all(), &all).unwrap());
+    s.c("TTTT5 SEARCH RETURN (ALL) ALL\r\n");
+    s.s("* ESEARCH (TAG \"TTTT3\") ALL 9\r\nTTTT5 OK done\r\n");
+    let none = typed::esearch_for("BCDE5", s.result(id).unwrap(), &mut s.conn).unwrap();
+    assert_eq!(none, Default::default());
+    assert_eq!(s.conn.response("ESEARCH").data.len(), 1);
+}
+
 #[test]
 fn context_is_checked_before_sending() {
     argument(SearchReturn::new().partial(0, 5), ArgumentProblem::Zero);

@@ -18,7 +18,9 @@
 //!   `SEARCH RETURN (MIN MAX COUNT ALL)` and its variants (no match, `RETURN ()`, UID);
 //!   `RETURN (SAVE)` then `$` as the set of FETCH and STORE (as `SequenceSet::saved()` and
 //!   as the text `"$"`), SAVE with MIN saving only the minimum; `OLDER`/`YOUNGER` against
-//!   internal dates; `SORT RETURN (ALL COUNT)` with ALL in sort order, and by UID.
+//!   internal dates; `SORT RETURN (ALL COUNT)` with ALL in sort order, and by UID; two
+//!   SEARCH RETURN commands pipelined, each answer matched to its command by tag
+//!   (`typed::esearch_for`).
 //! * PREVIEW (RFC 8970), SAVEDATE (RFC 8514), STATUS=SIZE (RFC 8438): `PREVIEW` and
 //!   `PREVIEW (LAZY)` give the message's text (a literal for non-ASCII), `SAVEDATE` the
 //!   time it was saved (today, while its internal date is in 2020), `SAVEDSINCE`/
@@ -33,7 +35,7 @@ use imaplib_blocking::proto::build::{
 use imaplib_blocking::proto::build::{SearchKey, SearchReturn, SortKey, StoreFlags};
 use imaplib_blocking::proto::chrono::{DateTime, FixedOffset};
 use imaplib_blocking::proto::typed::SpecialUse;
-use imaplib_blocking::proto::{Error, Reason, SequenceSet};
+use imaplib_blocking::proto::{typed, Command, Error, Reason, SequenceSet};
 use imaplib_integration_tests::dovecot::{dovecot, UserAccount};
 
 fn message(k: u32) -> Vec<u8> {
@@ -277,6 +279,25 @@ macro_rules! scenarios {
             assert_eq!(r.all.unwrap().iter().collect::<Vec<_>>(), [3, 1]);
             // Nothing left behind for the imaplib face.
             assert!(imap.connection().untagged_responses().all(|(name, _)| name != "ESEARCH"));
+
+            // Pipelined: two SEARCH RETURN commands in flight at once, both answers stored
+            // by the time the first reply is read; each command gets the ESEARCH with its
+            // own tag.
+            let all = SearchReturn::new().all();
+            let seen = m.submit(Command::search_return(&SearchKey::seen(), &all).unwrap()).unwrap();
+            let unseen = m
+                .submit(Command::search_return(&SearchKey::unseen(), &all.clone().count()).unwrap())
+                .unwrap();
+            let tags = [seen, unseen].map(|id| m.connection().command_tag(id).unwrap());
+            let second = m.wait(unseen)$($await)*.unwrap();
+            let first = m.wait(seen)$($await)*.unwrap();
+            let a = typed::esearch_for(&tags[0], first, m.connection_mut()).unwrap();
+            assert_eq!(a.tag.as_deref(), Some(tags[0].as_str()));
+            assert_eq!((a.all.unwrap().iter().collect::<Vec<_>>(), a.count), (vec![1, 3], None));
+            let b = typed::esearch_for(&tags[1], second, m.connection_mut()).unwrap();
+            assert_eq!(b.tag.as_deref(), Some(tags[1].as_str()));
+            assert_eq!((b.all.unwrap().iter().collect::<Vec<_>>(), b.count), (vec![2, 4], Some(2)));
+            assert!(m.connection().untagged_responses().all(|(name, _)| name != "ESEARCH"));
         }
 
         pub $($async)* fn preview_and_savedate(m: &mut Client, user: &UserAccount) {

@@ -12,7 +12,7 @@
 //! | LIST, LSUB | [`list`] | `Vec<`[`ListEntry`]`>` |
 //! | LIST (…) … RETURN (STATUS …) | [`list_extended`] | `Vec<`[`ListEntry`]`>` with STATUS |
 //! | SEARCH, UID SEARCH | [`search`] | [`SeqSet`] |
-//! | SEARCH RETURN (…) (ESEARCH) | [`esearch`] | [`Esearch`] |
+//! | SEARCH RETURN (…) (ESEARCH) | [`esearch`], pipelined [`esearch_for`] | [`Esearch`] |
 //! | FETCH, UID FETCH, STORE | [`fetch`] | [`Messages`] |
 //! | APPEND | [`append`] | `Option<`[`AppendUid`]`>` |
 //! | COPY, UID COPY | [`copy`] | `Option<`[`CopyUid`]`>` |
@@ -122,7 +122,8 @@ pub use notify::{events, take_events, Event};
 pub use resync::{qresync, Changed, FullResync, Resync, ResyncMethod, Resyncer, SyncState};
 pub use rev2::Rev2Modes;
 pub use search::{
-    esearch, esearch_updates, search, search_updates, Esearch, SearchChange, SearchPage,
+    esearch, esearch_for, esearch_updates, search, search_updates, Esearch, SearchChange,
+    SearchPage,
 };
 pub use uids::{append, copy, mv, AppendUid, CopyUid, Moved};
 

@@ -188,6 +188,10 @@ fn is_update(e: &Esearch) -> bool {
 /// responses are popped from the store; the last one that is not a live search's update
 /// is taken (updates — `ADDTO`, `REMOVEFROM` — stay stored for [`search_updates`]), none
 /// means no match (`Esearch::default()` with `uid` unset). NO and BAD are errors.
+///
+/// That is the command's own answer when it is the only SEARCH RETURN in flight, as on the
+/// typed face. With several pipelined, use [`esearch_for`], which matches the answer to
+/// its command by tag.
 pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
     super::done(reply)?;
     let mut answer = None;
@@ -201,6 +205,62 @@ pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
     }
     if !updates.is_empty() {
         conn.restore_unsolicited(Reply::new("ESEARCH", updates))?;
+    }
+    Ok(answer.unwrap_or_default())
+}
+
+/// [`esearch`] for one of several SEARCH RETURN commands in flight at once (pipelined on a
+/// [`Connection`], or with a client's `submit` and `wait`): the answer is the ESEARCH whose
+/// correlator (`TAG`) is `tag`, the command's tag as [`Connection::command_tag`] gives it
+/// while the command is pending. Every other ESEARCH stays stored, in arrival order, for
+/// its own call: other commands' answers, live-search updates, and any without a
+/// correlator (which cannot be told apart). None with `tag` means no match
+/// (`Esearch::default()`). NO and BAD are errors, and leave the store as it was.
+///
+/// ```
+/// use imaplib_proto::build::{SearchKey, SearchReturn};
+/// use imaplib_proto::{typed, Command, Connection, Options, Output, Reply};
+/// let mut conn = Connection::new(Options::new(0x1234)); // tags BCDE0, BCDE1, …
+/// # conn.feed(b"* PREAUTH Logged in\r\n* CAPABILITY IMAP4rev1 ESEARCH\r\nBCDE0 OK done\r\n");
+/// # while conn.poll_output().is_some() {}
+/// # conn.submit(Command::select("INBOX", false)?)?;
+/// # conn.feed(b"* 4 EXISTS\r\nBCDE1 OK [READ-WRITE] done\r\n");
+/// # while conn.poll_output().is_some() {}
+/// let all = SearchReturn::new().all();
+/// let seen = conn.submit(Command::search_return(&SearchKey::seen(), &all)?)?;
+/// let unseen = conn.submit(Command::search_return(&SearchKey::unseen(), &all)?)?;
+/// let tags = [seen, unseen].map(|id| conn.command_tag(id).unwrap());
+/// assert_eq!(tags, ["BCDE2", "BCDE3"]);
+/// conn.feed(b"* ESEARCH (TAG \"BCDE2\") ALL 1,3\r\nBCDE2 OK done\r\n");
+/// conn.feed(b"* ESEARCH (TAG \"BCDE3\") ALL 2,4\r\nBCDE3 OK done\r\n");
+/// let mut replies: Vec<Reply> = Vec::new();
+/// while let Some(out) = conn.poll_output() {
+///     if let Output::Completed { result, .. } = out {
+///         replies.push(result?);
+///     }
+/// }
+/// let second = replies.pop().unwrap();
+/// let first = replies.pop().unwrap();
+/// // Both answers are stored when the first command's reply is read: each goes to its own.
+/// let a = typed::esearch_for(&tags[0], first, &mut conn)?;
+/// let b = typed::esearch_for(&tags[1], second, &mut conn)?;
+/// assert_eq!(a.all.unwrap().to_string(), "1,3");
+/// assert_eq!(b.all.unwrap().to_string(), "2,4");
+/// # Ok::<(), imaplib_proto::Error>(())
+/// ```
+pub fn esearch_for(tag: &str, reply: Reply, conn: &mut Connection) -> Result<Esearch> {
+    super::done(reply)?;
+    let mut answer = None;
+    let mut others = Vec::new();
+    for (found, item) in pop_esearch(conn)? {
+        if !is_update(&found) && found.tag.as_deref() == Some(tag) {
+            answer = Some(found);
+        } else {
+            others.push(item);
+        }
+    }
+    if !others.is_empty() {
+        conn.restore_unsolicited(Reply::new("ESEARCH", others))?;
     }
     Ok(answer.unwrap_or_default())
 }
