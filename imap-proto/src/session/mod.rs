@@ -221,7 +221,12 @@ pub struct Diagnostics {
 
 /// Where the connection is in its life. What a phase allows is decided here once:
 /// feeding, sending, submitting and closing all ask the phase.
+///
+/// `repr(u8)` gives it a tag byte of its own: every `commit` asks the phase, and with the
+/// niche layout (the tag hidden in `Failed`'s error) that question cost about 11
+/// instructions a read instead of a byte compare.
 #[derive(Debug)]
+#[repr(u8)]
 enum Phase {
     /// Waiting for the server's greeting.
     AwaitingGreeting,
