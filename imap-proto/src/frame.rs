@@ -867,7 +867,11 @@ impl Framer {
     #[inline]
     fn offer_zeroed(&mut self, room: usize) {
         let zeroed = self.rx.len() - self.rx_fill;
-        let missing = room.saturating_sub(zeroed);
+        if zeroed >= room {
+            self.offered = room;
+            return;
+        }
+        let missing = room - zeroed;
         self.offered = if missing > room / 2 || missing >= TOP_UP {
             // Zeroes only what no earlier read was offered (within the capacity: no move).
             self.rx.resize(self.rx_fill + room, 0);
@@ -876,7 +880,7 @@ impl Framer {
             // What an earlier offer left zeroed lacks less than TOP_UP bytes and less than
             // half the room (so it is never empty): it is the room, so that short reads are
             // not each followed by a `memset` of their size.
-            room.min(zeroed)
+            zeroed
         };
     }
 
@@ -886,8 +890,14 @@ impl Framer {
     #[inline]
     fn room_after_fill(&mut self, keep_literal: bool) -> bool {
         let room = self.read_next;
-        if self.rx.capacity() - self.rx_fill < room.max(self.literal_reserve(keep_literal)) {
+        let free = self.rx.capacity() - self.rx_fill;
+        if free < room {
             return false;
+        }
+        if let (State::Literal { remaining }, true) = (&self.state, keep_literal) {
+            if free < reserve_for(*remaining) {
+                return false;
+            }
         }
         // `held` stands: it bounds `pending`'s length plus `rx`'s capacity, a sum that reads
         // leave as it is (they move bytes from one to the other) and that lines and literals
@@ -953,9 +963,19 @@ impl Framer {
     /// (`Ok(None)`). Errors are fatal: the framer stays failed.
     #[inline(always)]
     pub fn next_frame_read(&mut self) -> Result<Option<Frame>> {
+        if self.absorb_read() {
+            return Ok(None);
+        }
+        self.frame_read()
+    }
+
+    /// [`Framer::next_frame_read`]'s fast path: takes in the bytes that arrived by
+    /// [`Framer::commit`] and returns true when they end nothing — a piece of a line without
+    /// its end, or of a literal without its last byte (they stay where they were read);
+    /// otherwise changes nothing and returns false.
+    #[inline(always)]
+    pub(crate) fn absorb_read(&mut self) -> bool {
         self.offered = 0;
-        // Short reads that end nothing (the bytes stay where they were read): a piece of a
-        // line without its end, or of a literal without its last byte.
         match &mut self.state {
             State::Line if self.fresh <= self.rx_fill => {
                 let fresh = &self.rx[self.rx_fill - self.fresh..self.rx_fill];
@@ -965,7 +985,7 @@ impl Framer {
                     self.stats.work += self.fresh as u64;
                     self.stats.bytes += self.fresh as u64;
                     self.fresh = 0;
-                    return Ok(None);
+                    return true;
                 }
             }
             State::Literal { remaining } if (self.fresh as u64) < *remaining => {
@@ -973,11 +993,11 @@ impl Framer {
                 *remaining -= self.fresh as u64;
                 self.stats.bytes += self.fresh as u64;
                 self.fresh = 0;
-                return Ok(None);
+                return true;
             }
             _ => {}
         }
-        self.frame_read()
+        false
     }
 
     /// [`Framer::next_frame_read`]'s general path.

@@ -139,11 +139,24 @@ impl Connection {
 
     /// The read into [`Connection::read_buf`] brought `n` bytes: processes them as
     /// [`Connection::feed`] would, framing them where they lie.
+    #[inline]
     pub fn commit(&mut self, n: usize) {
         self.framer.commit(n);
         if self.framer.unframed() == 0 {
             return;
         }
+        // A read that ends no line and no literal (nothing completes, nothing to send),
+        // unless its bytes are not IMAP to frame or a streaming FETCH passes them on.
+        let framing = !matches!(self.phase, Phase::Failed(_) | Phase::Upgrading { .. });
+        if framing && self.streaming.is_none() && self.framer.absorb_read() {
+            return;
+        }
+        self.commit_framed();
+    }
+
+    /// [`Connection::commit`]'s general path.
+    #[inline(never)]
+    fn commit_framed(&mut self) {
         if matches!(self.phase, Phase::Failed(_) | Phase::Upgrading { .. }) {
             let data = self.framer.take_read();
             return self.feed_bytes(data);
