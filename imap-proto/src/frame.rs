@@ -62,9 +62,14 @@ pub const LITERAL_RESERVE_MAX: usize = 64 << 20;
 /// time.
 pub const READ_CHUNK: usize = 64 * 1024;
 
-/// Size of the smallest read offered by [`Framer::read_buf`], and of the buffer of a
-/// session that only gets short responses (an idling session): 2 KiB.
+/// Size of the smallest read offered by [`Framer::read_buf`] in a new allocation, and of the
+/// buffer of a session that only gets short responses (an idling session): 2 KiB.
 pub const READ_MIN: usize = 2 * 1024;
+
+/// The least unused end of the buffer's allocation that [`Framer::read_buf`] offers as the
+/// room when it is smaller than the room asked for (and no kept literal is in progress): a
+/// smaller end is left unused, for as long as the results sliced from the allocation live.
+pub const READ_TAIL_MIN: usize = 512;
 
 /// Limits on what one response may contain. Memory used by the framer never exceeds
 /// `max_response` plus `max_line`; the bytes it holds grow only with bytes actually
@@ -770,9 +775,10 @@ impl Framer {
     /// bytes are passed on rather than kept (a streaming FETCH), so that memory stays flat.
     /// When the unused end of the buffer's allocation is smaller than the room, the room is
     /// that end all the same if it holds the rest of a kept literal (however small: the
-    /// part read so far never moves) or, without one, if it is at least [`READ_MIN`]:
-    /// results sliced out of the allocation keep all of it alive, so it is filled before
-    /// another is made.
+    /// part read so far never moves) or, without one, if it is at least [`READ_TAIL_MIN`]
+    /// (512 bytes): results sliced out of the allocation keep all of it alive, so it is
+    /// filled before another is made — short responses read one at a time share a 2 KiB
+    /// allocation instead of each holding one of its own.
     ///
     /// Asked again before [`Framer::commit`] (a read that did not complete), it offers the
     /// same room. Any other call forgets the room offered.
@@ -813,7 +819,6 @@ impl Framer {
     fn offer_room(&mut self, keep_literal: bool) {
         self.offered = 0;
         self.sync();
-        let mut room = self.read_next;
         let literal = self.literal_reserve(keep_literal);
         // The room left by the last read, if it still continues `pending` (or `pending` is
         // empty: what is read becomes `pending` as it lies).
@@ -826,16 +831,10 @@ impl Framer {
         } else {
             self.pending.capacity() - self.pending.len()
         };
-        if spare >= room.max(literal) {
-            // Room enough where the last read ended.
-        } else if spare >= if literal > 0 { literal } else { READ_MIN } {
-            // The rest of this allocation, smaller than the room: a new allocation now
-            // would strand that tail, unused, for as long as the lines and literals
-            // sliced out of the allocation live (an in-memory FETCH result keeps them all),
-            // and would move the part of a literal read so far: while it holds the rest of
-            // a kept literal it is the room, however small.
-            room = spare;
+        let room = if let Some(room) = self.room_within(spare, literal) {
+            room
         } else {
+            let room = self.read_next;
             self.rx = BytesMut::new();
             let before = self.pending.as_ptr();
             // For a literal, room for the next ones too (up to four times its size, at
@@ -846,12 +845,32 @@ impl Framer {
             if self.pending.as_ptr() != before {
                 self.stats.work += self.pending.len() as u64;
             }
-        }
+            room
+        };
         if self.rx.capacity() == 0 {
             self.rx = self.pending.split_off(self.pending.len());
         }
         self.held = self.held.max(self.pending.len() + self.rx.capacity());
         self.offer_zeroed(room);
+    }
+
+    /// The room offered in the `spare` bytes left of the buffer's allocation, with
+    /// `literal` the reserve of a kept literal in progress: the size asked for when they
+    /// take it (and the literal's reserve), else all of them when they hold the rest of a
+    /// kept literal (however small: the part read so far never moves) or at least
+    /// [`READ_TAIL_MIN`] — a new allocation now would strand that tail, unused, for as long
+    /// as the lines and literals sliced out of the allocation live (an in-memory FETCH
+    /// result keeps them all). `None`: a new allocation is needed.
+    #[inline]
+    fn room_within(&self, spare: usize, literal: usize) -> Option<usize> {
+        let room = self.read_next;
+        if spare >= room.max(literal) {
+            Some(room)
+        } else if spare >= if literal > 0 { literal } else { READ_TAIL_MIN } {
+            Some(spare)
+        } else {
+            None
+        }
     }
 
     /// What `read_buf` reserves for the literal in progress when it is kept (0 otherwise).
@@ -889,16 +908,10 @@ impl Framer {
     /// joining nothing, and returns true; false (changing nothing) otherwise.
     #[inline]
     fn room_after_fill(&mut self, keep_literal: bool) -> bool {
-        let room = self.read_next;
         let free = self.rx.capacity() - self.rx_fill;
-        if free < room {
+        let Some(room) = self.room_within(free, self.literal_reserve(keep_literal)) else {
             return false;
-        }
-        if let (State::Literal { remaining }, true) = (&self.state, keep_literal) {
-            if free < reserve_for(*remaining) {
-                return false;
-            }
-        }
+        };
         // `held` stands: it bounds `pending`'s length plus `rx`'s capacity, a sum that reads
         // leave as it is (they move bytes from one to the other) and that lines and literals
         // taken out only lower, since `offer_room` last set it.

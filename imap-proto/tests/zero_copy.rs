@@ -7,6 +7,7 @@ mod common;
 use common::Script;
 use imaplib_proto::frame::{
     Frame, FrameRef, Framer, Limits, IDLE_KEEP, LITERAL_RESERVE_MAX, READ_CHUNK, READ_MIN,
+    READ_TAIL_MIN,
 };
 use imaplib_proto::{Bytes, Command, Connection, Item, Output};
 use proptest::prelude::*;
@@ -579,15 +580,20 @@ fn read_room_follows_the_reads_and_an_idle_framer_stays_small() {
         "idle framer keeps {}",
         f.capacity()
     );
-    // A short read (`* 1 EXISTS`) brings the room back to 2 KiB, and keeps it there.
+    // A short read (`* 1 EXISTS`) brings the room back to 2 KiB, and keeps it there: the
+    // next rooms are the rest of that allocation, each line sliced out after the last.
+    let line = b"* 1 EXISTS\r\n";
+    let mut ends = Vec::new();
     for _ in 0..3 {
         let buf = f.read_buf(true);
-        let line = b"* 1 EXISTS\r\n";
+        assert!(buf.len() <= READ_MIN);
         buf[..line.len()].copy_from_slice(line);
         f.commit(line.len());
-        assert!(f.next_frame_read().unwrap().is_some());
+        let frame = f.next_frame_read().unwrap().unwrap();
+        ends.push(frame.first.as_ptr() as usize + line.len());
     }
-    assert_eq!(f.read_buf(true).len(), READ_MIN);
+    assert_eq!(ends[2] - ends[0], 2 * line.len());
+    assert_eq!(f.read_buf(true).len(), READ_MIN - 3 * line.len());
     assert!(f.capacity() <= IDLE_KEEP, "{}", f.capacity());
     // A read asked for again before its commit (an async read that was pending) is the
     // same room, and a commit without a room is nothing.
@@ -635,8 +641,9 @@ fn the_unused_end_of_a_room_is_offered_again_as_it_lies() {
 
 /// Short reads are not each followed by a `memset`: what is left zeroed of a room is the
 /// next room, as it lies, while it lacks less than 1 KiB and less than half the size asked
-/// for; only then is more zeroed (or a new allocation made). Before, every 1-byte read was
-/// offered a room of READ_MIN, its last byte zeroed anew.
+/// for; only then is more zeroed, or the allocation's last READ_TAIL_MIN bytes or more
+/// offered, or a new allocation made. Before, every 1-byte read was offered a room of
+/// READ_MIN, its last byte zeroed anew.
 #[test]
 fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
     let mut f = Framer::new(Limits::default());
@@ -661,7 +668,7 @@ fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
     assert!(
         sizes
             .iter()
-            .all(|&s| (READ_MIN / 2..=READ_MIN).contains(&s)),
+            .all(|&s| (READ_TAIL_MIN / 2..=READ_MIN).contains(&s)),
         "{sizes:?}"
     );
     let fresh_rooms = sizes.windows(2).filter(|w| w[1] + 1 != w[0]).count();
@@ -677,6 +684,41 @@ fn short_reads_use_up_the_zeroed_room_before_more_is_zeroed() {
     let frame = f.next_frame_read().unwrap().unwrap();
     assert_eq!(frame.first.len(), 2 * READ_MIN);
     assert!(frame.first.iter().all(|&b| b == b'a'));
+}
+
+/// Short responses read one at a time (an idling session's, or a client's small commands)
+/// share the 2 KiB allocation they are read into: each line is sliced out after the last,
+/// and only a tail under READ_TAIL_MIN is left unused when the next allocation is made.
+/// Before, a room smaller than READ_MIN was never offered from an allocation's tail, so each
+/// response kept a 2 KiB allocation of its own alive for as long as it was held.
+#[test]
+fn short_responses_read_one_at_a_time_share_an_allocation() {
+    let mut f = Framer::new(Limits::default());
+    let mut lines = Vec::new();
+    for k in 0..400 {
+        let line = format!("* {k} EXPUNGE\r\n");
+        let buf = f.read_buf(true);
+        assert!(buf.len() >= line.len());
+        buf[..line.len()].copy_from_slice(line.as_bytes());
+        f.commit(line.len());
+        let frame = f.next_frame_read().unwrap().unwrap();
+        assert_eq!(frame.first, line.trim_end().as_bytes());
+        lines.push(frame.first); // held, as a result holds them
+    }
+    // A line that does not start where the last one ended (its CRLF included) is in the
+    // next allocation.
+    let allocations = 1 + lines
+        .windows(2)
+        .filter(|w| w[1].as_ptr() as usize != w[0].as_ptr() as usize + w[0].len() + 2)
+        .count();
+    let bytes: usize = lines.iter().map(|l| l.len() + 2).sum();
+    // About 5.6 KB of lines: at most one allocation per READ_MIN - READ_TAIL_MIN bytes.
+    assert!(
+        allocations <= bytes / (READ_MIN - READ_TAIL_MIN) + 1,
+        "{allocations} allocations for {} lines of {bytes} bytes",
+        lines.len()
+    );
+    assert!(f.capacity() <= IDLE_KEEP, "{}", f.capacity());
 }
 
 /// A room is never empty, whatever the literal sizes and read sizes (an empty room would
