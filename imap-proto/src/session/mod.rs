@@ -224,7 +224,7 @@ pub struct Diagnostics {
 ///
 /// `repr(u8)` gives it a tag byte of its own: every `commit` asks the phase, and with the
 /// niche layout (the tag hidden in `Failed`'s error) that question cost about 11
-/// instructions a read instead of a byte compare.
+/// instructions a read; with the tag byte, about 5.
 #[derive(Debug)]
 #[repr(u8)]
 enum Phase {
