@@ -419,6 +419,11 @@ pub struct Framer {
     /// The room offered by [`Framer::read_buf`] for the read in progress (`rx` after its
     /// first `rx_fill` bytes); 0 when none is.
     offered: usize,
+    /// What a short read left of its room (zeroed, right after `rx_fill`): when the read
+    /// ended nothing ([`Framer::absorb_read`] took it), [`Framer::read_buf`] offers it
+    /// again as it lies, without working the room out anew. 0 when there is none, or when
+    /// anything else touched the buffer since.
+    carry: usize,
     /// Bytes at the end of `pending` (followed by `rx`'s first `rx_fill`) that arrived by
     /// [`Framer::commit`] and are not framed yet.
     fresh: usize,
@@ -455,6 +460,7 @@ impl Framer {
             rx: BytesMut::new(),
             rx_fill: 0,
             offered: 0,
+            carry: 0,
             fresh: 0,
             read_next: READ_MIN,
             stats: FrameStats::default(),
@@ -802,15 +808,24 @@ impl Framer {
     /// ```
     #[inline]
     pub fn read_buf(&mut self, keep_literal: bool) -> &mut [u8] {
-        // Offered and not committed yet: the same room. Otherwise the room left after the
-        // reads not joined yet, when it takes the read; else the general path.
-        let offered = (self.fresh == 0 && self.offered > 0)
+        // Offered and not committed yet: the same room; after a short read that ended
+        // nothing, the rest of its room. Otherwise the room left after the reads not joined
+        // yet, when it takes the read; else the general path.
+        let offered = (self.fresh == 0 && (self.offered > 0 || self.offer_carry()))
             || (self.rx_fill > 0 && self.room_after_fill(keep_literal));
         if !offered {
             self.offer_room(keep_literal);
         }
         let at = self.rx_fill;
         &mut self.rx[at..at + self.offered]
+    }
+
+    /// Offers the rest of the last short read's room again (see `carry`); false when there
+    /// is none.
+    #[inline(always)]
+    fn offer_carry(&mut self) -> bool {
+        self.offered = std::mem::take(&mut self.carry);
+        self.offered > 0
     }
 
     /// [`Framer::read_buf`]'s general path: joins what `rx` holds, then finds the room
@@ -885,6 +900,7 @@ impl Framer {
     /// Offers `room` bytes of `rx` after its first `rx_fill` (its capacity takes them).
     #[inline]
     fn offer_zeroed(&mut self, room: usize) {
+        self.carry = 0;
         let zeroed = self.rx.len() - self.rx_fill;
         if zeroed >= room {
             self.offered = room;
@@ -944,6 +960,13 @@ impl Framer {
             self.read_next = (offered.max(self.read_next) * 4).min(READ_CHUNK);
         } else if n <= offered / 8 {
             self.read_next = READ_MIN;
+            // A short read: if it ends nothing, the rest of its room (up to `READ_MIN`) is
+            // the next one's while it lacks less than half of `READ_MIN`: what `read_buf`'s
+            // rule would offer (`offer_zeroed`), without working it out.
+            let rest = (offered - n).min(READ_MIN);
+            if rest > READ_MIN / 2 {
+                self.carry = rest;
+            }
         }
         // The front of the room, after the bytes of earlier reads: it continues `pending`
         // (split off its end), joined to it when a line or literal ends there
@@ -959,6 +982,7 @@ impl Framer {
         // The read room stays: taken out, the bytes leave `pending` behind them, and a
         // read into an empty `pending` needs no contiguity (see `read_buf`).
         self.offered = 0;
+        self.carry = 0;
         self.sync();
         let fresh = std::mem::take(&mut self.fresh);
         let at = self.pending.len().saturating_sub(fresh);
@@ -1016,6 +1040,8 @@ impl Framer {
     /// [`Framer::next_frame_read`]'s general path.
     #[inline(never)]
     fn frame_read(&mut self) -> Result<Option<Frame>> {
+        // Something ends here: the buffer may be split or given back.
+        self.carry = 0;
         loop {
             match &mut self.state {
                 State::Failed => {
@@ -1133,6 +1159,7 @@ impl Framer {
     /// are framed before any other input.
     fn settle(&mut self) {
         self.offered = 0;
+        self.carry = 0;
         self.sync();
         if self.rx.capacity() > 0 {
             self.rx = BytesMut::new();
@@ -1283,6 +1310,7 @@ impl Framer {
     /// [`IDLE_KEEP`] (while input lasts, it is reused for the next responses).
     fn release_if_large(&mut self) {
         if self.held > IDLE_KEEP {
+            self.carry = 0;
             self.pending = BytesMut::new();
             self.rx = BytesMut::new();
             self.held = 0;
