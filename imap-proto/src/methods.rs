@@ -770,11 +770,32 @@ macro_rules! client_methods {
         /// Runs one command to completion (after finishing a STARTTLS upgrade or stacking a
         /// COMPRESS layer whose caller gave up).
         pub $($async)* fn run(&mut self, cmd: $crate::Command) -> $crate::Result<$crate::Reply> {
+            let id = self.submit_ready(cmd)$($await)*?;
+            self.wait(id)$($await)*
+        }
+
+        /// `run`, with the tag the command was sent under: the typed face matches ESEARCH
+        /// answers to their command by it.
+        $($async)* fn run_tagged(
+            &mut self,
+            cmd: $crate::Command,
+        ) -> $crate::Result<(String, $crate::Reply)> {
+            let id = self.submit_ready(cmd)$($await)*?;
+            // Pending until waited for, so the tag is there.
+            let tag = self.core.driver.connection().command_tag(id).unwrap_or_default();
+            Ok((tag, self.wait(id)$($await)*?))
+        }
+
+        /// Submits `cmd` once a STARTTLS upgrade or COMPRESS layer whose caller gave up is
+        /// finished.
+        $($async)* fn submit_ready(
+            &mut self,
+            cmd: $crate::Command,
+        ) -> $crate::Result<$crate::CommandId> {
             if self.core.driver.is_upgrading() {
                 self.drive(&mut Streams::none(), |d, now| d.poll_ready(now))$($await)*?;
             }
-            let id = self.submit(cmd)?;
-            self.wait(id)$($await)*
+            self.submit(cmd)
         }
 
         /// Writes everything submitted so far without waiting for answers.

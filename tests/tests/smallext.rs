@@ -20,7 +20,8 @@
 //!   as the text `"$"`), SAVE with MIN saving only the minimum; `OLDER`/`YOUNGER` against
 //!   internal dates; `SORT RETURN (ALL COUNT)` with ALL in sort order, and by UID; two
 //!   SEARCH RETURN commands pipelined, each answer matched to its command by tag
-//!   (`typed::esearch_for`).
+//!   (`typed::esearch_for`), and the typed face not taking an answer left stored by an
+//!   earlier command for its own.
 //! * PREVIEW (RFC 8970), SAVEDATE (RFC 8514), STATUS=SIZE (RFC 8438): `PREVIEW` and
 //!   `PREVIEW (LAZY)` give the message's text (a literal for non-ASCII), `SAVEDATE` the
 //!   time it was saved (today, while its internal date is in 2020), `SAVEDSINCE`/
@@ -298,6 +299,16 @@ macro_rules! scenarios {
             assert_eq!(b.tag.as_deref(), Some(tags[1].as_str()));
             assert_eq!((b.all.unwrap().iter().collect::<Vec<_>>(), b.count), (vec![2, 4], Some(2)));
             assert!(m.connection().untagged_responses().all(|(name, _)| name != "ESEARCH"));
+
+            // An answer left stored by a command run on the imaplib face is not taken for a
+            // later typed command's: SAVE alone is answered with no ESEARCH, and the typed
+            // face matches by tag (it took the last answer stored, this one, before).
+            let stale = m.run(Command::search_return(&SearchKey::seen(), &all).unwrap())$($await)*.unwrap();
+            assert_eq!(stale.typ, "OK");
+            let r = m.typed().esearch(&SearchKey::unseen(), &SearchReturn::new().save())$($await)*.unwrap();
+            assert_eq!(r, Default::default());
+            let left = m.connection_mut().response("ESEARCH");
+            assert_eq!(left.data.len(), 1, "{left:?}");
         }
 
         pub $($async)* fn preview_and_savedate(m: &mut Client, user: &UserAccount) {

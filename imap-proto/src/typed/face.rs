@@ -783,8 +783,8 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let reply = self.client.run($crate::Command::search_return(key, ret)?)$($await)*?;
-                $crate::typed::esearch(reply, self.client.connection_mut())
+                let (tag, reply) = self.client.run_tagged($crate::Command::search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
             }
 
             /// CONTEXT=SEARCH (RFC 5267): the updates of live searches
@@ -841,8 +841,8 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let reply = self.client.run($crate::Command::uid_search_return(key, ret)?)$($await)*?;
-                $crate::typed::esearch(reply, self.client.connection_mut())
+                let (tag, reply) = self.client.run_tagged($crate::Command::uid_search_return(key, ret)?)$($await)*?;
+                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
             }
 
             /// ESORT (RFC 5267): `SORT RETURN (…) (criteria) UTF-8 key` →
@@ -862,8 +862,8 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let reply = self.client.run($crate::Command::sort_return(criteria, key, ret)?)$($await)*?;
-                $crate::typed::esearch(reply, self.client.connection_mut())
+                let (tag, reply) = self.client.run_tagged($crate::Command::sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
             }
 
             /// `UID SORT RETURN (…) (criteria) UTF-8 key`: [`esort`](Self::esort) by UID.
@@ -881,8 +881,8 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let reply = self.client.run($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*?;
-                $crate::typed::esearch(reply, self.client.connection_mut())
+                let (tag, reply) = self.client.run_tagged($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*?;
+                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
             }
 
             /// `FETCH set (attributes)`: the messages, each a parsed

@@ -189,9 +189,9 @@ fn is_update(e: &Esearch) -> bool {
 /// is taken (updates — `ADDTO`, `REMOVEFROM` — stay stored for [`search_updates`]), none
 /// means no match (`Esearch::default()` with `uid` unset). NO and BAD are errors.
 ///
-/// That is the command's own answer when it is the only SEARCH RETURN in flight, as on the
-/// typed face. With several pipelined, use [`esearch_for`], which matches the answer to
-/// its command by tag.
+/// That is the command's own answer when it is the only SEARCH RETURN in flight. With
+/// several pipelined, use [`esearch_for`], which matches the answer to its command by tag
+/// (as the clients' typed face does).
 pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
     super::done(reply)?;
     let mut answer = None;
@@ -212,10 +212,12 @@ pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
 /// [`esearch`] for one of several SEARCH RETURN commands in flight at once (pipelined on a
 /// [`Connection`], or with a client's `submit` and `wait`): the answer is the ESEARCH whose
 /// correlator (`TAG`) is `tag`, the command's tag as [`Connection::command_tag`] gives it
-/// while the command is pending. Every other ESEARCH stays stored, in arrival order, for
-/// its own call: other commands' answers, live-search updates, and any without a
-/// correlator (which cannot be told apart). None with `tag` means no match
-/// (`Esearch::default()`). NO and BAD are errors, and leave the store as it was.
+/// while the command is pending. When none carries `tag`, the first answer stored without
+/// a correlator is taken: a server that leaves the correlator out answers in the order
+/// of the commands, so the calls made in that order each get their own. Every other
+/// ESEARCH stays stored, in arrival order, for its own call: other commands' answers and
+/// live-search updates. None at all means no match (`Esearch::default()`). NO and BAD are
+/// errors, and leave the store as it was.
 ///
 /// ```
 /// use imaplib_proto::build::{SearchKey, SearchReturn};
@@ -252,11 +254,26 @@ pub fn esearch_for(tag: &str, reply: Reply, conn: &mut Connection) -> Result<Ese
     super::done(reply)?;
     let mut answer = None;
     let mut others = Vec::new();
+    // The first answer without a correlator, and where it lies in `others`.
+    let mut uncorrelated = None;
     for (found, item) in pop_esearch(conn)? {
-        if !is_update(&found) && found.tag.as_deref() == Some(tag) {
-            answer = Some(found);
-        } else {
+        if is_update(&found) {
             others.push(item);
+            continue;
+        }
+        match found.tag.as_deref() {
+            Some(t) if t == tag => answer = Some(found),
+            None if uncorrelated.is_none() => {
+                uncorrelated = Some((others.len(), found));
+                others.push(item);
+            }
+            _ => others.push(item),
+        }
+    }
+    if answer.is_none() {
+        if let Some((at, found)) = uncorrelated {
+            others.remove(at);
+            answer = Some(found);
         }
     }
     if !others.is_empty() {
