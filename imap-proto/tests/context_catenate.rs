@@ -412,21 +412,14 @@ fn pipelined_esearch_answers_go_to_their_commands() {
     assert_eq!(s.conn.response("ESEARCH").data.len(), 1);
 }
 
-/// A server that leaves the correlator out: `esearch_for` takes the first answer without
-/// one when none carries the tag, so calls made in command order each get their own (the
-/// typed face's one command at a time included); an answer with the tag still wins.
+/// A server that leaves the correlator out: when no ESEARCH carries the command's tag,
+/// `esearch_for` takes the last answer without a correlator, as `esearch` does (the
+/// typed face's command is the latest sent), and leaves an earlier one stored; an answer
+/// with the tag still wins over one without.
 #[test]
-fn esearch_answers_without_a_correlator_go_in_command_order() {
+fn esearch_answers_without_a_correlator_take_the_last() {
     let mut s = Script::selected("ESEARCH");
     let all = SearchReturn::new().all();
-    let seen = s.submit(Command::search_return(&SearchKey::seen(), &all).unwrap());
-    let unseen = s.submit(Command::search_return(&SearchKey::unseen(), &all).unwrap());
-    let tags = [seen, unseen].map(|id| s.conn.command_tag(id).unwrap());
-    s.c("TTTT3 SEARCH RETURN (ALL) SEEN\r\nTTTT4 SEARCH RETURN (ALL) UNSEEN\r\n");
-    s.s("* ESEARCH ALL 1,3\r\nTTTT3 OK done\r\n* ESEARCH ALL 2,4\r\nTTTT4 OK done\r\n");
-    let (first, second) = (s.result(seen).unwrap(), s.result(unseen).unwrap());
-    let a = typed::esearch_for(&tags[0], first, &mut s.conn).unwrap();
-    assert_eq!((a.tag, a.all.unwrap().to_string()), (None, "1,3".into()));
     let stored = |s: &Script| {
         s.conn
             .untagged_responses()
@@ -434,19 +427,33 @@ fn esearch_answers_without_a_correlator_go_in_command_order() {
             .map(|(_, items)| items.len())
             .sum::<usize>()
     };
-    assert_eq!(stored(&s), 1, "the second answer stays stored");
-    let b = typed::esearch_for(&tags[1], second, &mut s.conn).unwrap();
-    assert_eq!(b.all.unwrap().to_string(), "2,4");
-    assert_eq!(stored(&s), 0);
+    // An earlier command's answer, left stored (its reply read on the imaplib face).
+    let old = s.submit(Command::search_return(&SearchKey::seen(), &all).unwrap());
+    s.c("TTTT3 SEARCH RETURN (ALL) SEEN\r\n");
+    s.s("* ESEARCH ALL 1,3\r\nTTTT3 OK done\r\n");
+    assert!(s.result(old).unwrap().is_ok());
+    let id = s.submit(Command::search_return(&SearchKey::unseen(), &all).unwrap());
+    let tag = s.conn.command_tag(id).unwrap();
+    s.c("TTTT4 SEARCH RETURN (ALL) UNSEEN\r\n");
+    s.s("* ESEARCH ALL 2,4\r\nTTTT4 OK done\r\n");
+    let mine = typed::esearch_for(&tag, s.result(id).unwrap(), &mut s.conn).unwrap();
+    assert_eq!(
+        (mine.tag, mine.all.unwrap().to_string()),
+        (None, "2,4".into())
+    );
+    assert_eq!(stored(&s), 1, "the earlier answer stays stored");
 
     // Tagged and untagged answers stored together: the tag wins, the other stays.
     let id = s.submit(Command::search_return(&SearchKey::all(), &all).unwrap());
     let tag = s.conn.command_tag(id).unwrap();
     s.c("TTTT5 SEARCH RETURN (ALL) ALL\r\n");
-    s.s("* ESEARCH ALL 7\r\n* ESEARCH (TAG \"TTTT5\") ALL 1:4\r\nTTTT5 OK done\r\n");
+    s.s("* ESEARCH (TAG \"TTTT5\") ALL 1:4\r\nTTTT5 OK done\r\n");
     let c = typed::esearch_for(&tag, s.result(id).unwrap(), &mut s.conn).unwrap();
     assert_eq!(c.all.unwrap().to_string(), "1:4");
-    assert_eq!(s.conn.response("ESEARCH").data, [Item::from(&b"ALL 7"[..])]);
+    assert_eq!(
+        s.conn.response("ESEARCH").data,
+        [Item::from(&b"ALL 1,3"[..])]
+    );
 }
 
 #[test]

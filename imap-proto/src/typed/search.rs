@@ -212,12 +212,13 @@ pub fn esearch(reply: Reply, conn: &mut Connection) -> Result<Esearch> {
 /// [`esearch`] for one of several SEARCH RETURN commands in flight at once (pipelined on a
 /// [`Connection`], or with a client's `submit` and `wait`): the answer is the ESEARCH whose
 /// correlator (`TAG`) is `tag`, the command's tag as [`Connection::command_tag`] gives it
-/// while the command is pending. When none carries `tag`, the first answer stored without
-/// a correlator is taken: a server that leaves the correlator out answers in the order
-/// of the commands, so the calls made in that order each get their own. Every other
-/// ESEARCH stays stored, in arrival order, for its own call: other commands' answers and
-/// live-search updates. None at all means no match (`Esearch::default()`). NO and BAD are
-/// errors, and leave the store as it was.
+/// while the command is pending. When none carries `tag` (a server that leaves the
+/// correlator out), the last answer stored without one is taken, as [`esearch`] takes it:
+/// the answer of the command that completed last, which is this one's when it is the
+/// latest SEARCH RETURN sent (the typed face's case); such answers cannot be matched to
+/// pipelined commands. Every other ESEARCH stays stored, in arrival order, for its own
+/// call: other commands' answers and live-search updates. None at all means no match
+/// (`Esearch::default()`). NO and BAD are errors, and leave the store as it was.
 ///
 /// ```
 /// use imaplib_proto::build::{SearchKey, SearchReturn};
@@ -254,7 +255,7 @@ pub fn esearch_for(tag: &str, reply: Reply, conn: &mut Connection) -> Result<Ese
     super::done(reply)?;
     let mut answer = None;
     let mut others = Vec::new();
-    // The first answer without a correlator, and where it lies in `others`.
+    // The last answer without a correlator, and where it lies in `others`.
     let mut uncorrelated = None;
     for (found, item) in pop_esearch(conn)? {
         if is_update(&found) {
@@ -263,7 +264,7 @@ pub fn esearch_for(tag: &str, reply: Reply, conn: &mut Connection) -> Result<Ese
         }
         match found.tag.as_deref() {
             Some(t) if t == tag => answer = Some(found),
-            None if uncorrelated.is_none() => {
+            None => {
                 uncorrelated = Some((others.len(), found));
                 others.push(item);
             }
