@@ -1310,7 +1310,6 @@ impl Framer {
     /// [`IDLE_KEEP`] (while input lasts, it is reused for the next responses).
     fn release_if_large(&mut self) {
         if self.held > IDLE_KEEP {
-            self.carry = 0;
             self.pending = BytesMut::new();
             self.rx = BytesMut::new();
             self.held = 0;

@@ -429,6 +429,16 @@ macro_rules! client_typed {
                 self.run_resync(sync)$($await)*
             }
 
+            /// Runs a SEARCH or SORT with `RETURN (…)`: its ESEARCH answer, matched to the
+            /// command by tag ([`esearch_for`]($crate::typed::esearch_for)).
+            $($async)* fn run_esearch(
+                &mut self,
+                cmd: $crate::Command,
+            ) -> $crate::Result<$crate::typed::Esearch> {
+                let (tag, reply) = self.client.run_tagged(cmd)$($await)*?;
+                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
+            }
+
             /// Runs a [`Resyncer`]($crate::typed::Resyncer)'s commands to its result.
             $($async)* fn run_resync(
                 &mut self,
@@ -783,8 +793,7 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let (tag, reply) = self.client.run_tagged($crate::Command::search_return(key, ret)?)$($await)*?;
-                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
+                self.run_esearch($crate::Command::search_return(key, ret)?)$($await)*
             }
 
             /// CONTEXT=SEARCH (RFC 5267): the updates of live searches
@@ -841,8 +850,7 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let (tag, reply) = self.client.run_tagged($crate::Command::uid_search_return(key, ret)?)$($await)*?;
-                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
+                self.run_esearch($crate::Command::uid_search_return(key, ret)?)$($await)*
             }
 
             /// ESORT (RFC 5267): `SORT RETURN (…) (criteria) UTF-8 key` →
@@ -862,8 +870,7 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let (tag, reply) = self.client.run_tagged($crate::Command::sort_return(criteria, key, ret)?)$($await)*?;
-                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
+                self.run_esearch($crate::Command::sort_return(criteria, key, ret)?)$($await)*
             }
 
             /// `UID SORT RETURN (…) (criteria) UTF-8 key`: [`esort`](Self::esort) by UID.
@@ -881,8 +888,7 @@ macro_rules! client_typed {
                 key: &$crate::build::SearchKey,
                 ret: &$crate::build::SearchReturn,
             ) -> $crate::Result<$crate::typed::Esearch> {
-                let (tag, reply) = self.client.run_tagged($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*?;
-                $crate::typed::esearch_for(&tag, reply, self.client.connection_mut())
+                self.run_esearch($crate::Command::uid_sort_return(criteria, key, ret)?)$($await)*
             }
 
             /// `FETCH set (attributes)`: the messages, each a parsed
