@@ -1242,18 +1242,30 @@ impl Framer {
                     if seen > self.limits.max_line {
                         return Err(self.fail_line_too_long(seen));
                     }
-                    let mut line = if self.pending.is_empty() {
-                        self.piece(input, pos + 1)
-                    } else {
-                        self.gather(&input.rest()[..=pos], pos + 1);
-                        input.advance(pos + 1);
-                        self.pending.split().freeze()
-                    };
                     self.stats.bytes += pos as u64 + 1;
-                    if !line.ends_with(b"\r\n") {
-                        return Err(self.fail_bare_lf(&line));
-                    }
-                    line.truncate(line.len() - 2);
+                    let line =
+                        if self.pending.is_empty() && pos > 0 && input.rest()[pos - 1] == b'\r' {
+                            // The whole line is in the input: taken without its CRLF, which
+                            // is skipped, rather than truncated after (a `Bytes` still in the
+                            // form of the `Vec` it was made from is truncated by splitting it,
+                            // another reference count).
+                            let line = self.piece(input, pos - 1);
+                            input.advance(2);
+                            line
+                        } else {
+                            let mut line = if self.pending.is_empty() {
+                                self.piece(input, pos + 1)
+                            } else {
+                                self.gather(&input.rest()[..=pos], pos + 1);
+                                input.advance(pos + 1);
+                                self.pending.split().freeze()
+                            };
+                            if !line.ends_with(b"\r\n") {
+                                return Err(self.fail_bare_lf(&line));
+                            }
+                            line.truncate(line.len() - 2);
+                            line
+                        };
                     let done = self.line_done(line)?;
                     if input.rest().is_empty() && self.is_idle() {
                         self.release_if_large();
