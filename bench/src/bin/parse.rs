@@ -293,6 +293,26 @@ fn read_bound(len: usize) -> f64 {
     mbps(len, sys::best(&times))
 }
 
+/// What handing out a `Bytes` costs in reference counting alone, in ns: a clone of a shared
+/// buffer (an atomic increment) and its drop (an atomic decrement), uncontended, one
+/// thread; best of 15 runs of a million.
+fn refcount_cost() -> f64 {
+    let shared = Bytes::from(vec![7u8; 64]);
+    // The first clone turns the buffer into its shared form, as every framed slice finds it.
+    let _first = shared.clone();
+    let n = 1_000_000;
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        for _ in 0..n {
+            let c = std::hint::black_box(&shared).clone();
+            std::hint::black_box(&c);
+        }
+        times.push(sys::secs(t.elapsed()));
+    }
+    sys::best(&times) / n as f64 * 1e9
+}
+
 /// The least work an imaplib-shaped result of corpus (b) can do: copy every literal once into
 /// a buffer of its own that outlives the copy (10 000 copies of ~11 KB into distinct,
 /// already-touched buffers; no allocation). MB/s of the corpus.
@@ -457,6 +477,12 @@ fn main() {
          copied into; 100 MiB into a touched buffer, best of 15): {} = {:.2} of the memcpy bound",
         fmt_rate(read),
         read / memcpy
+    );
+    println!(
+        "- a reference count (a shared `Bytes` cloned and dropped: one atomic increment and one \
+         decrement, uncontended; best of 15 × 1 000 000): {:.1} ns — what every line or literal \
+         handed out as a `Bytes` costs on top of its parse",
+        refcount_cost()
     );
     let literal_bound = corpora
         .iter()
@@ -721,7 +747,14 @@ fn main() {
         }
     }
 
-    targets(&corpora, &imps, &table, &times, (memcpy, read), default_malloc);
+    targets(
+        &corpora,
+        &imps,
+        &table,
+        &times,
+        (memcpy, read),
+        default_malloc,
+    );
 }
 
 /// The per-round ratios `num[i] ÷ den[i]` of two cells measured in the same rounds (times
