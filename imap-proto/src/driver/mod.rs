@@ -798,6 +798,11 @@ impl Driver {
             return self.leave(Err(e));
         }
         if !self.output().is_empty() {
+            // A write that could not go out by the deadline ends the read (its step must not
+            // carry a deadline that has passed: the caller would wait on it at once, again).
+            if let Some(e) = self.silence_passed(now) {
+                return self.leave(Err(e));
+            }
             return Step::Write {
                 deadline: self.silence_deadline(),
             };
@@ -827,14 +832,8 @@ impl Driver {
             let taken = std::mem::replace(&mut self.raw, rest);
             return self.leave(Ok(taken));
         }
-        if let (Some(t), Some(d)) = (self.timeouts.silence, self.silence_deadline()) {
-            if now >= d {
-                let message = format!("timed out: no data from the server for {t:?}");
-                self.timed_out(Deadline::Silence, t, message, now);
-                return self.leave(Err(self
-                    .fatal()
-                    .unwrap_or_else(|| Error::timeout(Deadline::Silence, t, "timed out"))));
-            }
+        if let Some(e) = self.silence_passed(now) {
+            return self.leave(Err(e));
         }
         Step::Read {
             deadline: self.silence_deadline(),
@@ -913,18 +912,10 @@ impl Driver {
         if self.conn.is_closed() {
             return;
         }
-        if self.awaiting_server() || !self.output().is_empty() {
-            if let (Some(t), Some(d)) = (self.timeouts.silence, self.silence_deadline()) {
-                if now >= d {
-                    let what = if self.output().is_empty() {
-                        "no data from the server"
-                    } else {
-                        "could not write to the server"
-                    };
-                    let message = format!("timed out: {what} for {t:?}");
-                    return self.timed_out(Deadline::Silence, t, message, now);
-                }
-            }
+        if (self.awaiting_server() || !self.output().is_empty())
+            && self.silence_passed(now).is_some()
+        {
+            return;
         }
         let late = self
             .in_flight
@@ -952,6 +943,33 @@ impl Driver {
                 now,
             ),
         }
+    }
+
+    /// When the silence deadline has passed by `now`, fails the connection with a timeout
+    /// (nothing written, or nothing read, for that long) and returns the error a waiting task
+    /// reports; `None` otherwise.
+    fn silence_passed(&mut self, now: Instant) -> Option<Error> {
+        let (Some(t), Some(d)) = (self.timeouts.silence, self.silence_deadline()) else {
+            return None;
+        };
+        if now < d {
+            return None;
+        }
+        let what = if self.output().is_empty() {
+            "no data from the server"
+        } else {
+            "could not write to the server"
+        };
+        self.timed_out(
+            Deadline::Silence,
+            t,
+            format!("timed out: {what} for {t:?}"),
+            now,
+        );
+        Some(
+            self.fatal()
+                .unwrap_or_else(|| Error::timeout(Deadline::Silence, t, "timed out")),
+        )
     }
 
     fn timed_out(&mut self, deadline: Deadline, after: Duration, message: String, now: Instant) {

@@ -448,6 +448,29 @@ fn a_write_that_never_progresses_times_out_even_with_nothing_in_flight() {
     );
 }
 
+/// A raw read with a command still to write: once the silence deadline has passed, the read
+/// ends with the timeout instead of asking again for a write bounded by that past deadline
+/// (which a caller would wait on at once, again and again). Found by the `driver` fuzz target.
+#[test]
+fn a_raw_read_behind_an_unwritten_command_times_out_at_the_deadline() {
+    let mut d = greeted(Timeouts::default());
+    let want = RawRead::Line { max: 100 };
+    assert!(
+        matches!(d.poll_read_raw(want, t0()), Step::Read { deadline } if deadline == Some(at(60)))
+    );
+    let _ = d.submit(Command::noop(), at(1)).unwrap();
+    assert!(
+        matches!(d.poll_read_raw(want, at(2)), Step::Write { deadline } if deadline == Some(at(61)))
+    );
+    // The peer reads nothing: past the deadline the read fails, and the connection with it.
+    let e = done(d.poll_read_raw(want, at(62))).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "timed out: could not write to the server for 60s"
+    );
+    assert!(d.connection().fatal_error().is_some());
+}
+
 /// MULTIAPPEND: each message waits for its own `+`, flags and date before each; the
 /// APPENDUID set covers them all; without the capability nothing is sent.
 #[test]
